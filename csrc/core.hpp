@@ -1,0 +1,71 @@
+// regionkit compiled core: shared types. C++17, no Python headers.
+//
+// A frontier is a set of convex regions of the (slice) input space, each carrying the
+// local affine map h(x) = M x + m of the current layer input. One call splits a whole
+// frontier by one layer: the layer's hyperplanes are affine in x inside each region.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace rk {
+
+// Raised when the dense LP solver cannot certify an answer (iteration limit, unbounded).
+class SolverError : public std::runtime_error {
+ public:
+  explicit SolverError(const std::string& what) : std::runtime_error(what) {}
+};
+
+enum Activation : int { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_HARD_TANH = 3 };
+
+// A value v of a hyperplane is "zero" when |v| <= atol + rtol * scale, where scale bounds
+// the magnitude of the terms that were summed to produce the hyperplane (see Maps::S).
+struct Tolerance {
+  double rtol = 1e-10;
+  double atol = 0.0;
+};
+
+// One dense layer z = W h + b followed by an activation.
+struct Layer {
+  int n_out = 0;
+  int n_in = 0;
+  const double* W = nullptr;  // n_out x n_in, row-major
+  const double* b = nullptr;  // n_out
+  int act = ACT_RELU;
+  double slope = 0.0;         // negative-side slope of leaky ReLU
+};
+
+// Number of hyperplanes each unit of this activation contributes (hard tanh: z=-1, z=+1).
+int hyperplanes_per_unit(int act);
+
+// Local affine maps h(x) = M x + m, one per region, rows x dim each. S[i] bounds the sum of
+// absolute values of the terms that produced row i over the domain; it scales tolerances.
+struct Maps {
+  int rows = 0;
+  int dim = 0;
+  std::vector<double> M, m, S;
+  size_t count() const { return rows ? m.size() / static_cast<size_t>(rows) : 0; }
+};
+
+// The hyperplanes a.x + c = 0 of one layer inside one region, with their zero tolerances.
+struct Hyperplanes {
+  int count = 0;
+  int dim = 0;
+  std::vector<double> a, c, eps;
+  // Pre-activations P x + q with magnitude bound s, kept to build the next maps.
+  std::vector<double> P, q, s;
+};
+
+// Fill H with the layer's hyperplanes for region r of `in`.
+void layer_hyperplanes(const Layer& L, const Maps& in, size_t r, const Tolerance& tol,
+                       Hyperplanes& H);
+
+// Append the post-activation map of a piece whose hyperplane bits are `bits`.
+void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
+                            Maps& out);
+
+// Sign of a hyperplane on a region: split, non-negative with a positive part, or never > 0.
+enum Side : int { SIDE_NONPOS = 0, SIDE_POS = 1, SIDE_SPLIT = 2 };
+
+}  // namespace rk

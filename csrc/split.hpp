@@ -1,0 +1,110 @@
+// Frontier geometries and the layer driver shared by the 1-D, 2-D and n-D splitters.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "core.hpp"
+#include "lp.hpp"
+
+namespace rk {
+
+// Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
+// < 0 is domain facet -1-k.
+
+// 1-D regions: open intervals (lo, hi) of the slice parameter.
+struct Intervals {
+  std::vector<double> lo, hi;
+  std::vector<int64_t> lab_lo, lab_hi;
+  size_t count() const { return lo.size(); }
+  struct Scratch {
+    std::vector<double> root;
+    std::vector<int> order, group;
+    std::vector<uint8_t> fixed_bit;
+  };
+  static void split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    Intervals& out, std::vector<uint8_t>& bits, Scratch& s);
+};
+
+// 2-D regions: convex polygons, vertices counter-clockwise; edge i runs from vertex i to
+// i+1 and lies on row i (a0 x + a1 y < b, unit normal) with label lab[i].
+struct Polygons {
+  std::vector<int64_t> off{0};
+  std::vector<double> xy;
+  std::vector<int64_t> lab;
+  std::vector<double> row;
+  size_t count() const { return off.size() - 1; }
+  struct Piece {
+    std::vector<double> xy, row;
+    std::vector<int64_t> lab;
+    std::vector<uint8_t> bits;
+  };
+  struct Scratch {
+    std::vector<Piece> pieces;
+    std::vector<double> val;
+    Piece tmp_pos, tmp_neg;
+  };
+  static void split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    Polygons& out, std::vector<uint8_t>& bits, Scratch& s);
+};
+
+// General dimension: H-polytopes {A x < b} (unit-norm rows) with a Chebyshev centre each.
+struct HPolytopes {
+  int dim = 0;
+  std::vector<int64_t> off{0};
+  std::vector<double> A, b;
+  std::vector<int64_t> lab;
+  std::vector<double> center, radius;
+  size_t count() const { return off.size() - 1; }
+  struct Piece {
+    std::vector<double> A, b, x;
+    std::vector<int64_t> lab;
+    std::vector<uint8_t> bits;
+  };
+  struct Scratch {
+    std::vector<Piece> pieces;
+    std::vector<double> box_lo, box_hi, wpos, wneg, c, x;
+    LPWork lp;
+  };
+  static void split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s);
+};
+
+// Split regions of `in` by layer L, in order, until all are done, `out` holds max_out
+// regions or `seconds` have passed (at least one region is always done). Appends children,
+// their post-activation maps, their layer bits (one byte per hyperplane) and parent index.
+// Returns the number of input regions processed.
+template <class Geo>
+size_t split_layer(const Geo& in, const Maps& maps_in, const Layer& L, const Tolerance& tol,
+                   int64_t label_base, size_t max_out, double seconds, Geo& out,
+                   Maps& maps_out, std::vector<uint8_t>& bits_out,
+                   std::vector<int64_t>& parent_out) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  Hyperplanes H;
+  typename Geo::Scratch scratch;
+  maps_out.rows = L.n_out;
+  maps_out.dim = maps_in.dim;
+  const size_t n = in.count();
+  size_t r = 0;
+  for (; r < n; ++r) {
+    if (r > 0) {
+      if (out.count() >= max_out) break;
+      if ((r & 7) == 0 &&
+          std::chrono::duration<double>(clock::now() - start).count() > seconds)
+        break;
+    }
+    layer_hyperplanes(L, maps_in, r, tol, H);
+    const size_t before = out.count();
+    const size_t bits_before = bits_out.size();
+    Geo::split(in, r, H, label_base, out, bits_out, scratch);
+    for (size_t k = before; k < out.count(); ++k) {
+      append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
+                             maps_out);
+      parent_out.push_back(static_cast<int64_t>(r));
+    }
+  }
+  return r;
+}
+
+}  // namespace rk

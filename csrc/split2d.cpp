@@ -1,0 +1,117 @@
+// 2-D splitting by exact convex polygon clipping (no LP).
+#include <cmath>
+
+#include "split.hpp"
+
+namespace rk {
+namespace {
+
+// Side of a hyperplane over a vertex list: bit 1 = some value > eps, bit 2 = some < -eps.
+inline int classify(const std::vector<double>& xy, const double* a, double c, double eps,
+                    std::vector<double>& val) {
+  const size_t n = xy.size() / 2;
+  val.resize(n);
+  int flags = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = a[0] * xy[2 * i] + a[1] * xy[2 * i + 1] + c;
+    val[i] = v;
+    if (v > eps) flags |= 1;
+    else if (v < -eps) flags |= 2;
+  }
+  return flags;
+}
+
+inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
+
+// Keep the part of `p` where sign * (a.x + c) >= 0; the cut edge gets `cut_row`, `cut_lab`.
+void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, int sign,
+          const double* cut_row, int64_t cut_lab, Polygons::Piece& q) {
+  q.xy.clear();
+  q.row.clear();
+  q.lab.clear();
+  const size_t n = p.lab.size();
+  auto emit = [&](double x, double y, const double* row, int64_t lab) {
+    q.xy.push_back(x);
+    q.xy.push_back(y);
+    q.row.insert(q.row.end(), row, row + 3);
+    q.lab.push_back(lab);
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = (i + 1) % n;
+    const int si = sign * sgn(val[i], eps), sk = sign * sgn(val[k], eps);
+    const double* erow = &p.row[3 * i];
+    if (si >= 0) {
+      if (si == 0 && sk < 0) emit(p.xy[2 * i], p.xy[2 * i + 1], cut_row, cut_lab);
+      else emit(p.xy[2 * i], p.xy[2 * i + 1], erow, p.lab[i]);
+    }
+    if (si * sk < 0) {
+      const double t = val[i] / (val[i] - val[k]);
+      const double x = p.xy[2 * i] + t * (p.xy[2 * k] - p.xy[2 * i]);
+      const double y = p.xy[2 * i + 1] + t * (p.xy[2 * k + 1] - p.xy[2 * i + 1]);
+      if (si > 0) emit(x, y, cut_row, cut_lab);
+      else emit(x, y, erow, p.lab[i]);
+    }
+  }
+}
+
+}  // namespace
+
+void Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                     Polygons& out, std::vector<uint8_t>& bits, Scratch& s) {
+  const int nh = H.count;
+  if (s.pieces.empty()) s.pieces.resize(1);
+  size_t npieces = 1;
+  Piece& root = s.pieces[0];
+  const size_t b0 = in.off[r], b1 = in.off[r + 1];
+  root.xy.assign(in.xy.begin() + 2 * b0, in.xy.begin() + 2 * b1);
+  root.row.assign(in.row.begin() + 3 * b0, in.row.begin() + 3 * b1);
+  root.lab.assign(in.lab.begin() + b0, in.lab.begin() + b1);
+  root.bits.assign(nh, 0);
+  std::vector<double> parent_xy(root.xy);
+  for (int j = 0; j < nh; ++j) {
+    const double* a = &H.a[2 * j];
+    const double c = H.c[j], eps = H.eps[j];
+    // Exact range over the parent's vertices: most hyperplanes miss the region entirely.
+    const int pf = classify(parent_xy, a, c, eps, s.val);
+    if (pf != 3) {
+      const uint8_t bit = pf == 1;
+      for (size_t i = 0; i < npieces; ++i) s.pieces[i].bits[j] = bit;
+      continue;
+    }
+    const double nrm = std::hypot(a[0], a[1]);
+    const double pos_row[3] = {-a[0] / nrm, -a[1] / nrm, c / nrm};
+    const double neg_row[3] = {a[0] / nrm, a[1] / nrm, -c / nrm};
+    const size_t current = npieces;
+    for (size_t i = 0; i < current; ++i) {
+      const int f = classify(s.pieces[i].xy, a, c, eps, s.val);
+      if (f != 3) {
+        s.pieces[i].bits[j] = f == 1;
+        continue;
+      }
+      clip(s.pieces[i], s.val, eps, +1, pos_row, label_base + j, s.tmp_pos);
+      clip(s.pieces[i], s.val, eps, -1, neg_row, label_base + j, s.tmp_neg);
+      if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
+      Piece& np = s.pieces[npieces++];
+      np.bits = s.pieces[i].bits;
+      np.bits[j] = 0;
+      std::swap(np.xy, s.tmp_neg.xy);
+      std::swap(np.row, s.tmp_neg.row);
+      std::swap(np.lab, s.tmp_neg.lab);
+      Piece& pp = s.pieces[i];
+      pp.bits[j] = 1;
+      std::swap(pp.xy, s.tmp_pos.xy);
+      std::swap(pp.row, s.tmp_pos.row);
+      std::swap(pp.lab, s.tmp_pos.lab);
+    }
+  }
+  for (size_t i = 0; i < npieces; ++i) {
+    const Piece& p = s.pieces[i];
+    out.xy.insert(out.xy.end(), p.xy.begin(), p.xy.end());
+    out.row.insert(out.row.end(), p.row.begin(), p.row.end());
+    out.lab.insert(out.lab.end(), p.lab.begin(), p.lab.end());
+    out.off.push_back(static_cast<int64_t>(out.lab.size()));
+    bits.insert(bits.end(), p.bits.begin(), p.bits.end());
+  }
+}
+
+}  // namespace rk

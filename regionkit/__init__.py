@@ -1,0 +1,16 @@
+"""regionkit: exact linear regions of piecewise-linear neural networks."""
+from regionkit.domains import Box, Domain, Plane, Polytope, Segment
+from regionkit.engine import enumerate_regions
+from regionkit.errors import (DomainError, NetworkError, NetworkFileError, RegionkitError,
+                              SolverError)
+from regionkit.network import Network, load_network
+from regionkit.regionset import RegionSet
+from regionkit.tolerance import Tolerance
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
+    "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
+    "enumerate_regions", "load_network", "__version__",
+]

@@ -1,0 +1,56 @@
+# The contract between regionkit's Python layer and its C++ core (csrc/).
+# Every C++ entry point may throw std::invalid_argument (-> ValueError), std::bad_alloc
+# (-> MemoryError) or rk::SolverError (a std::runtime_error -> RuntimeError); `except +`
+# translates them and _core.pyx re-raises them as regionkit errors.
+from libc.stdint cimport int64_t, uint8_t
+from libcpp.vector cimport vector
+
+cdef extern from "core.hpp" namespace "rk" nogil:
+    cdef struct Tolerance:
+        double rtol       # relative part, times the magnitude bound of each hyperplane
+        double atol       # absolute part
+    cdef struct Layer:
+        int n_out         # units in this layer
+        int n_in          # width of the layer input
+        const double* W   # n_out x n_in, row-major
+        const double* b   # n_out
+        int act           # activation code (see regionkit/network.py)
+        double slope      # leaky ReLU negative slope
+    cdef cppclass Maps:
+        int rows          # units per region map
+        int dim           # input (slice) dimension
+        vector[double] M  # regions x rows x dim
+        vector[double] m  # regions x rows
+        vector[double] S  # regions x rows, magnitude bounds
+    int hyperplanes_per_unit(int act) except +
+
+cdef extern from "lp.hpp" namespace "rk" nogil:
+    cdef cppclass LPWork:
+        pass
+    int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
+                    double* x, double stop_below, double* value, LPWork& work) except +
+    double chebyshev_center(int d, int m, const double* A, const double* b, double* x,
+                            LPWork& work) except +
+
+cdef extern from "split.hpp" namespace "rk" nogil:
+    cdef cppclass Intervals:
+        vector[double] lo, hi            # interval ends
+        vector[int64_t] lab_lo, lab_hi   # labels of the hyperplanes at the ends
+        size_t count()
+    cdef cppclass Polygons:
+        vector[int64_t] off              # vertex offsets, regions + 1
+        vector[double] xy                # 2 per vertex, counter-clockwise
+        vector[int64_t] lab              # label of the edge leaving each vertex
+        vector[double] row               # 3 per edge: a0, a1, b with a.x < b
+        size_t count()
+    cdef cppclass HPolytopes:
+        int dim
+        vector[int64_t] off              # row offsets, regions + 1
+        vector[double] A, b              # unit-norm rows, A x < b
+        vector[int64_t] lab              # label of each row
+        vector[double] center, radius    # Chebyshev centre and radius
+        size_t count()
+    size_t split_layer[G](const G& inp, const Maps& maps_in, const Layer& L,
+                          const Tolerance& tol, int64_t label_base, size_t max_out,
+                          double seconds, G& out, Maps& maps_out, vector[uint8_t]& bits_out,
+                          vector[int64_t]& parent_out) except +

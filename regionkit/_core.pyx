@@ -1,0 +1,205 @@
+# distutils: language = c++
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""regionkit's compiled core: one layer of splitting for a whole frontier, the dense LP.
+
+Everything here is private; regionkit.engine validates input and calls these functions.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int64_t, uint8_t
+from libc.string cimport memcpy
+from libcpp.vector cimport vector
+
+from regionkit.errors import SolverError as _SolverError
+
+cnp.import_array()
+
+LP_STATUS = {0: "optimal", 1: "stopped", 2: "unbounded", 3: "iteration limit"}
+
+
+cdef vector[double] _vd(object arr):
+    cdef const double[::1] v = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+    cdef vector[double] out
+    if v.shape[0]:
+        out.assign(&v[0], &v[0] + v.shape[0])
+    return out
+
+
+cdef vector[int64_t] _vi(object arr):
+    cdef const int64_t[::1] v = np.ascontiguousarray(arr, dtype=np.int64).ravel()
+    cdef vector[int64_t] out
+    if v.shape[0]:
+        out.assign(&v[0], &v[0] + v.shape[0])
+    return out
+
+
+cdef object _nd(const vector[double]& v):
+    out = np.empty(v.size(), dtype=np.float64)
+    cdef double[::1] o = out
+    if v.size():
+        memcpy(&o[0], v.data(), v.size() * sizeof(double))
+    return out
+
+
+cdef object _ni(const vector[int64_t]& v):
+    out = np.empty(v.size(), dtype=np.int64)
+    cdef int64_t[::1] o = out
+    if v.size():
+        memcpy(&o[0], v.data(), v.size() * sizeof(int64_t))
+    return out
+
+
+cdef object _nu8(const vector[uint8_t]& v):
+    out = np.empty(v.size(), dtype=np.uint8)
+    cdef uint8_t[::1] o = out
+    if v.size():
+        memcpy(&o[0], v.data(), v.size())
+    return out
+
+
+cdef Maps _maps_in(dict maps):
+    cdef Maps mp
+    M = np.asarray(maps["M"], dtype=np.float64)
+    mp.rows = M.shape[1]
+    mp.dim = M.shape[2]
+    mp.M = _vd(M)
+    mp.m = _vd(maps["m"])
+    mp.S = _vd(maps["S"])
+    return mp
+
+
+cdef dict _maps_out(Maps& mp, size_t n):
+    return {
+        "M": _nd(mp.M).reshape(n, mp.rows, mp.dim),
+        "m": _nd(mp.m).reshape(n, mp.rows),
+        "S": _nd(mp.S).reshape(n, mp.rows),
+    }
+
+
+cdef Layer _layer(const double[:, ::1] W, const double[::1] b, int act, double slope):
+    cdef Layer L
+    L.n_out = W.shape[0]
+    L.n_in = W.shape[1]
+    L.W = &W[0, 0]
+    L.b = &b[0]
+    L.act = act
+    L.slope = slope
+    return L
+
+
+def _translate(exc):
+    if isinstance(exc, RuntimeError) and not isinstance(exc, _SolverError):
+        return _SolverError(str(exc))
+    return exc
+
+
+def hyperplane_count(int act):
+    """Hyperplanes contributed by one unit with activation code `act`."""
+    return hyperplanes_per_unit(act)
+
+
+def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slope, double rtol,
+                double atol, int64_t label_base, size_t max_out, double seconds):
+    """Split frontier regions of `kind` ('1d', '2d', 'nd') by one layer.
+
+    Returns (n_done, children, child_maps, bits, parent); bits has one byte per hyperplane.
+    """
+    cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
+    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    cdef Layer L = _layer(Wv, bv, act, slope)
+    cdef Tolerance tol
+    tol.rtol = rtol
+    tol.atol = atol
+    cdef Maps mi = _maps_in(maps)
+    cdef Maps mo
+    cdef vector[uint8_t] bits
+    cdef vector[int64_t] parent
+    cdef size_t done = 0, n = 0
+    cdef Intervals i_in, i_out
+    cdef Polygons p_in, p_out
+    cdef HPolytopes h_in, h_out
+    try:
+        if kind == "1d":
+            i_in.lo = _vd(frontier["lo"]); i_in.hi = _vd(frontier["hi"])
+            i_in.lab_lo = _vi(frontier["lab_lo"]); i_in.lab_hi = _vi(frontier["lab_hi"])
+            with nogil:
+                done = split_layer[Intervals](i_in, mi, L, tol, label_base, max_out, seconds,
+                                              i_out, mo, bits, parent)
+            n = i_out.count()
+            children = {"lo": _nd(i_out.lo), "hi": _nd(i_out.hi),
+                        "lab_lo": _ni(i_out.lab_lo), "lab_hi": _ni(i_out.lab_hi)}
+        elif kind == "2d":
+            p_in.off = _vi(frontier["off"]); p_in.xy = _vd(frontier["xy"])
+            p_in.lab = _vi(frontier["lab"]); p_in.row = _vd(frontier["row"])
+            with nogil:
+                done = split_layer[Polygons](p_in, mi, L, tol, label_base, max_out, seconds,
+                                             p_out, mo, bits, parent)
+            n = p_out.count()
+            children = {"off": _ni(p_out.off), "xy": _nd(p_out.xy).reshape(-1, 2),
+                        "lab": _ni(p_out.lab), "row": _nd(p_out.row).reshape(-1, 3)}
+        elif kind == "nd":
+            h_in.dim = mi.dim
+            h_in.off = _vi(frontier["off"]); h_in.A = _vd(frontier["A"])
+            h_in.b = _vd(frontier["b"]); h_in.lab = _vi(frontier["lab"])
+            h_in.center = _vd(frontier["center"]); h_in.radius = _vd(frontier["radius"])
+            with nogil:
+                done = split_layer[HPolytopes](h_in, mi, L, tol, label_base, max_out, seconds,
+                                               h_out, mo, bits, parent)
+            n = h_out.count()
+            children = {"off": _ni(h_out.off), "A": _nd(h_out.A).reshape(-1, mi.dim),
+                        "b": _nd(h_out.b), "lab": _ni(h_out.lab),
+                        "center": _nd(h_out.center).reshape(-1, mi.dim),
+                        "radius": _nd(h_out.radius)}
+        else:
+            raise ValueError(f"unknown frontier kind {kind!r}")
+    except RuntimeError as exc:
+        raise _translate(exc) from None
+    nh = hyperplanes_per_unit(act) * L.n_out
+    mo.rows = L.n_out
+    mo.dim = mi.dim
+    return (int(done), children, _maps_out(mo, n), _nu8(bits).reshape(n, nh), _ni(parent))
+
+
+def lp_min(A, b, c, x0, double stop_below=-np.inf):
+    """Minimise c.x over A x <= b from feasible x0 with the core's dense solver.
+
+    Returns (status name, x, value). For tests and diagnostics.
+    """
+    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
+    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    cdef const double[::1] cv = np.ascontiguousarray(c, dtype=np.float64)
+    x = np.array(x0, dtype=np.float64, copy=True)
+    cdef double[::1] xv = x
+    cdef double value = 0.0
+    cdef int status
+    cdef LPWork work
+    cdef int d = Av.shape[1], m = Av.shape[0]
+    try:
+        with nogil:
+            status = lp_minimize(d, m, &Av[0, 0], &bv[0], &cv[0], &xv[0], stop_below, &value,
+                                 work)
+    except RuntimeError as exc:
+        raise _translate(exc) from None
+    return LP_STATUS[status], x, value
+
+
+def chebyshev(off, A, b, centers):
+    """Chebyshev centre and radius of each region {A x < b} (CSR rows), from feasible points."""
+    cdef const int64_t[::1] ov = np.ascontiguousarray(off, dtype=np.int64)
+    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
+    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    out = np.array(centers, dtype=np.float64, copy=True, order="C")
+    cdef double[:, ::1] xv = out
+    radii = np.empty(out.shape[0], dtype=np.float64)
+    cdef double[::1] rv = radii
+    cdef LPWork work
+    cdef Py_ssize_t r
+    cdef int d = Av.shape[1]
+    try:
+        with nogil:
+            for r in range(xv.shape[0]):
+                rv[r] = chebyshev_center(d, <int>(ov[r + 1] - ov[r]), &Av[ov[r], 0], &bv[ov[r]],
+                                         &xv[r, 0], work)
+    except RuntimeError as exc:
+        raise _translate(exc) from None
+    return out, radii

@@ -1,0 +1,303 @@
+"""Input domains: open boxes and polytopes, and affine slices of a higher-dimensional input.
+
+Every domain lives in its own coordinates t in R^k (k = ``dim``) and maps into the network's
+input space by x = origin + basis @ t; a native domain has origin 0 and basis I. The engine
+composes that map into the first layer, so a 784-input network on a plane is a 2-D problem.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from regionkit.errors import DomainError
+
+# A polytope is rejected as lower-dimensional when its Chebyshev radius is below this
+# fraction of its bounding-box diameter.
+FLATNESS_RTOL = 1e-9
+
+
+def _vector(name: str, v: Any, n: int | None = None) -> np.ndarray:
+    try:
+        a = np.array(v, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DomainError(f"{name} must be numeric, got {v!r}") from None
+    if n is not None and a.shape[0] == 1 and n > 1:
+        a = np.full(n, a[0])
+    if n is not None and a.shape[0] != n:
+        raise DomainError(f"{name} must have {n} entries, got {a.shape[0]}")
+    if not np.all(np.isfinite(a)):
+        raise DomainError(f"{name} contains NaN or infinite values")
+    return a
+
+
+class Domain:
+    """Base class. Subclasses set dim, origin, basis, A, b (t-space: A t < b), lo, hi."""
+
+    dim: int
+    origin: np.ndarray
+    basis: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    lo: np.ndarray  # bounding box in t-space
+    hi: np.ndarray
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.origin.shape[0])
+
+    @property
+    def is_slice(self) -> bool:
+        return False
+
+    def to_input(self, t: np.ndarray) -> np.ndarray:
+        """Map domain coordinates (..., dim) to network inputs (..., input_dim)."""
+        t = np.asarray(t, dtype=np.float64)
+        return self.origin + t @ self.basis.T
+
+    def contains(self, t: np.ndarray) -> np.ndarray:
+        """Whether points (in domain coordinates) lie in the open domain."""
+        t = np.atleast_2d(np.asarray(t, dtype=np.float64))
+        return np.all(t @ self.A.T < self.b, axis=1)
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """Uniform points of the open domain, in domain coordinates (rejection from the box)."""
+        rng = np.random.default_rng(rng)
+        out: list[np.ndarray] = []
+        count = 0
+        while count < n:
+            t = rng.uniform(self.lo, self.hi, size=(max(2 * (n - count), 16), self.dim))
+            t = t[self.contains(t)]
+            out.append(t)
+            count += len(t)
+        return np.concatenate(out)[:n]
+
+    def check_network(self, n_in: int) -> None:
+        if self.input_dim != n_in:
+            what = "slice lives in" if self.is_slice else "domain has"
+            raise DomainError(f"the {what} {self.input_dim} input dimensions but the network "
+                              f"takes {n_in} inputs")
+
+    @property
+    def volume(self) -> float:
+        """k-volume of the domain in its own coordinates."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_dict(d: dict[str, np.ndarray]) -> "Domain":
+        kind = str(np.asarray(d["kind"]))
+        cls = {"box": Box, "polytope": Polytope, "segment": Segment, "plane": Plane}.get(kind)
+        if cls is None:
+            raise DomainError(f"unknown domain kind {kind!r}")
+        return cls._from_dict(d)
+
+
+def _box_rows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inequalities of the open box: for each i, -t_i < -lo_i then t_i < hi_i."""
+    k = lo.shape[0]
+    A = np.zeros((2 * k, k))
+    b = np.zeros(2 * k)
+    for i in range(k):
+        A[2 * i, i], b[2 * i] = -1.0, -lo[i]
+        A[2 * i + 1, i], b[2 * i + 1] = 1.0, hi[i]
+    return A, b
+
+
+class _BoxShaped(Domain):
+    def _set_box(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        if np.any(hi <= lo):
+            bad = int(np.argmax(hi <= lo))
+            raise DomainError(f"empty box: lo[{bad}]={lo[bad]} is not below hi[{bad}]={hi[bad]}")
+        self.lo, self.hi = lo, hi
+        self.dim = lo.shape[0]
+        self.A, self.b = _box_rows(lo, hi)
+
+    @property
+    def volume(self) -> float:
+        return float(np.prod(self.hi - self.lo))
+
+
+class Box(_BoxShaped):
+    """The open box (lo, hi) of the network's input space; scalars broadcast if dim given."""
+
+    def __init__(self, lo: Any, hi: Any, dim: int | None = None) -> None:
+        lo_a = np.atleast_1d(np.asarray(lo, dtype=np.float64))
+        hi_a = np.atleast_1d(np.asarray(hi, dtype=np.float64))
+        n = dim if dim is not None else max(lo_a.size, hi_a.size)
+        self._set_box(_vector("lo", lo_a, n), _vector("hi", hi_a, n))
+        self.origin = np.zeros(n)
+        self.basis = np.eye(n)
+
+    def __repr__(self) -> str:
+        return f"Box(lo={self.lo.tolist()}, hi={self.hi.tolist()})"
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {"kind": np.array("box"), "lo": self.lo, "hi": self.hi}
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, np.ndarray]) -> "Box":
+        return cls(d["lo"], d["hi"])
+
+
+class Polytope(Domain):
+    """The open polytope {x : A x < b}; must be bounded and full-dimensional."""
+
+    def __init__(self, A: Any, b: Any) -> None:
+        A = np.array(A, dtype=np.float64)
+        if A.ndim != 2 or A.shape[0] == 0:
+            raise DomainError(f"A must be a non-empty 2-D array, got shape {A.shape}")
+        b = _vector("b", b, A.shape[0])
+        if not np.all(np.isfinite(A)):
+            raise DomainError("A contains NaN or infinite values")
+        norms = np.linalg.norm(A, axis=1)
+        if np.any(norms == 0):
+            raise DomainError(f"row {int(np.argmin(norms))} of A is zero")
+        k = A.shape[1]
+        self.dim = k
+        self.A, self.b = A / norms[:, None], b / norms
+        self.origin = np.zeros(k)
+        self.basis = np.eye(k)
+        lo, hi = np.empty(k), np.empty(k)
+        for i in range(k):
+            for sign, store in ((1.0, lo), (-1.0, hi)):
+                c = np.zeros(k)
+                c[i] = sign
+                res = linprog(c, A_ub=self.A, b_ub=self.b, bounds=[(None, None)] * k,
+                              method="highs")
+                if res.status == 2:
+                    raise DomainError("empty polytope: A x < b has no solution")
+                if res.status == 3:
+                    raise DomainError(f"unbounded polytope: coordinate {i} is unbounded")
+                if res.status != 0:
+                    raise DomainError(f"could not check the polytope: {res.message}")
+                store[i] = res.x[i]
+        self.lo, self.hi = lo, hi
+        # Chebyshev ball: max r s.t. A x + r <= b (rows have unit norm).
+        c = np.zeros(k + 1)
+        c[-1] = -1.0
+        res = linprog(c, A_ub=np.hstack([self.A, np.ones((A.shape[0], 1))]), b_ub=self.b,
+                      bounds=[(None, None)] * k + [(0, None)], method="highs")
+        radius = float(res.x[-1]) if res.status == 0 else 0.0
+        diameter = float(np.linalg.norm(hi - lo))
+        if radius <= FLATNESS_RTOL * max(diameter, 1e-300):
+            raise DomainError("the polytope is not full-dimensional (its interior is empty)")
+        self.center = res.x[:k]
+        self.radius = radius
+
+    def __repr__(self) -> str:
+        return f"Polytope({self.A.shape[0]} inequalities in {self.dim} dimensions)"
+
+    @property
+    def volume(self) -> float:
+        if self.dim == 1:
+            return float(self.hi[0] - self.lo[0])
+        from scipy.spatial import HalfspaceIntersection, ConvexHull
+
+        hs = HalfspaceIntersection(np.hstack([self.A, -self.b[:, None]]), self.center)
+        return float(ConvexHull(hs.intersections).volume)
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {"kind": np.array("polytope"), "A": self.A, "b": self.b}
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, np.ndarray]) -> "Polytope":
+        return cls(d["A"], d["b"])
+
+
+class Segment(_BoxShaped):
+    """The open segment x(t) = x0 + t (x1 - x0), t in (0, 1), of a higher-dimensional input."""
+
+    def __init__(self, x0: Any, x1: Any) -> None:
+        x0 = _vector("x0", x0)
+        x1 = _vector("x1", x1, x0.shape[0])
+        if np.array_equal(x0, x1):
+            raise DomainError("Segment endpoints coincide: the segment is a point")
+        self.x0, self.x1 = x0, x1
+        self.origin = x0
+        self.basis = (x1 - x0)[:, None]
+        self._set_box(np.zeros(1), np.ones(1))
+
+    @property
+    def is_slice(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"Segment(in R^{self.input_dim}, length={float(np.linalg.norm(self.basis)):.4g})"
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {"kind": np.array("segment"), "x0": self.x0, "x1": self.x1}
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, np.ndarray]) -> "Segment":
+        return cls(d["x0"], d["x1"])
+
+
+class Plane(_BoxShaped):
+    """x(s, t) = origin + s u + t v for (s, t) in the open square (lo, hi)^2 (or a rectangle)."""
+
+    def __init__(self, origin: Any, u: Any, v: Any, lo: Any = -1.0, hi: Any = 1.0) -> None:
+        origin = _vector("origin", origin)
+        n = origin.shape[0]
+        if n < 2:
+            raise DomainError("a Plane needs an input space of dimension >= 2")
+        u = _vector("u", u, n)
+        v = _vector("v", v, n)
+        basis = np.stack([u, v], axis=1)
+        sv = np.linalg.svd(basis, compute_uv=False)
+        if sv[-1] <= 1e-12 * sv[0]:
+            raise DomainError("Plane directions u and v are linearly dependent")
+        self.origin, self.basis = origin, basis
+        self._set_box(_vector("lo", lo, 2), _vector("hi", hi, 2))
+
+    @classmethod
+    def through(cls, xa: Any, xb: Any, xc: Any, half_width: float | None = None) -> "Plane":
+        """Square centred at the circumcentre of three points, in their plane (H&R section 3.3).
+
+        u, v are an orthonormal basis of the plane, so lengths are input-space lengths.
+        half_width defaults to 1.25 x the circumradius, so all three points lie inside.
+        """
+        xa = _vector("xa", xa)
+        xb = _vector("xb", xb, xa.shape[0])
+        xc = _vector("xc", xc, xa.shape[0])
+        e1, e2 = xb - xa, xc - xa
+        n1 = np.linalg.norm(e1)
+        if n1 == 0:
+            raise DomainError("Plane.through: xa and xb coincide")
+        u = e1 / n1
+        w = e2 - (e2 @ u) * u
+        nw = np.linalg.norm(w)
+        if nw <= 1e-12 * max(np.linalg.norm(e2), 1e-300):
+            raise DomainError("Plane.through: the three points are collinear")
+        v = w / nw
+        # Circumcentre in plane coordinates of (0,0), (n1, 0), (p, q).
+        p, q = float(e2 @ u), float(e2 @ v)
+        cx = n1 / 2.0
+        cy = (p * p + q * q - n1 * p) / (2.0 * q)
+        centre = xa + cx * u + cy * v
+        radius = math.hypot(cx, cy)
+        hw = 1.25 * radius if half_width is None else float(half_width)
+        if not (math.isfinite(hw) and hw > 0):
+            raise DomainError(f"half_width must be positive, got {half_width}")
+        plane = cls(centre, u, v, -hw, hw)
+        plane.points = np.stack([xa, xb, xc])
+        return plane
+
+    @property
+    def is_slice(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return (f"Plane(in R^{self.input_dim}, square {self.lo.tolist()} .. {self.hi.tolist()})")
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {"kind": np.array("plane"), "origin": self.origin, "u": self.basis[:, 0],
+                "v": self.basis[:, 1], "lo": self.lo, "hi": self.hi}
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, np.ndarray]) -> "Plane":
+        return cls(d["origin"], d["u"], d["v"], d["lo"], d["hi"])

@@ -1,0 +1,193 @@
+"""Layer-by-layer exact enumeration of activation regions (drives the compiled core)."""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Literal
+
+import numpy as np
+
+from regionkit import _core
+from regionkit.domains import Domain, Polytope
+from regionkit.errors import RegionkitError
+from regionkit.frontier import Frontier
+from regionkit.network import ACTIVATION_CODES, HYPERPLANES_PER_UNIT, Network
+from regionkit.regionset import RegionSet
+from regionkit.tolerance import Tolerance
+
+# Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
+CALL_SECONDS = 0.2
+CHUNK_REGIONS = 4096
+
+Method = Literal["auto", "lp"]
+
+
+def _input_maps(domain: Domain) -> dict[str, np.ndarray]:
+    """The identity of the network input as an affine map of the domain coordinates."""
+    U = domain.basis
+    R = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
+    S = np.abs(domain.origin) + np.abs(U) @ R
+    return {"M": U[None].copy(), "m": domain.origin[None].copy(), "S": S[None].copy()}
+
+
+def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
+    """The domain itself as a one-region frontier of the given kind."""
+    k = domain.dim
+    if kind == "nd":
+        A, b = domain.A, domain.b
+        centre = getattr(domain, "center", (domain.lo + domain.hi) / 2)
+        centre, radius = _core.chebyshev(np.array([0, len(b)]), A, b, centre[None])
+        return Frontier("nd", {"off": np.array([0, len(b)], dtype=np.int64), "A": A, "b": b,
+                               "lab": -1 - np.arange(len(b), dtype=np.int64),
+                               "center": centre, "radius": radius})
+    if not isinstance(domain, Polytope):
+        return Frontier.box(kind, domain.lo, domain.hi)
+    # Clip a slightly larger box by the polytope's rows with the core itself: one ReLU layer
+    # whose units are b - A t, keeping the piece where all are positive. Every edge of that
+    # piece then lies on a polytope row j, whose label becomes the domain label -1-j.
+    pad = 0.01 * (domain.hi - domain.lo)
+    lo, hi = domain.lo - pad, domain.hi + pad
+    box = Frontier.box(kind, lo, hi)
+    maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)),
+            "S": np.maximum(np.abs(lo), np.abs(hi))[None]}
+    _, children, _, bits, _ = _core.split_frontier(
+        kind, box.data, maps, -domain.A, domain.b, ACTIVATION_CODES["relu"], 0.0, tol.rtol,
+        tol.atol, 0, 1 << 30, math.inf)
+    inside = np.flatnonzero(bits.all(axis=1))
+    if len(inside) != 1:
+        raise RegionkitError("internal error: polytope clipping did not give one region")
+    return Frontier(kind, children).take(inside).relabel(lambda lab: -1 - lab)
+
+
+def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
+                      max_regions: int | None = None, time_limit: float | None = None,
+                      progress: bool | None = None, method: Method = "auto") -> RegionSet:
+    """Every activation region of `net` inside the open `domain`, layer by layer.
+
+    A unit is active iff its pre-activation is > 0; only full-dimensional regions count;
+    hyperplanes that only touch a region (within `tol`, see regionkit.tolerance) split
+    nothing. 1-D domains split by sorted breakpoints, 2-D by exact polygon clipping, higher
+    dimensions (or method="lp") by the core's dense LP solver.
+
+    max_regions / time_limit: when either budget is hit, or on Ctrl-C, the run stops
+    cleanly and returns the partition found so far with ``complete=False``.
+    """
+    if not isinstance(net, Network):
+        raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
+    if not isinstance(domain, Domain):
+        raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
+    domain.check_network(net.n_in)
+    tol = Tolerance.coerce(tol)
+    if method not in ("auto", "lp"):
+        raise RegionkitError(f"method must be 'auto' or 'lp', got {method!r}")
+    if max_regions is not None and max_regions < 1:
+        raise RegionkitError("max_regions must be at least 1")
+    kind = "nd" if (method == "lp" or domain.dim > 2) else ("1d" if domain.dim == 1 else "2d")
+    start = time.perf_counter()
+    deadline = math.inf if time_limit is None else start + float(time_limit)
+    budget = math.inf if max_regions is None else int(max_regions)
+
+    frontier = _root_frontier(domain, kind, tol)
+    maps = _input_maps(domain)
+    offsets = net.layer_hyperplane_offsets()
+    layer_bits: list[np.ndarray] = []
+    parents: list[np.ndarray] = []
+    per_layer: list[int] = []
+    bar = _progress_bar(progress)
+    try:
+        for li, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
+            parts, maps_parts, bits_parts, parent_parts = [], [], [], []
+            produced, i, n = 0, 0, len(frontier)
+            stop_reason = None
+            if bar is not None:
+                bar.set_description(f"layer {li + 1}/{net.n_layers}")
+                bar.reset(total=n)
+            try:
+                while i < n:
+                    now = time.perf_counter()
+                    if now >= deadline:
+                        stop_reason = "time_limit"
+                        break
+                    if produced >= budget:
+                        stop_reason = "max_regions"
+                        break
+                    j = min(n, i + CHUNK_REGIONS)
+                    cap = budget - produced if budget < math.inf else 1 << 62
+                    done, ch, ch_maps, bits, parent = _core.split_frontier(
+                        kind, frontier.slice(i, j).data, {k: v[i:j] for k, v in maps.items()},
+                        W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
+                        int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)))
+                    parts.append(Frontier(kind, ch))
+                    maps_parts.append(ch_maps)
+                    bits_parts.append(bits)
+                    parent_parts.append(parent + i)
+                    produced += len(parent)
+                    i += done
+                    if bar is not None:
+                        bar.update(done)
+            except KeyboardInterrupt:
+                stop_reason = "interrupted"
+            if stop_reason is not None:
+                # Keep everything: finished children plus the regions this layer did not reach.
+                nh = HYPERPLANES_PER_UNIT[act] * W.shape[0]
+                partial = (np.concatenate(bits_parts) if bits_parts else np.zeros((0, nh), np.uint8),
+                           np.concatenate(parent_parts) if parent_parts else np.zeros(0, np.int64),
+                           np.arange(i, n))
+                frontier = Frontier.concat(kind, parts + [frontier.slice(i, n)])
+                per_layer.append(produced)
+                return _assemble(net, domain, kind, tol, frontier, None, layer_bits, parents,
+                                 per_layer, start, stop_reason, partial)
+            frontier = Frontier.concat(kind, parts)
+            maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]}
+            layer_bits.append(np.concatenate(bits_parts))
+            parents.append(np.concatenate(parent_parts))
+            per_layer.append(len(frontier))
+    finally:
+        if bar is not None:
+            bar.close()
+    return _assemble(net, domain, kind, tol, frontier, maps, layer_bits, parents, per_layer,
+                     start, None, None)
+
+
+def _progress_bar(progress: bool | None):
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=0, delay=0.0 if progress else 1.0, unit="region", leave=False)
+
+
+def _assemble(net: Network, domain: Domain, kind: str, tol: Tolerance, frontier: Frontier,
+              maps: dict[str, np.ndarray] | None, layer_bits: list[np.ndarray],
+              parents: list[np.ndarray], per_layer: list[int], start: float,
+              stop_reason: str | None,
+              partial: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> RegionSet:
+    """Trace parent links back to full patterns and build the RegionSet.
+
+    partial = (bits, parent, unreached) of a layer that stopped early: its children come
+    first in `frontier`, then the unreached regions of the previous frontier.
+    """
+    n = len(frontier)
+    offsets = net.layer_hyperplane_offsets()
+    patterns = np.zeros((n, net.n_hyperplanes), dtype=np.uint8)
+    depth = np.full(n, len(layer_bits), dtype=np.int64)
+    idx = np.arange(n)  # ancestor of each final region in the frontier being traced
+    if partial is not None:
+        pbits, pparent, unreached = partial
+        li = len(layer_bits)
+        patterns[:len(pparent), offsets[li]:offsets[li + 1]] = pbits
+        depth[:len(pparent)] = li + 1
+        idx = np.concatenate([pparent, unreached]).astype(np.int64)
+    for li in range(len(layer_bits) - 1, -1, -1):
+        patterns[:, offsets[li]:offsets[li + 1]] = layer_bits[li][idx]
+        idx = parents[li][idx]
+    if maps is not None:
+        out_M, out_m = maps["M"], maps["m"]
+    else:
+        out_M = np.full((n, net.n_out, domain.dim), np.nan)
+        out_m = np.full((n, net.n_out), np.nan)
+    return RegionSet.from_frontier(
+        network=net, domain=domain, kind=kind, tol=tol, frontier=frontier, patterns=patterns,
+        output_M=out_M, output_m=out_m, per_layer=per_layer, depth=depth,
+        seconds=time.perf_counter() - start, stop_reason=stop_reason)

@@ -1,0 +1,22 @@
+"""One exception hierarchy for regionkit, rooted at RegionkitError."""
+from __future__ import annotations
+
+
+class RegionkitError(Exception):
+    """Base class of every error regionkit raises on purpose."""
+
+
+class NetworkError(RegionkitError, ValueError):
+    """A network is malformed: shapes that do not chain, NaN/inf, unknown activations."""
+
+
+class DomainError(RegionkitError, ValueError):
+    """A domain is empty, unbounded, lower-dimensional or does not match the network."""
+
+
+class NetworkFileError(RegionkitError, ValueError):
+    """A network or result file is missing, unreadable or malformed."""
+
+
+class SolverError(RegionkitError, RuntimeError):
+    """The compiled LP solver could not certify an answer."""

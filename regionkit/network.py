@@ -1,0 +1,234 @@
+"""Networks: a chain of dense affine layers, each followed by a piecewise-linear activation."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from regionkit.errors import NetworkError, NetworkFileError
+
+# Activation name -> core code; hyperplanes per unit: identity 0, relu/leaky 1, hard tanh 2.
+ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "hard_tanh": 3}
+HYPERPLANES_PER_UNIT = {"identity": 0, "relu": 1, "leaky_relu": 1, "hard_tanh": 2}
+DEFAULT_LEAKY_SLOPE = 0.01
+
+
+def _parse_activation(spec: object) -> tuple[str, float]:
+    """'relu', 'leaky_relu', 'leaky_relu:0.2', ('leaky_relu', 0.2) -> (name, slope)."""
+    if isinstance(spec, tuple) and len(spec) == 2:
+        name, slope = spec
+    elif isinstance(spec, str):
+        name, _, rest = spec.strip().partition(":")
+        slope = float(rest) if rest else (DEFAULT_LEAKY_SLOPE if name == "leaky_relu" else 0.0)
+    else:
+        raise NetworkError(f"activation must be a name such as 'relu', got {spec!r}")
+    name = str(name).strip().lower().replace("-", "_")
+    aliases = {"linear": "identity", "none": "identity", "hardtanh": "hard_tanh",
+               "leakyrelu": "leaky_relu"}
+    name = aliases.get(name, name)
+    if name not in ACTIVATION_CODES:
+        raise NetworkError(
+            f"unknown activation {spec!r}; supported: {', '.join(ACTIVATION_CODES)}")
+    slope = float(slope)
+    if name == "leaky_relu" and not (np.isfinite(slope) and slope != 1.0):
+        raise NetworkError(f"leaky_relu slope must be finite and != 1, got {slope}")
+    return name, slope if name == "leaky_relu" else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Layers z_l = W_l h_{l-1} + b_l, h_l = act_l(z_l); W_l has shape (n_l, n_{l-1})."""
+
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    activations: tuple[str, ...]
+    slopes: tuple[float, ...]
+
+    @classmethod
+    def from_arrays(cls, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                    activations: Sequence[object] | None = None) -> "Network":
+        """Build and validate a network; default activations: relu hidden, identity last."""
+        weights = list(weights)
+        biases = list(biases)
+        if len(weights) == 0:
+            raise NetworkError("a network needs at least one layer")
+        if len(biases) != len(weights):
+            raise NetworkError(f"{len(weights)} weight matrices but {len(biases)} bias vectors")
+        if activations is None:
+            activations = ["relu"] * (len(weights) - 1) + ["identity"]
+        activations = list(activations)
+        if len(activations) != len(weights):
+            raise NetworkError(
+                f"{len(weights)} layers but {len(activations)} activations were given")
+        Ws, bs = [], []
+        for i, (W, b) in enumerate(zip(weights, biases)):
+            try:
+                W = np.array(W, dtype=np.float64)
+                b = np.array(b, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise NetworkError(f"layer {i}: weights/biases are not numeric: {exc}") from None
+            if W.ndim != 2:
+                raise NetworkError(f"layer {i}: W{i} must be 2-D (n_out, n_in), got shape {W.shape}")
+            b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
+            if b.ndim != 1 or b.shape[0] != W.shape[0]:
+                raise NetworkError(
+                    f"layer {i}: b{i} has shape {b.shape} but W{i} has {W.shape[0]} rows")
+            if W.shape[0] == 0 or W.shape[1] == 0:
+                raise NetworkError(f"layer {i}: W{i} has an empty shape {W.shape}")
+            if i > 0 and W.shape[1] != Ws[-1].shape[0]:
+                raise NetworkError(
+                    f"shapes do not chain: W{i} has shape {W.shape}, expecting {W.shape[1]} == "
+                    f"{Ws[-1].shape[0]} outputs of layer {i - 1} (W_l is (n_l, n_(l-1)))")
+            if not np.all(np.isfinite(W)):
+                raise NetworkError(f"layer {i}: W{i} contains NaN or infinite values")
+            if not np.all(np.isfinite(b)):
+                raise NetworkError(f"layer {i}: b{i} contains NaN or infinite values")
+            W.setflags(write=False)
+            b.setflags(write=False)
+            Ws.append(W)
+            bs.append(b)
+        parsed = [_parse_activation(a) for a in activations]
+        return cls(tuple(Ws), tuple(bs), tuple(p[0] for p in parsed), tuple(p[1] for p in parsed))
+
+    # --- shape -----------------------------------------------------------------------------
+    @property
+    def n_in(self) -> int:
+        return int(self.weights[0].shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weights[-1].shape[0])
+
+    @property
+    def widths(self) -> list[int]:
+        """Width of every layer, input excluded."""
+        return [int(W.shape[0]) for W in self.weights]
+
+    @property
+    def hidden_widths(self) -> list[int]:
+        """Widths of the layers whose activation splits (all but identity layers)."""
+        return [int(W.shape[0]) for W, a in zip(self.weights, self.activations) if a != "identity"]
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def n_hyperplanes(self) -> int:
+        """Length of an activation pattern: one bit per ReLU/leaky unit, two per hard tanh."""
+        return sum(HYPERPLANES_PER_UNIT[a] * W.shape[0] for W, a in zip(self.weights, self.activations))
+
+    def layer_hyperplane_offsets(self) -> np.ndarray:
+        """Index of each layer's first hyperplane in a pattern (length n_layers + 1)."""
+        counts = [HYPERPLANES_PER_UNIT[a] * W.shape[0] for W, a in zip(self.weights, self.activations)]
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    def __repr__(self) -> str:
+        arch = "-".join(str(w) for w in [self.n_in] + self.widths)
+        acts = ",".join(sorted(set(self.activations)))
+        return f"Network({arch}, activations={acts})"
+
+    # --- evaluation ------------------------------------------------------------------------
+    def _act(self, i: int, z: np.ndarray) -> np.ndarray:
+        a = self.activations[i]
+        if a == "relu":
+            return np.maximum(z, 0.0)
+        if a == "leaky_relu":
+            return np.where(z > 0, z, self.slopes[i] * z)
+        if a == "hard_tanh":
+            return np.clip(z, -1.0, 1.0)
+        return z
+
+    def _as_batch(self, x: np.ndarray) -> np.ndarray:
+        X = np.asarray(x, dtype=np.float64)
+        X = X.reshape(1, -1) if X.ndim == 1 else X
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise NetworkError(f"inputs must have shape (n, {self.n_in}), got {np.shape(x)}")
+        return X
+
+    def preactivations(self, x: np.ndarray) -> list[np.ndarray]:
+        """Pre-activations z_l of every layer for a batch of inputs (n, n_in)."""
+        h = self._as_batch(x)
+        out = []
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            z = h @ W.T + b
+            out.append(z)
+            h = self._act(i, z)
+        return out
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Network output for a batch of inputs (n, n_in) -> (n, n_out)."""
+        z = self.preactivations(x)
+        return self._act(self.n_layers - 1, z[-1])
+
+    def pattern(self, x: np.ndarray) -> np.ndarray:
+        """Activation pattern (n, n_hyperplanes) of bools; a unit is active iff z > 0.
+
+        Hard tanh units give two bits, (z > -1, z > 1).
+        """
+        cols = []
+        for z, a in zip(self.preactivations(x), self.activations):
+            if a in ("relu", "leaky_relu"):
+                cols.append(z > 0)
+            elif a == "hard_tanh":
+                both = np.empty((z.shape[0], 2 * z.shape[1]), dtype=bool)
+                both[:, 0::2] = z > -1
+                both[:, 1::2] = z > 1
+                cols.append(both)
+        if not cols:
+            return np.zeros((self._as_batch(x).shape[0], 0), dtype=bool)
+        return np.concatenate(cols, axis=1)
+
+    # --- files -----------------------------------------------------------------------------
+    def to_npz_dict(self) -> dict[str, np.ndarray]:
+        """Arrays W0, b0, W1, b1, ... and 'activations' (names, 'leaky_relu:slope')."""
+        out: dict[str, np.ndarray] = {}
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            out[f"W{i}"] = np.asarray(W)
+            out[f"b{i}"] = np.asarray(b)
+        names = [a if a != "leaky_relu" else f"leaky_relu:{s!r}"
+                 for a, s in zip(self.activations, self.slopes)]
+        out["activations"] = np.array(names, dtype="U32")
+        return out
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the network to an .npz file readable by load_network."""
+        np.savez(path, **self.to_npz_dict())
+
+    @classmethod
+    def from_npz_dict(cls, data: "dict[str, np.ndarray] | np.lib.npyio.NpzFile",
+                      source: str = "arrays") -> "Network":
+        keys = set(data.keys())
+        n = 0
+        while f"W{n}" in keys:
+            n += 1
+        if n == 0:
+            raise NetworkFileError(f"{source}: no arrays named W0, b0, W1, b1, ... found "
+                                   f"(keys: {sorted(keys)})")
+        missing = [f"b{i}" for i in range(n) if f"b{i}" not in keys]
+        if missing:
+            raise NetworkFileError(f"{source}: missing bias arrays {missing}")
+        acts = None
+        if "activations" in keys:
+            acts = [str(a) for a in np.asarray(data["activations"]).reshape(-1)]
+        try:
+            return cls.from_arrays([data[f"W{i}"] for i in range(n)],
+                                   [data[f"b{i}"] for i in range(n)], acts)
+        except NetworkError as exc:
+            raise NetworkFileError(f"{source}: {exc}") from None
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    """Load a network from an .npz file holding W0, b0, W1, b1, ... (and optional activations)."""
+    p = os.fspath(path)
+    if not os.path.exists(p):
+        raise NetworkFileError(f"{p}: no such file")
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return Network.from_npz_dict(data, source=p)
+    except NetworkFileError:
+        raise
+    except Exception as exc:  # numpy raises several types for corrupt files
+        raise NetworkFileError(f"{p}: not a readable .npz network file ({exc})") from None

@@ -1,0 +1,208 @@
+"""RegionSet: the columnar result of an enumeration, the currency of every later stage."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from regionkit import _core
+from regionkit.domains import Domain
+from regionkit.errors import NetworkFileError, RegionkitError
+from regionkit.frontier import Frontier
+from regionkit.network import Network
+from regionkit.tolerance import Tolerance
+
+FORMAT_VERSION = 1
+
+
+@dataclass(eq=False)
+class RegionSet:
+    """Every activation region of a network on a domain, as columns.
+
+    Coordinates are those of the domain (t-space; for slices, map with domain.to_input).
+    Region r:
+      * pattern: bit h of ``patterns[r]`` (packed, little bit order) is 1 iff hyperplane h
+        (one per ReLU unit, two per hard tanh unit: z > -1, z > 1) is positive on r;
+      * inequalities ``ineq_A[o[r]:o[r+1]] t < ineq_b[...]`` (unit-norm rows; labels >= 0
+        name network hyperplanes, label -1-k names domain inequality k);
+      * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]``;
+      * for 1-D and 2-D, its vertices (CSR, counter-clockwise in 2-D);
+      * the affine output map ``F(t) = output_M[r] @ t + output_m[r]`` on r.
+    """
+
+    network: Network
+    domain: Domain
+    tol: Tolerance
+    kind: str
+    patterns: np.ndarray
+    ineq_offsets: np.ndarray
+    ineq_A: np.ndarray
+    ineq_b: np.ndarray
+    ineq_labels: np.ndarray
+    interior_points: np.ndarray
+    chebyshev_radii: np.ndarray
+    vertex_offsets: np.ndarray | None
+    vertices: np.ndarray | None
+    output_M: np.ndarray
+    output_m: np.ndarray
+    per_layer: list[int]
+    depth: np.ndarray
+    seconds: float
+    stop_reason: str | None = None
+    _index: dict[bytes, int] | None = field(default=None, repr=False)
+
+    # --- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_frontier(cls, *, network: Network, domain: Domain, kind: str, tol: Tolerance,
+                      frontier: Frontier, patterns: np.ndarray, output_M: np.ndarray,
+                      output_m: np.ndarray, per_layer: list[int], depth: np.ndarray,
+                      seconds: float, stop_reason: str | None) -> "RegionSet":
+        F = frontier.data
+        n = len(frontier)
+        if kind == "1d":
+            lo, hi = F["lo"], F["hi"]
+            ineq_offsets = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+            ineq_A = np.tile([[-1.0], [1.0]], (n, 1))
+            ineq_b = np.stack([-lo, hi], axis=1).reshape(-1)
+            labels = np.stack([F["lab_lo"], F["lab_hi"]], axis=1).reshape(-1)
+            interior = ((lo + hi) / 2)[:, None]
+            radii = (hi - lo) / 2
+            voff = ineq_offsets.copy()
+            verts = np.stack([lo, hi], axis=1).reshape(-1, 1)
+        elif kind == "2d":
+            ineq_offsets = F["off"].astype(np.int64)
+            ineq_A, ineq_b, labels = F["row"][:, :2], F["row"][:, 2], F["lab"]
+            counts = np.diff(ineq_offsets)
+            sums = np.add.reduceat(F["xy"], ineq_offsets[:-1], axis=0) if n else np.zeros((0, 2))
+            centroid = sums / counts[:, None] if n else np.zeros((0, 2))
+            interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
+            voff, verts = ineq_offsets.copy(), F["xy"]
+        else:
+            ineq_offsets, ineq_A, ineq_b, labels = F["off"], F["A"], F["b"], F["lab"]
+            interior, radii = F["center"], F["radius"]
+            voff = verts = None
+        packed = np.packbits(patterns.astype(bool), axis=1, bitorder="little")
+        return cls(network=network, domain=domain, tol=tol, kind=kind, patterns=packed,
+                   ineq_offsets=np.asarray(ineq_offsets, np.int64), ineq_A=np.asarray(ineq_A),
+                   ineq_b=np.asarray(ineq_b), ineq_labels=np.asarray(labels, np.int64),
+                   interior_points=np.asarray(interior), chebyshev_radii=np.asarray(radii),
+                   vertex_offsets=voff, vertices=verts, output_M=output_M, output_m=output_m,
+                   per_layer=list(per_layer), depth=depth, seconds=float(seconds),
+                   stop_reason=stop_reason)
+
+    # --- summary ---------------------------------------------------------------------------
+    @property
+    def n_regions(self) -> int:
+        """Number of activation regions (a lower bound when the run is incomplete)."""
+        return int(self.patterns.shape[0])
+
+    @property
+    def complete(self) -> bool:
+        return self.stop_reason is None
+
+    @property
+    def dim(self) -> int:
+        return self.domain.dim
+
+    def __len__(self) -> int:
+        return self.n_regions
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else f"INCOMPLETE ({self.stop_reason})"
+        return (f"RegionSet({self.n_regions} activation regions of {self.network!r} on "
+                f"{self.domain!r}, per layer {self.per_layer}, {state}, {self.seconds:.3g} s)")
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready scalars: counts, completeness, time."""
+        return {"n_regions": self.n_regions, "per_layer": [int(c) for c in self.per_layer],
+                "complete": self.complete, "stop_reason": self.stop_reason,
+                "seconds": self.seconds, "dim": self.dim, "kind": self.kind,
+                "architecture": [self.network.n_in] + self.network.widths}
+
+    # --- per-region access -----------------------------------------------------------------
+    def pattern_bits(self) -> np.ndarray:
+        """Unpacked patterns, (n_regions, n_hyperplanes) of bools."""
+        H = self.network.n_hyperplanes
+        return np.unpackbits(self.patterns, axis=1, count=H, bitorder="little").astype(bool)
+
+    def inequalities(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(A, b, labels) of region r: A t < b."""
+        a, b = self.ineq_offsets[r], self.ineq_offsets[r + 1]
+        return self.ineq_A[a:b], self.ineq_b[a:b], self.ineq_labels[a:b]
+
+    def region_vertices(self, r: int) -> np.ndarray:
+        """Vertices of region r (1-D and 2-D runs only)."""
+        if self.vertices is None:
+            raise RegionkitError("vertices are kept only for 1-D and 2-D domains")
+        return self.vertices[self.vertex_offsets[r]:self.vertex_offsets[r + 1]]
+
+    def locate(self, t: np.ndarray) -> np.ndarray:
+        """Index of the region whose pattern each point (domain coordinates) has; -1 if none.
+
+        Points on a boundary get the pattern of the > 0 convention, which may be no region's.
+        """
+        if self._index is None:
+            self._index = {row.tobytes(): i for i, row in enumerate(self.patterns)}
+        t = np.atleast_2d(np.asarray(t, dtype=np.float64))
+        pats = np.packbits(self.network.pattern(self.domain.to_input(t)), axis=1,
+                           bitorder="little")
+        return np.array([self._index.get(p.tobytes(), -1) for p in pats], dtype=np.int64)
+
+    def outputs(self, t: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        """Network outputs at points t evaluated with the affine maps of the given regions."""
+        t = np.atleast_2d(np.asarray(t, dtype=np.float64))
+        regions = np.asarray(regions, dtype=np.int64)
+        return np.einsum("noi,ni->no", self.output_M[regions], t) + self.output_m[regions]
+
+    # --- files -----------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write everything, network and domain included, to one .npz file."""
+        arrays: dict[str, np.ndarray] = {}
+        for k, v in self.network.to_npz_dict().items():
+            arrays[f"net_{k}"] = v
+        for k, v in self.domain.to_dict().items():
+            arrays[f"dom_{k}"] = np.asarray(v)
+        for k in ("patterns", "ineq_offsets", "ineq_A", "ineq_b", "ineq_labels",
+                  "interior_points", "chebyshev_radii", "output_M", "output_m", "depth"):
+            arrays[k] = getattr(self, k)
+        if self.vertices is not None:
+            arrays["vertex_offsets"] = self.vertex_offsets
+            arrays["vertices"] = self.vertices
+        meta = {"format": FORMAT_VERSION, "kind": self.kind, "per_layer": self.per_layer,
+                "seconds": self.seconds, "stop_reason": self.stop_reason,
+                "rtol": self.tol.rtol, "atol": self.tol.atol}
+        arrays["meta"] = np.array(json.dumps(meta))
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "RegionSet":
+        """Read a file written by save()."""
+        p = os.fspath(path)
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise NetworkFileError(f"{p}: no such file") from None
+        except Exception as exc:
+            raise NetworkFileError(f"{p}: not a readable RegionSet file ({exc})") from None
+        if "meta" not in data:
+            raise NetworkFileError(f"{p}: not a RegionSet file (no 'meta' entry)")
+        meta = json.loads(str(data["meta"]))
+        if meta.get("format") != FORMAT_VERSION:
+            raise NetworkFileError(f"{p}: unsupported RegionSet format {meta.get('format')}")
+        net = Network.from_npz_dict({k[4:]: v for k, v in data.items() if k.startswith("net_")},
+                                    source=p)
+        dom = Domain.from_dict({k[4:]: v for k, v in data.items() if k.startswith("dom_")})
+        return cls(network=net, domain=dom, tol=Tolerance(meta["rtol"], meta["atol"]),
+                   kind=meta["kind"], patterns=data["patterns"],
+                   ineq_offsets=data["ineq_offsets"], ineq_A=data["ineq_A"],
+                   ineq_b=data["ineq_b"], ineq_labels=data["ineq_labels"],
+                   interior_points=data["interior_points"],
+                   chebyshev_radii=data["chebyshev_radii"],
+                   vertex_offsets=data.get("vertex_offsets"), vertices=data.get("vertices"),
+                   output_M=data["output_M"], output_m=data["output_m"],
+                   per_layer=list(meta["per_layer"]), depth=data["depth"],
+                   seconds=float(meta["seconds"]), stop_reason=meta["stop_reason"])

@@ -1,0 +1,47 @@
+"""The one tolerance object every count depends on.
+
+A hyperplane value v = a.x + c inside a region is treated as zero when
+``|v| <= atol + rtol * scale``, where ``scale`` bounds the sum of the absolute values of the
+terms that produced v over the domain (weights times input magnitudes, plus biases,
+propagated through the layers). Rounding errors of double arithmetic are about
+``n * 2.2e-16 * scale``, so the default ``rtol = 1e-10`` leaves a margin of about 10^4 for
+layers up to a thousand units while resolving regions far thinner than any the peers
+resolve in float32. A hyperplane whose values on a region are all within the tolerance
+does not split it (it touches or is identically zero there).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from regionkit.errors import RegionkitError
+
+DEFAULT_RTOL = 1e-10
+DEFAULT_ATOL = 0.0
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Relative (to the magnitude bound of each hyperplane) and absolute zero tolerance."""
+
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+
+    def __post_init__(self) -> None:
+        for name in ("rtol", "atol"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+                raise RegionkitError(f"Tolerance.{name} must be a finite number >= 0, got {v!r}")
+        if self.rtol >= 1e-2:
+            raise RegionkitError(f"Tolerance.rtol={self.rtol} is too coarse to count regions")
+
+    @classmethod
+    def coerce(cls, tol: "Tolerance | float | None") -> "Tolerance":
+        """None -> defaults; a float -> that rtol; a Tolerance -> itself."""
+        if tol is None:
+            return cls()
+        if isinstance(tol, Tolerance):
+            return tol
+        if isinstance(tol, (int, float)):
+            return cls(rtol=float(tol))
+        raise RegionkitError(f"tol must be a Tolerance, a float or None, got {type(tol).__name__}")
