@@ -1,0 +1,76 @@
+"""The regionkit command line."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import numpy as np
+
+from regionkit.domains import Box
+from regionkit.engine import enumerate_regions
+from regionkit.errors import RegionkitError
+from regionkit.examples import EXAMPLES, example_network
+from regionkit.network import load_network
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a number or comma-separated numbers") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="regionkit")
+def main() -> None:
+    """Exact linear regions of piecewise-linear neural networks."""
+
+
+@main.command()
+@click.argument("net", required=False, type=click.Path(dir_okay=False))
+@click.option("--example", type=click.Choice(sorted(EXAMPLES)), default=None,
+              help="Use a built-in example network instead of NET.")
+@click.option("--box", nargs=2, type=str, default=("-1", "1"), show_default=True,
+              metavar="LO HI",
+              help="Open box; scalars broadcast to every input, or comma-separated per input.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--max-regions", type=int, default=None, help="Stop after this many regions.")
+@click.option("--time-limit", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+@click.option("--method", type=click.Choice(["auto", "lp"]), default="auto", show_default=True)
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the RegionSet to this .npz file.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+def count(net: str | None, example: str | None, box: tuple[str, str], as_json: bool,
+          max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
+          save_path: str | None, progress: bool | None) -> None:
+    """Count the activation regions of NET (.npz with W0, b0, W1, b1, ...) in a box."""
+    try:
+        if (net is None) == (example is None):
+            raise click.UsageError("give either NET or --example NAME")
+        network = example_network(example) if example else load_network(net)
+        lo, hi = _floats(box[0]), _floats(box[1])
+        domain = Box(np.array(lo), np.array(hi), dim=network.n_in)
+        rs = enumerate_regions(network, domain, tol=rtol, max_regions=max_regions,
+                               time_limit=time_limit, progress=progress, method=method)
+        if save_path:
+            rs.save(save_path)
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    summary = rs.summary()
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    arch = "-".join(str(w) for w in summary["architecture"])
+    click.echo(f"network:            {arch} ({', '.join(network.activations)})")
+    click.echo(f"domain:             {domain!r}")
+    click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
+               f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
+    click.echo(f"per layer:          {' '.join(str(c) for c in rs.per_layer)}")
+    click.echo(f"time:               {rs.seconds:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
