@@ -10,6 +10,7 @@ CORE_SOURCES = [
     "csrc/split1d.cpp",
     "csrc/split2d.cpp",
     "csrc/splitnd.cpp",
+    "csrc/splitvert.cpp",
 ]
 
 extensions = [

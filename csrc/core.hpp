@@ -32,12 +32,23 @@ struct Layer {
   int n_in = 0;
   const double* W = nullptr;  // n_out x n_in, row-major
   const double* b = nullptr;  // n_out
+  const double* Wt = nullptr;     // W transposed (n_in x n_out), filled by prepare_layer
+  const double* absWt = nullptr;  // |W| transposed
   int act = ACT_RELU;
   double slope = 0.0;         // negative-side slope of leaky ReLU
 };
 
 // Number of hyperplanes each unit of this activation contributes (hard tanh: z=-1, z=+1).
 int hyperplanes_per_unit(int act);
+
+// Read-only view of local affine maps (arrays owned by the caller), laid out as Maps.
+struct MapsView {
+  int rows = 0;
+  int dim = 0;
+  const double* M = nullptr;
+  const double* m = nullptr;
+  const double* S = nullptr;
+};
 
 // Local affine maps h(x) = M x + m, one per region, rows x dim each. S[i] bounds the sum of
 // absolute values of the terms that produced row i over the domain; it scales tolerances.
@@ -53,12 +64,19 @@ struct Hyperplanes {
   int count = 0;
   int dim = 0;
   std::vector<double> a, c, eps;
-  // Pre-activations P x + q with magnitude bound s, kept to build the next maps.
-  std::vector<double> P, q, s;
+  // Pre-activations P x + q (P stored transposed, dim x units) with magnitude bound s,
+  // kept to build the next maps.
+  std::vector<double> Pt, q, s;
 };
 
+// Storage for W^T and |W|^T; points L.Wt and L.absWt into it.
+struct LayerStorage {
+  std::vector<double> Wt, absWt;
+};
+void prepare_layer(Layer& L, LayerStorage& storage);
+
 // Fill H with the layer's hyperplanes for region r of `in`.
-void layer_hyperplanes(const Layer& L, const Maps& in, size_t r, const Tolerance& tol,
+void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
                        Hyperplanes& H);
 
 // Append the post-activation map of a piece whose hyperplane bits are `bits`.

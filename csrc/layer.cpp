@@ -15,30 +15,49 @@ int hyperplanes_per_unit(int act) {
   }
 }
 
-void layer_hyperplanes(const Layer& L, const Maps& in, size_t r, const Tolerance& tol,
+void prepare_layer(Layer& L, LayerStorage& st) {
+  st.Wt.resize(static_cast<size_t>(L.n_in) * L.n_out);
+  st.absWt.resize(st.Wt.size());
+  for (int j = 0; j < L.n_out; ++j)
+    for (int k = 0; k < L.n_in; ++k) {
+      const double w = L.W[static_cast<size_t>(j) * L.n_in + k];
+      st.Wt[static_cast<size_t>(k) * L.n_out + j] = w;
+      st.absWt[static_cast<size_t>(k) * L.n_out + j] = std::fabs(w);
+    }
+  L.Wt = st.Wt.data();
+  L.absWt = st.absWt.data();
+}
+
+void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
                        Hyperplanes& H) {
   const int d = in.dim, n_in = in.rows, n_out = L.n_out;
   if (n_in != L.n_in) throw std::invalid_argument("layer input width does not match the maps");
-  const double* M = in.M.data() + r * static_cast<size_t>(n_in) * d;
-  const double* m = in.m.data() + r * static_cast<size_t>(n_in);
-  const double* S = in.S.data() + r * static_cast<size_t>(n_in);
-  H.P.assign(static_cast<size_t>(n_out) * d, 0.0);
-  H.q.assign(n_out, 0.0);
-  H.s.assign(n_out, 0.0);
-  for (int j = 0; j < n_out; ++j) {
-    const double* w = L.W + static_cast<size_t>(j) * n_in;
-    double* Pj = &H.P[static_cast<size_t>(j) * d];
-    double qj = L.b[j], sj = std::fabs(L.b[j]);
-    for (int k = 0; k < n_in; ++k) {
-      const double wk = w[k];
-      if (wk == 0.0) continue;
-      const double* Mk = M + static_cast<size_t>(k) * d;
-      for (int t = 0; t < d; ++t) Pj[t] += wk * Mk[t];
-      qj += wk * m[k];
-      sj += std::fabs(wk) * S[k];
+  const double* M = in.M + r * static_cast<size_t>(n_in) * d;
+  const double* m = in.m + r * static_cast<size_t>(n_in);
+  const double* S = in.S + r * static_cast<size_t>(n_in);
+  // Column sweep over inputs with W^T rows contiguous: skips inputs that are exactly zero
+  // on the region (inactive ReLUs, S == 0) and lets the compiler vectorise over units.
+  H.Pt.assign(static_cast<size_t>(d) * n_out, 0.0);
+  H.q.assign(L.b, L.b + n_out);
+  H.s.resize(n_out);
+  for (int j = 0; j < n_out; ++j) H.s[j] = std::fabs(L.b[j]);
+  for (int k = 0; k < n_in; ++k) {
+    if (S[k] == 0.0) continue;
+    const double* wk = L.Wt + static_cast<size_t>(k) * n_out;
+    const double* awk = L.absWt + static_cast<size_t>(k) * n_out;
+    const double mk = m[k], Sk = S[k];
+    double* q = H.q.data();
+    double* s = H.s.data();
+    for (int j = 0; j < n_out; ++j) {
+      q[j] += wk[j] * mk;
+      s[j] += awk[j] * Sk;
     }
-    H.q[j] = qj;
-    H.s[j] = sj;
+    for (int t = 0; t < d; ++t) {
+      const double Mkt = M[static_cast<size_t>(k) * d + t];
+      if (Mkt == 0.0) continue;
+      double* Pt = H.Pt.data() + static_cast<size_t>(t) * n_out;
+      for (int j = 0; j < n_out; ++j) Pt[j] += wk[j] * Mkt;
+    }
   }
   const int per = hyperplanes_per_unit(L.act);
   H.count = per * n_out;
@@ -49,8 +68,8 @@ void layer_hyperplanes(const Layer& L, const Maps& in, size_t r, const Tolerance
   for (int j = 0; j < n_out; ++j) {
     for (int h = 0; h < per; ++h) {
       const int idx = j * per + h;
-      std::copy(&H.P[static_cast<size_t>(j) * d], &H.P[static_cast<size_t>(j + 1) * d],
-                &H.a[static_cast<size_t>(idx) * d]);
+      for (int t = 0; t < d; ++t)
+        H.a[static_cast<size_t>(idx) * d + t] = H.Pt[static_cast<size_t>(t) * n_out + j];
       // Hard tanh: hyperplane 0 is z = -1 (z + 1 > 0), hyperplane 1 is z = +1 (z - 1 > 0).
       const double shift = per == 2 ? (h == 0 ? 1.0 : -1.0) : 0.0;
       H.c[idx] = H.q[j] + shift;
@@ -61,8 +80,13 @@ void layer_hyperplanes(const Layer& L, const Maps& in, size_t r, const Tolerance
 
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
                             Maps& out) {
-  const int d = H.dim;
-  for (int j = 0; j < L.n_out; ++j) {
+  const int d = H.dim, n = L.n_out;
+  const size_t M0 = out.M.size(), m0 = out.m.size();
+  out.M.resize(M0 + static_cast<size_t>(n) * d);
+  out.m.resize(m0 + n);
+  out.S.resize(m0 + n);
+  double* M = out.M.data() + M0;
+  for (int j = 0; j < n; ++j) {
     double slope = 1.0, offset = 0.0;
     switch (L.act) {
       case ACT_RELU: slope = bits[j] ? 1.0 : 0.0; break;
@@ -78,10 +102,9 @@ void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t*
         break;
       default: break;
     }
-    const double* Pj = &H.P[static_cast<size_t>(j) * d];
-    for (int t = 0; t < d; ++t) out.M.push_back(slope * Pj[t]);
-    out.m.push_back(slope * H.q[j] + offset);
-    out.S.push_back(std::fabs(slope) * H.s[j] + std::fabs(offset));
+    for (int t = 0; t < d; ++t) M[static_cast<size_t>(j) * d + t] = slope * H.Pt[static_cast<size_t>(t) * n + j];
+    out.m[m0 + j] = slope * H.q[j] + offset;
+    out.S[m0 + j] = std::fabs(slope) * H.s[j] + std::fabs(offset);
   }
 }
 

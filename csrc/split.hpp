@@ -70,22 +70,60 @@ struct HPolytopes {
                     HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s);
 };
 
+// General dimension, vertex form (double description): each region keeps its vertices, its
+// inequality rows and which rows each vertex lies on. A hyperplane's exact range over a
+// region is its range over the vertices, so no LP is needed; new vertices appear on the
+// edges it crosses, found by the combinatorial adjacency test on the incidence sets.
+struct VPolytopes {
+  int dim = 0;
+  std::vector<int64_t> voff{0};  // vertex offsets, regions + 1
+  std::vector<double> V;         // dim per vertex
+  std::vector<int64_t> ioff{0};  // incidence-word offsets, regions + 1
+  std::vector<uint64_t> inc;     // per vertex, ceil(rows / 64) words: rows the vertex is on
+  std::vector<int64_t> roff{0};  // row offsets, regions + 1
+  std::vector<double> A, b;      // unit-norm rows, A x < b
+  std::vector<int64_t> lab;
+  size_t count() const { return voff.size() - 1; }
+  struct Piece {
+    int nv = 0, nf = 0, words = 1;
+    std::vector<double> V, A, b;
+    std::vector<uint64_t> inc;
+    std::vector<int64_t> lab;
+    std::vector<uint8_t> bits;
+  };
+  struct Scratch {
+    std::vector<Piece> pieces;
+    std::vector<double> val, parent_V;
+    std::vector<int> sign;
+    Piece tmp_pos, tmp_neg;
+    std::vector<uint64_t> z;
+    std::vector<int> count, remap;
+  };
+  static void split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s);
+};
+
 // Split regions of `in` by layer L, in order, until all are done, `out` holds max_out
 // regions or `seconds` have passed (at least one region is always done). Appends children,
 // their post-activation maps, their layer bits (one byte per hyperplane) and parent index.
 // Returns the number of input regions processed.
 template <class Geo>
-size_t split_layer(const Geo& in, const Maps& maps_in, const Layer& L, const Tolerance& tol,
+size_t split_layer(const Geo& in, const MapsView& maps_in, Layer L, const Tolerance& tol,
                    int64_t label_base, size_t max_out, double seconds, Geo& out,
                    Maps& maps_out, std::vector<uint8_t>& bits_out,
                    std::vector<int64_t>& parent_out) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   Hyperplanes H;
+  LayerStorage storage;
+  prepare_layer(L, storage);
   typename Geo::Scratch scratch;
   maps_out.rows = L.n_out;
   maps_out.dim = maps_in.dim;
   const size_t n = in.count();
+  maps_out.M.reserve(2 * n * static_cast<size_t>(L.n_out) * maps_in.dim);
+  maps_out.m.reserve(2 * n * static_cast<size_t>(L.n_out));
+  maps_out.S.reserve(2 * n * static_cast<size_t>(L.n_out));
   size_t r = 0;
   for (; r < n; ++r) {
     if (r > 0) {

@@ -2,7 +2,7 @@
 # Every C++ entry point may throw std::invalid_argument (-> ValueError), std::bad_alloc
 # (-> MemoryError) or rk::SolverError (a std::runtime_error -> RuntimeError); `except +`
 # translates them and _core.pyx re-raises them as regionkit errors.
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libcpp.vector cimport vector
 
 cdef extern from "core.hpp" namespace "rk" nogil:
@@ -16,6 +16,12 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         const double* b   # n_out
         int act           # activation code (see regionkit/network.py)
         double slope      # leaky ReLU negative slope
+    cdef cppclass MapsView:
+        int rows          # units per region map
+        int dim           # input (slice) dimension
+        const double* M   # regions x rows x dim
+        const double* m   # regions x rows
+        const double* S   # regions x rows, magnitude bounds
     cdef cppclass Maps:
         int rows          # units per region map
         int dim           # input (slice) dimension
@@ -50,7 +56,17 @@ cdef extern from "split.hpp" namespace "rk" nogil:
         vector[int64_t] lab              # label of each row
         vector[double] center, radius    # Chebyshev centre and radius
         size_t count()
-    size_t split_layer[G](const G& inp, const Maps& maps_in, const Layer& L,
+    cdef cppclass VPolytopes:
+        int dim
+        vector[int64_t] voff             # vertex offsets, regions + 1
+        vector[double] V                 # dim per vertex
+        vector[int64_t] ioff             # incidence-word offsets, regions + 1
+        vector[uint64_t] inc             # rows each vertex lies on, bit sets
+        vector[int64_t] roff             # row offsets, regions + 1
+        vector[double] A, b              # unit-norm rows, A x < b
+        vector[int64_t] lab              # label of each row
+        size_t count()
+    size_t split_layer[G](const G& inp, const MapsView& maps_in, const Layer& L,
                           const Tolerance& tol, int64_t label_base, size_t max_out,
                           double seconds, G& out, Maps& maps_out, vector[uint8_t]& bits_out,
                           vector[int64_t]& parent_out) except +

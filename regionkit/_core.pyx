@@ -6,7 +6,7 @@ Everything here is private; regionkit.engine validates input and calls these fun
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
@@ -33,6 +33,22 @@ cdef vector[int64_t] _vi(object arr):
     return out
 
 
+cdef vector[uint64_t] _vu64(object arr):
+    cdef const uint64_t[::1] v = np.ascontiguousarray(arr, dtype=np.uint64).ravel()
+    cdef vector[uint64_t] out
+    if v.shape[0]:
+        out.assign(&v[0], &v[0] + v.shape[0])
+    return out
+
+
+cdef object _nu64(const vector[uint64_t]& v):
+    out = np.empty(v.size(), dtype=np.uint64)
+    cdef uint64_t[::1] o = out
+    if v.size():
+        memcpy(&o[0], v.data(), v.size() * sizeof(uint64_t))
+    return out
+
+
 cdef object _nd(const vector[double]& v):
     out = np.empty(v.size(), dtype=np.float64)
     cdef double[::1] o = out
@@ -55,17 +71,6 @@ cdef object _nu8(const vector[uint8_t]& v):
     if v.size():
         memcpy(&o[0], v.data(), v.size())
     return out
-
-
-cdef Maps _maps_in(dict maps):
-    cdef Maps mp
-    M = np.asarray(maps["M"], dtype=np.float64)
-    mp.rows = M.shape[1]
-    mp.dim = M.shape[2]
-    mp.M = _vd(M)
-    mp.m = _vd(maps["m"])
-    mp.S = _vd(maps["S"])
-    return mp
 
 
 cdef dict _maps_out(Maps& mp, size_t n):
@@ -100,7 +105,7 @@ def hyperplane_count(int act):
 
 def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slope, double rtol,
                 double atol, int64_t label_base, size_t max_out, double seconds):
-    """Split frontier regions of `kind` ('1d', '2d', 'nd') by one layer.
+    """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer.
 
     Returns (n_done, children, child_maps, bits, parent); bits has one byte per hyperplane.
     """
@@ -110,7 +115,17 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef Tolerance tol
     tol.rtol = rtol
     tol.atol = atol
-    cdef Maps mi = _maps_in(maps)
+    cdef const double[:, :, ::1] Mv = np.ascontiguousarray(maps["M"], dtype=np.float64)
+    cdef const double[:, ::1] mv = np.ascontiguousarray(maps["m"], dtype=np.float64)
+    cdef const double[:, ::1] Sv = np.ascontiguousarray(maps["S"], dtype=np.float64)
+    if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0):
+        raise ValueError("maps must hold one entry per region, and at least one region")
+    cdef MapsView mi
+    mi.rows = Mv.shape[1]
+    mi.dim = Mv.shape[2]
+    mi.M = &Mv[0, 0, 0]
+    mi.m = &mv[0, 0]
+    mi.S = &Sv[0, 0]
     cdef Maps mo
     cdef vector[uint8_t] bits
     cdef vector[int64_t] parent
@@ -118,6 +133,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef Intervals i_in, i_out
     cdef Polygons p_in, p_out
     cdef HPolytopes h_in, h_out
+    cdef VPolytopes v_in, v_out
     try:
         if kind == "1d":
             i_in.lo = _vd(frontier["lo"]); i_in.hi = _vd(frontier["hi"])
@@ -150,6 +166,20 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                         "b": _nd(h_out.b), "lab": _ni(h_out.lab),
                         "center": _nd(h_out.center).reshape(-1, mi.dim),
                         "radius": _nd(h_out.radius)}
+        elif kind == "vd":
+            v_in.dim = mi.dim
+            v_in.voff = _vi(frontier["voff"]); v_in.V = _vd(frontier["V"])
+            v_in.ioff = _vi(frontier["ioff"]); v_in.inc = _vu64(frontier["inc"])
+            v_in.roff = _vi(frontier["roff"]); v_in.A = _vd(frontier["A"])
+            v_in.b = _vd(frontier["b"]); v_in.lab = _vi(frontier["lab"])
+            with nogil:
+                done = split_layer[VPolytopes](v_in, mi, L, tol, label_base, max_out, seconds,
+                                               v_out, mo, bits, parent)
+            n = v_out.count()
+            children = {"voff": _ni(v_out.voff), "V": _nd(v_out.V).reshape(-1, mi.dim),
+                        "ioff": _ni(v_out.ioff), "inc": _nu64(v_out.inc),
+                        "roff": _ni(v_out.roff), "A": _nd(v_out.A).reshape(-1, mi.dim),
+                        "b": _nd(v_out.b), "lab": _ni(v_out.lab)}
         else:
             raise ValueError(f"unknown frontier kind {kind!r}")
     except RuntimeError as exc:

@@ -20,7 +20,22 @@ from regionkit.tolerance import Tolerance
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 4096
 
-Method = Literal["auto", "lp"]
+# Highest dimension split in vertex form by default; above it vertex counts grow quickly
+# and the LP form is cheaper.
+VERTEX_MAX_DIM = 4
+
+Method = Literal["auto", "lp", "vertex"]
+
+
+def _choose_kind(dim: int, method: str) -> str:
+    """Frontier geometry: 1d/2d exact clipping, vd vertex form, nd LP form."""
+    if method == "lp":
+        return "nd"
+    if method == "vertex":
+        return "vd" if dim > 2 else ("1d" if dim == 1 else "2d")
+    if dim <= 2:
+        return "1d" if dim == 1 else "2d"
+    return "vd" if dim <= VERTEX_MAX_DIM else "nd"
 
 
 def _input_maps(domain: Domain) -> dict[str, np.ndarray]:
@@ -67,8 +82,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
 
     A unit is active iff its pre-activation is > 0; only full-dimensional regions count;
     hyperplanes that only touch a region (within `tol`, see regionkit.tolerance) split
-    nothing. 1-D domains split by sorted breakpoints, 2-D by exact polygon clipping, higher
-    dimensions (or method="lp") by the core's dense LP solver.
+    nothing. 1-D domains split by sorted breakpoints, 2-D by exact polygon clipping, 3-D and
+    4-D in vertex form (vertices with their incidences, method="vertex"), higher dimensions
+    (or method="lp") by the core's dense LP solver.
 
     max_regions / time_limit: when either budget is hit, or on Ctrl-C, the run stops
     cleanly and returns the partition found so far with ``complete=False``.
@@ -79,11 +95,11 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
     domain.check_network(net.n_in)
     tol = Tolerance.coerce(tol)
-    if method not in ("auto", "lp"):
-        raise RegionkitError(f"method must be 'auto' or 'lp', got {method!r}")
+    if method not in ("auto", "lp", "vertex"):
+        raise RegionkitError(f"method must be 'auto', 'lp' or 'vertex', got {method!r}")
     if max_regions is not None and max_regions < 1:
         raise RegionkitError("max_regions must be at least 1")
-    kind = "nd" if (method == "lp" or domain.dim > 2) else ("1d" if domain.dim == 1 else "2d")
+    kind = _choose_kind(domain.dim, method)
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
     budget = math.inf if max_regions is None else int(max_regions)

@@ -5,9 +5,15 @@ from typing import Callable
 
 import numpy as np
 
-# Per-region arrays of each kind, and CSR groups (offset key -> per-row arrays).
-_PER_REGION = {"1d": ("lo", "hi", "lab_lo", "lab_hi"), "2d": (), "nd": ("center", "radius")}
-_ROWS = {"1d": (), "2d": ("xy", "lab", "row"), "nd": ("A", "b", "lab")}
+# Per-region arrays of each kind, and its CSR groups: offsets key -> arrays indexed by it.
+_PER_REGION = {"1d": ("lo", "hi", "lab_lo", "lab_hi"), "2d": (), "nd": ("center", "radius"),
+               "vd": ()}
+_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "1d": {},
+    "2d": {"off": ("xy", "lab", "row")},
+    "nd": {"off": ("A", "b", "lab")},
+    "vd": {"voff": ("V",), "ioff": ("inc",), "roff": ("A", "b", "lab")},
+}
 
 
 class Frontier:
@@ -20,7 +26,7 @@ class Frontier:
     def __len__(self) -> int:
         if self.kind == "1d":
             return len(self.data["lo"])
-        return len(self.data["off"]) - 1
+        return len(self.data[next(iter(_GROUPS[self.kind]))]) - 1
 
     @classmethod
     def box(cls, kind: str, lo: np.ndarray, hi: np.ndarray) -> "Frontier":
@@ -28,49 +34,74 @@ class Frontier:
         if kind == "1d":
             return cls("1d", {"lo": np.array([lo[0]]), "hi": np.array([hi[0]]),
                               "lab_lo": np.array([-1]), "lab_hi": np.array([-2])})
+        if kind == "vd":
+            return cls._box_vertices(lo, hi)
         if kind != "2d":
-            raise ValueError("box frontiers are built for 1d and 2d; nd uses inequalities")
+            raise ValueError("box frontiers are built for 1d, 2d and vd; nd uses inequalities")
         xy = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
         row = np.array([[0.0, -1.0, -lo[1]], [1.0, 0.0, hi[0]], [0.0, 1.0, hi[1]],
                         [-1.0, 0.0, -lo[0]]])
         return cls("2d", {"off": np.array([0, 4]), "xy": xy, "lab": np.array([-3, -2, -4, -1]),
                           "row": row})
 
+    @classmethod
+    def _box_vertices(cls, lo: np.ndarray, hi: np.ndarray) -> "Frontier":
+        """All 2^d corners; row 2i is t_i > lo_i, row 2i+1 is t_i < hi_i (labels -1-row)."""
+        d = len(lo)
+        if d > 20:
+            raise ValueError("vertex form is for low dimensions")
+        corners = (np.arange(2 ** d)[:, None] >> np.arange(d)) & 1  # 1 = at hi
+        V = np.where(corners == 1, hi, lo).astype(np.float64)
+        rows = 2 * np.arange(d) + corners  # the row each corner lies on, per coordinate
+        words = (2 * d + 63) // 64
+        inc = np.zeros((2 ** d, words), dtype=np.uint64)
+        for i in range(d):
+            np.bitwise_or.at(inc, (np.arange(2 ** d), rows[:, i] // 64),
+                             np.left_shift(np.uint64(1), (rows[:, i] % 64).astype(np.uint64)))
+        A = np.zeros((2 * d, d))
+        b = np.zeros(2 * d)
+        A[2 * np.arange(d), np.arange(d)], b[0::2] = -1.0, -lo
+        A[2 * np.arange(d) + 1, np.arange(d)], b[1::2] = 1.0, hi
+        return cls("vd", {"voff": np.array([0, 2 ** d]), "V": V,
+                          "ioff": np.array([0, inc.size]), "inc": inc.reshape(-1),
+                          "roff": np.array([0, 2 * d]), "A": A, "b": b,
+                          "lab": -1 - np.arange(2 * d, dtype=np.int64)})
+
     def take(self, idx: np.ndarray) -> "Frontier":
         """The regions at the given indices, in that order."""
         idx = np.asarray(idx, dtype=np.int64)
         out = {k: self.data[k][idx] for k in _PER_REGION[self.kind]}
-        if _ROWS[self.kind]:
-            off = self.data["off"]
+        for okey, keys in _GROUPS[self.kind].items():
+            off = self.data[okey]
             counts = off[idx + 1] - off[idx]
             rows = (np.concatenate([np.arange(off[i], off[i + 1]) for i in idx])
                     if len(idx) else np.zeros(0, np.int64))
-            out["off"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            for k in _ROWS[self.kind]:
+            out[okey] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            for k in keys:
                 out[k] = self.data[k][rows]
         return Frontier(self.kind, out)
 
     def slice(self, i: int, j: int) -> "Frontier":
         """Regions i..j-1 (cheap: views, offsets rebased)."""
         out = {k: self.data[k][i:j] for k in _PER_REGION[self.kind]}
-        if _ROWS[self.kind]:
-            off = self.data["off"]
+        for okey, keys in _GROUPS[self.kind].items():
+            off = self.data[okey]
             a, b = off[i], off[j]
-            out["off"] = off[i:j + 1] - a
-            for k in _ROWS[self.kind]:
+            out[okey] = off[i:j + 1] - a
+            for k in keys:
                 out[k] = self.data[k][a:b]
         return Frontier(self.kind, out)
 
     @classmethod
     def concat(cls, kind: str, parts: list["Frontier"]) -> "Frontier":
         out = {k: np.concatenate([p.data[k] for p in parts]) for k in _PER_REGION[kind]}
-        if _ROWS[kind]:
+        for okey, keys in _GROUPS[kind].items():
             offs, base = [np.zeros(1, np.int64)], 0
             for p in parts:
-                offs.append(p.data["off"][1:] + base)
-                base += p.data["off"][-1]
-            out["off"] = np.concatenate(offs).astype(np.int64)
-            for k in _ROWS[kind]:
+                offs.append(p.data[okey][1:] + base)
+                base += p.data[okey][-1]
+            out[okey] = np.concatenate(offs).astype(np.int64)
+            for k in keys:
                 out[k] = np.concatenate([p.data[k] for p in parts])
         return Frontier(kind, out)
 

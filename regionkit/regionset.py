@@ -29,7 +29,7 @@ class RegionSet:
       * inequalities ``ineq_A[o[r]:o[r+1]] t < ineq_b[...]`` (unit-norm rows; labels >= 0
         name network hyperplanes, label -1-k names domain inequality k);
       * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]``;
-      * for 1-D and 2-D, its vertices (CSR, counter-clockwise in 2-D);
+      * its vertices (CSR; counter-clockwise in 2-D) in 1-D to 4-D (vertex form);
       * the affine output map ``F(t) = output_M[r] @ t + output_m[r]`` on r.
     """
 
@@ -80,6 +80,12 @@ class RegionSet:
             centroid = sums / counts[:, None] if n else np.zeros((0, 2))
             interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
             voff, verts = ineq_offsets.copy(), F["xy"]
+        elif kind == "vd":
+            ineq_offsets, ineq_A, ineq_b, labels = F["roff"], F["A"], F["b"], F["lab"]
+            voff, verts = F["voff"].astype(np.int64), F["V"]
+            centroid = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
+                        if n else np.zeros((0, verts.shape[1])))
+            interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
         else:
             ineq_offsets, ineq_A, ineq_b, labels = F["off"], F["A"], F["b"], F["lab"]
             interior, radii = F["center"], F["radius"]
@@ -136,7 +142,8 @@ class RegionSet:
     def region_vertices(self, r: int) -> np.ndarray:
         """Vertices of region r (1-D and 2-D runs only)."""
         if self.vertices is None:
-            raise RegionkitError("vertices are kept only for 1-D and 2-D domains")
+            raise RegionkitError("vertices are kept only by the 1-D, 2-D and vertex-form "
+                                 "engines (method='lp' keeps inequalities only)")
         return self.vertices[self.vertex_offsets[r]:self.vertex_offsets[r + 1]]
 
     def locate(self, t: np.ndarray) -> np.ndarray:

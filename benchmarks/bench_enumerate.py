@@ -1,0 +1,105 @@
+"""Enumeration speed on the standard nets: prints a table and writes JSON.
+
+Nets are initialised as PyTorch's nn.Linear does by default (uniform +-1/sqrt(fan_in)),
+domain (-1, 1)^d; the 784-64-64-64-10 net is enumerated on a plane through three random
+points. Small cases are also counted by plain scipy-linprog splitting (Hanin & Rolnick's
+method) and the counts must agree.
+
+    python benchmarks/bench_enumerate.py [--repeat 3] [--out benchmarks/results/enumerate.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import regionkit as rk  # noqa: E402
+from regionkit.examples import torch_default_init  # noqa: E402
+from scipy_splitting import count_regions  # noqa: E402
+
+CASES = [
+    ("2-32-32-32-1", [2, 32, 32, 32, 1]),
+    ("2-64-64-64-1", [2, 64, 64, 64, 1]),
+    ("3-16-16-16-1", [3, 16, 16, 16, 1]),
+    ("3-32-32-32-1", [3, 32, 32, 32, 1]),
+    ("4-16-16-16-1", [4, 16, 16, 16, 1]),
+    ("6-12-12-12-1", [6, 12, 12, 12, 1]),
+    ("784-64-64-64-10 plane", [784, 64, 64, 64, 10]),
+]
+SCIPY_CASES = [("2-8-8-8-1", [2, 8, 8, 8, 1]), ("3-8-8-1", [3, 8, 8, 1])]
+# Peers measured on this kind of machine (shared/DESIGN.md section 6), regions per second.
+PEERS = {"2-32-32-32-1": 1180 / 0.028, "2-64-64-64-1": 6668 / 0.094,
+         "3-16-16-16-1": 1373 / 0.06, "3-32-32-32-1": 20724 / 0.58,
+         "4-16-16-16-1": 12836 / 0.23}
+
+
+def domain_for(arch: list[int], seed: int) -> rk.Domain:
+    if arch[0] == 784:
+        rng = np.random.default_rng(seed + 1000)
+        pts = rng.uniform(0, 1, size=(3, 784))
+        return rk.Plane.through(*pts)
+    return rk.Box(-1, 1, dim=arch[0])
+
+
+def best_time(fn, repeat: int):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
+                                                  "enumerate.json"))
+    args = ap.parse_args()
+    rows = []
+    for name, arch in CASES:
+        net = torch_default_init(arch, seed=args.seed)
+        dom = domain_for(arch, args.seed)
+        secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
+        row = {"net": name, "regions": rs.n_regions, "seconds": secs,
+               "regions_per_s": rs.n_regions / secs, "engine": rs.kind}
+        if name in PEERS:
+            row["peer_regions_per_s"] = PEERS[name]
+        rows.append(row)
+    for name, arch in SCIPY_CASES:
+        net = torch_default_init(arch, seed=args.seed)
+        dom = rk.Box(-1, 1, dim=arch[0])
+        secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
+        t = time.perf_counter()
+        ref = count_regions(list(net.weights), list(net.biases), -1.0, 1.0)
+        ref_secs = time.perf_counter() - t
+        rows.append({"net": name, "regions": rs.n_regions, "seconds": secs,
+                     "regions_per_s": rs.n_regions / secs, "engine": rs.kind,
+                     "scipy_regions": ref, "scipy_seconds": ref_secs,
+                     "agree": ref == rs.n_regions})
+    print(f"{'net':24s} {'regions':>8s} {'seconds':>9s} {'regions/s':>11s} {'peer r/s':>10s}"
+          f" {'scipy-LP':>16s}")
+    for r in rows:
+        peer = f"{r['peer_regions_per_s']:10.0f}" if "peer_regions_per_s" in r else " " * 10
+        ref = (f"{r['scipy_regions']:6d} {r['scipy_seconds']:7.2f}s {'ok' if r['agree'] else 'DIFF'}"
+               if "scipy_regions" in r else "")
+        print(f"{r['net']:24s} {r['regions']:8d} {r['seconds']:9.4f} {r['regions_per_s']:11.0f}"
+              f" {peer} {ref}")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"machine": platform.platform(), "python": platform.python_version(),
+                   "regionkit": rk.__version__, "seed": args.seed, "rows": rows}, f, indent=2)
+    print(f"wrote {args.out}")
+    if not all(r.get("agree", True) for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+// General-dimension splitting in vertex form (see VPolytopes in split.hpp).
+#include <cmath>
+
+#include "split.hpp"
+
+namespace rk {
+namespace {
+
+using Piece = VPolytopes::Piece;
+
+inline int words_for(int rows) { return rows > 0 ? (rows + 63) / 64 : 1; }
+
+// Values of a.x + c at the vertices; returns bit 1 if some > eps, bit 2 if some < -eps.
+int classify(int d, int nv, const double* V, const double* a, double c, double eps,
+             std::vector<double>& val, std::vector<int>& sign) {
+  val.resize(nv);
+  sign.resize(nv);
+  int flags = 0;
+  for (int i = 0; i < nv; ++i) {
+    const double* v = V + static_cast<size_t>(i) * d;
+    double x = c;
+    for (int t = 0; t < d; ++t) x += a[t] * v[t];
+    val[i] = x;
+    sign[i] = x > eps ? 1 : (x < -eps ? -1 : 0);
+    if (sign[i] > 0) flags |= 1;
+    else if (sign[i] < 0) flags |= 2;
+  }
+  return flags;
+}
+
+void add_vertex(Piece& q, int d, const double* v, const uint64_t* inc, int in_words,
+                int new_bit) {
+  q.V.insert(q.V.end(), v, v + d);
+  const size_t base = q.inc.size();
+  q.inc.resize(base + q.words, 0);
+  for (int w = 0; w < in_words && w < q.words; ++w) q.inc[base + w] = inc[w];
+  if (new_bit >= 0) q.inc[base + new_bit / 64] |= uint64_t(1) << (new_bit % 64);
+  ++q.nv;
+}
+
+// Drop rows on which fewer than d vertices lie (they cannot be facets) and re-pack bits.
+void prune_rows(Piece& q, int d, VPolytopes::Scratch& s) {
+  s.count.assign(q.nf, 0);
+  for (int i = 0; i < q.nv; ++i)
+    for (int f = 0; f < q.nf; ++f)
+      if (q.inc[static_cast<size_t>(i) * q.words + f / 64] >> (f % 64) & 1) ++s.count[f];
+  s.remap.assign(q.nf, -1);
+  int kept = 0;
+  for (int f = 0; f < q.nf; ++f)
+    if (s.count[f] >= d) s.remap[f] = kept++;
+  if (kept == q.nf) return;
+  const int words = words_for(kept);
+  std::vector<uint64_t> inc(static_cast<size_t>(q.nv) * words, 0);
+  for (int i = 0; i < q.nv; ++i)
+    for (int f = 0; f < q.nf; ++f)
+      if (s.remap[f] >= 0 && (q.inc[static_cast<size_t>(i) * q.words + f / 64] >> (f % 64) & 1))
+        inc[static_cast<size_t>(i) * words + s.remap[f] / 64] |= uint64_t(1) << (s.remap[f] % 64);
+  for (int f = 0; f < q.nf; ++f) {
+    const int g = s.remap[f];
+    if (g < 0 || g == f) continue;
+    for (int t = 0; t < d; ++t) q.A[static_cast<size_t>(g) * d + t] = q.A[static_cast<size_t>(f) * d + t];
+    q.b[g] = q.b[f];
+    q.lab[g] = q.lab[f];
+  }
+  q.A.resize(static_cast<size_t>(kept) * d);
+  q.b.resize(kept);
+  q.lab.resize(kept);
+  q.inc.swap(inc);
+  q.nf = kept;
+  q.words = words;
+}
+
+// Cut p by a.x + c = 0 into pos (> 0) and neg (< 0) children; s.val / s.sign hold the
+// vertex values from classify.
+void cut(const Piece& p, int d, const double* a, double c, int64_t label,
+         VPolytopes::Scratch& s, Piece& pos, Piece& neg) {
+  double nrm = 0.0;
+  for (int t = 0; t < d; ++t) nrm += a[t] * a[t];
+  nrm = std::sqrt(nrm);
+  const int f = p.nf;  // index of the new row in both children
+  for (Piece* q : {&pos, &neg}) {
+    const double sg = q == &pos ? 1.0 : -1.0;
+    q->nv = 0;
+    q->nf = p.nf + 1;
+    q->words = words_for(q->nf);
+    q->V.clear();
+    q->inc.clear();
+    q->A.assign(p.A.begin(), p.A.end());
+    q->b.assign(p.b.begin(), p.b.end());
+    q->lab.assign(p.lab.begin(), p.lab.end());
+    for (int t = 0; t < d; ++t) q->A.push_back(-sg * a[t] / nrm);
+    q->b.push_back(sg * c / nrm);
+    q->lab.push_back(label);
+  }
+  const int W = p.words;
+  for (int i = 0; i < p.nv; ++i) {
+    const double* v = &p.V[static_cast<size_t>(i) * d];
+    const uint64_t* inc = &p.inc[static_cast<size_t>(i) * W];
+    if (s.sign[i] >= 0) add_vertex(pos, d, v, inc, W, s.sign[i] == 0 ? f : -1);
+    if (s.sign[i] <= 0) add_vertex(neg, d, v, inc, W, s.sign[i] == 0 ? f : -1);
+  }
+  // New vertices on the edges (i, j) from a positive to a negative vertex. (i, j) is an
+  // edge iff no third vertex lies on every row that both lie on.
+  s.z.resize(W);
+  std::vector<double> x(d);
+  for (int i = 0; i < p.nv; ++i) {
+    if (s.sign[i] <= 0) continue;
+    const uint64_t* ii = &p.inc[static_cast<size_t>(i) * W];
+    for (int j = 0; j < p.nv; ++j) {
+      if (s.sign[j] >= 0) continue;
+      const uint64_t* jj = &p.inc[static_cast<size_t>(j) * W];
+      int common = 0;
+      for (int w = 0; w < W; ++w) {
+        s.z[w] = ii[w] & jj[w];
+        common += __builtin_popcountll(s.z[w]);
+      }
+      if (common < d - 1) continue;
+      bool adjacent = true;
+      for (int k = 0; k < p.nv && adjacent; ++k) {
+        if (k == i || k == j) continue;
+        const uint64_t* kk = &p.inc[static_cast<size_t>(k) * W];
+        bool contains = true;
+        for (int w = 0; w < W; ++w)
+          if (s.z[w] & ~kk[w]) { contains = false; break; }
+        if (contains) adjacent = false;
+      }
+      if (!adjacent) continue;
+      const double t = s.val[i] / (s.val[i] - s.val[j]);
+      const double* vi = &p.V[static_cast<size_t>(i) * d];
+      const double* vj = &p.V[static_cast<size_t>(j) * d];
+      for (int u = 0; u < d; ++u) x[u] = vi[u] + t * (vj[u] - vi[u]);
+      add_vertex(pos, d, x.data(), s.z.data(), W, f);
+      add_vertex(neg, d, x.data(), s.z.data(), W, f);
+    }
+  }
+  prune_rows(pos, d, s);
+  prune_rows(neg, d, s);
+}
+
+}  // namespace
+
+void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                       VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s) {
+  const int d = in.dim, nh = H.count;
+  out.dim = d;
+  if (s.pieces.empty()) s.pieces.resize(1);
+  size_t npieces = 1;
+  Piece& root = s.pieces[0];
+  root.nv = static_cast<int>(in.voff[r + 1] - in.voff[r]);
+  root.nf = static_cast<int>(in.roff[r + 1] - in.roff[r]);
+  root.words = root.nv ? static_cast<int>((in.ioff[r + 1] - in.ioff[r]) / root.nv) : 1;
+  root.V.assign(in.V.begin() + in.voff[r] * d, in.V.begin() + in.voff[r + 1] * d);
+  root.inc.assign(in.inc.begin() + in.ioff[r], in.inc.begin() + in.ioff[r + 1]);
+  root.A.assign(in.A.begin() + in.roff[r] * d, in.A.begin() + in.roff[r + 1] * d);
+  root.b.assign(in.b.begin() + in.roff[r], in.b.begin() + in.roff[r + 1]);
+  root.lab.assign(in.lab.begin() + in.roff[r], in.lab.begin() + in.roff[r + 1]);
+  root.bits.assign(nh, 0);
+  s.parent_V = root.V;
+  const int parent_nv = root.nv;
+  for (int j = 0; j < nh; ++j) {
+    const double* a = &H.a[static_cast<size_t>(j) * d];
+    const double c = H.c[j], eps = H.eps[j];
+    // Exact range over the parent's vertices: most hyperplanes miss the region entirely.
+    const int pf = classify(d, parent_nv, s.parent_V.data(), a, c, eps, s.val, s.sign);
+    if (pf != 3) {
+      for (size_t i = 0; i < npieces; ++i) s.pieces[i].bits[j] = pf == 1;
+      continue;
+    }
+    const size_t current = npieces;
+    for (size_t i = 0; i < current; ++i) {
+      const int f = classify(d, s.pieces[i].nv, s.pieces[i].V.data(), a, c, eps, s.val, s.sign);
+      if (f != 3) {
+        s.pieces[i].bits[j] = f == 1;
+        continue;
+      }
+      cut(s.pieces[i], d, a, c, label_base + j, s, s.tmp_pos, s.tmp_neg);
+      s.tmp_pos.bits = s.pieces[i].bits;
+      s.tmp_pos.bits[j] = 1;
+      s.tmp_neg.bits = s.pieces[i].bits;
+      s.tmp_neg.bits[j] = 0;
+      if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
+      std::swap(s.pieces[i], s.tmp_pos);
+      std::swap(s.pieces[npieces++], s.tmp_neg);
+    }
+  }
+  for (size_t i = 0; i < npieces; ++i) {
+    const Piece& p = s.pieces[i];
+    out.V.insert(out.V.end(), p.V.begin(), p.V.end());
+    out.voff.push_back(out.voff.back() + p.nv);
+    out.inc.insert(out.inc.end(), p.inc.begin(), p.inc.end());
+    out.ioff.push_back(static_cast<int64_t>(out.inc.size()));
+    out.A.insert(out.A.end(), p.A.begin(), p.A.end());
+    out.b.insert(out.b.end(), p.b.begin(), p.b.end());
+    out.lab.insert(out.lab.end(), p.lab.begin(), p.lab.end());
+    out.roff.push_back(static_cast<int64_t>(out.b.size()));
+    bits.insert(bits.end(), p.bits.begin(), p.bits.end());
+  }
+}
+
+}  // namespace rk
