@@ -43,6 +43,35 @@ bool rebuild_basis(int d, const double* A, LPWork& w) {
   return true;
 }
 
+// Append active row `idx` to the basis: one Gram-Schmidt step (twice) against Q.
+bool append_basis(int d, const double* A, int idx, LPWork& w) {
+  const int k = static_cast<int>(w.active.size());  // idx already pushed: k-1 old rows
+  const int old = k - 1;
+  // R grows from old x old to k x k (row-major, lower triangular).
+  std::vector<double>& R = w.tmp;
+  R.assign(static_cast<size_t>(k) * k, 0.0);
+  for (int i = 0; i < old; ++i)
+    for (int j = 0; j <= i; ++j) R[static_cast<size_t>(i) * k + j] = w.R[static_cast<size_t>(i) * old + j];
+  w.Q.resize(static_cast<size_t>(k) * d);
+  const double* a = A + static_cast<size_t>(idx) * d;
+  double* qi = &w.Q[static_cast<size_t>(old) * d];
+  std::copy(a, a + d, qi);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int j = 0; j < old; ++j) {
+      const double* qj = &w.Q[static_cast<size_t>(j) * d];
+      const double r = dot(qi, qj, d);
+      R[static_cast<size_t>(old) * k + j] += r;
+      for (int t = 0; t < d; ++t) qi[t] -= r * qj[t];
+    }
+  }
+  const double nrm = std::sqrt(dot(qi, qi, d));
+  if (nrm <= 1e-13 * std::sqrt(dot(a, a, d))) return false;
+  for (int t = 0; t < d; ++t) qi[t] /= nrm;
+  R[static_cast<size_t>(old) * k + old] = nrm;
+  w.R.swap(R);
+  return true;
+}
+
 }  // namespace
 
 int lp_minimize(int d, int m, const double* A, const double* b, const double* c, double* x,
@@ -119,7 +148,7 @@ int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
     }
     w.active.push_back(enter);
     w.is_active[enter] = 1;
-    if (!rebuild_basis(d, A, w)) throw SolverError("LP: entering constraint is dependent");
+    if (!append_basis(d, A, enter, w)) throw SolverError("LP: entering constraint is dependent");
   }
   return LP_ITERLIMIT;
 }

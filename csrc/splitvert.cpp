@@ -41,9 +41,10 @@ void add_vertex(Piece& q, int d, const double* v, const uint64_t* inc, int in_wo
 // Drop rows on which fewer than d vertices lie (they cannot be facets) and re-pack bits.
 void prune_rows(Piece& q, int d, VPolytopes::Scratch& s) {
   s.count.assign(q.nf, 0);
-  for (int i = 0; i < q.nv; ++i)
-    for (int f = 0; f < q.nf; ++f)
-      if (q.inc[static_cast<size_t>(i) * q.words + f / 64] >> (f % 64) & 1) ++s.count[f];
+  for (size_t w = 0; w < q.inc.size(); ++w) {
+    const int base = static_cast<int>(w % q.words) * 64;
+    for (uint64_t bitsw = q.inc[w]; bitsw; bitsw &= bitsw - 1) ++s.count[base + __builtin_ctzll(bitsw)];
+  }
   s.remap.assign(q.nf, -1);
   int kept = 0;
   for (int f = 0; f < q.nf; ++f)
@@ -133,8 +134,6 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
       add_vertex(neg, d, x.data(), s.z.data(), W, f);
     }
   }
-  prune_rows(pos, d, s);
-  prune_rows(neg, d, s);
 }
 
 }  // namespace
@@ -184,7 +183,8 @@ void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int
     }
   }
   for (size_t i = 0; i < npieces; ++i) {
-    const Piece& p = s.pieces[i];
+    Piece& p = s.pieces[i];
+    prune_rows(p, d, s);  // once per layer: redundant rows are harmless in between
     out.V.insert(out.V.end(), p.V.begin(), p.V.end());
     out.voff.push_back(out.voff.back() + p.nv);
     out.inc.insert(out.inc.end(), p.inc.begin(), p.inc.end());

@@ -80,12 +80,15 @@ class OracleRegion:
 
 
 def _layer_hyperplanes(W, bias, act, M, m):
-    """Values a.t + c of the layer's hyperplanes where the layer input is M t + m."""
+    """(a, c, magnitude) of each hyperplane value a.t + c of a layer whose input is M t + m,
+    and the layer's pre-activation map (P, q). Magnitude bounds the terms summed in c."""
     P, q = W @ M, W @ m + bias
-    scale = np.abs(W) @ np.abs(M)
+    mag = np.abs(W) @ (np.abs(M).sum(axis=1) + np.abs(m)) + np.abs(bias)
+    if act == "identity":
+        return [], P, q
     if act == "hard_tanh":
-        return [(P[j], q[j] + s, scale[j]) for j in range(len(q)) for s in (1.0, -1.0)], P, q
-    return [(P[j], q[j], scale[j]) for j in range(len(q))], P, q
+        return [(P[j], q[j] + s, mag[j] + 1) for j in range(len(q)) for s in (1.0, -1.0)], P, q
+    return [(P[j], q[j], mag[j]) for j in range(len(q))], P, q
 
 
 def _post_activation(act, slope, P, q, bits):
@@ -132,10 +135,10 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
                 M2, m2 = _post_activation(act, slope, P, q, layer_bits)
                 visit_layer(li + 1, M2, m2, A, b, x, s, bits + layer_bits)
                 return
-            a, c, scale = planes[j]
+            a, c, mag = planes[j]
             norm = float(np.linalg.norm(a))
-            if norm <= 1e-12 * (scale.sum() + abs(c)):
-                visit_plane(j + 1, A, b, x, s, layer_bits + [bool(c > 1e-12 * abs(c) + 0.0)])
+            if norm <= 1e-12 * mag:  # constant c on the whole domain; |c| <= 1e-12 mag is 0
+                visit_plane(j + 1, A, b, x, s, layer_bits + [bool(c > 1e-12 * mag)])
                 return
             dist = (a @ x + c) / norm
             for bit in (True, False):

@@ -1,0 +1,30 @@
+"""Type stubs for the compiled core (regionkit/_core.pyx)."""
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+LP_STATUS: dict[int, str]
+
+def hyperplane_count(act: int) -> int: ...
+def split_frontier(
+    kind: str,
+    frontier: dict[str, NDArray[Any]],
+    maps: dict[str, NDArray[np.float64]],
+    W: ArrayLike,
+    b: ArrayLike,
+    act: int,
+    slope: float,
+    rtol: float,
+    atol: float,
+    label_base: int,
+    max_out: int,
+    seconds: float,
+) -> tuple[int, dict[str, NDArray[Any]], dict[str, NDArray[np.float64]], NDArray[np.uint8],
+           NDArray[np.int64]]: ...
+def lp_min(
+    A: ArrayLike, b: ArrayLike, c: ArrayLike, x0: ArrayLike, stop_below: float = ...
+) -> tuple[str, NDArray[np.float64], float]: ...
+def chebyshev(
+    off: ArrayLike, A: ArrayLike, b: ArrayLike, centers: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
