@@ -1,0 +1,62 @@
+"""The command line: counts against the library, JSON shape, clear errors."""
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+import regionkit as rk
+from regionkit.cli import main
+
+
+def _net(tmp_path):
+    # One hidden layer of 3 lines in general position, all 3 crossings inside (-1, 1)^2:
+    # Zaslavsky in the box gives 1 + 3 + 3 = 7 regions.
+    W0 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    b0 = np.array([0.0, 0.0, -0.5])
+    net = rk.Network.from_arrays([W0, np.ones((1, 3))], [b0, np.zeros(1)])
+    path = tmp_path / "net.npz"
+    net.save(path)
+    return path
+
+
+def test_count_json(tmp_path):
+    res = CliRunner().invoke(main, ["count", str(_net(tmp_path)), "--box", "-1", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["n_regions"] == 7
+    assert out["per_layer"] == [7, 7]
+    assert out["complete"] is True
+    assert out["seconds"] >= 0
+
+
+def test_count_per_dimension_box(tmp_path):
+    # On (0.1, 1) x (-1, 1) only x + y = 0.5 and y = 0 cross, meeting at (0.5, 0): 4 regions.
+    res = CliRunner().invoke(main, ["count", str(_net(tmp_path)), "--box", "0.1,-1", "1,1",
+                                    "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["n_regions"] == 4
+
+
+def test_count_text_and_example():
+    res = CliRunner().invoke(main, ["count", "--example", "2d"])
+    assert res.exit_code == 0, res.output
+    assert "activation regions:" in res.output
+
+
+def test_count_budget_marks_incomplete(tmp_path):
+    res = CliRunner().invoke(main, ["count", "--example", "2d", "--max-regions", "5", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["complete"] is False and out["stop_reason"] == "max_regions"
+
+
+def test_count_errors(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(main, ["count", str(tmp_path / "missing.npz")])
+    assert res.exit_code == 2 and "no such file" in res.output
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, W0=np.ones((3, 2)), b0=np.ones(3), W1=np.ones((1, 4)), b1=np.ones(1))
+    res = runner.invoke(main, ["count", str(bad)])
+    assert res.exit_code == 2 and "do not chain" in res.output
+    res = runner.invoke(main, ["count", str(_net(tmp_path)), "--box", "1", "-1"])
+    assert res.exit_code == 2 and "empty box" in res.output
