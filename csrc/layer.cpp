@@ -3,6 +3,14 @@
 
 #include "core.hpp"
 
+// The layer algebra is the hot loop in 1-D and 2-D; on x86-64 with GCC, build an AVX2 clone
+// next to the baseline one and pick at load time (portable binaries, full speed where able).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define RK_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RK_VECTOR_CLONES
+#endif
+
 namespace rk {
 
 int hyperplanes_per_unit(int act) {
@@ -28,8 +36,8 @@ void prepare_layer(Layer& L, LayerStorage& st) {
   L.absWt = st.absWt.data();
 }
 
-void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
-                       Hyperplanes& H) {
+RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r,
+                                        const Tolerance& tol, Hyperplanes& H) {
   const int d = in.dim, n_in = in.rows, n_out = L.n_out;
   if (n_in != L.n_in) throw std::invalid_argument("layer input width does not match the maps");
   const double* M = in.M + r * static_cast<size_t>(n_in) * d;

@@ -17,67 +17,53 @@ cnp.import_array()
 LP_STATUS = {0: "optimal", 1: "stopped", 2: "unbounded", 3: "iteration limit"}
 
 
-cdef vector[double] _vd(object arr):
-    cdef const double[::1] v = np.ascontiguousarray(arr, dtype=np.float64).ravel()
-    cdef vector[double] out
+ctypedef fused scalar:
+    double
+    int64_t
+    uint64_t
+    uint8_t
+
+
+cdef vector[scalar] _vec(const scalar[::1] v):
+    """Copy a contiguous 1-D array into a std::vector."""
+    cdef vector[scalar] out
     if v.shape[0]:
         out.assign(&v[0], &v[0] + v.shape[0])
     return out
 
 
-cdef vector[int64_t] _vi(object arr):
-    cdef const int64_t[::1] v = np.ascontiguousarray(arr, dtype=np.int64).ravel()
-    cdef vector[int64_t] out
-    if v.shape[0]:
-        out.assign(&v[0], &v[0] + v.shape[0])
-    return out
-
-
-cdef vector[uint64_t] _vu64(object arr):
-    cdef const uint64_t[::1] v = np.ascontiguousarray(arr, dtype=np.uint64).ravel()
-    cdef vector[uint64_t] out
-    if v.shape[0]:
-        out.assign(&v[0], &v[0] + v.shape[0])
-    return out
-
-
-cdef object _nu64(const vector[uint64_t]& v):
-    out = np.empty(v.size(), dtype=np.uint64)
-    cdef uint64_t[::1] o = out
+cdef object _arr(vector[scalar]& v):
+    """Copy a std::vector into a new 1-D numpy array of the matching dtype."""
+    if scalar is double:
+        out = np.empty(v.size(), dtype=np.float64)
+    elif scalar is int64_t:
+        out = np.empty(v.size(), dtype=np.int64)
+    elif scalar is uint64_t:
+        out = np.empty(v.size(), dtype=np.uint64)
+    else:
+        out = np.empty(v.size(), dtype=np.uint8)
     if v.size():
-        memcpy(&o[0], v.data(), v.size() * sizeof(uint64_t))
+        memcpy(cnp.PyArray_DATA(out), v.data(), v.size() * sizeof(scalar))
     return out
 
 
-cdef object _nd(const vector[double]& v):
-    out = np.empty(v.size(), dtype=np.float64)
-    cdef double[::1] o = out
-    if v.size():
-        memcpy(&o[0], v.data(), v.size() * sizeof(double))
-    return out
+cdef inline vector[double] _vd(object arr):
+    return _vec[double](np.ascontiguousarray(arr, dtype=np.float64).ravel())
 
 
-cdef object _ni(const vector[int64_t]& v):
-    out = np.empty(v.size(), dtype=np.int64)
-    cdef int64_t[::1] o = out
-    if v.size():
-        memcpy(&o[0], v.data(), v.size() * sizeof(int64_t))
-    return out
+cdef inline vector[int64_t] _vi(object arr):
+    return _vec[int64_t](np.ascontiguousarray(arr, dtype=np.int64).ravel())
 
 
-cdef object _nu8(const vector[uint8_t]& v):
-    out = np.empty(v.size(), dtype=np.uint8)
-    cdef uint8_t[::1] o = out
-    if v.size():
-        memcpy(&o[0], v.data(), v.size())
-    return out
+cdef inline vector[uint64_t] _vu64(object arr):
+    return _vec[uint64_t](np.ascontiguousarray(arr, dtype=np.uint64).ravel())
 
 
 cdef dict _maps_out(Maps& mp, size_t n):
     return {
-        "M": _nd(mp.M).reshape(n, mp.rows, mp.dim),
-        "m": _nd(mp.m).reshape(n, mp.rows),
-        "S": _nd(mp.S).reshape(n, mp.rows),
+        "M": _arr(mp.M).reshape(n, mp.rows, mp.dim),
+        "m": _arr(mp.m).reshape(n, mp.rows),
+        "S": _arr(mp.S).reshape(n, mp.rows),
     }
 
 
@@ -142,8 +128,8 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                 done = split_layer[Intervals](i_in, mi, L, tol, label_base, max_out, seconds,
                                               i_out, mo, bits, parent)
             n = i_out.count()
-            children = {"lo": _nd(i_out.lo), "hi": _nd(i_out.hi),
-                        "lab_lo": _ni(i_out.lab_lo), "lab_hi": _ni(i_out.lab_hi)}
+            children = {"lo": _arr(i_out.lo), "hi": _arr(i_out.hi),
+                        "lab_lo": _arr[int64_t](i_out.lab_lo), "lab_hi": _arr[int64_t](i_out.lab_hi)}
         elif kind == "2d":
             p_in.off = _vi(frontier["off"]); p_in.xy = _vd(frontier["xy"])
             p_in.lab = _vi(frontier["lab"]); p_in.row = _vd(frontier["row"])
@@ -151,8 +137,8 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                 done = split_layer[Polygons](p_in, mi, L, tol, label_base, max_out, seconds,
                                              p_out, mo, bits, parent)
             n = p_out.count()
-            children = {"off": _ni(p_out.off), "xy": _nd(p_out.xy).reshape(-1, 2),
-                        "lab": _ni(p_out.lab), "row": _nd(p_out.row).reshape(-1, 3)}
+            children = {"off": _arr[int64_t](p_out.off), "xy": _arr(p_out.xy).reshape(-1, 2),
+                        "lab": _arr[int64_t](p_out.lab), "row": _arr(p_out.row).reshape(-1, 3)}
         elif kind == "nd":
             h_in.dim = mi.dim
             h_in.off = _vi(frontier["off"]); h_in.A = _vd(frontier["A"])
@@ -162,10 +148,10 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                 done = split_layer[HPolytopes](h_in, mi, L, tol, label_base, max_out, seconds,
                                                h_out, mo, bits, parent)
             n = h_out.count()
-            children = {"off": _ni(h_out.off), "A": _nd(h_out.A).reshape(-1, mi.dim),
-                        "b": _nd(h_out.b), "lab": _ni(h_out.lab),
-                        "center": _nd(h_out.center).reshape(-1, mi.dim),
-                        "radius": _nd(h_out.radius)}
+            children = {"off": _arr[int64_t](h_out.off), "A": _arr(h_out.A).reshape(-1, mi.dim),
+                        "b": _arr(h_out.b), "lab": _arr[int64_t](h_out.lab),
+                        "center": _arr(h_out.center).reshape(-1, mi.dim),
+                        "radius": _arr(h_out.radius)}
         elif kind == "vd":
             v_in.dim = mi.dim
             v_in.voff = _vi(frontier["voff"]); v_in.V = _vd(frontier["V"])
@@ -176,10 +162,10 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                 done = split_layer[VPolytopes](v_in, mi, L, tol, label_base, max_out, seconds,
                                                v_out, mo, bits, parent)
             n = v_out.count()
-            children = {"voff": _ni(v_out.voff), "V": _nd(v_out.V).reshape(-1, mi.dim),
-                        "ioff": _ni(v_out.ioff), "inc": _nu64(v_out.inc),
-                        "roff": _ni(v_out.roff), "A": _nd(v_out.A).reshape(-1, mi.dim),
-                        "b": _nd(v_out.b), "lab": _ni(v_out.lab)}
+            children = {"voff": _arr[int64_t](v_out.voff), "V": _arr(v_out.V).reshape(-1, mi.dim),
+                        "ioff": _arr[int64_t](v_out.ioff), "inc": _arr[uint64_t](v_out.inc),
+                        "roff": _arr[int64_t](v_out.roff), "A": _arr(v_out.A).reshape(-1, mi.dim),
+                        "b": _arr(v_out.b), "lab": _arr[int64_t](v_out.lab)}
         else:
             raise ValueError(f"unknown frontier kind {kind!r}")
     except RuntimeError as exc:
@@ -187,7 +173,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     nh = hyperplanes_per_unit(act) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
-    return (int(done), children, _maps_out(mo, n), _nu8(bits).reshape(n, nh), _ni(parent))
+    return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh), _arr[int64_t](parent))
 
 
 def lp_min(A, b, c, x0, double stop_below=-np.inf):
