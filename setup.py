@@ -11,6 +11,7 @@ CORE_SOURCES = [
     "csrc/split2d.cpp",
     "csrc/splitnd.cpp",
     "csrc/splitvert.cpp",
+    "csrc/measure.cpp",
 ]
 
 extensions = [

@@ -70,3 +70,7 @@ cdef extern from "split.hpp" namespace "rk" nogil:
                           const Tolerance& tol, int64_t label_base, size_t max_out,
                           double seconds, G& out, Maps& maps_out, vector[uint8_t]& bits_out,
                           vector[int64_t]& parent_out) except +
+
+cdef extern from "measure.hpp" namespace "rk" nogil:
+    double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                           double* facet_volume, double* facet_centroid) except +

@@ -219,3 +219,31 @@ def chebyshev(off, A, b, centers):
     except RuntimeError as exc:
         raise _translate(exc) from None
     return out, radii
+
+
+def vertex_form_measures(voff, V, ioff, inc, roff):
+    """Exact volume of each vertex-form region, and per row its facet volume and centroid.
+
+    A row that is not a facet (or repeats an earlier row's facet) gets volume 0.
+    """
+    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
+    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
+    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
+    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
+    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef Py_ssize_t n = vo.shape[0] - 1, r
+    cdef int d = Vv.shape[1]
+    volumes = np.zeros(n, dtype=np.float64)
+    facet_volume = np.zeros(ro[n], dtype=np.float64)
+    facet_centroid = np.zeros((ro[n], d), dtype=np.float64)
+    cdef double[::1] vol = volumes
+    cdef double[::1] fv = facet_volume
+    cdef double[:, ::1] fc = facet_centroid
+    with nogil:
+        for r in range(n):
+            if ro[r + 1] == ro[r]:
+                continue
+            vol[r] = region_measures(d, <int>(vo[r + 1] - vo[r]), &Vv[vo[r], 0],
+                                     <int>(ro[r + 1] - ro[r]), &iv[io[r]], &fv[ro[r]],
+                                     &fc[ro[r], 0])
+    return volumes, facet_volume, facet_centroid

@@ -108,6 +108,10 @@ class _ExactSpan:
     def contains(self, row: Sequence[Fraction]) -> bool:
         return not any(self._reduce(row))
 
+    def members(self, rows: Sequence[Sequence[Fraction]]) -> int:
+        """Bit mask of the rows that lie in the span."""
+        return sum(1 << i for i, row in enumerate(rows) if self.contains(row))
+
     def extended(self, row: Sequence[Fraction]) -> "_ExactSpan | None":
         """The span with `row` added, or None when the system becomes inconsistent."""
         v = self._reduce(row)
@@ -141,6 +145,12 @@ class _FloatSpan:
     def contains(self, row: np.ndarray) -> bool:
         return bool(np.linalg.norm(self._residual(row)) <= FLOAT_RANK_RTOL * np.linalg.norm(row))
 
+    def members(self, rows: np.ndarray) -> int:
+        """Bit mask of the rows that lie in the span (vectorised)."""
+        res = rows - (rows @ self.basis.T) @ self.basis
+        inside = np.linalg.norm(res, axis=1) <= FLOAT_RANK_RTOL * np.linalg.norm(rows, axis=1)
+        return sum(1 << int(i) for i in np.flatnonzero(inside))
+
     def extended(self, row: np.ndarray) -> "_FloatSpan | None":
         r = self._residual(row)
         span = _FloatSpan(self.d, np.vstack([self.basis, r / np.linalg.norm(r)]))
@@ -164,7 +174,7 @@ def _rational(x: Any) -> Fraction | None:
     return None
 
 
-def _augmented_rows(W: Any, b: Any, exact: bool | None) -> tuple[int, list, bool]:
+def _augmented_rows(W: Any, b: Any, exact: bool | None) -> tuple[int, Any, bool]:
     """Hyperplanes W_i x + b_i = 0 as augmented rows [W_i | -b_i]: (d, rows, exact)."""
     try:
         Wo = np.asarray(W, dtype=object)
@@ -193,8 +203,7 @@ def _augmented_rows(W: Any, b: Any, exact: bool | None) -> tuple[int, list, bool
         rows = [[x if x is not None else Fraction(float(y)) for x, y in zip(row, frow)]
                 for row, frow in zip(rational, as_float)]
         return d, rows, True
-    scaled = as_float / np.linalg.norm(as_float[:, :d], axis=1)[:, None]
-    return d, list(scaled), False
+    return d, as_float / np.linalg.norm(as_float[:, :d], axis=1)[:, None], False
 
 
 # --- the intersection poset ----------------------------------------------------------------
@@ -229,14 +238,13 @@ class _Poset:
         """(mask, span) of every flat covered by flats[y] (one rank smaller)."""
         Y = self.flats[y]
         covered, out = Y.mask, []
-        for i, row in enumerate(self.rows):
+        for i in range(len(self.rows) if Y.dim > 0 else 0):
             if covered >> i & 1:
                 continue
-            span = Y.span.extended(row)
+            span = Y.span.extended(self.rows[i])
             if span is None:  # H_i is parallel to Y
                 continue
-            mask = Y.mask | sum(1 << j for j, r in enumerate(self.rows)
-                                if not Y.mask >> j & 1 and span.contains(r))
+            mask = span.members(self.rows)
             covered |= mask
             out.append((mask, span))
         return out
@@ -431,11 +439,27 @@ def serra_upper(n_in: int, widths: Sequence[int], ranks: Sequence[int] | None = 
     n0, ws = _integer("n_in", n_in, 1), _widths(widths)
     caps = ws if ranks is None else _ranks(ranks, ws)
     top = max(ws)
-    f = [1] * (top + 1)  # f[c] for the layer after the current one
+    f = [1] * (top + 1)  # f[c] for the layers after the current one
     for n, cap in zip(reversed(ws), reversed(caps)):
-        f = [sum(math.comb(n, j) * f[min(c, n - j)] for j in range(min(c, cap) + 1))
-             for c in range(top + 1)]
+        f = _serra_layer(f, n, cap, top)
     return f[min(n0, top)]
+
+
+def _serra_layer(g: list[int], n: int, cap: int, top: int) -> list[int]:
+    """f[c] = Σ_{j <= min(c, cap)} C(n, j) g[min(c, n - j)] for c = 0..top, in O(top + n).
+
+    Terms with j <= n - c all use g[c]; the others use g[n - j]: two prefix sums.
+    """
+    comb = [math.comb(n, j) for j in range(cap + 1)]
+    S = list(itertools.accumulate(comb))
+    P = [0, *itertools.accumulate(comb[j] * g[n - j] for j in range(cap + 1))]
+    f = []
+    for c in range(top + 1):
+        hi = min(c, cap)
+        split = min(hi, n - c)  # the last j with n - j >= c (negative when c > n)
+        first = g[c] * S[split] if split >= 0 else 0
+        f.append(first + P[hi + 1] - P[max(split, -1) + 1])
+    return f
 
 
 def _ranks(ranks: Sequence[int], widths: list[int]) -> list[int]:

@@ -29,7 +29,9 @@ class RegionSet:
       * inequalities ``ineq_A[o[r]:o[r+1]] t < ineq_b[...]`` (unit-norm rows; labels >= 0
         name network hyperplanes, label -1-k names domain inequality k);
       * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]``;
-      * its vertices (CSR; counter-clockwise in 2-D) in 1-D to 4-D (vertex form);
+      * its vertices (CSR; counter-clockwise in 2-D) in 1-D to 4-D (vertex form), and in
+        vertex form which rows each vertex lies on (``incidence``: ceil(rows/64) uint64
+        words per vertex, CSR by ``incidence_offsets``);
       * the affine output map ``F(t) = output_M[r] @ t + output_m[r]`` on r.
     """
 
@@ -46,6 +48,8 @@ class RegionSet:
     chebyshev_radii: np.ndarray
     vertex_offsets: np.ndarray | None
     vertices: np.ndarray | None
+    incidence_offsets: np.ndarray | None
+    incidence: np.ndarray | None
     output_M: np.ndarray
     output_m: np.ndarray
     per_layer: list[int]
@@ -72,6 +76,7 @@ class RegionSet:
             radii = (hi - lo) / 2
             voff = ineq_offsets.copy()
             verts = np.stack([lo, hi], axis=1).reshape(-1, 1)
+            ioff = inc = None
         elif kind == "2d":
             ineq_offsets = F["off"].astype(np.int64)
             ineq_A, ineq_b, labels = F["row"][:, :2], F["row"][:, 2], F["lab"]
@@ -80,22 +85,25 @@ class RegionSet:
             centroid = sums / counts[:, None] if n else np.zeros((0, 2))
             interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
             voff, verts = ineq_offsets.copy(), F["xy"]
+            ioff = inc = None
         elif kind == "vd":
             ineq_offsets, ineq_A, ineq_b, labels = F["roff"], F["A"], F["b"], F["lab"]
             voff, verts = F["voff"].astype(np.int64), F["V"]
+            ioff, inc = F["ioff"].astype(np.int64), F["inc"]
             centroid = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
                         if n else np.zeros((0, verts.shape[1])))
             interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
         else:
             ineq_offsets, ineq_A, ineq_b, labels = F["off"], F["A"], F["b"], F["lab"]
             interior, radii = F["center"], F["radius"]
-            voff = verts = None
+            voff = verts = ioff = inc = None
         packed = np.packbits(patterns.astype(bool), axis=1, bitorder="little")
         return cls(network=network, domain=domain, tol=tol, kind=kind, patterns=packed,
                    ineq_offsets=np.asarray(ineq_offsets, np.int64), ineq_A=np.asarray(ineq_A),
                    ineq_b=np.asarray(ineq_b), ineq_labels=np.asarray(labels, np.int64),
                    interior_points=np.asarray(interior), chebyshev_radii=np.asarray(radii),
-                   vertex_offsets=voff, vertices=verts, output_M=output_M, output_m=output_m,
+                   vertex_offsets=voff, vertices=verts, incidence_offsets=ioff, incidence=inc,
+                   output_M=output_M, output_m=output_m,
                    per_layer=list(per_layer), depth=depth, seconds=float(seconds),
                    stop_reason=stop_reason)
 
@@ -175,9 +183,9 @@ class RegionSet:
         for k in ("patterns", "ineq_offsets", "ineq_A", "ineq_b", "ineq_labels",
                   "interior_points", "chebyshev_radii", "output_M", "output_m", "depth"):
             arrays[k] = getattr(self, k)
-        if self.vertices is not None:
-            arrays["vertex_offsets"] = self.vertex_offsets
-            arrays["vertices"] = self.vertices
+        for k in ("vertex_offsets", "vertices", "incidence_offsets", "incidence"):
+            if getattr(self, k) is not None:
+                arrays[k] = getattr(self, k)
         meta = {"format": FORMAT_VERSION, "kind": self.kind, "per_layer": self.per_layer,
                 "seconds": self.seconds, "stop_reason": self.stop_reason,
                 "rtol": self.tol.rtol, "atol": self.tol.atol}
@@ -210,6 +218,8 @@ class RegionSet:
                    interior_points=data["interior_points"],
                    chebyshev_radii=data["chebyshev_radii"],
                    vertex_offsets=data.get("vertex_offsets"), vertices=data.get("vertices"),
+                   incidence_offsets=data.get("incidence_offsets"),
+                   incidence=data.get("incidence"),
                    output_M=data["output_M"], output_m=data["output_m"],
                    per_layer=list(meta["per_layer"]), depth=data["depth"],
                    seconds=float(meta["seconds"]), stop_reason=meta["stop_reason"])

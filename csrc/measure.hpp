@@ -1,0 +1,16 @@
+// Exact volumes of polytopes in vertex form, by the cone (Lasserre) recursion over faces:
+// vol_k(S) = (1/k) * sum over facets T of S of dist(c, aff T) * vol_{k-1}(T), with faces
+// found combinatorially from which inequality rows each vertex lies on.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace rk {
+
+// One region: nv vertices (d each), nf rows, inc = per vertex ceil(nf/64) words.
+// Writes the region's d-volume, and per row the (d-1)-volume of the facet on it (0 if the
+// row is not a facet, or repeats an earlier row's facet) and that facet's centroid.
+double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                       double* facet_volume, double* facet_centroid);
+
+}  // namespace rk
