@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace rk {
 namespace {
@@ -11,6 +12,8 @@ struct Ctx {
   int d, nv, nf, words;
   const double* V;
   const uint64_t* inc;
+  // Faces are shared (a ridge lies in two facets, ...): memoise volumes by vertex set.
+  std::map<std::vector<int>, double> memo;
   bool on(int vertex, int row) const {
     return (inc[static_cast<size_t>(vertex) * words + row / 64] >> (row % 64)) & 1;
   }
@@ -85,9 +88,13 @@ void face_facets(const Ctx& cx, const std::vector<int>& S, int k,
 
 // k-volume of the k-face S. With `facet_volume` / `facet_centroid` (top level only), also
 // record each facet's (k-1)-volume and centroid under the first row that gives it.
-double face_volume(const Ctx& cx, const std::vector<int>& S, int k,
+double face_volume(Ctx& cx, const std::vector<int>& S, int k,
                    double* facet_volume = nullptr, double* facet_centroid = nullptr) {
   if (k == 0) return 1.0;
+  if (!facet_volume && k >= 2) {
+    auto it = cx.memo.find(S);
+    if (it != cx.memo.end()) return it->second;
+  }
   if (k == 1) {
     // The two extreme vertices of a 1-face.
     double best = 0.0;
@@ -127,6 +134,7 @@ double face_volume(const Ctx& cx, const std::vector<int>& S, int k,
     }
     total += std::sqrt(h) * fv;
   }
+  if (!facet_volume && k >= 2) cx.memo.emplace(S, total / k);
   return total / k;
 }
 
@@ -134,7 +142,7 @@ double face_volume(const Ctx& cx, const std::vector<int>& S, int k,
 
 double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                        double* facet_volume, double* facet_centroid) {
-  const Ctx cx{d, nv, nf, nf > 0 ? (nf + 63) / 64 : 1, V, inc};
+  Ctx cx{d, nv, nf, nf > 0 ? (nf + 63) / 64 : 1, V, inc, {}};
   std::vector<int> S(nv);
   for (int i = 0; i < nv; ++i) S[i] = i;
   std::fill(facet_volume, facet_volume + nf, 0.0);

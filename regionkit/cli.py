@@ -27,13 +27,26 @@ def main() -> None:
     """Exact linear regions of piecewise-linear neural networks."""
 
 
+def _net_and_box(f):
+    """Options shared by the verbs that enumerate a network on a box."""
+    f = click.option("--box", nargs=2, type=str, default=("-1", "1"), show_default=True,
+                     metavar="LO HI", help="Open box; scalars broadcast to every input, or "
+                     "comma-separated per input.")(f)
+    f = click.option("--example", type=click.Choice(sorted(EXAMPLES)), default=None,
+                     help="Use a built-in example network instead of NET.")(f)
+    return click.argument("net", required=False, type=click.Path(dir_okay=False))(f)
+
+
+def _load(net: str | None, example: str | None, box: tuple[str, str]):
+    if (net is None) == (example is None):
+        raise click.UsageError("give either NET or --example NAME")
+    network = example_network(example) if example else load_network(net)
+    lo, hi = _floats(box[0]), _floats(box[1])
+    return network, Box(np.array(lo), np.array(hi), dim=network.n_in)
+
+
 @main.command()
-@click.argument("net", required=False, type=click.Path(dir_okay=False))
-@click.option("--example", type=click.Choice(sorted(EXAMPLES)), default=None,
-              help="Use a built-in example network instead of NET.")
-@click.option("--box", nargs=2, type=str, default=("-1", "1"), show_default=True,
-              metavar="LO HI",
-              help="Open box; scalars broadcast to every input, or comma-separated per input.")
+@_net_and_box
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--max-regions", type=int, default=None, help="Stop after this many regions.")
 @click.option("--time-limit", type=float, default=None, help="Stop after this many seconds.")
@@ -47,11 +60,7 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
           save_path: str | None, progress: bool | None) -> None:
     """Count the activation regions of NET (.npz with W0, b0, W1, b1, ...) in a box."""
     try:
-        if (net is None) == (example is None):
-            raise click.UsageError("give either NET or --example NAME")
-        network = example_network(example) if example else load_network(net)
-        lo, hi = _floats(box[0]), _floats(box[1])
-        domain = Box(np.array(lo), np.array(hi), dim=network.n_in)
+        network, domain = _load(net, example, box)
         rs = enumerate_regions(network, domain, tol=rtol, max_regions=max_regions,
                                time_limit=time_limit, progress=progress, method=method)
         if save_path:
@@ -60,6 +69,14 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     summary = rs.summary()
+    if rs.complete:
+        g = rs.adjacency()
+        summary.update(n_linear_regions=g.n_linear, adjacency_edges=int(len(g.i)),
+                       boundary_volume=rs.boundary_volume("activation"),
+                       linear_boundary_volume=rs.boundary_volume("linear"))
+    else:
+        summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
+                       linear_boundary_volume=None)
     if as_json:
         click.echo(json.dumps(summary))
         return
@@ -68,8 +85,38 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
     click.echo(f"domain:             {domain!r}")
     click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
                f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
+    if rs.complete:
+        click.echo(f"linear regions:     {summary['n_linear_regions']}")
+        click.echo(f"adjacent pairs:     {summary['adjacency_edges']}")
+        click.echo(f"boundary volume:    {summary['boundary_volume']:.6g} "
+                   f"(linear: {summary['linear_boundary_volume']:.6g})")
     click.echo(f"per layer:          {' '.join(str(c) for c in rs.per_layer)}")
     click.echo(f"time:               {rs.seconds:.3f} s")
+
+
+@main.command()
+@_net_and_box
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="GraphML file to write.")
+def graph(net: str | None, example: str | None, box: tuple[str, str], output: str) -> None:
+    """Write the region adjacency graph of NET on a box as GraphML."""
+    import networkx as nx
+
+    try:
+        network, domain = _load(net, example, box)
+        rs = enumerate_regions(network, domain, progress=None)
+        G = rs.adjacency_graph()
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    # GraphML holds scalars only: lists become comma-separated strings.
+    for _, data in G.nodes(data=True):
+        data["interior_point"] = ",".join(repr(v) for v in data["interior_point"])
+    for _, _, data in G.edges(data=True):
+        data["neurons"] = ",".join(str(v) for v in data["neurons"])
+    nx.write_graphml(G, output)
+    click.echo(f"wrote {output}: {G.number_of_nodes()} regions, {G.number_of_edges()} edges, "
+               f"{rs.n_linear_regions} linear regions")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,28 @@ def _parse_activation(spec: object) -> tuple[str, float]:
     return name, slope if name == "leaky_relu" else 0.0
 
 
+def apply_activation(name: str, slope: float, z: np.ndarray) -> np.ndarray:
+    """The activation `name` applied elementwise."""
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, slope * z)
+    if name == "hard_tanh":
+        return np.clip(z, -1.0, 1.0)
+    return z
+
+
+def activation_slopes(name: str, slope: float, z: np.ndarray) -> np.ndarray:
+    """Local slope of the activation at z, with the > 0 convention at the kinks."""
+    if name == "relu":
+        return (z > 0).astype(float)
+    if name == "leaky_relu":
+        return np.where(z > 0, 1.0, slope)
+    if name == "hard_tanh":
+        return ((z > -1) & (z <= 1)).astype(float)
+    return np.ones_like(z)
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
     """Layers z_l = W_l h_{l-1} + b_l, h_l = act_l(z_l); W_l has shape (n_l, n_{l-1})."""
@@ -132,14 +154,7 @@ class Network:
 
     # --- evaluation ------------------------------------------------------------------------
     def _act(self, i: int, z: np.ndarray) -> np.ndarray:
-        a = self.activations[i]
-        if a == "relu":
-            return np.maximum(z, 0.0)
-        if a == "leaky_relu":
-            return np.where(z > 0, z, self.slopes[i] * z)
-        if a == "hard_tanh":
-            return np.clip(z, -1.0, 1.0)
-        return z
+        return apply_activation(self.activations[i], self.slopes[i], z)
 
     def _as_batch(self, x: np.ndarray) -> np.ndarray:
         X = np.asarray(x, dtype=np.float64)

@@ -57,6 +57,8 @@ class RegionSet:
     seconds: float
     stop_reason: str | None = None
     _index: dict[bytes, int] | None = field(default=None, repr=False)
+    _facet_table: Any = field(default=None, repr=False)
+    _graph: Any = field(default=None, repr=False)
 
     # --- construction ----------------------------------------------------------------------
     @classmethod
@@ -171,6 +173,71 @@ class RegionSet:
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         regions = np.asarray(regions, dtype=np.int64)
         return np.einsum("noi,ni->no", self.output_M[regions], t) + self.output_m[regions]
+
+    # --- graph and measures (regionkit.graph, regionkit.facets) ---------------------------
+    def volumes(self) -> np.ndarray:
+        """Exact k-volume of every region, in domain coordinates (sums to the domain's)."""
+        from regionkit.facets import facet_table
+
+        return facet_table(self).region_volume
+
+    def adjacency(self):
+        """Edges between regions sharing a (d-1)-face inside the open domain (cached)."""
+        from regionkit.graph import adjacency
+
+        return adjacency(self)
+
+    @property
+    def n_linear_regions(self) -> int:
+        """Number of linear regions: maximal connected unions with one affine map."""
+        return self.adjacency().n_linear
+
+    def linear_regions(self) -> np.ndarray:
+        """Linear region label (0..n_linear_regions-1) of every activation region."""
+        return self.adjacency().linear_labels
+
+    def adjacency_matrix(self):
+        """Symmetric scipy.sparse CSR matrix whose entries are shared facet volumes."""
+        from scipy import sparse
+
+        g = self.adjacency()
+        n = self.n_regions
+        m = sparse.coo_matrix((g.facet_volume, (g.i, g.j)), shape=(n, n))
+        return (m + m.T).tocsr()
+
+    def adjacency_graph(self):
+        """networkx.Graph: one node per activation region, one edge per shared facet.
+
+        Nodes: pattern (hex of the packed bits), interior_point, volume, linear_region.
+        Edges: facet_volume, neurons (hyperplane indices that flip), map_changes.
+        """
+        import networkx as nx
+
+        g = self.adjacency()
+        vol = self.volumes()
+        G = nx.Graph()
+        for r in range(self.n_regions):
+            G.add_node(r, pattern=self.patterns[r].tobytes().hex(),
+                       interior_point=self.interior_points[r].tolist(), volume=float(vol[r]),
+                       linear_region=int(g.linear_labels[r]))
+        for e in range(len(g.i)):
+            G.add_edge(int(g.i[e]), int(g.j[e]), facet_volume=float(g.facet_volume[e]),
+                       neurons=g.flip_index[g.flip_offsets[e]:g.flip_offsets[e + 1]].tolist(),
+                       map_changes=bool(g.map_changes[e]))
+        return G
+
+    def boundary_volume(self, kind: str = "activation") -> float:
+        """Total (d-1)-volume of the boundaries between regions inside the open domain.
+
+        kind="activation": every shared facet once; kind="linear": only facets across which
+        the affine map changes (Hanin & Rolnick's B_N). In 1-D: the number of breakpoints.
+        """
+        g = self.adjacency()
+        if kind == "activation":
+            return float(g.facet_volume.sum())
+        if kind == "linear":
+            return float(g.facet_volume[g.map_changes].sum())
+        raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:

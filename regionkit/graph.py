@@ -1,0 +1,126 @@
+"""Region adjacency graph and linear regions.
+
+Two activation regions are adjacent iff their closures share a (d-1)-face inside the open
+domain. Every facet of every region (a row with positive facet volume whose label names a
+network hyperplane) is crossed at a relative-interior point p along its outward normal n:
+the neighbour's pattern is the pattern at p + 0*n, computed exactly by a forward pass that
+breaks ties at p (units that vanish there) by their directional derivative along n. Each
+edge is therefore found from both sides, which the tests use as a consistency check.
+
+Linear regions (Serra et al. Definition 1) are the connected components of the graph kept
+to edges across which the affine output map does not change: the maps agree on the shared
+facet by continuity, so they are equal iff their gradients are, within LINEAR_RTOL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from regionkit.errors import RegionkitError
+from regionkit.facets import facet_table
+
+# |z(p)| below this fraction of z's magnitude bound counts as zero at a facet point, so the
+# directional derivative decides the side. Facet points come from vertex coordinates, so
+# this is looser than the enumeration tolerance.
+POINT_RTOL = 1e-8
+# Gradients equal within this fraction of their size: same affine map (linear regions).
+LINEAR_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """Edges (i < j) with the (d-1)-volume of the shared facet and whether the map changes."""
+
+    i: np.ndarray
+    j: np.ndarray
+    facet_volume: np.ndarray
+    map_changes: np.ndarray
+    flip_offsets: np.ndarray     # CSR: hyperplanes whose bit differs across edge e are
+    flip_index: np.ndarray       #   flip_index[flip_offsets[e]:flip_offsets[e + 1]]
+    unmatched_facets: int        # facets whose far side matched no region (should be 0)
+    linear_labels: np.ndarray    # linear region of each activation region
+    n_linear: int
+
+
+def directional_patterns(net, X: np.ndarray, D: np.ndarray, S0: np.ndarray) -> np.ndarray:
+    """Patterns at X + 0*D: units with |z| <= POINT_RTOL * scale take the sign of dz.
+
+    X, D: (n, n_in) points and directions; S0: (n_in,) magnitude bound of the inputs.
+    """
+    h, dh = X, D
+    S = np.broadcast_to(S0, X.shape)
+    cols = []
+    for W, b, act, slope in zip(net.weights, net.biases, net.activations, net.slopes):
+        z, dz = h @ W.T + b, dh @ W.T
+        scale = S @ np.abs(W).T + np.abs(b)
+        tol = POINT_RTOL * scale
+        if act == "identity":
+            h, dh, S = z, dz, scale
+            continue
+        if act == "hard_tanh":
+            above_lo = (z + 1 > tol) | ((np.abs(z + 1) <= tol) & (dz > 0))
+            above_hi = (z - 1 > tol) | ((np.abs(z - 1) <= tol) & (dz > 0))
+            bits = np.empty((z.shape[0], 2 * z.shape[1]), dtype=bool)
+            bits[:, 0::2], bits[:, 1::2] = above_lo, above_hi
+            cols.append(bits)
+            mid = above_lo & ~above_hi
+            h = np.where(above_hi, 1.0, np.where(mid, z, -1.0))
+            dh = np.where(mid, dz, 0.0)
+            S = np.where(mid, scale, 1.0)
+            continue
+        on = (z > tol) | ((np.abs(z) <= tol) & (dz > 0))
+        cols.append(on)
+        k = np.where(on, 1.0, slope if act == "leaky_relu" else 0.0)
+        h, dh, S = k * z, k * dz, np.abs(k) * scale
+    return np.concatenate(cols, axis=1) if cols else np.zeros((len(X), 0), bool)
+
+
+def adjacency(rs) -> Adjacency:
+    """Compute (once, cached on the RegionSet) the adjacency of its activation regions."""
+    if rs._graph is not None:
+        return rs._graph
+    if not rs.complete:
+        raise RegionkitError("adjacency needs a complete enumeration (this run stopped early: "
+                             f"{rs.stop_reason})")
+    ft = facet_table(rs)
+    rows = np.flatnonzero((ft.facet_volume > 0) & (rs.ineq_labels >= 0))
+    src = ft.row_region[rows]
+    dom = rs.domain
+    X = dom.to_input(ft.facet_point[rows])
+    Dn = rs.ineq_A[rows] @ dom.basis.T  # outward normals, in input space
+    R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
+    S0 = np.abs(dom.origin) + np.abs(dom.basis) @ R
+    pats = np.packbits(directional_patterns(rs.network, X, Dn, S0), axis=1, bitorder="little")
+    if rs._index is None:
+        rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}
+    dst = np.array([rs._index.get(p.tobytes(), -1) for p in pats], dtype=np.int64)
+    ok = (dst >= 0) & (dst != src)
+    unmatched = int(np.count_nonzero(~ok))
+    a, b, vol = src[ok], dst[ok], ft.facet_volume[rows][ok]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    # Each facet is seen from both sides (and duplicate units give repeated rows): one edge
+    # per region pair, with the facet volume averaged over the sightings of that pair.
+    key = lo * rs.n_regions + hi
+    uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    ei, ej = uniq // rs.n_regions, uniq % rs.n_regions
+    evol = np.bincount(inv, weights=vol) / counts
+    Mi, Mj = rs.output_M[ei], rs.output_M[ej]
+    diff = np.abs(Mi - Mj).reshape(len(ei), -1).max(axis=1)
+    size = np.maximum(np.abs(Mi).reshape(len(ei), -1).max(axis=1),
+                      np.abs(Mj).reshape(len(ej), -1).max(axis=1))
+    changes = diff > LINEAR_RTOL * np.maximum(size, np.finfo(float).tiny)
+    differ = np.unpackbits(rs.patterns[ei] ^ rs.patterns[ej], axis=1,
+                           count=rs.network.n_hyperplanes, bitorder="little").astype(bool)
+    edge_of, flip_index = np.nonzero(differ)
+    flip_offsets = np.concatenate([[0], np.cumsum(np.bincount(edge_of, minlength=len(ei)))])
+    keep = ~changes
+    A = sparse.coo_matrix((np.ones(keep.sum()), (ei[keep], ej[keep])),
+                          shape=(rs.n_regions, rs.n_regions))
+    n_linear, labels = connected_components(A, directed=False)
+    graph = Adjacency(ei, ej, evol, changes, flip_offsets.astype(np.int64),
+                      flip_index.astype(np.int64), unmatched, labels, int(n_linear))
+    rs._graph = graph
+    return graph
