@@ -1,5 +1,7 @@
 """regionkit: exact linear regions of piecewise-linear neural networks."""
+from regionkit import bounds, constructions
 from regionkit.domains import Box, Domain, Plane, Polytope, Segment
+from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.engine import enumerate_regions
 from regionkit.errors import (DomainError, NetworkError, NetworkFileError, RegionkitError,
                               SolverError)
@@ -12,5 +14,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
     "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
-    "enumerate_regions", "load_network", "__version__",
+    "bounds", "constructions", "distance_to_boundary", "enumerate_regions", "jacobian",
+    "load_network", "__version__",
 ]

@@ -74,3 +74,5 @@ cdef extern from "split.hpp" namespace "rk" nogil:
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                            double* facet_volume, double* facet_centroid) except +
+    void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                      vector[int]& dims, vector[double]& vols, vector[double]& cents) except +

@@ -19,6 +19,7 @@ LP_STATUS = {0: "optimal", 1: "stopped", 2: "unbounded", 3: "iteration limit"}
 
 ctypedef fused scalar:
     double
+    int
     int64_t
     uint64_t
     uint8_t
@@ -38,6 +39,8 @@ cdef object _arr(vector[scalar]& v):
         out = np.empty(v.size(), dtype=np.float64)
     elif scalar is int64_t:
         out = np.empty(v.size(), dtype=np.int64)
+    elif scalar is int:
+        out = np.empty(v.size(), dtype=np.intc)
     elif scalar is uint64_t:
         out = np.empty(v.size(), dtype=np.uint64)
     else:
@@ -247,3 +250,29 @@ def vertex_form_measures(voff, V, ioff, inc, roff):
                                      <int>(ro[r + 1] - ro[r]), &iv[io[r]], &fv[ro[r]],
                                      &fc[ro[r], 0])
     return volumes, facet_volume, facet_centroid
+
+
+def vertex_form_faces(voff, V, ioff, inc, roff):
+    """Every face of every vertex-form region: (region, dimension, volume, centroid) arrays.
+
+    Faces shared by several regions appear once per region.
+    """
+    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
+    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
+    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
+    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
+    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef Py_ssize_t n = vo.shape[0] - 1, r
+    cdef int d = Vv.shape[1]
+    cdef vector[int] dims
+    cdef vector[double] vols, cents
+    cdef vector[int64_t] owner
+    cdef size_t before
+    with nogil:
+        for r in range(n):
+            before = dims.size()
+            region_faces(d, <int>(vo[r + 1] - vo[r]), &Vv[vo[r], 0], <int>(ro[r + 1] - ro[r]),
+                         &iv[io[r]], dims, vols, cents)
+            owner.insert(owner.end(), dims.size() - before, r)
+    return (_arr[int64_t](owner), _arr[int](dims).astype(np.int64), _arr(vols),
+            _arr(cents).reshape(-1, d))

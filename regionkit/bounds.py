@@ -24,7 +24,8 @@ import numpy as np
 from scipy.optimize import linprog
 
 from regionkit.domains import Domain
-from regionkit.errors import RegionkitError
+from regionkit.errors import (BoundsInputError, BoundViolation, BoundViolationError,
+                              RegionkitError)
 from regionkit.network import Network
 
 # Float entries whose exact binary value has a denominator up to this are taken as exact
@@ -39,18 +40,6 @@ OPEN_SET_RTOL = 1e-9
 # check() adds the exact Zaslavsky count of a one-layer net only up to this many flats (the
 # poset is built in pure Python).
 CHECK_MAX_FLATS = 5000
-
-
-class BoundsInputError(RegionkitError, ValueError):
-    """Bad input to a bound: negative or non-integer widths, n_in < 1, maxout rank k < 2..."""
-
-
-class BoundViolationError(RegionkitError):
-    """A measured count broke a proven upper bound or an exact prediction (strict=True)."""
-
-
-class BoundViolation(RuntimeWarning):
-    """A measured count broke a proven upper bound or an exact prediction: a bug somewhere."""
 
 
 # --- input checks ------------------------------------------------------------------------
@@ -706,9 +695,10 @@ def _single_layer_arrangement(W: np.ndarray, b: np.ndarray, act: str
 
 def _relu_rows(n0: int, ws: list[int], ranks: list[int]) -> list[tuple[str, str, int, str]]:
     L, N = len(ws), sum(ws)
-    rows = [("Serra Thm 1", "upper", serra_upper(n0, ws), "Serra et al. 2018")]
-    if ranks != ws:
-        rows.append(("Serra Thm 1, rank-refined", "upper", serra_upper(n0, ws, ranks),
+    serra, refined = serra_upper(n0, ws), serra_upper(n0, ws, ranks)
+    rows = [("Serra Thm 1", "upper", serra, "Serra et al. 2018")]
+    if refined < serra:
+        rows.append(("Serra Thm 1, rank-refined", "upper", refined,
                      "Serra et al. 2018, rank remark"))
     rows.append(("Montufar 2017", "upper", montufar2017_upper(n0, ws), "Montufar 2017"))
     if n0 == 1:
@@ -755,7 +745,7 @@ def _rows_for(network: Network, domain: Domain) -> list[tuple[str, str, int, str
     return rows
 
 
-def check(region_set: Any, strict: bool = False) -> BoundsTable:
+def check(region_set: Any, strict: bool = False, linear: bool = True) -> BoundsTable:
     """Every bound that applies to the network, beside the measured counts of `region_set`.
 
     Bounds use n0 = the domain's dimension (a slice composes an affine map into layer 1).
@@ -764,12 +754,13 @@ def check(region_set: Any, strict: bool = False) -> BoundsTable:
     exact Zaslavsky count on the domain. A measured count above an upper bound, or different
     from an exact count, is a bug somewhere: it warns with BoundViolation, or raises
     BoundViolationError when strict=True. The linear-region count is shown when the
-    RegionSet has one (n_linear_regions).
+    RegionSet has one (n_linear_regions); linear=False skips it, since computing it needs the
+    region adjacency graph.
     """
     net, domain = region_set.network, region_set.domain
     complete = bool(region_set.complete)
     n_act = int(region_set.n_regions)
-    n_lin = getattr(region_set, "n_linear_regions", None)
+    n_lin = getattr(region_set, "n_linear_regions", None) if linear else None
     n_lin = n_lin() if callable(n_lin) else n_lin
     n_lin = None if n_lin is None else int(n_lin)
     rows = tuple(BoundRow(name, kind, value, src, _status(kind, value, n_act, complete),
@@ -896,6 +887,7 @@ def hanin_rolnick_volume(sample_network: Callable[[np.random.Generator], Network
     for r in range(R):
         net = sample_network(rng)
         _relu_layers(net)
+        domain.check_network(net.n_in)
         X = domain.to_input(domain.sample(P, rng))
         units = [(l, i) for l, n in enumerate(net.hidden_widths) for i in range(n)]
         total = sum(_subset_integrand(net, X, U, s, bias_density).mean()

@@ -119,5 +119,34 @@ def graph(net: str | None, example: str | None, box: tuple[str, str], output: st
                f"{rs.n_linear_regions} linear regions")
 
 
+@main.command("bounds")
+@_net_and_box
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON rows.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if a proven bound is violated.")
+def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str], as_json: bool,
+               markdown: bool, strict: bool) -> None:
+    """Every bound that applies to NET, beside its measured region counts on a box."""
+    from regionkit import bounds
+
+    try:
+        network, domain = _load(net, example, box)
+        rs = enumerate_regions(network, domain, progress=None)
+        table = bounds.check(rs)
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps({"n_regions": table.n_activation,
+                               "n_linear_regions": table.n_linear,
+                               "rows": [{"bound": r.name, "kind": r.kind, "value": str(r.value),
+                                         "activation": r.activation_status,
+                                         "linear": r.linear_status} for r in table.rows]}))
+    else:
+        click.echo(table.to_markdown() if markdown else str(table))
+    if strict and table.violations:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

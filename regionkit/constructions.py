@@ -14,9 +14,9 @@ from typing import Sequence
 
 import numpy as np
 
-from regionkit.bounds import BoundsInputError, general_position_regions
+from regionkit.bounds import general_position_regions
 from regionkit.domains import Box, Domain
-from regionkit.examples import torch_default_init
+from regionkit.errors import BoundsInputError
 from regionkit.network import Network
 
 @dataclass(frozen=True)
@@ -329,9 +329,3 @@ def he_normal(arch: Sequence[int], seed: "int | np.random.Generator | None" = 0,
     """He normal weights (variance 2/fan_in) and N(0, bias_var) biases, Hanin & Rolnick's
     initialisation (bias variance 1e-6 "to prevent collapse of regions")."""
     return raghu_normal(arch, 2.0, bias_var, seed, activations)
-
-
-def torch_default(arch: Sequence[int], seed: int = 0,
-                  activations: Sequence[str] | None = None) -> Network:
-    """PyTorch's nn.Linear default: weights and biases uniform in ±1/sqrt(fan_in)."""
-    return torch_default_init(arch, seed, activations)

@@ -20,3 +20,15 @@ class NetworkFileError(RegionkitError, ValueError):
 
 class SolverError(RegionkitError, RuntimeError):
     """The compiled LP solver could not certify an answer."""
+
+
+class BoundsInputError(RegionkitError, ValueError):
+    """Bad input to a bound: negative or non-integer widths, n_in < 1, maxout rank k < 2..."""
+
+
+class BoundViolationError(RegionkitError):
+    """A measured count broke a proven upper bound or an exact prediction (strict=True)."""
+
+
+class BoundViolation(RuntimeWarning):
+    """Warning: a measured count broke a proven upper bound or an exact prediction."""

@@ -3,8 +3,8 @@
 Two activation regions are adjacent iff their closures share a (d-1)-face inside the open
 domain. Every facet of every region (a row with positive facet volume whose label names a
 network hyperplane) is crossed at a relative-interior point p along its outward normal n:
-the neighbour's pattern is the pattern at p + 0*n, computed exactly by a forward pass that
-breaks ties at p (units that vanish there) by their directional derivative along n. Each
+the neighbour's pattern is the pattern at p + 0*n (regionkit.signs: units that vanish at p,
+with the engine's tolerance, take the sign of their directional derivative along n). Each
 edge is therefore found from both sides, which the tests use as a consistency check.
 
 Linear regions (Serra et al. Definition 1) are the connected components of the graph kept
@@ -21,11 +21,8 @@ from scipy.sparse.csgraph import connected_components
 
 from regionkit.errors import RegionkitError
 from regionkit.facets import facet_table
+from regionkit.signs import input_scale, point_signs
 
-# |z(p)| below this fraction of z's magnitude bound counts as zero at a facet point, so the
-# directional derivative decides the side. Facet points come from vertex coordinates, so
-# this is looser than the enumeration tolerance.
-POINT_RTOL = 1e-8
 # Gradients equal within this fraction of their size: same affine map (linear regions).
 LINEAR_RTOL = 1e-9
 
@@ -45,39 +42,6 @@ class Adjacency:
     n_linear: int
 
 
-def directional_patterns(net, X: np.ndarray, D: np.ndarray, S0: np.ndarray) -> np.ndarray:
-    """Patterns at X + 0*D: units with |z| <= POINT_RTOL * scale take the sign of dz.
-
-    X, D: (n, n_in) points and directions; S0: (n_in,) magnitude bound of the inputs.
-    """
-    h, dh = X, D
-    S = np.broadcast_to(S0, X.shape)
-    cols = []
-    for W, b, act, slope in zip(net.weights, net.biases, net.activations, net.slopes):
-        z, dz = h @ W.T + b, dh @ W.T
-        scale = S @ np.abs(W).T + np.abs(b)
-        tol = POINT_RTOL * scale
-        if act == "identity":
-            h, dh, S = z, dz, scale
-            continue
-        if act == "hard_tanh":
-            above_lo = (z + 1 > tol) | ((np.abs(z + 1) <= tol) & (dz > 0))
-            above_hi = (z - 1 > tol) | ((np.abs(z - 1) <= tol) & (dz > 0))
-            bits = np.empty((z.shape[0], 2 * z.shape[1]), dtype=bool)
-            bits[:, 0::2], bits[:, 1::2] = above_lo, above_hi
-            cols.append(bits)
-            mid = above_lo & ~above_hi
-            h = np.where(above_hi, 1.0, np.where(mid, z, -1.0))
-            dh = np.where(mid, dz, 0.0)
-            S = np.where(mid, scale, 1.0)
-            continue
-        on = (z > tol) | ((np.abs(z) <= tol) & (dz > 0))
-        cols.append(on)
-        k = np.where(on, 1.0, slope if act == "leaky_relu" else 0.0)
-        h, dh, S = k * z, k * dz, np.abs(k) * scale
-    return np.concatenate(cols, axis=1) if cols else np.zeros((len(X), 0), bool)
-
-
 def adjacency(rs) -> Adjacency:
     """Compute (once, cached on the RegionSet) the adjacency of its activation regions."""
     if rs._graph is not None:
@@ -91,9 +55,8 @@ def adjacency(rs) -> Adjacency:
     dom = rs.domain
     X = dom.to_input(ft.facet_point[rows])
     Dn = rs.ineq_A[rows] @ dom.basis.T  # outward normals, in input space
-    R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
-    S0 = np.abs(dom.origin) + np.abs(dom.basis) @ R
-    pats = np.packbits(directional_patterns(rs.network, X, Dn, S0), axis=1, bitorder="little")
+    _, beyond = point_signs(rs.network, X, Dn, input_scale(dom), rs.tol.rtol)
+    pats = np.packbits(beyond > 0, axis=1, bitorder="little")
     if rs._index is None:
         rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}
     dst = np.array([rs._index.get(p.tobytes(), -1) for p in pats], dtype=np.int64)

@@ -59,6 +59,8 @@ class RegionSet:
     _index: dict[bytes, int] | None = field(default=None, repr=False)
     _facet_table: Any = field(default=None, repr=False)
     _graph: Any = field(default=None, repr=False)
+    _vertex_form: Any = field(default=None, repr=False)
+    _faces: Any = field(default=None, repr=False)
 
     # --- construction ----------------------------------------------------------------------
     @classmethod
@@ -238,6 +240,21 @@ class RegionSet:
         if kind == "linear":
             return float(g.facet_volume[g.map_changes].sum())
         raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
+
+    def face_counts(self) -> np.ndarray:
+        """f-vector: number of faces of each dimension 0..d of the region complex that lie
+        inside the open domain (vertices, edges, ..., the regions themselves)."""
+        from regionkit.faces import faces
+
+        return faces(self).f_vector(self.dim)
+
+    def codim_volumes(self) -> np.ndarray:
+        """Hanin & Rolnick's strata: entry k is the total (d-k)-volume of the faces of
+        codimension k inside the open domain (k = 0: domain volume; k = 1: activation
+        boundary volume; k = d: number of vertices)."""
+        from regionkit.faces import faces
+
+        return faces(self).strata(self.dim)
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:

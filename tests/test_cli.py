@@ -60,3 +60,25 @@ def test_count_errors(tmp_path):
     assert res.exit_code == 2 and "do not chain" in res.output
     res = runner.invoke(main, ["count", str(_net(tmp_path)), "--box", "1", "-1"])
     assert res.exit_code == 2 and "empty box" in res.output
+
+
+def test_bounds_verb_json(tmp_path):
+    # One hidden layer of 3 lines meeting the box generically: Serra's bound for one layer is
+    # Zaslavsky's sum_{j<=2} C(3, j) = 7, attained here (tight).
+    res = CliRunner().invoke(main, ["bounds", str(_net(tmp_path)), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["n_regions"] == 7
+    serra = [r for r in out["rows"] if r["bound"].startswith("Serra Thm 1")]
+    assert serra and serra[0]["value"] == "7" and serra[0]["activation"] == "tight"
+
+
+def test_graph_verb_writes_graphml(tmp_path):
+    import networkx as nx
+
+    out = tmp_path / "g.graphml"
+    res = CliRunner().invoke(main, ["graph", str(_net(tmp_path)), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    G = nx.read_graphml(out)
+    # 7 regions of 3 generic lines: each line is cut into 3 edges by the other two -> 9.
+    assert G.number_of_nodes() == 7 and G.number_of_edges() == 9

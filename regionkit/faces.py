@@ -1,0 +1,61 @@
+"""Faces of the region complex: f-vector and Hanin & Rolnick's codimension-k strata.
+
+A face of the complex is identified by the ternary sign vector (-, 0, +) of every network
+hyperplane at a relative-interior point: points with one sign vector share one local affine
+map and form one relatively open convex cell, so equal vectors mean the same face whichever
+region it was seen from. Each region's faces come from the core (vertex form, cone recursion
+volumes); faces on the domain's boundary are told apart by the domain rows that vanish there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from regionkit import _core
+from regionkit.signs import input_scale, point_signs
+from regionkit.vertexform import vertex_form
+
+
+@dataclass(frozen=True)
+class Faces:
+    """Distinct faces of the complex that lie inside the open domain."""
+
+    dim: np.ndarray      # dimension of each face
+    volume: np.ndarray   # its dim-volume (1 for vertices)
+    point: np.ndarray    # a relative-interior point (domain coordinates)
+
+    def f_vector(self, d: int) -> np.ndarray:
+        """Number of faces of each dimension 0..d inside the open domain."""
+        return np.bincount(self.dim, minlength=d + 1)
+
+    def strata(self, d: int) -> np.ndarray:
+        """Total (d-k)-volume of the codimension-k faces, k = 0..d (k = d: vertex count)."""
+        return np.array([self.volume[self.dim == d - k].sum() for k in range(d + 1)])
+
+
+def faces(rs) -> Faces:
+    """All distinct faces of the complex inside the open domain (cached on the RegionSet)."""
+    cached = getattr(rs, "_faces", None)
+    if cached is not None:
+        return cached
+    dom = rs.domain
+    if rs.kind == "1d":
+        lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
+        owner_dim = np.concatenate([np.ones(len(lo), np.int64), np.zeros(2 * len(lo), np.int64)])
+        vols = np.concatenate([hi - lo, np.ones(2 * len(lo))])
+        pts = np.concatenate([(lo + hi) / 2, lo, hi])[:, None]
+    else:
+        vf = vertex_form(rs)
+        _, owner_dim, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
+    signs, _ = point_signs(rs.network, dom.to_input(pts), None, input_scale(dom), rs.tol.rtol)
+    R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
+    slack = dom.b - pts @ dom.A.T
+    inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
+    keys = np.ascontiguousarray(signs[inside])
+    _, first = np.unique(keys.view(np.dtype((np.void, keys.shape[1]))).ravel()
+                         if keys.shape[1] else np.zeros(len(keys)), return_index=True)
+    idx = np.flatnonzero(inside)[first]
+    out = Faces(owner_dim[idx], vols[idx], pts[idx])
+    rs._faces = out
+    return out

@@ -1,0 +1,81 @@
+"""Every region of a RegionSet in vertex form: vertices, rows, and which rows hold each vertex.
+
+Polygons (2-D) get their incidence from the edge order; vertex-form runs keep theirs; LP-form
+regions are clipped out of the domain's box by their own rows in the core. The measures
+(facet volumes, faces) all work on this one representation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from regionkit import _core
+from regionkit.frontier import Frontier
+from regionkit.network import ACTIVATION_CODES
+
+
+@dataclass(frozen=True)
+class VertexForm:
+    voff: np.ndarray     # vertex offsets (n_regions + 1)
+    V: np.ndarray        # vertices (n_vertices, dim)
+    ioff: np.ndarray     # incidence-word offsets (n_regions + 1)
+    inc: np.ndarray      # uint64 words: rows each vertex lies on
+    roff: np.ndarray     # row offsets (n_regions + 1)
+    row_map: np.ndarray  # index into rs.ineq_* of each vertex-form row
+
+
+def vertex_form(rs) -> VertexForm:
+    """Vertex form of a 2-D, vertex-form or LP-form RegionSet (cached on it)."""
+    cached = getattr(rs, "_vertex_form", None)
+    if cached is not None:
+        return cached
+    if rs.kind == "2d":
+        vf = _polygons(rs)
+    elif rs.kind == "vd":
+        vf = VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
+                        rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]))
+    elif rs.kind == "nd":
+        vf = _clip_lp_form(rs)
+    else:
+        raise ValueError("1-D regions are intervals; they need no vertex form")
+    rs._vertex_form = vf
+    return vf
+
+
+def _polygons(rs) -> VertexForm:
+    """Vertex k of a counter-clockwise polygon lies on its edges k-1 and k."""
+    off = rs.vertex_offsets
+    counts = np.diff(off)
+    words = (counts + 63) // 64
+    ioff = np.concatenate([[0], np.cumsum(counts * words)]).astype(np.int64)
+    inc = np.zeros(ioff[-1], dtype=np.uint64)
+    region = np.repeat(np.arange(rs.n_regions), counts)
+    local = np.arange(len(region)) - off[region]
+    prev = np.where(local == 0, counts[region] - 1, local - 1)
+    base = ioff[region] + (local * words[region])
+    for row in (local, prev):
+        np.bitwise_or.at(inc, base + row // 64,
+                         np.left_shift(np.uint64(1), (row % 64).astype(np.uint64)))
+    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]))
+
+
+def _clip_lp_form(rs) -> VertexForm:
+    d = rs.dim
+    pad = 0.01 * (rs.domain.hi - rs.domain.lo)
+    box = Frontier.box("vd", rs.domain.lo - pad, rs.domain.hi + pad)
+    maps = {"M": np.eye(d)[None], "m": np.zeros((1, d)),
+            "S": (np.maximum(np.abs(rs.domain.lo), np.abs(rs.domain.hi)) + pad)[None]}
+    off = rs.ineq_offsets
+    pieces, row_maps = [], []
+    for r in range(rs.n_regions):
+        A, b = rs.ineq_A[off[r]:off[r + 1]], rs.ineq_b[off[r]:off[r + 1]]
+        _, ch, _, bits, _ = _core.split_frontier(
+            "vd", box.data, maps, -A, b, ACTIVATION_CODES["relu"], 0.0, rs.tol.rtol,
+            rs.tol.atol, 0, 1 << 30, np.inf)
+        piece = Frontier("vd", ch).take(np.flatnonzero(bits.all(axis=1))[:1])
+        pieces.append(piece)
+        row_maps.append(off[r] + piece.data["lab"])  # every row comes from the region's rows
+    F = Frontier.concat("vd", pieces).data
+    return VertexForm(F["voff"], F["V"], F["ioff"], F["inc"], F["roff"],
+                      np.concatenate(row_maps).astype(np.int64))
