@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace rk {
 namespace {
@@ -148,6 +149,35 @@ double region_measures(int d, int nv, const double* V, int nf, const uint64_t* i
   std::fill(facet_volume, facet_volume + nf, 0.0);
   std::fill(facet_centroid, facet_centroid + static_cast<size_t>(nf) * d, 0.0);
   return face_volume(cx, S, d, facet_volume, facet_centroid);
+}
+
+void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                  std::vector<int>& dims, std::vector<double>& vols,
+                  std::vector<double>& cents) {
+  Ctx cx{d, nv, nf, nf > 0 ? (nf + 63) / 64 : 1, V, inc, {}};
+  std::vector<std::vector<int>> level(1, std::vector<int>(nv));
+  for (int i = 0; i < nv; ++i) level[0][i] = i;
+  std::vector<double> c(d), B;
+  std::vector<std::vector<int>> facets;
+  std::vector<int> rows_of;
+  for (int k = d; k >= 1; --k) {
+    std::set<std::vector<int>> next;
+    for (const auto& S : level) {
+      dims.push_back(k);
+      vols.push_back(face_volume(cx, S, k));
+      centroid(cx, S, c.data());
+      cents.insert(cents.end(), c.begin(), c.end());
+      face_facets(cx, S, k, facets, rows_of);
+      for (const auto& T : facets)
+        if (affine_basis(cx, T, k - 1, B) == k - 1) next.insert(T);
+    }
+    level.assign(next.begin(), next.end());
+  }
+  for (const auto& S : level) {  // the vertices
+    dims.push_back(0);
+    vols.push_back(1.0);
+    cents.insert(cents.end(), cx.v(S[0]), cx.v(S[0]) + d);
+  }
 }
 
 }  // namespace rk

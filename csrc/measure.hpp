@@ -13,4 +13,9 @@ namespace rk {
 double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                        double* facet_volume, double* facet_centroid);
 
+// Every face of one region (its own d-face down to its vertices), each once: appends the
+// face's dimension, volume and centroid (d values).
+void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                  std::vector<int>& dims, std::vector<double>& vols, std::vector<double>& cents);
+
 }  // namespace rk
