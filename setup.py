@@ -12,6 +12,7 @@ CORE_SOURCES = [
     "csrc/splitnd.cpp",
     "csrc/splitvert.cpp",
     "csrc/measure.cpp",
+    "csrc/signs.cpp",
 ]
 
 extensions = [

@@ -2,7 +2,7 @@
 # Every C++ entry point may throw std::invalid_argument (-> ValueError), std::bad_alloc
 # (-> MemoryError) or rk::SolverError (a std::runtime_error -> RuntimeError); `except +`
 # translates them and _core.pyx re-raises them as regionkit errors.
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libcpp.vector cimport vector
 
 cdef extern from "core.hpp" namespace "rk" nogil:
@@ -76,3 +76,8 @@ cdef extern from "measure.hpp" namespace "rk" nogil:
                            double* facet_volume, double* facet_centroid) except +
     void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                       vector[int]& dims, vector[double]& vols, vector[double]& cents) except +
+
+cdef extern from "signs.hpp" namespace "rk" nogil:
+    void point_signs(const vector[Layer]& layers, int n, int n_in, const double* X,
+                     const double* D, const double* S0, double rtol, int8_t* at,
+                     int8_t* beyond) except +

@@ -6,7 +6,7 @@ Everything here is private; regionkit.engine validates input and calls these fun
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
@@ -276,3 +276,39 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
             owner.insert(owner.end(), dims.size() - before, r)
     return (_arr[int64_t](owner), _arr[int](dims).astype(np.int64), _arr(vols),
             _arr(cents).reshape(-1, d))
+
+
+def signs_at_points(layers, X, D, S0, double rtol):
+    """Hyperplane signs at points X and just beyond them along D (None: no direction).
+
+    layers: list of (W, b, activation code, slope). Returns two (n, n_hyperplanes) int8
+    arrays in {-1, 0, 1}; see csrc/signs.hpp.
+    """
+    keep = []
+    cdef vector[Layer] ls
+    cdef Layer L
+    cdef const double[:, ::1] Wv
+    cdef const double[::1] bv
+    for W, b, act, slope in layers:
+        Wv = np.ascontiguousarray(W, dtype=np.float64)
+        bv = np.ascontiguousarray(b, dtype=np.float64)
+        keep.append((Wv, bv))
+        ls.push_back(_layer(Wv, bv, act, slope))
+    cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
+    cdef const double[::1] Sv = np.ascontiguousarray(S0, dtype=np.float64)
+    cdef const double[:, ::1] Dv
+    cdef const double* dptr = NULL
+    if D is not None:
+        Dv = np.ascontiguousarray(D, dtype=np.float64)
+        dptr = &Dv[0, 0] if Dv.shape[0] else NULL
+    cdef int n = Xv.shape[0], n_in = Xv.shape[1]
+    H = sum(hyperplanes_per_unit(act) * np.shape(W)[0] for W, _, act, _ in layers)
+    at = np.zeros((n, H), dtype=np.int8)
+    beyond = np.zeros((n, H), dtype=np.int8)
+    cdef int8_t[:, ::1] av = at
+    cdef int8_t[:, ::1] bo = beyond
+    if n == 0 or H == 0:
+        return at, beyond
+    with nogil:
+        point_signs(ls, n, n_in, &Xv[0, 0], dptr, &Sv[0], rtol, &av[0, 0], &bo[0, 0])
+    return at, beyond

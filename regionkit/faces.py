@@ -48,14 +48,21 @@ def faces(rs) -> Faces:
     else:
         vf = vertex_form(rs)
         _, owner_dim, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
-    signs, _ = point_signs(rs.network, dom.to_input(pts), None, input_scale(dom), rs.tol.rtol)
+    # A face shared by several regions usually has bit-identical centroids (vertices are
+    # copied from parent to child): drop exact repeats before the forward pass.
+    rows = np.ascontiguousarray(np.column_stack([owner_dim.astype(float), pts]))
+    _, first = np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))).ravel(),
+                         return_index=True)
+    owner_dim, vols, pts = owner_dim[first], vols[first], pts[first]
     R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
     slack = dom.b - pts @ dom.A.T
     inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
-    keys = np.ascontiguousarray(signs[inside])
-    _, first = np.unique(keys.view(np.dtype((np.void, keys.shape[1]))).ravel()
-                         if keys.shape[1] else np.zeros(len(keys)), return_index=True)
-    idx = np.flatnonzero(inside)[first]
+    owner_dim, vols, pts = owner_dim[inside], vols[inside], pts[inside]
+    S0 = input_scale(dom)
+    X = dom.to_input(pts)
+    keys, _ = point_signs(rs.network, X, None, S0, rs.tol.rtol)
+    _, idx = np.unique(keys.view(np.dtype((np.void, max(keys.shape[1], 1)))).ravel()
+                       if keys.shape[1] else np.zeros(len(keys)), return_index=True)
     out = Faces(owner_dim[idx], vols[idx], pts[idx])
     rs._faces = out
     return out

@@ -30,6 +30,7 @@ are merged again, so a hyperplane that only touches a piece (a tangent arc) spli
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -119,7 +120,9 @@ class Trajectory:
     ``lo[i] < hi[i]`` bound piece i in the path's own parameter t, in path order. On a closed
     path the piece through the start point wraps: its ``lo`` is negative (one period
     earlier). ``states[l]`` is (n_pieces, n_l) in {0, 1} for ReLU and leaky ReLU, in
-    {-1, 0, 1} for hard tanh, and has no columns for identity layers.
+    {-1, 0, 1} for hard tanh, and has no columns for identity layers. ``n_patterns`` counts
+    the distinct patterns: n_pieces on lines and segments (Raghu's Corollary 1), fewer when a
+    polyline or an arc re-enters a region.
     """
 
     kind: str
@@ -127,6 +130,7 @@ class Trajectory:
     lo: np.ndarray
     hi: np.ndarray
     states: tuple[np.ndarray, ...]
+    n_patterns: int
     transitions: Transitions
     lengths: Lengths
     closed: bool
@@ -137,13 +141,6 @@ class Trajectory:
     @property
     def n_pieces(self) -> int:
         return int(self.lo.shape[0])
-
-    @property
-    def n_patterns(self) -> int:
-        """Distinct activation patterns; fewer than n_pieces when the path re-enters a region."""
-        if not self.states or self.n_pieces == 0:
-            return min(self.n_pieces, 1)
-        return int(np.unique(np.concatenate(self.states, axis=1), axis=0).shape[0])
 
     @property
     def breakpoints(self) -> np.ndarray:
@@ -253,7 +250,7 @@ class _LineFamily:
         speed = np.sqrt(np.einsum("pn,pn->p", a, a))
         with np.errstate(invalid="ignore"):
             L = np.where(speed > 0, speed * (hi - lo), 0.0)
-        return L, LENGTH_RTOL * L
+        return L, np.where(np.isfinite(L), LENGTH_RTOL * L, 0.0)
 
 
 class _ArcFamily:
@@ -574,8 +571,6 @@ def _trajectory(kind: str, net: Network, fam: type, pc: _Pieces, tol: Tolerance,
                 to_param: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                 curve: Callable[[np.ndarray], np.ndarray], closed: bool = False,
                 period: float = math.inf, start: float) -> Trajectory:
-    import time
-
     run = _propagate(fam, pc, _layers(net), 1, tol)
     lo, hi = to_param(run.lo, run.hi, run.origin)
     fin = _finish(run, 1, lo, hi, closed, period)
@@ -585,15 +580,9 @@ def _trajectory(kind: str, net: Network, fam: type, pc: _Pieces, tol: Tolerance,
                       else np.zeros((fin.lo.shape[0], 0), dtype=np.int8))
     lengths = Lengths(float(run.input_len[0]), run.pre[0].copy(), run.post[0].copy(),
                       float(run.error[0]))
-    return Trajectory(kind, net, fin.lo, fin.hi, tuple(states),
+    return Trajectory(kind, net, fin.lo, fin.hi, tuple(states), int(fin.n_patterns[0]),
                       Transitions(_per_layer(net, fin.per_neuron[0])), lengths, closed,
                       time.perf_counter() - start, curve, period)
-
-
-def _clock() -> float:
-    import time
-
-    return time.perf_counter()
 
 
 def segment(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None) -> Trajectory:
@@ -602,7 +591,7 @@ def segment(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None
     Agrees with ``enumerate_regions(net, Segment(x0, x1))``; here without the engine, with
     transitions and per-layer lengths.
     """
-    start = _clock()
+    start = time.perf_counter()
     _check_net(net)
     tol = Tolerance.coerce(tol)
     a, b = _vector("x0", x0, net.n_in), _vector("x1", x1, net.n_in)
@@ -621,7 +610,7 @@ def line(net: Network, x0: Any, direction: Any,
     The first and last pieces are unbounded (lo = -inf, hi = +inf); a non-constant image on
     them has infinite length.
     """
-    start = _clock()
+    start = time.perf_counter()
     _check_net(net)
     tol = Tolerance.coerce(tol)
     a, u = _vector("x0", x0, net.n_in), _vector("direction", direction, net.n_in)
@@ -639,7 +628,7 @@ def polyline(net: Network, points: Any, closed: bool = False,
     A piece continues across a vertex when the pattern does not change there. closed=True
     adds the segment back to points[0] (period len(points)).
     """
-    start = _clock()
+    start = time.perf_counter()
     _check_net(net)
     tol = Tolerance.coerce(tol)
     P = _rows("points", points, net.n_in)
@@ -683,13 +672,12 @@ def circle(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None)
 
 def _arc_trajectory(kind: str, net: Network, x0: Any, x1: Any, span: float,
                     tol: Tolerance | float | None) -> Trajectory:
-    start = _clock()
+    start = time.perf_counter()
     _check_net(net)
     tol = Tolerance.coerce(tol)
     a, b = _vector("x0", x0, net.n_in), _vector("x1", x1, net.n_in)
     _check_independent(a[None], b[None], tol)
-    scale = span / (0.5 * math.pi if kind == "arc" else 1.0)
-    scale = span if kind == "circle" else 0.5 * math.pi
+    scale = span if kind == "circle" else 0.5 * math.pi  # angle per unit of t
 
     def curve(t: np.ndarray) -> np.ndarray:
         th = scale * t
@@ -699,3 +687,194 @@ def _arc_trajectory(kind: str, net: Network, x0: Any, x1: Any, span: float,
     return _trajectory(kind, net, _ArcFamily, _arc_pieces(a[None], b[None], span), tol,
                        to_param=lambda lo, hi, o: (lo / scale, hi / scale), curve=curve,
                        closed=closed, period=1.0 if closed else math.inf, start=start)
+
+
+# --- many paths: one row per path -------------------------------------------------------------
+
+KINDS = ("segment", "line", "arc", "circle")
+
+
+def table(net: Network, kind: str, a: Any, b: Any, *, tol: Tolerance | float | None = None,
+          chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+    """One row per path for many paths of one kind, computed together (numpy over pieces).
+
+    kind "segment": a[i] -> b[i]; "line": through a[i] with direction b[i]; "arc" and
+    "circle": x0 = a[i], x1 = b[i]. Returns a numpy structured array (``pandas.DataFrame(t)``
+    reads it as is) with columns path, n_pieces, n_patterns, transitions (all units),
+    output_transitions, transitions_d (layer d = net.weights[d - 1]), length_in,
+    length_pre_d, length_post_d, length_out and length_error.
+    """
+    _check_net(net)
+    tol = Tolerance.coerce(tol)
+    if kind not in KINDS:
+        raise RegionkitError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if not (isinstance(chunk, int) and chunk >= 1):
+        raise RegionkitError(f"chunk must be a positive integer, got {chunk!r}")
+    A, B = _rows("a", a, net.n_in), _rows("b", b, net.n_in)
+    if A.shape[0] != B.shape[0]:
+        raise DomainError(f"a has {A.shape[0]} rows but b has {B.shape[0]}")
+    if kind == "segment" and np.any(np.all(A == B, axis=1)):
+        raise DomainError("a segment's endpoints coincide")
+    if kind == "line" and np.any(~np.any(B, axis=1)):
+        raise DomainError("a line's direction is the zero vector")
+    if kind in ("arc", "circle"):
+        _check_independent(A, B, tol)
+    rows = [_table_chunk(net, kind, A[i:i + chunk], B[i:i + chunk], tol)
+            for i in range(0, A.shape[0], chunk)]
+    out = np.concatenate(rows) if rows else np.zeros(0, dtype=_table_dtype(net))
+    out["path"] = np.arange(out.shape[0])
+    return out
+
+
+def _table_dtype(net: Network) -> np.dtype:
+    L = range(1, net.n_layers + 1)
+    return np.dtype([("path", np.int64), ("n_pieces", np.int64), ("n_patterns", np.int64),
+                     ("transitions", np.int64), ("output_transitions", np.int64)]
+                    + [(f"transitions_{d}", np.int64) for d in L] + [("length_in", np.float64)]
+                    + [(f"length_pre_{d}", np.float64) for d in L]
+                    + [(f"length_post_{d}", np.float64) for d in L]
+                    + [("length_out", np.float64), ("length_error", np.float64)])
+
+
+def _table_chunk(net: Network, kind: str, A: np.ndarray, B: np.ndarray,
+                 tol: Tolerance) -> np.ndarray:
+    n = A.shape[0]
+    if kind in ("segment", "line"):
+        fam, closed = _LineFamily, False
+        pc = (_line_pieces(A, B - A, 0.0, 1.0) if kind == "segment"
+              else _line_pieces(A, B, -np.inf, np.inf))
+    else:
+        fam, closed = _ArcFamily, kind == "circle"
+        pc = _arc_pieces(A, B, TWO_PI if closed else 0.5 * math.pi)
+    run = _propagate(fam, pc, _layers(net), n, tol)
+    fin = _finish(run, n, run.lo, run.hi, closed, TWO_PI)
+    out = np.zeros(n, dtype=_table_dtype(net))
+    out["n_pieces"], out["n_patterns"] = fin.n_pieces, fin.n_patterns
+    out["length_in"], out["length_error"] = run.input_len, run.error
+    out["length_out"] = run.post[:, -1]
+    i = 0
+    for d, (W, act) in enumerate(zip(net.weights, net.activations), start=1):
+        width = 0 if act == "identity" else W.shape[0]
+        out[f"transitions_{d}"] = fin.per_neuron[:, i:i + width].sum(axis=1)
+        out[f"length_pre_{d}"], out[f"length_post_{d}"] = run.pre[:, d - 1], run.post[:, d - 1]
+        i += width
+    out["transitions"] = fin.per_neuron.sum(axis=1)
+    out["output_transitions"] = out[f"transitions_{net.n_layers}"]
+    return out
+
+
+def random_lines(net: Network, n_lines: int, data: Any = None, *, through: str = "origin",
+                 rng: np.random.Generator | int | None = None,
+                 tol: Tolerance | float | None = None,
+                 chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+    """Whole lines as Hanin & Rolnick draw them (section 3.1), one table row per line.
+
+    through="origin": the line through 0 and a random row of ``data``; through="pairs": the
+    line through two distinct random rows. Without data the rows are standard normal
+    vectors. Columns as in ``table``.
+    """
+    _check_net(net)
+    if not (isinstance(n_lines, (int, np.integer)) and n_lines >= 1):
+        raise RegionkitError(f"n_lines must be a positive integer, got {n_lines!r}")
+    if through not in ("origin", "pairs"):
+        raise RegionkitError(f"through must be 'origin' or 'pairs', got {through!r}")
+    rng = np.random.default_rng(rng)
+    X = (rng.standard_normal((max(2, n_lines), net.n_in)) if data is None
+         else _rows("data", data, net.n_in))
+    if through == "origin":
+        D = X[rng.integers(0, X.shape[0], n_lines)]
+        if np.any(~np.any(D, axis=1)):
+            raise DomainError("data contains the zero vector: no line through it and the origin")
+        return table(net, "line", np.zeros_like(D), D, tol=tol, chunk=chunk)
+    if X.shape[0] < 2:
+        raise DomainError("through='pairs' needs at least two data points")
+    i = rng.integers(0, X.shape[0], n_lines)
+    j = (i + rng.integers(1, X.shape[0], n_lines)) % X.shape[0]
+    if np.any(~np.any(X[j] - X[i], axis=1)):
+        raise DomainError("data contains duplicate points: no line through a pair of them")
+    return table(net, "line", X[i], X[j] - X[i], tol=tol, chunk=chunk)
+
+
+# --- dichotomies: sweeping one layer's weights (Raghu et al. appendix B.3) ----------------------
+
+def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output: int = 0,
+                rng: np.random.Generator | int | None = None,
+                tol: Tolerance | float | None = None) -> Dichotomies:
+    """Distinct sign labellings of the inputs X while W_layer(t) = cos t W0 + sin t W1, t in
+    [0, 2 pi), sweeps a great circle (W0 the network's weights of that layer).
+
+    For each input the swept layer's pre-activations are cos t (W0 h) + sin t (W1 h) + b with
+    h its fixed input to that layer: an arc, cut exactly like input arcs, and the sign of
+    ``output`` (output > 0 is label 1) is one more cut. W1 defaults to a random matrix
+    orthogonal to W0 of the same Frobenius norm, so |W(t)| is constant.
+    """
+    _check_net(net)
+    tol = Tolerance.coerce(tol)
+    Xs = _rows("X", X, net.n_in)
+    if not (isinstance(layer, (int, np.integer)) and 0 <= layer < net.n_layers):
+        raise NetworkError(f"layer must be an index in 0..{net.n_layers - 1}, got {layer!r}")
+    if not (isinstance(output, (int, np.integer)) and 0 <= output < net.n_out):
+        raise NetworkError(f"output must be an index in 0..{net.n_out - 1}, got {output!r}")
+    W0 = net.weights[layer]
+    W1 = _sweep_partner(W0, np.random.default_rng(rng)) if W1 is None else _partner(W1, W0)
+    H = Xs if layer == 0 else net._act(layer - 1, net.preactivations(Xs)[layer - 1])
+    s, n = H.shape
+    coef = np.zeros((s, 3, 2 * n))
+    coef[:, 0, :n], coef[:, 1, n:] = H, H
+    pc = _Pieces(np.arange(s), np.zeros(s), np.full(s, TWO_PI), coef, np.abs(coef))
+    layers = _layers(net)[layer:]
+    layers[0] = (np.hstack([W0, W1]),) + layers[0][1:]
+    sign = np.zeros((1, net.n_out))
+    sign[0, output] = 1.0
+    layers.append((sign, np.zeros(1), "relu", 0.0))  # labels: the states of this cut
+    run = _propagate(_ArcFamily, pc, layers, s, tol)
+    fin = _finish(run, s, run.lo, run.hi, True, TWO_PI)
+    return _labellings(fin, s, tol)
+
+
+def _partner(W1: Any, W0: np.ndarray) -> np.ndarray:
+    try:
+        W = np.array(W1, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NetworkError("W1 must be numeric") from None
+    if W.shape != W0.shape or not np.all(np.isfinite(W)):
+        raise NetworkError(f"W1 must be a finite array of shape {W0.shape}, got {W.shape}")
+    return W
+
+
+def _sweep_partner(W0: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random matrix orthogonal to W0 (Frobenius) with the same norm."""
+    norm = np.linalg.norm(W0)
+    if norm == 0:
+        raise NetworkError("the swept layer's weights are all zero: give W1 explicitly")
+    G = rng.standard_normal(W0.shape)
+    G -= (np.sum(G * W0) / norm ** 2) * W0
+    return G * (norm / np.linalg.norm(G))
+
+
+def _labellings(fin: _Final, s: int, tol: Tolerance) -> Dichotomies:
+    """Sweep the label flips of all inputs in angle order; count distinct labellings."""
+    labels = fin.states[-1][:, 0].astype(bool)
+    first = np.cumsum(fin.n_pieces) - fin.n_pieces
+    prev = np.arange(labels.shape[0]) - 1  # cyclic predecessor within each input's circle
+    prev[first] = first + fin.n_pieces - 1
+    # A flip at t = 0 (a first piece that did not wrap) closes the sweep at t = 2 pi.
+    flip = np.flatnonzero((labels != labels[prev]) & (fin.lo != 0.0))
+    t, who = np.mod(fin.lo[flip], TWO_PI), fin.path[flip]
+    order = np.argsort(t, kind="stable")
+    t, who = t[order], who[order]
+    words = (s + 63) // 64
+    state = np.zeros((t.shape[0] + 1, words), dtype=np.uint64)
+    start = np.flatnonzero(labels[first])
+    np.bitwise_xor.at(state[0], start // 64, np.uint64(1) << (start % 64).astype(np.uint64))
+    np.bitwise_xor.at(state[1:], (np.arange(t.shape[0]), who // 64),
+                      np.uint64(1) << (who % 64).astype(np.uint64))
+    state = np.bitwise_xor.accumulate(state, axis=0)
+    # Flips closer than the tolerance's resolution of the circle happen together.
+    together = np.r_[t[1:] - t[:-1] <= tol.rtol * TWO_PI, False]
+    state = state[np.r_[True, ~together]]
+    _, idx = np.unique(state, axis=0, return_index=True)
+    seen = state[np.sort(idx)]
+    bits = (seen[:, np.arange(s) // 64] >> (np.arange(s) % 64).astype(np.uint64)) & np.uint64(1)
+    return Dichotomies(bits.astype(bool), np.unique(t), int(fin.per_neuron[:, -1].sum()),
+                       int(fin.per_neuron[:, :-1].sum()))
