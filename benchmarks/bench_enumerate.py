@@ -33,6 +33,9 @@ CASES = [
     ("784-64-64-64-10 plane", [784, 64, 64, 64, 10]),
 ]
 SCIPY_CASES = [("2-8-8-8-1", [2, 8, 8, 8, 1]), ("3-8-8-1", [3, 8, 8, 1])]
+# Graph and faces are timed up to this dimension; beyond it the exact face recursion costs
+# milliseconds per region (see the issue notes).
+MEASURE_MAX_DIM = 4
 # Peers measured on this kind of machine (shared/DESIGN.md section 6), regions per second.
 PEERS = {"2-32-32-32-1": 1180 / 0.028, "2-64-64-64-1": 6668 / 0.094,
          "3-16-16-16-1": 1373 / 0.06, "3-32-32-32-1": 20724 / 0.58,
@@ -56,6 +59,22 @@ def best_time(fn, repeat: int):
     return best, out
 
 
+def measure_times(rs) -> dict:
+    """Seconds for the graph and measures of a fresh copy of the result (nothing cached)."""
+    out = {}
+    t = time.perf_counter()
+    g = rs.adjacency()
+    rs.volumes()
+    rs.boundary_volume()
+    out["graph_seconds"] = time.perf_counter() - t
+    out["linear_regions"] = g.n_linear
+    out["edges"] = int(len(g.i))
+    t = time.perf_counter()
+    out["f_vector"] = rs.face_counts().tolist()
+    out["faces_seconds"] = time.perf_counter() - t
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -70,6 +89,8 @@ def main() -> None:
         secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
         row = {"net": name, "regions": rs.n_regions, "seconds": secs,
                "regions_per_s": rs.n_regions / secs, "engine": rs.kind}
+        if rs.dim <= MEASURE_MAX_DIM:
+            row.update(measure_times(rs))
         if name in PEERS:
             row["peer_regions_per_s"] = PEERS[name]
         rows.append(row)
@@ -85,13 +106,15 @@ def main() -> None:
                      "scipy_regions": ref, "scipy_seconds": ref_secs,
                      "agree": ref == rs.n_regions})
     print(f"{'net':24s} {'regions':>8s} {'seconds':>9s} {'regions/s':>11s} {'peer r/s':>10s}"
-          f" {'scipy-LP':>16s}")
+          f" {'graph s':>8s} {'faces s':>8s} {'scipy-LP':>16s}")
     for r in rows:
         peer = f"{r['peer_regions_per_s']:10.0f}" if "peer_regions_per_s" in r else " " * 10
         ref = (f"{r['scipy_regions']:6d} {r['scipy_seconds']:7.2f}s {'ok' if r['agree'] else 'DIFF'}"
                if "scipy_regions" in r else "")
+        graph = (f"{r['graph_seconds']:8.3f} {r['faces_seconds']:8.3f}" if "graph_seconds" in r
+                 else " " * 17)
         print(f"{r['net']:24s} {r['regions']:8d} {r['seconds']:9.4f} {r['regions_per_s']:11.0f}"
-              f" {peer} {ref}")
+              f" {peer} {graph} {ref}")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"machine": platform.platform(), "python": platform.python_version(),
