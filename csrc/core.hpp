@@ -41,17 +41,22 @@ struct Layer {
 // Number of hyperplanes each unit of this activation contributes (hard tanh: z=-1, z=+1).
 int hyperplanes_per_unit(int act);
 
-// Read-only view of local affine maps (arrays owned by the caller), laid out as Maps.
+// Read-only view of local affine maps (arrays owned by the caller), laid out as Maps, and
+// R, the largest |t_i| over the domain for each domain coordinate i.
 struct MapsView {
   int rows = 0;
   int dim = 0;
   const double* M = nullptr;
   const double* m = nullptr;
   const double* S = nullptr;
+  const double* R = nullptr;
 };
 
-// Local affine maps h(x) = M x + m, one per region, rows x dim each. S[i] bounds the sum of
-// absolute values of the terms that produced row i over the domain; it scales tolerances.
+// Local affine maps h(x) = M x + m, one per region, rows x dim each. S[i] bounds |h_i| over
+// the domain's bounding box (sum_t |M_it| R_t + |m_i|); the next layer's tolerance scale is
+// sum_k |W_jk| S_k + |b_j|, the size of the terms summed to produce z_j. (Bounding the terms
+// of every earlier layer instead would compound like the product of |W| over the depth and
+// merge genuine thin regions of deep nets.)
 struct Maps {
   int rows = 0;
   int dim = 0;
@@ -79,9 +84,9 @@ void prepare_layer(Layer& L, LayerStorage& storage);
 void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
                        Hyperplanes& H);
 
-// Append the post-activation map of a piece whose hyperplane bits are `bits`.
+// Append the post-activation map of a piece whose hyperplane bits are `bits`; R as in MapsView.
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
-                            Maps& out);
+                            const double* R, Maps& out);
 
 // Sign of a hyperplane on a region: split, non-negative with a positive part, or never > 0.
 enum Side : int { SIDE_NONPOS = 0, SIDE_POS = 1, SIDE_SPLIT = 2 };

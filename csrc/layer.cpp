@@ -87,7 +87,7 @@ RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size
 }
 
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
-                            Maps& out) {
+                            const double* R, Maps& out) {
   const int d = H.dim, n = L.n_out;
   const size_t M0 = out.M.size(), m0 = out.m.size();
   out.M.resize(M0 + static_cast<size_t>(n) * d);
@@ -110,9 +110,14 @@ void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t*
         break;
       default: break;
     }
-    for (int t = 0; t < d; ++t) M[static_cast<size_t>(j) * d + t] = slope * H.Pt[static_cast<size_t>(t) * n + j];
+    double size = 0.0;  // bound of |z_j| over the domain's box
+    for (int t = 0; t < d; ++t) {
+      const double p = H.Pt[static_cast<size_t>(t) * n + j];
+      M[static_cast<size_t>(j) * d + t] = slope * p;
+      size += std::fabs(p) * R[t];
+    }
     out.m[m0 + j] = slope * H.q[j] + offset;
-    out.S[m0 + j] = std::fabs(slope) * H.s[j] + std::fabs(offset);
+    out.S[m0 + j] = std::fabs(slope) * (size + std::fabs(H.q[j])) + std::fabs(offset);
   }
 }
 

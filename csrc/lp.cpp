@@ -10,6 +10,9 @@
 namespace rk {
 namespace {
 
+// Row states in LPWork::is_active.
+constexpr char FREE = 0, ACTIVE = 1, PARKED = 2;
+
 inline double dot(const double* u, const double* v, int d) {
   double s = 0.0;
   for (int i = 0; i < d; ++i) s += u[i] * v[i];
@@ -65,7 +68,10 @@ bool append_basis(int d, const double* A, int idx, LPWork& w) {
     }
   }
   const double nrm = std::sqrt(dot(qi, qi, d));
-  if (nrm <= 1e-13 * std::sqrt(dot(a, a, d))) return false;
+  if (nrm <= 1e-13 * std::sqrt(dot(a, a, d))) {
+    w.Q.resize(static_cast<size_t>(old) * d);
+    return false;
+  }
   for (int t = 0; t < d; ++t) qi[t] /= nrm;
   R[static_cast<size_t>(old) * k + old] = nrm;
   w.R.swap(R);
@@ -77,7 +83,7 @@ bool append_basis(int d, const double* A, int idx, LPWork& w) {
 int lp_minimize(int d, int m, const double* A, const double* b, const double* c, double* x,
                 double stop_below, double* value, LPWork& w) {
   w.active.clear();
-  w.is_active.assign(m, 0);
+  w.is_active.assign(m, FREE);
   w.Q.clear();
   w.R.clear();
   w.p.assign(d, 0.0);
@@ -115,8 +121,10 @@ int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
         if (w.lam[j] < -1e-12 * cnorm && (drop < 0 || w.active[j] < w.active[drop])) drop = j;
       }
       if (drop < 0) return LP_OPTIMAL;
-      w.is_active[w.active[drop]] = 0;
+      w.is_active[w.active[drop]] = FREE;
       w.active.erase(w.active.begin() + drop);
+      for (char& state : w.is_active)
+        if (state == PARKED) state = FREE;
       if (!rebuild_basis(d, A, w)) throw SolverError("LP: active constraints became dependent");
       continue;
     }
@@ -125,7 +133,7 @@ int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
     double best = std::numeric_limits<double>::infinity();
     int enter = -1;
     for (int i = 0; i < m; ++i) {
-      if (w.is_active[i]) continue;
+      if (w.is_active[i] != FREE) continue;
       const double* ai = A + static_cast<size_t>(i) * d;
       double ap = dot(ai, w.p.data(), d);
       if (ap <= 1e-13 * gnorm * std::sqrt(dot(ai, ai, d))) continue;
@@ -147,8 +155,14 @@ int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
       throw SolverError("LP: more than d active constraints");
     }
     w.active.push_back(enter);
-    w.is_active[enter] = 1;
-    if (!append_basis(d, A, enter, w)) throw SolverError("LP: entering constraint is dependent");
+    w.is_active[enter] = ACTIVE;
+    if (!append_basis(d, A, enter, w)) {
+      // The row is (numerically) a combination of the active rows, so moving along any
+      // direction that keeps those tight keeps it tight too: set it aside until the active
+      // set shrinks (degenerate vertices with more than d tight rows, pencils of rows).
+      w.active.pop_back();
+      w.is_active[enter] = PARKED;
+    }
   }
   return LP_ITERLIMIT;
 }

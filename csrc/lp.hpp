@@ -17,7 +17,7 @@ struct LPWork {
   std::vector<double> Q;        // orthonormal basis of active normals, k x d
   std::vector<double> R;        // A_active = R Q, lower triangular k x k
   std::vector<double> p, g, lam, tmp;
-  std::vector<char> is_active;
+  std::vector<char> is_active;  // per row: free, active, or parked (dependent on the active rows)
 };
 
 // Minimise c.x over {A x <= b} from feasible x (overwritten with the last iterate).

@@ -138,7 +138,7 @@ size_t split_layer(const Geo& in, const MapsView& maps_in, Layer L, const Tolera
     Geo::split(in, r, H, label_base, out, bits_out, scratch);
     for (size_t k = before; k < out.count(); ++k) {
       append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
-                             maps_out);
+                             maps_in.R, maps_out);
       parent_out.push_back(static_cast<int64_t>(r));
     }
   }

@@ -22,6 +22,7 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         const double* M   # regions x rows x dim
         const double* m   # regions x rows
         const double* S   # regions x rows, magnitude bounds
+        const double* R   # dim: largest |t_i| over the domain
     cdef cppclass Maps:
         int rows          # units per region map
         int dim           # input (slice) dimension
@@ -78,6 +79,6 @@ cdef extern from "measure.hpp" namespace "rk" nogil:
                       vector[int]& dims, vector[double]& vols, vector[double]& cents) except +
 
 cdef extern from "signs.hpp" namespace "rk" nogil:
-    void point_signs(const vector[Layer]& layers, int n, int n_in, const double* X,
-                     const double* D, const double* S0, double rtol, int8_t* at,
-                     int8_t* beyond) except +
+    void point_signs(const vector[Layer]& layers, int n, int d, const double* X,
+                     const double* D, const double* R, const double* first_scale, double rtol,
+                     int8_t* at, int8_t* beyond) except +

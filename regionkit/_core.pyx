@@ -93,7 +93,7 @@ def hyperplane_count(int act):
 
 
 def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slope, double rtol,
-                double atol, int64_t label_base, size_t max_out, double seconds):
+                   double atol, int64_t label_base, size_t max_out, double seconds):
     """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer.
 
     Returns (n_done, children, child_maps, bits, parent); bits has one byte per hyperplane.
@@ -107,6 +107,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef const double[:, :, ::1] Mv = np.ascontiguousarray(maps["M"], dtype=np.float64)
     cdef const double[:, ::1] mv = np.ascontiguousarray(maps["m"], dtype=np.float64)
     cdef const double[:, ::1] Sv = np.ascontiguousarray(maps["S"], dtype=np.float64)
+    cdef const double[::1] Rv = np.ascontiguousarray(maps["R"], dtype=np.float64)
     if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0):
         raise ValueError("maps must hold one entry per region, and at least one region")
     cdef MapsView mi
@@ -115,6 +116,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     mi.M = &Mv[0, 0, 0]
     mi.m = &mv[0, 0]
     mi.S = &Sv[0, 0]
+    if Rv.shape[0] != mi.dim:
+        raise ValueError("maps['R'] must hold one bound per domain coordinate")
+    mi.R = &Rv[0]
     cdef Maps mo
     cdef vector[uint8_t] bits
     cdef vector[int64_t] parent
@@ -278,11 +282,12 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
             _arr(cents).reshape(-1, d))
 
 
-def signs_at_points(layers, X, D, S0, double rtol):
+def signs_at_points(layers, X, D, R, first_scale, double rtol):
     """Hyperplane signs at points X and just beyond them along D (None: no direction).
 
-    layers: list of (W, b, activation code, slope). Returns two (n, n_hyperplanes) int8
-    arrays in {-1, 0, 1}; see csrc/signs.hpp.
+    layers: list of (W, b, activation code, slope); first_scale: None or the magnitude
+    bound of the first layer's units. Returns two (n, n_hyperplanes) int8 arrays in
+    {-1, 0, 1}; see csrc/signs.hpp.
     """
     keep = []
     cdef vector[Layer] ls
@@ -295,9 +300,14 @@ def signs_at_points(layers, X, D, S0, double rtol):
         keep.append((Wv, bv))
         ls.push_back(_layer(Wv, bv, act, slope))
     cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
-    cdef const double[::1] Sv = np.ascontiguousarray(S0, dtype=np.float64)
+    cdef const double[::1] Sv = np.ascontiguousarray(R, dtype=np.float64)
     cdef const double[:, ::1] Dv
     cdef const double* dptr = NULL
+    cdef const double[::1] fs
+    cdef const double* fptr = NULL
+    if first_scale is not None:
+        fs = np.ascontiguousarray(first_scale, dtype=np.float64)
+        fptr = &fs[0]
     if D is not None:
         Dv = np.ascontiguousarray(D, dtype=np.float64)
         dptr = &Dv[0, 0] if Dv.shape[0] else NULL
@@ -310,5 +320,5 @@ def signs_at_points(layers, X, D, S0, double rtol):
     if n == 0 or H == 0:
         return at, beyond
     with nogil:
-        point_signs(ls, n, n_in, &Xv[0, 0], dptr, &Sv[0], rtol, &av[0, 0], &bo[0, 0])
+        point_signs(ls, n, n_in, &Xv[0, 0], dptr, &Sv[0], fptr, rtol, &av[0, 0], &bo[0, 0])
     return at, beyond

@@ -64,8 +64,8 @@ def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
     pad = 0.01 * (domain.hi - domain.lo)
     lo, hi = domain.lo - pad, domain.hi + pad
     box = Frontier.box(kind, lo, hi)
-    maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)),
-            "S": np.maximum(np.abs(lo), np.abs(hi))[None]}
+    R = np.maximum(np.abs(lo), np.abs(hi))
+    maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)), "S": R[None], "R": R}
     _, children, _, bits, _ = _core.split_frontier(
         kind, box.data, maps, -domain.A, domain.b, ACTIVATION_CODES["relu"], 0.0, tol.rtol,
         tol.atol, 0, 1 << 30, math.inf)
@@ -106,6 +106,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
 
     frontier = _root_frontier(domain, kind, tol)
     maps = _input_maps(domain)
+    radius = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
     offsets = net.layer_hyperplane_offsets()
     layer_bits: list[np.ndarray] = []
     parents: list[np.ndarray] = []
@@ -130,8 +131,10 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                         break
                     j = min(n, i + CHUNK_REGIONS)
                     cap = budget - produced if budget < math.inf else 1 << 62
+                    chunk_maps = {k: v[i:j] for k, v in maps.items()}
+                    chunk_maps["R"] = radius
                     done, ch, ch_maps, bits, parent = _core.split_frontier(
-                        kind, frontier.slice(i, j).data, {k: v[i:j] for k, v in maps.items()},
+                        kind, frontier.slice(i, j).data, chunk_maps,
                         W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
                         int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)))
                     parts.append(Frontier(kind, ch))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit import _core
-from regionkit.signs import input_scale, point_signs
+from regionkit.signs import domain_signs
 from regionkit.vertexform import vertex_form
 
 
@@ -58,9 +58,7 @@ def faces(rs) -> Faces:
     slack = dom.b - pts @ dom.A.T
     inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
     owner_dim, vols, pts = owner_dim[inside], vols[inside], pts[inside]
-    S0 = input_scale(dom)
-    X = dom.to_input(pts)
-    keys, _ = point_signs(rs.network, X, None, S0, rs.tol.rtol)
+    keys, _ = domain_signs(rs.network, dom, pts, None, rs.tol.rtol)
     _, idx = np.unique(keys.view(np.dtype((np.void, max(keys.shape[1], 1)))).ravel()
                        if keys.shape[1] else np.zeros(len(keys)), return_index=True)
     out = Faces(owner_dim[idx], vols[idx], pts[idx])

@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 
 from regionkit.errors import RegionkitError
 from regionkit.facets import facet_table
-from regionkit.signs import input_scale, point_signs
+from regionkit.signs import domain_signs
 
 # Gradients equal within this fraction of their size: same affine map (linear regions).
 LINEAR_RTOL = 1e-9
@@ -53,9 +53,8 @@ def adjacency(rs) -> Adjacency:
     rows = np.flatnonzero((ft.facet_volume > 0) & (rs.ineq_labels >= 0))
     src = ft.row_region[rows]
     dom = rs.domain
-    X = dom.to_input(ft.facet_point[rows])
-    Dn = rs.ineq_A[rows] @ dom.basis.T  # outward normals, in input space
-    _, beyond = point_signs(rs.network, X, Dn, input_scale(dom), rs.tol.rtol)
+    _, beyond = domain_signs(rs.network, dom, ft.facet_point[rows], rs.ineq_A[rows],
+                             rs.tol.rtol)  # crossing along the outward normals
     pats = np.packbits(beyond > 0, axis=1, bitorder="little")
     if rs._index is None:
         rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}

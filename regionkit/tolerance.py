@@ -1,12 +1,14 @@
 """The one tolerance object every count depends on.
 
 A hyperplane value v = a.x + c inside a region is treated as zero when
-``|v| <= atol + rtol * scale``, where ``scale`` bounds the sum of the absolute values of the
-terms that produced v over the domain (weights times input magnitudes, plus biases,
-propagated through the layers). Rounding errors of double arithmetic are about
-``n * 2.2e-16 * scale``, so the default ``rtol = 1e-10`` leaves a margin of about 10^4 for
-layers up to a thousand units while resolving regions far thinner than any the peers
-resolve in float32. A hyperplane whose values on a region are all within the tolerance
+``|v| <= atol + rtol * scale``, where ``scale = sum_k |W_jk| S_k + |b_j|`` is the size of the
+terms summed to produce the unit's pre-activation and S_k bounds the layer input |h_k| over
+the domain's box (from the region's local affine map). Rounding errors of double arithmetic
+are about ``depth * width * 2.2e-16 * scale``, so the default ``rtol = 1e-10`` leaves a
+margin of about 10^3 for nets of a few layers of a thousand units, while resolving regions
+far thinner than any the peers resolve in float32. (A bound compounded through all earlier
+layers would grow like the product of |W| over the depth and merge genuine thin regions of
+deep nets, so each layer restarts from the actual size of its input.) A hyperplane whose values on a region are all within the tolerance
 does not split it (it touches or is identically zero there).
 """
 from __future__ import annotations

@@ -64,8 +64,8 @@ def _clip_lp_form(rs) -> VertexForm:
     d = rs.dim
     pad = 0.01 * (rs.domain.hi - rs.domain.lo)
     box = Frontier.box("vd", rs.domain.lo - pad, rs.domain.hi + pad)
-    maps = {"M": np.eye(d)[None], "m": np.zeros((1, d)),
-            "S": (np.maximum(np.abs(rs.domain.lo), np.abs(rs.domain.hi)) + pad)[None]}
+    R = np.maximum(np.abs(rs.domain.lo), np.abs(rs.domain.hi)) + pad
+    maps = {"M": np.eye(d)[None], "m": np.zeros((1, d)), "S": R[None], "R": R}
     off = rs.ineq_offsets
     pieces, row_maps = [], []
     for r in range(rs.n_regions):
