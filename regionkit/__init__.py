@@ -1,5 +1,5 @@
 """regionkit: exact linear regions of piecewise-linear neural networks."""
-from regionkit import bounds, constructions
+from regionkit import bounds, constructions, trajectory
 from regionkit.domains import Box, Domain, Plane, Polytope, Segment
 from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.engine import enumerate_regions
@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
     "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
-    "bounds", "constructions", "distance_to_boundary", "enumerate_regions", "jacobian",
+    "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions", "jacobian",
     "load_network", "__version__",
 ]

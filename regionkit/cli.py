@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -117,6 +118,73 @@ def graph(net: str | None, example: str | None, box: tuple[str, str], output: st
     nx.write_graphml(G, output)
     click.echo(f"wrote {output}: {G.number_of_nodes()} regions, {G.number_of_edges()} edges, "
                f"{rs.n_linear_regions} linear regions")
+
+
+def _point(text: str, n_in: int, what: str) -> np.ndarray:
+    """A point given as comma-separated numbers (one number broadcasts) or an .npy file."""
+    if text.endswith(".npy") or os.path.exists(text):
+        try:
+            x = np.load(text, allow_pickle=False).astype(np.float64).reshape(-1)
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"cannot read {text}: {exc}", param_hint=what) from None
+    else:
+        x = np.array(_floats(text))
+    return np.full(n_in, x[0]) if x.size == 1 and n_in > 1 else x
+
+
+@main.command("line")
+@click.argument("net", type=click.Path(dir_okay=False))
+@click.option("--from", "x_from", required=True, metavar="X0",
+              help="Start point: comma-separated numbers (one broadcasts) or an .npy file.")
+@click.option("--to", "x_to", required=True, metavar="X1", help="End point, as X0.")
+@click.option("--arc", is_flag=True,
+              help="Raghu's arc cos(pi t/2) X0 + sin(pi t/2) X1 instead of the segment.")
+@click.option("--whole", is_flag=True,
+              help="The whole line through X0 and X1 (every breakpoint on R).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: bool,
+             rtol: float | None) -> None:
+    """Cut the segment (or arc, or whole line) from X0 to X1 into the pieces of NET."""
+    from regionkit import trajectory
+
+    try:
+        if arc and whole:
+            raise click.UsageError("--arc and --whole exclude each other")
+        network = load_network(net)
+        x0 = _point(x_from, network.n_in, "--from")
+        x1 = _point(x_to, network.n_in, "--to")
+        if arc:
+            tr = trajectory.arc(network, x0, x1, tol=rtol)
+        elif whole:
+            tr = trajectory.line(network, x0, x1 - x0, tol=rtol)
+        else:
+            tr = trajectory.segment(network, x0, x1, tol=rtol)
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    summary = tr.summary()
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    lengths = tr.lengths
+
+    def fmt(v: float) -> str:
+        return f"{v:.6g}"
+
+    arch = "-".join(str(w) for w in summary["architecture"])
+    click.echo(f"network:        {arch} ({', '.join(network.activations)})")
+    click.echo(f"path:           {tr.kind}, t in {'R' if whole else '[0, 1]'}")
+    click.echo(f"pieces:         {tr.n_pieces}")
+    click.echo(f"patterns:       {tr.n_patterns}")
+    click.echo(f"transitions:    {tr.transitions.total} (per layer "
+               f"{' '.join(str(t) for t in tr.transitions.per_layer)}; output "
+               f"{tr.transitions.output})")
+    click.echo(f"length in:      {fmt(lengths.input)}")
+    click.echo(f"length pre:     {' '.join(fmt(v) for v in lengths.pre)}")
+    click.echo(f"length post:    {' '.join(fmt(v) for v in lengths.post)}"
+               + (f"  (error <= {lengths.error:.2g})" if arc else ""))
+    click.echo(f"time:           {tr.seconds:.3f} s")
 
 
 @main.command("bounds")

@@ -153,10 +153,12 @@ class Network:
         return f"Network({arch}, activations={acts})"
 
     # --- evaluation ------------------------------------------------------------------------
-    def _act(self, i: int, z: np.ndarray) -> np.ndarray:
-        return apply_activation(self.activations[i], self.slopes[i], z)
+    def activate(self, layer: int, z: np.ndarray) -> np.ndarray:
+        """Layer `layer`'s activation applied to its pre-activations z."""
+        return apply_activation(self.activations[layer], self.slopes[layer], z)
 
-    def _as_batch(self, x: np.ndarray) -> np.ndarray:
+    def as_batch(self, x: np.ndarray) -> np.ndarray:
+        """Inputs as a float (n, n_in) array; a single input becomes one row."""
         X = np.asarray(x, dtype=np.float64)
         X = X.reshape(1, -1) if X.ndim == 1 else X
         if X.ndim != 2 or X.shape[1] != self.n_in:
@@ -165,18 +167,18 @@ class Network:
 
     def preactivations(self, x: np.ndarray) -> list[np.ndarray]:
         """Pre-activations z_l of every layer for a batch of inputs (n, n_in)."""
-        h = self._as_batch(x)
+        h = self.as_batch(x)
         out = []
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
             z = h @ W.T + b
             out.append(z)
-            h = self._act(i, z)
+            h = self.activate(i, z)
         return out
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Network output for a batch of inputs (n, n_in) -> (n, n_out)."""
         z = self.preactivations(x)
-        return self._act(self.n_layers - 1, z[-1])
+        return self.activate(self.n_layers - 1, z[-1])
 
     def pattern(self, x: np.ndarray) -> np.ndarray:
         """Activation pattern (n, n_hyperplanes) of bools; a unit is active iff z > 0.
@@ -193,7 +195,7 @@ class Network:
                 both[:, 1::2] = z > 1
                 cols.append(both)
         if not cols:
-            return np.zeros((self._as_batch(x).shape[0], 0), dtype=bool)
+            return np.zeros((self.as_batch(x).shape[0], 0), dtype=bool)
         return np.concatenate(cols, axis=1)
 
     # --- files -----------------------------------------------------------------------------

@@ -848,7 +848,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
         raise NetworkError(f"output must be an index in 0..{net.n_out - 1}, got {output!r}")
     W0 = net.weights[layer]
     W1 = _sweep_partner(W0, np.random.default_rng(rng)) if W1 is None else _partner(W1, W0)
-    H = Xs if layer == 0 else net._act(layer - 1, net.preactivations(Xs)[layer - 1])
+    H = Xs if layer == 0 else net.activate(layer - 1, net.preactivations(Xs)[layer - 1])
     s, n = H.shape
     coef = np.zeros((s, 3, 2 * n))
     coef[:, 0, :n], coef[:, 1, n:] = H, H

@@ -82,3 +82,17 @@ def test_graph_verb_writes_graphml(tmp_path):
     G = nx.read_graphml(out)
     # 7 regions of 3 generic lines: each line is cut into 3 edges by the other two -> 9.
     assert G.number_of_nodes() == 7 and G.number_of_edges() == 9
+
+
+def test_line_verb_counts_one_layer_crossings(tmp_path):
+    # Along the segment (-1, -0.9) -> (1, 0.9) the lines x = 0, y = 0 and x + y = 0.5 are
+    # crossed once each (at t = 0.5, 0.5 and 0.7368...): x = 0 and y = 0 cross at the same
+    # point (the origin), so 3 pieces; every crossing is a transition of one unit.
+    res = CliRunner().invoke(main, ["line", str(_net(tmp_path)), "--from", "-1,-0.9",
+                                    "--to", "1,0.9", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["n_pieces"] == 3
+    res = CliRunner().invoke(main, ["line", str(_net(tmp_path)), "--from", "-1,-0.9",
+                                    "--to", "1,0.9", "--arc", "--whole"])
+    assert res.exit_code != 0
