@@ -79,6 +79,6 @@ cdef extern from "measure.hpp" namespace "rk" nogil:
                       vector[int]& dims, vector[double]& vols, vector[double]& cents) except +
 
 cdef extern from "signs.hpp" namespace "rk" nogil:
-    void point_signs(const vector[Layer]& layers, int n, int d, const double* X,
-                     const double* D, const double* R, const double* first_scale, double rtol,
+    void point_signs(const vector[Layer]& layers, const MapsView& input,
+                     const Tolerance& tol, int n, const double* T, const double* D,
                      int8_t* at, int8_t* beyond) except +

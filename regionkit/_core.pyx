@@ -282,16 +282,16 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
             _arr(cents).reshape(-1, d))
 
 
-def signs_at_points(layers, X, D, R, first_scale, double rtol):
-    """Hyperplane signs at points X and just beyond them along D (None: no direction).
+def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
+    """Hyperplane signs at points T (domain coordinates) and just beyond them along D.
 
-    layers: list of (W, b, activation code, slope); first_scale: None or the magnitude
-    bound of the first layer's units. Returns two (n, n_hyperplanes) int8 arrays in
-    {-1, 0, 1}; see csrc/signs.hpp.
+    layers: list of (W, b, activation code, slope); input_map: the network input as an
+    affine map of the domain coordinates, {"M": (n_in, d), "m": (n_in,), "S": (n_in,),
+    "R": (d,)}, as the engine's first maps. D may be None. Returns two (n, n_hyperplanes)
+    int8 arrays in {-1, 0, 1}; see csrc/signs.hpp.
     """
     keep = []
     cdef vector[Layer] ls
-    cdef Layer L
     cdef const double[:, ::1] Wv
     cdef const double[::1] bv
     for W, b, act, slope in layers:
@@ -299,19 +299,30 @@ def signs_at_points(layers, X, D, R, first_scale, double rtol):
         bv = np.ascontiguousarray(b, dtype=np.float64)
         keep.append((Wv, bv))
         ls.push_back(_layer(Wv, bv, act, slope))
-    cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
-    cdef const double[::1] Sv = np.ascontiguousarray(R, dtype=np.float64)
+    cdef const double[:, ::1] Mv = np.ascontiguousarray(input_map["M"], dtype=np.float64)
+    cdef const double[::1] mv = np.ascontiguousarray(input_map["m"], dtype=np.float64)
+    cdef const double[::1] Sv = np.ascontiguousarray(input_map["S"], dtype=np.float64)
+    cdef const double[::1] Rv = np.ascontiguousarray(input_map["R"], dtype=np.float64)
+    cdef MapsView view
+    view.rows = Mv.shape[0]
+    view.dim = Mv.shape[1]
+    view.M = &Mv[0, 0]
+    view.m = &mv[0]
+    view.S = &Sv[0]
+    view.R = &Rv[0]
+    cdef Tolerance tol
+    tol.rtol = rtol
+    tol.atol = atol
+    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, view.dim)),
+                                                        dtype=np.float64)
     cdef const double[:, ::1] Dv
     cdef const double* dptr = NULL
-    cdef const double[::1] fs
-    cdef const double* fptr = NULL
-    if first_scale is not None:
-        fs = np.ascontiguousarray(first_scale, dtype=np.float64)
-        fptr = &fs[0]
+    cdef int n = Tv.shape[0]
     if D is not None:
-        Dv = np.ascontiguousarray(D, dtype=np.float64)
-        dptr = &Dv[0, 0] if Dv.shape[0] else NULL
-    cdef int n = Xv.shape[0], n_in = Xv.shape[1]
+        Dv = np.ascontiguousarray(np.reshape(D, (-1, view.dim)), dtype=np.float64)
+        if Dv.shape[0] != n:
+            raise ValueError("D must hold one direction per point")
+        dptr = &Dv[0, 0] if n else NULL
     H = sum(hyperplanes_per_unit(act) * np.shape(W)[0] for W, _, act, _ in layers)
     at = np.zeros((n, H), dtype=np.int8)
     beyond = np.zeros((n, H), dtype=np.int8)
@@ -319,6 +330,9 @@ def signs_at_points(layers, X, D, R, first_scale, double rtol):
     cdef int8_t[:, ::1] bo = beyond
     if n == 0 or H == 0:
         return at, beyond
-    with nogil:
-        point_signs(ls, n, n_in, &Xv[0, 0], dptr, &Sv[0], fptr, rtol, &av[0, 0], &bo[0, 0])
+    try:
+        with nogil:
+            point_signs(ls, view, tol, n, &Tv[0, 0], dptr, &av[0, 0], &bo[0, 0])
+    except RuntimeError as exc:
+        raise _translate(exc) from None
     return at, beyond

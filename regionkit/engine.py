@@ -38,7 +38,7 @@ def _choose_kind(dim: int, method: str) -> str:
     return "vd" if dim <= VERTEX_MAX_DIM else "nd"
 
 
-def _input_maps(domain: Domain) -> dict[str, np.ndarray]:
+def input_maps(domain: Domain) -> dict[str, np.ndarray]:
     """The identity of the network input as an affine map of the domain coordinates."""
     U = domain.basis
     R = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
@@ -105,7 +105,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     budget = math.inf if max_regions is None else int(max_regions)
 
     frontier = _root_frontier(domain, kind, tol)
-    maps = _input_maps(domain)
+    maps = input_maps(domain)
     radius = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
     offsets = net.layer_hyperplane_offsets()
     layer_bits: list[np.ndarray] = []

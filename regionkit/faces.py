@@ -58,7 +58,7 @@ def faces(rs) -> Faces:
     slack = dom.b - pts @ dom.A.T
     inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
     owner_dim, vols, pts = owner_dim[inside], vols[inside], pts[inside]
-    keys, _ = domain_signs(rs.network, dom, pts, None, rs.tol.rtol)
+    keys, _ = domain_signs(rs.network, dom, pts, None, rs.tol)
     _, idx = np.unique(keys.view(np.dtype((np.void, max(keys.shape[1], 1)))).ravel()
                        if keys.shape[1] else np.zeros(len(keys)), return_index=True)
     out = Faces(owner_dim[idx], vols[idx], pts[idx])

@@ -54,7 +54,7 @@ def adjacency(rs) -> Adjacency:
     src = ft.row_region[rows]
     dom = rs.domain
     _, beyond = domain_signs(rs.network, dom, ft.facet_point[rows], rs.ineq_A[rows],
-                             rs.tol.rtol)  # crossing along the outward normals
+                             rs.tol)  # crossing along the outward normals
     pats = np.packbits(beyond > 0, axis=1, bitorder="little")
     if rs._index is None:
         rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}
