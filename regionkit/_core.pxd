@@ -82,3 +82,6 @@ cdef extern from "signs.hpp" namespace "rk" nogil:
     void point_signs(const vector[Layer]& layers, const MapsView& input,
                      const Tolerance& tol, int n, const double* T, const double* D,
                      int8_t* at, int8_t* beyond) except +
+    void region_point_signs(const vector[Layer]& layers, const MapsView& input,
+                            const Tolerance& tol, int n_regions, const uint8_t* bits,
+                            const int64_t* poff, const double* T, int8_t* out) except +

@@ -282,6 +282,41 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
             _arr(cents).reshape(-1, d))
 
 
+cdef class _NetView:
+    """The C++ view of a network's layers and of the input map of a domain (owns the arrays)."""
+    cdef vector[Layer] layers
+    cdef MapsView view
+    cdef Tolerance tol
+    cdef object keep
+
+    def __init__(self, layers, dict input_map, double rtol, double atol):
+        cdef const double[:, ::1] Wv
+        cdef const double[::1] bv
+        self.keep = []
+        for W, b, act, slope in layers:
+            Wv = np.ascontiguousarray(W, dtype=np.float64)
+            bv = np.ascontiguousarray(b, dtype=np.float64)
+            self.keep.append((Wv, bv))
+            self.layers.push_back(_layer(Wv, bv, act, slope))
+        cdef const double[:, ::1] Mv = np.ascontiguousarray(input_map["M"], dtype=np.float64)
+        cdef const double[::1] mv = np.ascontiguousarray(input_map["m"], dtype=np.float64)
+        cdef const double[::1] Sv = np.ascontiguousarray(input_map["S"], dtype=np.float64)
+        cdef const double[::1] Rv = np.ascontiguousarray(input_map["R"], dtype=np.float64)
+        self.keep.append((Mv, mv, Sv, Rv))
+        self.view.rows = Mv.shape[0]
+        self.view.dim = Mv.shape[1]
+        self.view.M = &Mv[0, 0]
+        self.view.m = &mv[0]
+        self.view.S = &Sv[0]
+        self.view.R = &Rv[0]
+        self.tol.rtol = rtol
+        self.tol.atol = atol
+        self.n_hyperplanes = sum(hyperplanes_per_unit(act) * np.shape(W)[0]
+                                 for W, _, act, _ in layers)
+
+    cdef public int n_hyperplanes
+
+
 def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     """Hyperplane signs at points T (domain coordinates) and just beyond them along D.
 
@@ -290,49 +325,51 @@ def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     "R": (d,)}, as the engine's first maps. D may be None. Returns two (n, n_hyperplanes)
     int8 arrays in {-1, 0, 1}; see csrc/signs.hpp.
     """
-    keep = []
-    cdef vector[Layer] ls
-    cdef const double[:, ::1] Wv
-    cdef const double[::1] bv
-    for W, b, act, slope in layers:
-        Wv = np.ascontiguousarray(W, dtype=np.float64)
-        bv = np.ascontiguousarray(b, dtype=np.float64)
-        keep.append((Wv, bv))
-        ls.push_back(_layer(Wv, bv, act, slope))
-    cdef const double[:, ::1] Mv = np.ascontiguousarray(input_map["M"], dtype=np.float64)
-    cdef const double[::1] mv = np.ascontiguousarray(input_map["m"], dtype=np.float64)
-    cdef const double[::1] Sv = np.ascontiguousarray(input_map["S"], dtype=np.float64)
-    cdef const double[::1] Rv = np.ascontiguousarray(input_map["R"], dtype=np.float64)
-    cdef MapsView view
-    view.rows = Mv.shape[0]
-    view.dim = Mv.shape[1]
-    view.M = &Mv[0, 0]
-    view.m = &mv[0]
-    view.S = &Sv[0]
-    view.R = &Rv[0]
-    cdef Tolerance tol
-    tol.rtol = rtol
-    tol.atol = atol
-    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, view.dim)),
-                                                        dtype=np.float64)
+    cdef _NetView nv = _NetView(layers, input_map, rtol, atol)
+    cdef int d = nv.view.dim
+    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, d)), dtype=np.float64)
     cdef const double[:, ::1] Dv
     cdef const double* dptr = NULL
     cdef int n = Tv.shape[0]
     if D is not None:
-        Dv = np.ascontiguousarray(np.reshape(D, (-1, view.dim)), dtype=np.float64)
+        Dv = np.ascontiguousarray(np.reshape(D, (-1, d)), dtype=np.float64)
         if Dv.shape[0] != n:
             raise ValueError("D must hold one direction per point")
         dptr = &Dv[0, 0] if n else NULL
-    H = sum(hyperplanes_per_unit(act) * np.shape(W)[0] for W, _, act, _ in layers)
-    at = np.zeros((n, H), dtype=np.int8)
-    beyond = np.zeros((n, H), dtype=np.int8)
+    at = np.zeros((n, nv.n_hyperplanes), dtype=np.int8)
+    beyond = np.zeros((n, nv.n_hyperplanes), dtype=np.int8)
     cdef int8_t[:, ::1] av = at
     cdef int8_t[:, ::1] bo = beyond
-    if n == 0 or H == 0:
+    if n == 0 or nv.n_hyperplanes == 0:
         return at, beyond
     try:
         with nogil:
-            point_signs(ls, view, tol, n, &Tv[0, 0], dptr, &av[0, 0], &bo[0, 0])
+            point_signs(nv.layers, nv.view, nv.tol, n, &Tv[0, 0], dptr, &av[0, 0], &bo[0, 0])
     except RuntimeError as exc:
         raise _translate(exc) from None
     return at, beyond
+
+
+def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double atol):
+    """Hyperplane signs at points T grouped by region (CSR poff), each region's pattern in
+    bits (n_regions, n_hyperplanes) of 0/1; see region_point_signs in csrc/signs.hpp."""
+    cdef _NetView nv = _NetView(layers, input_map, rtol, atol)
+    cdef int d = nv.view.dim
+    cdef const uint8_t[:, ::1] bv = np.ascontiguousarray(bits, dtype=np.uint8)
+    cdef const int64_t[::1] pv = np.ascontiguousarray(poff, dtype=np.int64)
+    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, d)), dtype=np.float64)
+    cdef int n_regions = bv.shape[0]
+    if bv.shape[1] != nv.n_hyperplanes or pv.shape[0] != n_regions + 1 \
+            or pv[n_regions] != Tv.shape[0]:
+        raise ValueError("bits, poff and T do not match")
+    out = np.zeros((Tv.shape[0], nv.n_hyperplanes), dtype=np.int8)
+    cdef int8_t[:, ::1] ov = out
+    if Tv.shape[0] == 0 or nv.n_hyperplanes == 0:
+        return out
+    try:
+        with nogil:
+            region_point_signs(nv.layers, nv.view, nv.tol, n_regions, &bv[0, 0], &pv[0],
+                               &Tv[0, 0], &ov[0, 0])
+    except RuntimeError as exc:
+        raise _translate(exc) from None
+    return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit import _core
-from regionkit.signs import domain_signs
+from regionkit.signs import region_signs
 from regionkit.vertexform import vertex_form
 
 
@@ -42,25 +42,26 @@ def faces(rs) -> Faces:
     dom = rs.domain
     if rs.kind == "1d":
         lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
-        owner_dim = np.concatenate([np.ones(len(lo), np.int64), np.zeros(2 * len(lo), np.int64)])
-        vols = np.concatenate([hi - lo, np.ones(2 * len(lo))])
+        n = len(lo)
+        owner = np.concatenate([np.arange(n)] * 3)
+        dims = np.concatenate([np.ones(n, np.int64), np.zeros(2 * n, np.int64)])
+        vols = np.concatenate([hi - lo, np.ones(2 * n)])
         pts = np.concatenate([(lo + hi) / 2, lo, hi])[:, None]
+        order = np.argsort(owner, kind="stable")
+        owner, dims, vols, pts = owner[order], dims[order], vols[order], pts[order]
     else:
         vf = vertex_form(rs)
-        _, owner_dim, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
-    # A face shared by several regions usually has bit-identical centroids (vertices are
-    # copied from parent to child): drop exact repeats before the forward pass.
-    rows = np.ascontiguousarray(np.column_stack([owner_dim.astype(float), pts]))
-    _, first = np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))).ravel(),
-                         return_index=True)
-    owner_dim, vols, pts = owner_dim[first], vols[first], pts[first]
+        owner, dims, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
+    # Sign vectors with each owning region's local maps (faces come grouped by region).
+    poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
+    keys = region_signs(rs, poff, pts)
     R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
     slack = dom.b - pts @ dom.A.T
     inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
-    owner_dim, vols, pts = owner_dim[inside], vols[inside], pts[inside]
-    keys, _ = domain_signs(rs.network, dom, pts, None, rs.tol)
+    keys = np.ascontiguousarray(keys[inside])
+    dims, vols, pts = dims[inside], vols[inside], pts[inside]
     _, idx = np.unique(keys.view(np.dtype((np.void, max(keys.shape[1], 1)))).ravel()
                        if keys.shape[1] else np.zeros(len(keys)), return_index=True)
-    out = Faces(owner_dim[idx], vols[idx], pts[idx])
+    out = Faces(dims[idx], vols[idx], pts[idx])
     rs._faces = out
     return out

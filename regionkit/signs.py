@@ -14,6 +14,25 @@ from regionkit.network import ACTIVATION_CODES, Network
 from regionkit.tolerance import Tolerance
 
 
+def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
+    """The layers and the domain's input map as the core's sign functions take them."""
+    from regionkit.engine import input_maps
+
+    layers = [(W, b, ACTIVATION_CODES[a], s)
+              for W, b, a, s in zip(net.weights, net.biases, net.activations, net.slopes)]
+    first = input_maps(domain)
+    return layers, {"M": first["M"][0], "m": first["m"][0], "S": first["S"][0],
+                    "R": np.maximum(np.abs(domain.lo), np.abs(domain.hi))}
+
+
+def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Signs (n, n_hyperplanes) at points T lying in the closures of rs's regions, grouped
+    by region (points poff[r]:poff[r+1] in region r), with each region's own local maps."""
+    layers, first = _core_net(rs.network, rs.domain)
+    return _core.signs_in_regions(layers, first, rs.pattern_bits().astype(np.uint8), poff, T,
+                                  rs.tol.rtol, rs.tol.atol)
+
+
 def domain_signs(net: Network, domain, T: np.ndarray, D: np.ndarray | None,
                  tol: Tolerance) -> tuple[np.ndarray, np.ndarray]:
     """(signs at T, signs at T + 0*D) of every hyperplane, T and D in domain coordinates.
@@ -22,11 +41,5 @@ def domain_signs(net: Network, domain, T: np.ndarray, D: np.ndarray | None,
     (n, n_hyperplanes) of int8 in {-1, 0, 1}: the value's sign (0 within the tolerance)
     and, beyond the point, the sign of the directional derivative where the value is 0.
     """
-    from regionkit.engine import input_maps
-
-    layers = [(W, b, ACTIVATION_CODES[a], s)
-              for W, b, a, s in zip(net.weights, net.biases, net.activations, net.slopes)]
-    first = input_maps(domain)
-    first = {"M": first["M"][0], "m": first["m"][0], "S": first["S"][0],
-             "R": np.maximum(np.abs(domain.lo), np.abs(domain.hi))}
+    layers, first = _core_net(net, domain)
     return _core.signs_at_points(layers, first, T, D, tol.rtol, tol.atol)

@@ -1,9 +1,10 @@
 """Independent reference methods and known-answer constructions for the engine tests.
 
-Nothing here calls regionkit's engine, its RegionSet or its compiled core: networks and
-domains are read only as plain data (weights, biases, activation names, slopes; a domain's
-inequalities ``A t < b`` and its map ``x = origin + basis @ t``). Linear programs are solved
-by scipy's HiGHS, exact ones with fractions.Fraction.
+Nothing here calls regionkit's engine, its RegionSet or its compiled core (regionkit is
+used only to build Network inputs): networks and domains are read as plain data (weights,
+biases, activation names, slopes; a domain's inequalities ``A t < b`` and its map
+``x = origin + basis @ t``). Linear programs are solved by scipy's HiGHS, exact ones with
+fractions.Fraction.
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from math import comb
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.spatial import ConvexHull, HalfspaceIntersection
+
+from regionkit import Network
 
 # A candidate region exists when its Chebyshev radius exceeds MARGIN and does not exist when
 # the (signed) radius is below -MARGIN; anything in between is too close to call robustly.
@@ -24,10 +28,15 @@ class AmbiguousOracle(Exception):
     """The brute force met a region whose radius is within MARGIN of zero: change the seed."""
 
 
-# --- plain forward pass ----------------------------------------------------------------------
+# --- forward passes ----------------------------------------------------------------------------
 
 def _layers(net):
     return zip(net.weights, net.biases, net.activations, net.slopes)
+
+
+def _q(v) -> Fraction:
+    """The exact rational value of an int or a float."""
+    return Fraction(v) if isinstance(v, (int, Fraction)) else Fraction(float(v))
 
 
 def forward_pattern(net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +61,29 @@ def forward_pattern(net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             h = z
     pattern = np.concatenate(bits, axis=1) if bits else np.zeros((len(h), 0), dtype=bool)
     return pattern, h
+
+
+def exact_pattern(net, domain, t) -> tuple[bool, ...]:
+    """Pattern at domain point t in exact rational arithmetic (t and every weight converted
+    exactly): a unit identically at its threshold is off, as the convention says, whereas
+    a float forward pass may round it either way."""
+    h = [sum((_q(u) * _q(ti) for u, ti in zip(row, t)), _q(o))
+         for row, o in zip(domain.basis, domain.origin)]
+    bits: list[bool] = []
+    for W, b, act, slope in _layers(net):
+        z = [sum((_q(w) * v for w, v in zip(row, h)), _q(bj)) for row, bj in zip(W, b)]
+        if act == "relu":
+            bits += [v > 0 for v in z]
+            h = [max(v, Fraction(0)) for v in z]
+        elif act == "leaky_relu":
+            bits += [v > 0 for v in z]
+            h = [v if v > 0 else _q(slope) * v for v in z]
+        elif act == "hard_tanh":
+            bits += [s for v in z for s in (v > -1, v > 1)]
+            h = [min(max(v, Fraction(-1)), Fraction(1)) for v in z]
+        else:
+            h = z
+    return tuple(bits)
 
 
 # --- brute force over sign patterns ------------------------------------------------------------
@@ -157,14 +189,110 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
     return found
 
 
-# --- random networks ---------------------------------------------------------------------------
+# --- exact rational enumeration in 1-D and 2-D -----------------------------------------------
 
-def gaussian_net(rk, arch, activations=None, seed=0, bias_scale=0.5):
+def _clip(poly, vals, keep_positive: bool):
+    """The part of a polygon (or, with two vertices, an interval) where the hyperplane value
+    is >= 0 (keep_positive) or <= 0, in exact arithmetic."""
+    sign = 1 if keep_positive else -1
+    if len(poly[0]) == 1:
+        pts = [p for p, f in zip(poly, vals) if sign * f >= 0]
+        f0, f1 = vals
+        pts.append(tuple(a + f0 / (f0 - f1) * (b - a) for a, b in zip(*poly)))
+        return [min(pts), max(pts)]
+    out = []
+    for i, p in enumerate(poly):
+        q, fp, fq = poly[(i + 1) % len(poly)], sign * vals[i], sign * vals[(i + 1) % len(poly)]
+        if fp >= 0:
+            out.append(p)
+        if fp * fq < 0:
+            s = fp / (fp - fq)
+            out.append(tuple(a + s * (b - a) for a, b in zip(p, q)))
+    return out
+
+
+def _exact_domain(domain) -> list[tuple[Fraction, ...]]:
+    """Vertices of a 1-D or 2-D domain {A t < b}: its padded bounding box clipped exactly
+    by every row."""
+    lo, hi = [_q(v - 1) for v in domain.lo], [_q(v + 1) for v in domain.hi]
+    poly = ([(lo[0],), (hi[0],)] if domain.dim == 1 else
+            [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])])
+    for a, b in zip(domain.A, domain.b):
+        vals = [sum(_q(ai) * vi for ai, vi in zip(a, v)) - _q(b) for v in poly]
+        if max(vals) > 0 > min(vals):
+            poly = _clip(poly, vals, keep_positive=False)
+    return poly
+
+
+def exact_regions(net, domain) -> dict[tuple[bool, ...], list[tuple[Fraction, ...]]]:
+    """Activation regions of a network on a 1-D or 2-D domain, computed in exact rational
+    arithmetic (every float weight and domain coefficient is converted exactly).
+
+    Layer by layer, each region is split by each hyperplane whose value takes both strict
+    signs on its vertices; a hyperplane that is >= 0 with a positive value is on (bit 1),
+    otherwise off (bit 0) -- so touching, identically zero, duplicate and concurrent
+    hyperplanes are decided exactly. Returns pattern -> vertices (counter-clockwise in 2-D).
+    """
+    d = domain.dim
+    M0 = [[_q(v) for v in row] for row in domain.basis]
+    regions = [(_exact_domain(domain), M0, [_q(v) for v in domain.origin], ())]
+    for W, bias, act, slope in _layers(net):
+        W = [[_q(w) for w in row] for row in W]
+        bias, slope = [_q(v) for v in bias], _q(slope)
+        shifts = {"hard_tanh": (1, -1), "identity": ()}.get(act, (0,))
+        out = []
+        for poly, M, m, bits in regions:
+            P = [[sum(w * M[k][t] for k, w in enumerate(row)) for t in range(d)] for row in W]
+            q = [sum(w * m[k] for k, w in enumerate(row)) + b for row, b in zip(W, bias)]
+            pieces = [(poly, ())]
+            for j in range(len(q)):
+                for shift in shifts:
+                    nxt = []
+                    for piece, pb in pieces:
+                        vals = [sum(P[j][t] * v[t] for t in range(d)) + q[j] + shift
+                                for v in piece]
+                        if max(vals) > 0 > min(vals):
+                            nxt += [(_clip(piece, vals, True), pb + (True,)),
+                                    (_clip(piece, vals, False), pb + (False,))]
+                        else:
+                            nxt.append((piece, pb + (max(vals) > 0,)))
+                    pieces = nxt
+            for piece, pb in pieces:
+                out.append((piece, *_exact_post_activation(act, slope, P, q, pb), bits + pb))
+        regions = out
+    return {bits: poly for poly, _, _, bits in regions}
+
+
+def _exact_post_activation(act, slope, P, q, bits):
+    """Layer output map (M, m) on a piece with the given layer bits, in rationals."""
+    if act == "identity":
+        return P, q
+    if act == "hard_tanh":
+        on = [lo and not hi for lo, hi in zip(bits[0::2], bits[1::2])]
+        off = [1 if hi else (0 if lo else -1) for lo, hi in zip(bits[0::2], bits[1::2])]
+        return ([[v if k else Fraction(0) for v in row] for row, k in zip(P, on)],
+                [(v if k else 0) + o for v, k, o in zip(q, on, off)])
+    k = [Fraction(1) if b else (Fraction(0) if act == "relu" else slope) for b in bits]
+    return [[kj * v for v in row] for row, kj in zip(P, k)], [kj * v for kj, v in zip(k, q)]
+
+
+def exact_area(poly) -> Fraction:
+    """Shoelace area of a counter-clockwise rational polygon (length of an interval)."""
+    if len(poly[0]) == 1:
+        return poly[1][0] - poly[0][0]
+    n = len(poly)
+    return sum(poly[i][0] * poly[(i + 1) % n][1] - poly[(i + 1) % n][0] * poly[i][1]
+               for i in range(n)) / 2
+
+
+# --- test networks -----------------------------------------------------------------------------
+
+def gaussian_net(arch, activations=None, seed=0, bias_scale=0.5) -> Network:
     """Network with N(0,1)/sqrt(fan_in) weights and N(0, bias_scale^2) biases (generic)."""
     rng = np.random.default_rng(seed)
     Ws = [rng.normal(size=(o, i)) / np.sqrt(i) for i, o in zip(arch[:-1], arch[1:])]
     bs = [bias_scale * rng.normal(size=o) for o in arch[1:]]
-    return rk.Network.from_arrays(Ws, bs, activations)
+    return Network.from_arrays(Ws, bs, activations)
 
 
 # --- hyperplane arrangements -------------------------------------------------------------------
@@ -244,14 +372,14 @@ def difference_arrangement(n: int, offsets) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows), np.array(consts)
 
 
-def one_layer_net(rk, W: np.ndarray, c: np.ndarray):
+def one_layer_net(W: np.ndarray, c: np.ndarray) -> Network:
     """The arrangement W x + c = 0 as a ReLU layer with unit output weights."""
-    return rk.Network.from_arrays([W, np.ones((1, len(c)))], [c, np.zeros(1)])
+    return Network.from_arrays([W, np.ones((1, len(c)))], [c, np.zeros(1)])
 
 
 # --- Telgarsky sawtooth --------------------------------------------------------------------------
 
-def sawtooth_net(rk, k: int):
+def sawtooth_net(k: int) -> Network:
     """t^k with t(x) = 2 relu(x) - 4 relu(x - 1/2): k hidden layers of (relu(y), relu(y-1/2)),
     the combination 2 h1 - 4 h2 folded into the next layer's weights."""
     first = np.array([[1.0], [1.0]])
@@ -259,7 +387,7 @@ def sawtooth_net(rk, k: int):
     half = np.array([0.0, -0.5])
     Ws = [first] + [folded] * (k - 1) + [np.array([[2.0, -4.0]])]
     bs = [half] * k + [np.zeros(1)]
-    return rk.Network.from_arrays(Ws, bs)
+    return Network.from_arrays(Ws, bs)
 
 
 def tent_power(x: np.ndarray, k: int) -> np.ndarray:
@@ -310,3 +438,10 @@ def shoelace_area(P: np.ndarray) -> float:
     """Signed area of a polygon (positive when counter-clockwise)."""
     x, y = P[:, 0], P[:, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+def halfspace_volume(A: np.ndarray, b: np.ndarray, inside: np.ndarray) -> float:
+    """Volume of the bounded polytope {A x < b} (dimension >= 2) around an interior point,
+    by scipy's half-space intersection and Qhull."""
+    return float(ConvexHull(HalfspaceIntersection(np.hstack([A, -b[:, None]]),
+                                                  inside).intersections).volume)
