@@ -15,4 +15,12 @@ namespace rk {
 void point_signs(const std::vector<Layer>& layers, const MapsView& input, const Tolerance& tol,
                  int n, const double* T, const double* D, int8_t* at, int8_t* beyond);
 
+// Signs at points lying in the closures of known regions: points [poff[r], poff[r+1]) lie in
+// region r, whose pattern is bits[r * n_hyperplanes ...]. Each layer's affine functions are
+// built once per region (the network is continuous, so the region's local maps give the
+// true values on its closure), then evaluated at all of the region's points.
+void region_point_signs(const std::vector<Layer>& layers, const MapsView& input,
+                        const Tolerance& tol, int n_regions, const uint8_t* bits,
+                        const int64_t* poff, const double* T, int8_t* out);
+
 }  // namespace rk
