@@ -1,5 +1,6 @@
 // Frontier geometries and the layer driver shared by the 1-D, 2-D and n-D splitters.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -8,6 +9,18 @@
 #include "lp.hpp"
 
 namespace rk {
+
+// Limits inside one region's split: a split that would exceed max_pieces or run past the
+// hard deadline is abandoned, leaving the region unsplit (the caller stops there).
+struct Budget {
+  std::chrono::steady_clock::time_point deadline;
+  size_t max_pieces = 0;
+  unsigned tick = 0;
+  bool exceeded(size_t pieces) {
+    if (pieces > max_pieces) return true;
+    return (++tick & 15) == 0 && std::chrono::steady_clock::now() > deadline;
+  }
+};
 
 // Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
 // < 0 is domain facet -1-k.
@@ -22,8 +35,9 @@ struct Intervals {
     std::vector<int> order, group;
     std::vector<uint8_t> fixed_bit;
   };
-  static void split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                    Intervals& out, std::vector<uint8_t>& bits, Scratch& s);
+  static bool split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    Intervals& out, std::vector<uint8_t>& bits, Scratch& s,
+                    Budget& budget);
 };
 
 // 2-D regions: convex polygons, vertices counter-clockwise; edge i runs from vertex i to
@@ -44,8 +58,9 @@ struct Polygons {
     std::vector<double> val;
     Piece tmp_pos, tmp_neg;
   };
-  static void split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                    Polygons& out, std::vector<uint8_t>& bits, Scratch& s);
+  static bool split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    Polygons& out, std::vector<uint8_t>& bits, Scratch& s,
+                    Budget& budget);
 };
 
 // General dimension: H-polytopes {A x < b} (unit-norm rows) with a Chebyshev centre each.
@@ -66,8 +81,9 @@ struct HPolytopes {
     std::vector<double> box_lo, box_hi, wpos, wneg, c, x;
     LPWork lp;
   };
-  static void split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                    HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s);
+  static bool split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
+                    Budget& budget);
 };
 
 // General dimension, vertex form (double description): each region keeps its vertices, its
@@ -99,21 +115,27 @@ struct VPolytopes {
     std::vector<uint64_t> z;
     std::vector<int> count, remap;
   };
-  static void split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                    VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s);
+  static bool split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                    VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
+                    Budget& budget);
 };
 
-// Split regions of `in` by layer L, in order, until all are done, `out` holds max_out
-// regions or `seconds` have passed (at least one region is always done). Appends children,
-// their post-activation maps, their layer bits (one byte per hyperplane) and parent index.
-// Returns the number of input regions processed.
+// Split regions of `in` by layer L, in order, until all are done or `seconds` have passed
+// (a soft limit, checked between regions; at least one region is attempted). The partition
+// being built (children so far plus regions not yet reached) never exceeds max_total
+// regions, and no split runs past hard_seconds: a region whose split would break either
+// is left unsplit and `aborted` is set. Appends children, their post-activation maps, their
+// layer bits (one byte per hyperplane) and parent index. Returns the regions processed.
 template <class Geo>
 size_t split_layer(const Geo& in, const MapsView& maps_in, Layer L, const Tolerance& tol,
-                   int64_t label_base, size_t max_out, double seconds, Geo& out,
-                   Maps& maps_out, std::vector<uint8_t>& bits_out,
-                   std::vector<int64_t>& parent_out) {
+                   int64_t label_base, size_t max_total, double seconds, double hard_seconds,
+                   Geo& out, Maps& maps_out, std::vector<uint8_t>& bits_out,
+                   std::vector<int64_t>& parent_out, bool& aborted) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
+  Budget budget;
+  budget.deadline = start + std::chrono::duration_cast<clock::duration>(
+                                std::chrono::duration<double>(std::min(hard_seconds, 1e9)));
   Hyperplanes H;
   LayerStorage storage;
   prepare_layer(L, storage);
@@ -124,18 +146,25 @@ size_t split_layer(const Geo& in, const MapsView& maps_in, Layer L, const Tolera
   maps_out.M.reserve(2 * n * static_cast<size_t>(L.n_out) * maps_in.dim);
   maps_out.m.reserve(2 * n * static_cast<size_t>(L.n_out));
   maps_out.S.reserve(2 * n * static_cast<size_t>(L.n_out));
+  aborted = false;
   size_t r = 0;
   for (; r < n; ++r) {
-    if (r > 0) {
-      if (out.count() >= max_out) break;
-      if ((r & 7) == 0 &&
-          std::chrono::duration<double>(clock::now() - start).count() > seconds)
-        break;
-    }
-    layer_hyperplanes(L, maps_in, r, tol, H);
+    if (r > 0 && (r & 7) == 0 &&
+        std::chrono::duration<double>(clock::now() - start).count() > seconds)
+      break;
     const size_t before = out.count();
+    const size_t others = before + (n - r - 1);  // regions of the partition besides r's pieces
+    if (others >= max_total) {
+      aborted = true;
+      break;
+    }
+    budget.max_pieces = max_total - others;
+    layer_hyperplanes(L, maps_in, r, tol, H);
     const size_t bits_before = bits_out.size();
-    Geo::split(in, r, H, label_base, out, bits_out, scratch);
+    if (!Geo::split(in, r, H, label_base, out, bits_out, scratch, budget)) {
+      aborted = true;
+      break;
+    }
     for (size_t k = before; k < out.count(); ++k) {
       append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
                              maps_in.R, maps_out);

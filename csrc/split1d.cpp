@@ -6,8 +6,8 @@
 
 namespace rk {
 
-void Intervals::split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                      Intervals& out, std::vector<uint8_t>& bits, Scratch& s) {
+bool Intervals::split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                      Intervals& out, std::vector<uint8_t>& bits, Scratch& s, Budget& budget) {
   const double lo = in.lo[r], hi = in.hi[r];
   const int nh = H.count;
   s.root.assign(nh, 0.0);
@@ -46,6 +46,7 @@ void Intervals::split(const Intervals& in, size_t r, const Hyperplanes& H, int64
     rep.push_back(j);
   }
   const int k = static_cast<int>(pos.size());
+  if (budget.exceeded(static_cast<size_t>(k) + 1)) return false;
   for (int p = 0; p <= k; ++p) {
     out.lo.push_back(p == 0 ? lo : pos[p - 1]);
     out.hi.push_back(p == k ? hi : pos[p]);
@@ -60,6 +61,7 @@ void Intervals::split(const Intervals& in, size_t r, const Hyperplanes& H, int64
       }
     }
   }
+  return true;
 }
 
 }  // namespace rk

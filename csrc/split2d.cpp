@@ -56,8 +56,9 @@ void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, 
 
 }  // namespace
 
-void Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                     Polygons& out, std::vector<uint8_t>& bits, Scratch& s) {
+bool Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                     Polygons& out, std::vector<uint8_t>& bits, Scratch& s,
+                           Budget& budget) {
   const int nh = H.count;
   if (s.pieces.empty()) s.pieces.resize(1);
   size_t npieces = 1;
@@ -69,6 +70,7 @@ void Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t
   root.bits.assign(nh, 0);
   std::vector<double> parent_xy(root.xy);
   for (int j = 0; j < nh; ++j) {
+    if (budget.exceeded(npieces)) return false;
     const double* a = &H.a[2 * j];
     const double c = H.c[j], eps = H.eps[j];
     // Exact range over the parent's vertices: most hyperplanes miss the region entirely.
@@ -104,6 +106,7 @@ void Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t
       std::swap(pp.lab, s.tmp_pos.lab);
     }
   }
+  if (npieces > budget.max_pieces) return false;
   for (size_t i = 0; i < npieces; ++i) {
     const Piece& p = s.pieces[i];
     out.xy.insert(out.xy.end(), p.xy.begin(), p.xy.end());
@@ -112,6 +115,7 @@ void Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t
     out.off.push_back(static_cast<int64_t>(out.lab.size()));
     bits.insert(bits.end(), p.bits.begin(), p.bits.end());
   }
+  return true;
 }
 
 }  // namespace rk

@@ -90,8 +90,9 @@ void append_row(HPolytopes::Piece& p, int d, const double* a, double sign, doubl
 
 }  // namespace
 
-void HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                       HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s) {
+bool HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                       HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
+                             Budget& budget) {
   const int d = in.dim, nh = H.count;
   out.dim = d;
   const size_t r0 = in.off[r], r1 = in.off[r + 1];
@@ -129,6 +130,7 @@ void HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int
   }
   const std::vector<double> parent_A(root.A), parent_b(root.b), parent_x(root.x);
   for (int j = 0; j < nh; ++j) {
+    if (budget.exceeded(npieces)) return false;
     const double* a = &H.a[static_cast<size_t>(j) * d];
     const double c = H.c[j], eps = H.eps[j];
     if (npieces > 1) {
@@ -165,6 +167,7 @@ void HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int
       append_row(q, d, a, -1.0, c, label_base + j);
     }
   }
+  if (npieces > budget.max_pieces) return false;
   for (size_t i = 0; i < npieces; ++i) {
     Piece& p = s.pieces[i];
     const int m = static_cast<int>(p.b.size());
@@ -177,6 +180,7 @@ void HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int
     out.radius.push_back(rad);
     bits.insert(bits.end(), p.bits.begin(), p.bits.end());
   }
+  return true;
 }
 
 }  // namespace rk

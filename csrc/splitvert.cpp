@@ -138,8 +138,9 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
 
 }  // namespace
 
-void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
-                       VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s) {
+bool VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+                       VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
+                             Budget& budget) {
   const int d = in.dim, nh = H.count;
   out.dim = d;
   if (s.pieces.empty()) s.pieces.resize(1);
@@ -157,6 +158,7 @@ void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int
   s.parent_V = root.V;
   const int parent_nv = root.nv;
   for (int j = 0; j < nh; ++j) {
+    if (budget.exceeded(npieces)) return false;
     const double* a = &H.a[static_cast<size_t>(j) * d];
     const double c = H.c[j], eps = H.eps[j];
     // Exact range over the parent's vertices: most hyperplanes miss the region entirely.
@@ -182,6 +184,7 @@ void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int
       std::swap(s.pieces[npieces++], s.tmp_neg);
     }
   }
+  if (npieces > budget.max_pieces) return false;
   for (size_t i = 0; i < npieces; ++i) {
     Piece& p = s.pieces[i];
     prune_rows(p, d, s);  // once per layer: redundant rows are harmless in between
@@ -195,6 +198,7 @@ void VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int
     out.roff.push_back(static_cast<int64_t>(out.b.size()));
     bits.insert(bits.end(), p.bits.begin(), p.bits.end());
   }
+  return true;
 }
 
 }  // namespace rk

@@ -3,6 +3,7 @@
 # (-> MemoryError) or rk::SolverError (a std::runtime_error -> RuntimeError); `except +`
 # translates them and _core.pyx re-raises them as regionkit errors.
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
+from libcpp cimport bool as cbool
 from libcpp.vector cimport vector
 
 cdef extern from "core.hpp" namespace "rk" nogil:
@@ -68,9 +69,10 @@ cdef extern from "split.hpp" namespace "rk" nogil:
         vector[int64_t] lab              # label of each row
         size_t count()
     size_t split_layer[G](const G& inp, const MapsView& maps_in, const Layer& L,
-                          const Tolerance& tol, int64_t label_base, size_t max_out,
-                          double seconds, G& out, Maps& maps_out, vector[uint8_t]& bits_out,
-                          vector[int64_t]& parent_out) except +
+                          const Tolerance& tol, int64_t label_base, size_t max_total,
+                          double seconds, double hard_seconds, G& out, Maps& maps_out,
+                          vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
+                          cbool& aborted) except +
 
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,

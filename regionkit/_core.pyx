@@ -8,6 +8,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
+from libcpp cimport bool as cbool
 from libcpp.vector cimport vector
 
 from regionkit.errors import SolverError as _SolverError
@@ -93,10 +94,13 @@ def hyperplane_count(int act):
 
 
 def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slope, double rtol,
-                   double atol, int64_t label_base, size_t max_out, double seconds):
+                   double atol, int64_t label_base, size_t max_total, double seconds,
+                   double hard_seconds=np.inf):
     """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer.
 
-    Returns (n_done, children, child_maps, bits, parent); bits has one byte per hyperplane.
+    Returns (n_done, children, child_maps, bits, parent, aborted); bits has one byte per
+    hyperplane; aborted: a region was left unsplit to keep the partition within max_total
+    regions or the split within hard_seconds (see split_layer in csrc/split.hpp).
     """
     cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
     cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
@@ -123,6 +127,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef vector[uint8_t] bits
     cdef vector[int64_t] parent
     cdef size_t done = 0, n = 0
+    cdef cbool aborted = False
     cdef Intervals i_in, i_out
     cdef Polygons p_in, p_out
     cdef HPolytopes h_in, h_out
@@ -132,8 +137,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             i_in.lo = _vd(frontier["lo"]); i_in.hi = _vd(frontier["hi"])
             i_in.lab_lo = _vi(frontier["lab_lo"]); i_in.lab_hi = _vi(frontier["lab_hi"])
             with nogil:
-                done = split_layer[Intervals](i_in, mi, L, tol, label_base, max_out, seconds,
-                                              i_out, mo, bits, parent)
+                done = split_layer[Intervals](i_in, mi, L, tol, label_base, max_total,
+                                              seconds, hard_seconds, i_out, mo, bits, parent,
+                                              aborted)
             n = i_out.count()
             children = {"lo": _arr(i_out.lo), "hi": _arr(i_out.hi),
                         "lab_lo": _arr[int64_t](i_out.lab_lo), "lab_hi": _arr[int64_t](i_out.lab_hi)}
@@ -141,8 +147,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             p_in.off = _vi(frontier["off"]); p_in.xy = _vd(frontier["xy"])
             p_in.lab = _vi(frontier["lab"]); p_in.row = _vd(frontier["row"])
             with nogil:
-                done = split_layer[Polygons](p_in, mi, L, tol, label_base, max_out, seconds,
-                                             p_out, mo, bits, parent)
+                done = split_layer[Polygons](p_in, mi, L, tol, label_base, max_total,
+                                             seconds, hard_seconds, p_out, mo, bits, parent,
+                                             aborted)
             n = p_out.count()
             children = {"off": _arr[int64_t](p_out.off), "xy": _arr(p_out.xy).reshape(-1, 2),
                         "lab": _arr[int64_t](p_out.lab), "row": _arr(p_out.row).reshape(-1, 3)}
@@ -152,8 +159,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             h_in.b = _vd(frontier["b"]); h_in.lab = _vi(frontier["lab"])
             h_in.center = _vd(frontier["center"]); h_in.radius = _vd(frontier["radius"])
             with nogil:
-                done = split_layer[HPolytopes](h_in, mi, L, tol, label_base, max_out, seconds,
-                                               h_out, mo, bits, parent)
+                done = split_layer[HPolytopes](h_in, mi, L, tol, label_base, max_total,
+                                               seconds, hard_seconds, h_out, mo, bits, parent,
+                                               aborted)
             n = h_out.count()
             children = {"off": _arr[int64_t](h_out.off), "A": _arr(h_out.A).reshape(-1, mi.dim),
                         "b": _arr(h_out.b), "lab": _arr[int64_t](h_out.lab),
@@ -166,8 +174,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             v_in.roff = _vi(frontier["roff"]); v_in.A = _vd(frontier["A"])
             v_in.b = _vd(frontier["b"]); v_in.lab = _vi(frontier["lab"])
             with nogil:
-                done = split_layer[VPolytopes](v_in, mi, L, tol, label_base, max_out, seconds,
-                                               v_out, mo, bits, parent)
+                done = split_layer[VPolytopes](v_in, mi, L, tol, label_base, max_total,
+                                               seconds, hard_seconds, v_out, mo, bits, parent,
+                                               aborted)
             n = v_out.count()
             children = {"voff": _arr[int64_t](v_out.voff), "V": _arr(v_out.V).reshape(-1, mi.dim),
                         "ioff": _arr[int64_t](v_out.ioff), "inc": _arr[uint64_t](v_out.inc),
@@ -180,7 +189,8 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     nh = hyperplanes_per_unit(act) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
-    return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh), _arr[int64_t](parent))
+    return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh),
+            _arr[int64_t](parent), bool(aborted))
 
 
 def lp_min(A, b, c, x0, double stop_below=-np.inf):

@@ -66,9 +66,9 @@ def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
     box = Frontier.box(kind, lo, hi)
     R = np.maximum(np.abs(lo), np.abs(hi))
     maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)), "S": R[None], "R": R}
-    _, children, _, bits, _ = _core.split_frontier(
+    _, children, _, bits, _, _ = _core.split_frontier(
         kind, box.data, maps, -domain.A, domain.b, ACTIVATION_CODES["relu"], 0.0, tol.rtol,
-        tol.atol, 0, 1 << 30, math.inf)
+        tol.atol, 0, 1 << 62, math.inf)
     inside = np.flatnonzero(bits.all(axis=1))
     if len(inside) != 1:
         raise RegionkitError("internal error: polytope clipping did not give one region")
@@ -86,8 +86,11 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     4-D in vertex form (vertices with their incidences, method="vertex"), higher dimensions
     (or method="lp") by the core's dense LP solver.
 
-    max_regions / time_limit: when either budget is hit, or on Ctrl-C, the run stops
-    cleanly and returns the partition found so far with ``complete=False``.
+    max_regions / time_limit: the partition being built never holds more than max_regions
+    regions and no split runs past time_limit; when either budget is hit, or on Ctrl-C
+    (between core calls, every CALL_SECONDS), the run stops cleanly and returns the
+    partition found so far (regions a layer did not reach keep their earlier depth, see
+    RegionSet.depth) with ``complete=False``.
     """
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
@@ -126,17 +129,16 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     if now >= deadline:
                         stop_reason = "time_limit"
                         break
-                    if produced >= budget:
-                        stop_reason = "max_regions"
-                        break
                     j = min(n, i + CHUNK_REGIONS)
-                    cap = budget - produced if budget < math.inf else 1 << 62
+                    # The partition being built: children so far + this chunk + the rest.
+                    cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
                     chunk_maps = {k: v[i:j] for k, v in maps.items()}
                     chunk_maps["R"] = radius
-                    done, ch, ch_maps, bits, parent = _core.split_frontier(
+                    done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
                         kind, frontier.slice(i, j).data, chunk_maps,
                         W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
-                        int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)))
+                        int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)),
+                        float(deadline - now))
                     parts.append(Frontier(kind, ch))
                     maps_parts.append(ch_maps)
                     bits_parts.append(bits)
@@ -145,6 +147,10 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     i += done
                     if bar is not None:
                         bar.update(done)
+                    if aborted:
+                        over = time.perf_counter() >= deadline
+                        stop_reason = "time_limit" if over else "max_regions"
+                        break
             except KeyboardInterrupt:
                 stop_reason = "interrupted"
             if stop_reason is not None:

@@ -70,9 +70,9 @@ def _clip_lp_form(rs) -> VertexForm:
     pieces, row_maps = [], []
     for r in range(rs.n_regions):
         A, b = rs.ineq_A[off[r]:off[r + 1]], rs.ineq_b[off[r]:off[r + 1]]
-        _, ch, _, bits, _ = _core.split_frontier(
+        _, ch, _, bits, _, _ = _core.split_frontier(
             "vd", box.data, maps, -A, b, ACTIVATION_CODES["relu"], 0.0, rs.tol.rtol,
-            rs.tol.atol, 0, 1 << 30, np.inf)
+            rs.tol.atol, 0, 1 << 62, np.inf)
         piece = Frontier("vd", ch).take(np.flatnonzero(bits.all(axis=1))[:1])
         pieces.append(piece)
         row_maps.append(off[r] + piece.data["lab"])  # every row comes from the region's rows

@@ -7,10 +7,13 @@ networks survive a save/load round trip.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 import regionkit as rk
+from regionkit.examples import torch_default_init
 
 import oracles as O
 
@@ -188,3 +191,26 @@ def test_network_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
     X = np.random.default_rng(0).normal(size=(100, 3))
     np.testing.assert_array_equal(back.forward(X), net.forward(X))
+
+
+def test_time_limit_is_kept_inside_a_single_large_split():
+    # One root region cut by a wide first layer: the split itself must honour the budget
+    # (it used to run to completion, ~6 s and 107 683 regions, ignoring time_limit).
+    rng = np.random.default_rng(0)
+    W, c = rng.normal(size=(24, 6)), 0.5 * rng.normal(size=24)
+    net = rk.Network.from_arrays([W, np.ones((1, 24))], [c, np.zeros(1)])
+    start = time.perf_counter()
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=6), time_limit=0.05)
+    assert time.perf_counter() - start < 2.0
+    assert not rs.complete and rs.stop_reason == "time_limit"
+    assert rs.n_regions == 1 and rs.depth.tolist() == [0]
+
+
+@pytest.mark.parametrize("cap", [1, 5, 40, 100])
+def test_max_regions_caps_the_partition(cap):
+    net = torch_default_init([2, 12, 12, 12, 1], seed=0)
+    full = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=cap)
+    assert full.n_regions > 100
+    assert rs.n_regions <= cap and not rs.complete and rs.stop_reason == "max_regions"
+    assert rs.volumes().sum() == pytest.approx(4.0)  # still a partition of the domain
