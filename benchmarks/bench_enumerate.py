@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import regionkit as rk  # noqa: E402
-from regionkit.examples import torch_default_init  # noqa: E402
+from regionkit.constructions import torch_default  # noqa: E402
 from scipy_splitting import count_regions  # noqa: E402
 
 CASES = [
@@ -84,7 +84,7 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     for name, arch in CASES:
-        net = torch_default_init(arch, seed=args.seed)
+        net = torch_default(arch, seed=args.seed)
         dom = domain_for(arch, args.seed)
         secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
         row = {"net": name, "regions": rs.n_regions, "seconds": secs,
@@ -95,7 +95,7 @@ def main() -> None:
             row["peer_regions_per_s"] = PEERS[name]
         rows.append(row)
     for name, arch in SCIPY_CASES:
-        net = torch_default_init(arch, seed=args.seed)
+        net = torch_default(arch, seed=args.seed)
         dom = rk.Box(-1, 1, dim=arch[0])
         secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
         t = time.perf_counter()

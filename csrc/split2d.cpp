@@ -58,7 +58,7 @@ void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, 
 
 bool Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
                      Polygons& out, std::vector<uint8_t>& bits, Scratch& s,
-                           Budget& budget) {
+                     Budget& budget) {
   const int nh = H.count;
   if (s.pieces.empty()) s.pieces.resize(1);
   size_t npieces = 1;

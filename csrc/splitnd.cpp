@@ -92,7 +92,7 @@ void append_row(HPolytopes::Piece& p, int d, const double* a, double sign, doubl
 
 bool HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
                        HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
-                             Budget& budget) {
+                       Budget& budget) {
   const int d = in.dim, nh = H.count;
   out.dim = d;
   const size_t r0 = in.off[r], r1 = in.off[r + 1];

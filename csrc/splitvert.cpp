@@ -140,7 +140,7 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
 
 bool VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
                        VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
-                             Budget& budget) {
+                       Budget& budget) {
   const int d = in.dim, nh = H.count;
   out.dim = d;
   if (s.pieces.empty()) s.pieces.resize(1);

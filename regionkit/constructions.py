@@ -329,3 +329,15 @@ def he_normal(arch: Sequence[int], seed: "int | np.random.Generator | None" = 0,
     """He normal weights (variance 2/fan_in) and N(0, bias_var) biases, Hanin & Rolnick's
     initialisation (bias variance 1e-6 "to prevent collapse of regions")."""
     return raghu_normal(arch, 2.0, bias_var, seed, activations)
+
+
+def torch_default(arch: Sequence[int], seed: int = 0,
+                  activations: Sequence[str] | None = None) -> Network:
+    """Weights and biases uniform in +-1/sqrt(fan_in), as PyTorch's nn.Linear does by default."""
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    for fan_in, fan_out in zip(arch[:-1], arch[1:]):
+        bound = 1.0 / np.sqrt(fan_in)
+        weights.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)))
+        biases.append(rng.uniform(-bound, bound, size=fan_out))
+    return Network.from_arrays(weights, biases, activations)

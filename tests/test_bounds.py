@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 from regionkit import bounds as B
 from regionkit import constructions as C
 
@@ -379,7 +379,7 @@ def _rows(table):
 
 
 def test_check_one_layer_net_has_exact_row_matching():
-    net = torch_default_init([2, 12, 1], seed=1)
+    net = torch_default([2, 12, 1], seed=1)
     table = B.check(rk.enumerate_regions(net, rk.Box(-1, 1, dim=2)))
     rows = _rows(table)
     assert rows["Zaslavsky on the domain"].activation_status == "matches"
@@ -449,7 +449,7 @@ def test_violation_warns_loudly_and_strict_raises():
 
 
 def test_one_layer_exact_mismatch_is_a_violation():
-    net = torch_default_init([2, 6, 1], seed=2)
+    net = torch_default([2, 6, 1], seed=2)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     with pytest.raises(B.BoundViolationError, match="Zaslavsky"):
         B.check(_fake(rs, rs.n_regions - 1), strict=True)

@@ -9,7 +9,7 @@ import pytest
 import regionkit as rk
 from regionkit import bounds as B
 from regionkit import constructions as C
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 
 GRID = 100_003
 # Sample points (i + OFFSET)/GRID: an irrational-looking offset keeps them off every
@@ -189,7 +189,7 @@ def test_random_initialisations_are_seeded_and_scaled():
     he = C.he_normal([300, 400, 2], seed=1)
     assert abs(he.weights[0].var() * 300 / 2.0 - 1) < 0.02 and he.biases[0].std() < 3e-3
     assert he.activations == ("relu", "identity")
-    t = torch_default_init([300, 400, 1], seed=2)
+    t = torch_default([300, 400, 1], seed=2)
     bound = 1 / np.sqrt(300)
     assert np.abs(t.weights[0]).max() <= bound and np.abs(t.weights[0]).max() > 0.99 * bound
     rng = np.random.default_rng(0)  # a shared Generator advances between draws

@@ -4,7 +4,7 @@ import pytest
 
 import regionkit as rk
 from regionkit.distance import distance_to_boundary, jacobian
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 
 
 def _first_change(net, x, u, t_max, steps=400):
@@ -29,7 +29,7 @@ def _first_change(net, x, u, t_max, steps=400):
 @pytest.mark.parametrize("acts", [None, ["leaky_relu:0.1", "leaky_relu:0.1", "identity"],
                                   ["hard_tanh", "hard_tanh", "identity"]])
 def test_distance_equals_ray_shooting_minimum_2d(acts):
-    net = torch_default_init([2, 12, 12, 1], seed=5, activations=acts)
+    net = torch_default([2, 12, 12, 1], seed=5, activations=acts)
     if acts and acts[0] == "hard_tanh":
         net = rk.Network.from_arrays([3 * w for w in net.weights], list(net.biases), acts)
     rng = np.random.default_rng(0)
@@ -44,7 +44,7 @@ def test_distance_equals_ray_shooting_minimum_2d(acts):
 
 
 def test_distance_784_inputs_matches_explicit_gradients():
-    net = torch_default_init([784, 32, 32, 10], seed=1)
+    net = torch_default([784, 32, 32, 10], seed=1)
     rng = np.random.default_rng(2)
     X = rng.uniform(0, 1, size=(20, 784))
     d = distance_to_boundary(net, X)
@@ -68,7 +68,7 @@ def test_distance_784_inputs_matches_explicit_gradients():
 def test_distance_matches_region_rows():
     # In a region away from the domain boundary, the nearest unit hyperplane is one of the
     # region's own facet rows: the distance is the smallest slack of those rows.
-    net = torch_default_init([3, 10, 10, 1], seed=9)
+    net = torch_default([3, 10, 10, 1], seed=9)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
     X = rs.interior_points
     d = distance_to_boundary(net, X)
@@ -82,7 +82,7 @@ def test_distance_matches_region_rows():
 
 
 def test_jacobian_matches_region_maps_and_finite_differences():
-    net = torch_default_init([2, 16, 16, 3], seed=3)
+    net = torch_default([2, 16, 16, 3], seed=3)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     J = jacobian(net, rs.interior_points)
     assert np.allclose(J, rs.output_M, rtol=1e-10, atol=1e-12)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 
 import oracles as O
 
@@ -208,7 +208,7 @@ def test_time_limit_is_kept_inside_a_single_large_split():
 
 @pytest.mark.parametrize("cap", [1, 5, 40, 100])
 def test_max_regions_caps_the_partition(cap):
-    net = torch_default_init([2, 12, 12, 12, 1], seed=0)
+    net = torch_default([2, 12, 12, 12, 1], seed=0)
     full = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=cap)
     assert full.n_regions > 100

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 
 
 def generic_faces(m: int, d: int, k: int) -> int:
@@ -34,7 +34,7 @@ def test_generic_arrangement_f_vector(d, m, method):
 def test_euler_characteristic_of_open_domain(arch, method):
     # Faces inside an open d-ball: sum_k (-1)^k f_k = (-1)^d (compactly supported Euler
     # characteristic), whatever the net; and the top count is the number of regions.
-    net = torch_default_init(arch, seed=11)
+    net = torch_default(arch, seed=11)
     d = arch[0]
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=d), method=method)
     f = rs.face_counts()
@@ -47,7 +47,7 @@ def test_euler_characteristic_of_open_domain(arch, method):
 
 def test_hard_tanh_and_leaky_faces():
     for acts in (["hard_tanh", "hard_tanh", "identity"], ["leaky_relu:0.2", "relu", "identity"]):
-        net = torch_default_init([2, 8, 8, 1], seed=4, activations=acts)
+        net = torch_default([2, 8, 8, 1], seed=4, activations=acts)
         net = rk.Network.from_arrays([3 * w for w in net.weights], list(net.biases), acts)
         rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
         f = rs.face_counts()

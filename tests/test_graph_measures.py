@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.examples import torch_default_init
+from regionkit.constructions import torch_default
 
 METHODS = {1: ["auto"], 2: ["auto", "lp"], 3: ["auto", "lp"], 4: ["auto", "lp"]}
 
@@ -98,7 +98,7 @@ def _polygon_edges_independent(rs):
 
 
 def test_2d_boundary_matches_shared_edges_and_areas():
-    net = torch_default_init([2, 12, 12, 1], seed=4)
+    net = torch_default([2, 12, 12, 1], seed=4)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     # Activation regions of a ReLU net meet face to face here (generic weights), so every
     # interior edge appears in two polygons with reversed orientation.
@@ -111,7 +111,7 @@ def test_2d_boundary_matches_shared_edges_and_areas():
 
 @pytest.mark.parametrize("arch", [[2, 10, 10, 1], [3, 8, 8, 1], [4, 6, 6, 1]])
 def test_volumes_match_sampling_and_methods_agree(arch):
-    net = torch_default_init(arch, seed=7)
+    net = torch_default(arch, seed=7)
     dom = rk.Box(-1, 1, dim=arch[0])
     results = [rk.enumerate_regions(net, dom, method=m) for m in ("auto", "lp")]
     vols = [rs.volumes() for rs in results]
@@ -131,7 +131,7 @@ def test_volumes_match_sampling_and_methods_agree(arch):
 
 @pytest.mark.parametrize("arch", [[2, 16, 16, 1], [3, 10, 10, 1], [5, 6, 6, 1]])
 def test_graph_edges_seen_from_both_sides(arch):
-    net = torch_default_init(arch, seed=2)
+    net = torch_default(arch, seed=2)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=arch[0]))
     g = rs.adjacency()
     assert g.unmatched_facets == 0
@@ -145,14 +145,14 @@ def test_graph_edges_seen_from_both_sides(arch):
 
 
 def test_boundary_count_in_1d_is_number_of_breakpoints():
-    net = torch_default_init([1, 8, 8, 1], seed=3)
+    net = torch_default([1, 8, 8, 1], seed=3)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1))
     assert rs.boundary_volume() == rs.n_regions - 1
     assert rs.volumes().sum() == pytest.approx(2.0)
 
 
 def test_adjacency_needs_complete_run():
-    net = torch_default_init([2, 16, 16, 1], seed=2)
+    net = torch_default([2, 16, 16, 1], seed=2)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=3)
     with pytest.raises(rk.RegionkitError, match="complete"):
         rs.adjacency()
