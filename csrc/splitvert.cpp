@@ -8,6 +8,14 @@ namespace {
 
 using Piece = VPolytopes::Piece;
 
+// Portable popcount (no libgcc call when the target lacks a popcnt instruction).
+inline int popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
 inline int words_for(int rows) { return rows > 0 ? (rows + 63) / 64 : 1; }
 
 // Values of a.x + c at the vertices; returns bit 1 if some > eps, bit 2 if some < -eps.
@@ -113,7 +121,7 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
       int common = 0;
       for (int w = 0; w < W; ++w) {
         s.z[w] = ii[w] & jj[w];
-        common += __builtin_popcountll(s.z[w]);
+        common += popcount64(s.z[w]);
       }
       if (common < d - 1) continue;
       bool adjacent = true;
