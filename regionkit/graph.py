@@ -42,9 +42,36 @@ class Adjacency:
     n_linear: int
 
 
-def adjacency(rs) -> Adjacency:
-    """Compute (once, cached on the RegionSet) the adjacency of its activation regions."""
-    if rs._graph is not None:
+def _flip_neighbours(rs, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Neighbour across each facet row when only its own unit flips there, else -1.
+
+    Crossing the facet of unit h at a generic point flips bit h alone: the region with that
+    pattern, if it exists and has a facet row on unit h, is the neighbour (it lies in the
+    layer cell across h, and its facet on h is cut out by the same later units, which are
+    continuous across h). Facets where other units vanish too find no such region.
+    """
+    H = rs.network.n_hyperplanes
+    h = rs.ineq_labels[rows]
+    cand = rs.patterns[src].copy()
+    cand[np.arange(len(rows)), h // 8] ^= (1 << (h % 8)).astype(np.uint8)
+    dst = np.array([rs._index.get(p.tobytes(), -1) for p in cand], dtype=np.int64)
+    # Confirm the candidate has a row on the same unit.
+    has = np.zeros(len(rows), dtype=bool)
+    found = dst >= 0
+    if found.any():
+        row_keys = np.repeat(np.arange(rs.n_regions), np.diff(rs.ineq_offsets)) * (H + 1) \
+            + np.where(rs.ineq_labels >= 0, rs.ineq_labels, H)
+        has[found] = np.isin(dst[found] * (H + 1) + h[found], row_keys)
+    dst[~has] = -1
+    return dst
+
+
+def adjacency(rs, fast: bool = True) -> Adjacency:
+    """Compute (once, cached on the RegionSet) the adjacency of its activation regions.
+
+    fast=False crosses every facet geometrically (used by the tests to check the fast path).
+    """
+    if rs._graph is not None and fast:
         return rs._graph
     if not rs.complete:
         raise RegionkitError("adjacency needs a complete enumeration (this run stopped early: "
@@ -52,13 +79,17 @@ def adjacency(rs) -> Adjacency:
     ft = facet_table(rs)
     rows = np.flatnonzero((ft.facet_volume > 0) & (rs.ineq_labels >= 0))
     src = ft.row_region[rows]
-    dom = rs.domain
-    _, beyond = domain_signs(rs.network, dom, ft.facet_point[rows], rs.ineq_A[rows],
-                             rs.tol)  # crossing along the outward normals
-    pats = np.packbits(beyond > 0, axis=1, bitorder="little")
     if rs._index is None:
         rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}
-    dst = np.array([rs._index.get(p.tobytes(), -1) for p in pats], dtype=np.int64)
+    dst = _flip_neighbours(rs, rows, src) if fast else np.full(len(rows), -1, np.int64)
+    # Degenerate facets (several units vanish on them) and any facet the fast path could not
+    # confirm: cross them geometrically.
+    slow = np.flatnonzero(dst < 0)
+    if len(slow):
+        _, beyond = domain_signs(rs.network, rs.domain, ft.facet_point[rows[slow]],
+                                 rs.ineq_A[rows[slow]], rs.tol)  # along the outward normals
+        pats = np.packbits(beyond > 0, axis=1, bitorder="little")
+        dst[slow] = [rs._index.get(p.tobytes(), -1) for p in pats]
     ok = (dst >= 0) & (dst != src)
     unmatched = int(np.count_nonzero(~ok))
     a, b, vol = src[ok], dst[ok], ft.facet_volume[rows][ok]
@@ -84,5 +115,6 @@ def adjacency(rs) -> Adjacency:
     n_linear, labels = connected_components(A, directed=False)
     graph = Adjacency(ei, ej, evol, changes, flip_offsets.astype(np.int64),
                       flip_index.astype(np.int64), unmatched, labels, int(n_linear))
-    rs._graph = graph
+    if fast:
+        rs._graph = graph
     return graph

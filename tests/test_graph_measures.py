@@ -156,3 +156,27 @@ def test_adjacency_needs_complete_run():
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=3)
     with pytest.raises(rk.RegionkitError, match="complete"):
         rs.adjacency()
+
+
+@pytest.mark.parametrize("case", ["random-2d", "random-3d", "duplicates", "opposite",
+                                  "coincident-deep"])
+def test_fast_neighbours_agree_with_geometric_crossing(case):
+    from regionkit.graph import adjacency
+
+    if case.startswith("random"):
+        d = int(case[-2])
+        net = torch_default([d, 10, 10, 1], seed=21)
+    else:
+        W0 = np.array([[1.0, 0.3], [0.2, -1.0], [0.7, 0.7]])
+        b0 = np.array([0.1, -0.2, 0.05])
+        if case == "duplicates":
+            W0, b0 = np.vstack([W0, W0[:1]]), np.r_[b0, b0[:1]]
+        elif case == "opposite":
+            W0, b0 = np.vstack([W0, -W0[:1]]), np.r_[b0, -b0[:1]]
+        W1 = np.vstack([np.eye(len(b0))[0], np.ones(len(b0))])  # unit 0 coincides with h0
+        net = rk.Network.from_arrays([W0, W1, np.ones((1, 2))], [b0, [0.0, -0.3], [0.0]])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=net.n_in))
+    fast, slow = adjacency(rs), adjacency(rs, fast=False)
+    assert fast.unmatched_facets == slow.unmatched_facets == 0
+    assert np.array_equal(fast.i, slow.i) and np.array_equal(fast.j, slow.j)
+    assert np.allclose(fast.facet_volume, slow.facet_volume)
