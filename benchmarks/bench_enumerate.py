@@ -109,7 +109,8 @@ def main() -> None:
           f" {'graph s':>8s} {'faces s':>8s} {'scipy-LP':>16s}")
     for r in rows:
         peer = f"{r['peer_regions_per_s']:10.0f}" if "peer_regions_per_s" in r else " " * 10
-        ref = (f"{r['scipy_regions']:6d} {r['scipy_seconds']:7.2f}s {'ok' if r['agree'] else 'DIFF'}"
+        ok = "ok" if r.get("agree") else "DIFF"
+        ref = (f"{r['scipy_regions']:6d} {r['scipy_seconds']:7.2f}s {ok}"
                if "scipy_regions" in r else "")
         graph = (f"{r['graph_seconds']:8.3f} {r['faces_seconds']:8.3f}" if "graph_seconds" in r
                  else " " * 17)

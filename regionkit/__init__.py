@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
     "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
-    "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions", "jacobian",
+    "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions",
+    "jacobian",
     "load_network", "__version__",
 ]

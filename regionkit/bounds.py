@@ -24,8 +24,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from regionkit.domains import Domain
-from regionkit.errors import (BoundsInputError, BoundViolation, BoundViolationError,
-                              RegionkitError)
+from regionkit.errors import BoundsInputError, BoundViolation, BoundViolationError
 from regionkit.network import Network
 
 # Float entries whose exact binary value has a denominator up to this are taken as exact
@@ -849,10 +848,10 @@ def _subset_integrand(net: Network, X: np.ndarray, U: np.ndarray, subset: tuple,
     """Y_{z_1..z_k}(x) = ||J|| Π ρ(b_z = -z(x)) 1{all good} with the k units at threshold."""
     zs, grads, opens = _pass(net, X, U, frozenset(subset))
     good = _good(net, opens)
-    J = np.stack([grads[l][:, i, :] for l, i in subset], axis=1)
+    J = np.stack([grads[li][:, i, :] for li, i in subset], axis=1)
     norm = np.sqrt(np.clip(np.linalg.det(J @ np.swapaxes(J, 1, 2)), 0.0, None))
-    dens = np.prod([bias_density(-zs[l][:, i]) for l, i in subset], axis=0)
-    ok = np.all([good[l][:, i] for l, i in subset], axis=0)
+    dens = np.prod([bias_density(-zs[li][:, i]) for li, i in subset], axis=0)
+    ok = np.all([good[li][:, i] for li, i in subset], axis=0)
     return norm * dens * ok
 
 
@@ -889,7 +888,7 @@ def hanin_rolnick_volume(sample_network: Callable[[np.random.Generator], Network
         _relu_layers(net)
         domain.check_network(net.n_in)
         X = domain.to_input(domain.sample(P, rng))
-        units = [(l, i) for l, n in enumerate(net.hidden_widths) for i in range(n)]
+        units = [(li, i) for li, n in enumerate(net.hidden_widths) for i in range(n)]
         total = sum(_subset_integrand(net, X, U, s, bias_density).mean()
                     for s in itertools.combinations(units, k))
         per_net[r] = domain.volume * total

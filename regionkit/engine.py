@@ -156,7 +156,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
             if stop_reason is not None:
                 # Keep everything: finished children plus the regions this layer did not reach.
                 nh = HYPERPLANES_PER_UNIT[act] * W.shape[0]
-                partial = (np.concatenate(bits_parts) if bits_parts else np.zeros((0, nh), np.uint8),
+                partial = (np.concatenate(bits_parts) if bits_parts
+                           else np.zeros((0, nh), np.uint8),
                            np.concatenate(parent_parts) if parent_parts else np.zeros(0, np.int64),
                            np.arange(i, n))
                 frontier = Frontier.concat(kind, parts + [frontier.slice(i, n)])

@@ -92,7 +92,8 @@ class Network:
             except (TypeError, ValueError) as exc:
                 raise NetworkError(f"layer {i}: weights/biases are not numeric: {exc}") from None
             if W.ndim != 2:
-                raise NetworkError(f"layer {i}: W{i} must be 2-D (n_out, n_in), got shape {W.shape}")
+                raise NetworkError(
+                    f"layer {i}: W{i} must be 2-D (n_out, n_in), got shape {W.shape}")
             b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
             if b.ndim != 1 or b.shape[0] != W.shape[0]:
                 raise NetworkError(
@@ -140,11 +141,12 @@ class Network:
     @property
     def n_hyperplanes(self) -> int:
         """Length of an activation pattern: one bit per ReLU/leaky unit, two per hard tanh."""
-        return sum(HYPERPLANES_PER_UNIT[a] * W.shape[0] for W, a in zip(self.weights, self.activations))
+        return int(self.layer_hyperplane_offsets()[-1])
 
     def layer_hyperplane_offsets(self) -> np.ndarray:
         """Index of each layer's first hyperplane in a pattern (length n_layers + 1)."""
-        counts = [HYPERPLANES_PER_UNIT[a] * W.shape[0] for W, a in zip(self.weights, self.activations)]
+        counts = [HYPERPLANES_PER_UNIT[a] * W.shape[0]
+                  for W, a in zip(self.weights, self.activations)]
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     def __repr__(self) -> str:

@@ -8,8 +8,9 @@ are about ``depth * width * 2.2e-16 * scale``, so the default ``rtol = 1e-10`` l
 margin of about 10^3 for nets of a few layers of a thousand units, while resolving regions
 far thinner than any the peers resolve in float32. (A bound compounded through all earlier
 layers would grow like the product of |W| over the depth and merge genuine thin regions of
-deep nets, so each layer restarts from the actual size of its input.) A hyperplane whose values on a region are all within the tolerance
-does not split it (it touches or is identically zero there).
+deep nets, so each layer restarts from the actual size of its input.) A hyperplane whose
+values on a region are all within the tolerance does not split it (it touches or is
+identically zero there).
 """
 from __future__ import annotations
 

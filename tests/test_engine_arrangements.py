@@ -162,7 +162,7 @@ def test_sawtooth_has_2_to_the_k_regions(method):
     for k in range(1, 11):
         rs = rk.enumerate_regions(O.sawtooth_net(k), rk.Box(0, 1, dim=1), method=method)
         assert rs.n_regions == 2 ** k
-        assert rs.per_layer == [2 ** (l + 1) for l in range(k)] + [2 ** k]
+        assert rs.per_layer == [2 ** (layer + 1) for layer in range(k)] + [2 ** k]
         order = np.argsort(rs.interior_points[:, 0])
         ends = np.array([rs.region_vertices(r)[:, 0] if rs.kind == "1d" else
                          _interval_from_inequalities(rs, r) for r in order])
