@@ -11,8 +11,10 @@ CORE_SOURCES = [
     "csrc/split2d.cpp",
     "csrc/splitnd.cpp",
     "csrc/splitvert.cpp",
+    "csrc/facelattice.cpp",
     "csrc/measure.cpp",
     "csrc/signs.cpp",
+    "csrc/facedist.cpp",
 ]
 
 extensions = [

@@ -1,6 +1,8 @@
 // Cone-decomposition volumes of vertex-form polytopes (see measure.hpp).
 #include "measure.hpp"
 
+#include "facelattice.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -9,83 +11,13 @@
 namespace rk {
 namespace {
 
-struct Ctx {
-  int d, nv, nf, words;
-  const double* V;
-  const uint64_t* inc;
-  // Faces are shared (a ridge lies in two facets, ...): memoise volumes by vertex set.
+// The lattice plus a memo: faces are shared (a ridge lies in two facets, ...), so volumes
+// are remembered by vertex set.
+struct Ctx : FaceLattice {
   std::map<std::vector<int>, double> memo;
-  bool on(int vertex, int row) const {
-    return (inc[static_cast<size_t>(vertex) * words + row / 64] >> (row % 64)) & 1;
-  }
-  const double* v(int i) const { return V + static_cast<size_t>(i) * d; }
+  Ctx(int d_, int nv_, int nf_, const double* V_, const uint64_t* inc_)
+      : FaceLattice(d_, nv_, nf_, V_, inc_) {}
 };
-
-// Orthonormal basis (rows of B, up to `want` vectors) of the directions spanned by S.
-int affine_basis(const Ctx& cx, const std::vector<int>& S, int want, std::vector<double>& B) {
-  const int d = cx.d;
-  B.clear();
-  double scale = 0.0;
-  for (int i : S)
-    for (int t = 0; t < d; ++t) scale = std::max(scale, std::fabs(cx.v(i)[t] - cx.v(S[0])[t]));
-  int k = 0;
-  std::vector<double> r(d);
-  for (size_t idx = 1; idx < S.size() && k < want; ++idx) {
-    for (int t = 0; t < d; ++t) r[t] = cx.v(S[idx])[t] - cx.v(S[0])[t];
-    for (int pass = 0; pass < 2; ++pass)
-      for (int j = 0; j < k; ++j) {
-        double p = 0.0;
-        for (int t = 0; t < d; ++t) p += r[t] * B[static_cast<size_t>(j) * d + t];
-        for (int t = 0; t < d; ++t) r[t] -= p * B[static_cast<size_t>(j) * d + t];
-      }
-    double n = 0.0;
-    for (int t = 0; t < d; ++t) n += r[t] * r[t];
-    n = std::sqrt(n);
-    if (n <= 1e-9 * scale) continue;
-    for (int t = 0; t < d; ++t) B.push_back(r[t] / n);
-    ++k;
-  }
-  return k;
-}
-
-void centroid(const Ctx& cx, const std::vector<int>& S, double* c) {
-  std::fill(c, c + cx.d, 0.0);
-  for (int i : S)
-    for (int t = 0; t < cx.d; ++t) c[t] += cx.v(i)[t];
-  for (int t = 0; t < cx.d; ++t) c[t] /= static_cast<double>(S.size());
-}
-
-// Facets of the k-face S: the maximal sets S ∩ (vertices on row j) with >= k vertices.
-// rows_of[f] receives the first row giving facet f.
-void face_facets(const Ctx& cx, const std::vector<int>& S, int k,
-                 std::vector<std::vector<int>>& facets, std::vector<int>& rows_of) {
-  facets.clear();
-  rows_of.clear();
-  std::vector<int> T;
-  for (int j = 0; j < cx.nf; ++j) {
-    T.clear();
-    for (int i : S)
-      if (cx.on(i, j)) T.push_back(i);
-    if (T.size() == S.size() || static_cast<int>(T.size()) < k) continue;
-    bool dominated = false;
-    for (size_t f = 0; f < facets.size() && !dominated; ++f) {
-      if (std::includes(facets[f].begin(), facets[f].end(), T.begin(), T.end())) dominated = true;
-    }
-    if (dominated) continue;
-    // Drop earlier candidates that T strictly contains.
-    size_t w = 0;
-    for (size_t f = 0; f < facets.size(); ++f) {
-      if (std::includes(T.begin(), T.end(), facets[f].begin(), facets[f].end())) continue;
-      facets[w] = facets[f];
-      rows_of[w] = rows_of[f];
-      ++w;
-    }
-    facets.resize(w);
-    rows_of.resize(w);
-    facets.push_back(T);
-    rows_of.push_back(j);
-  }
-}
 
 // k-volume of the k-face S. With `facet_volume` / `facet_centroid` (top level only), also
 // record each facet's (k-1)-volume and centroid under the first row that gives it.
@@ -121,11 +53,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
     const auto& T = facets[f];
     if (affine_basis(cx, T, k - 1, B) != k - 1) continue;  // not a (k-1)-face
     for (int t = 0; t < cx.d; ++t) r[t] = c[t] - cx.v(T[0])[t];
-    for (int j = 0; j < k - 1; ++j) {
-      double p = 0.0;
-      for (int t = 0; t < cx.d; ++t) p += r[t] * B[static_cast<size_t>(j) * cx.d + t];
-      for (int t = 0; t < cx.d; ++t) r[t] -= p * B[static_cast<size_t>(j) * cx.d + t];
-    }
+    orthogonalise(cx.d, k - 1, B, r.data());
     double h = 0.0;
     for (int t = 0; t < cx.d; ++t) h += r[t] * r[t];
     const double fv = face_volume(cx, T, k - 1);
@@ -143,7 +71,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
 
 double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                        double* facet_volume, double* facet_centroid) {
-  Ctx cx{d, nv, nf, nf > 0 ? (nf + 63) / 64 : 1, V, inc, {}};
+  Ctx cx(d, nv, nf, V, inc);
   std::vector<int> S(nv);
   for (int i = 0; i < nv; ++i) S[i] = i;
   std::fill(facet_volume, facet_volume + nf, 0.0);
@@ -154,7 +82,7 @@ double region_measures(int d, int nv, const double* V, int nf, const uint64_t* i
 void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                   std::vector<int>& dims, std::vector<double>& vols,
                   std::vector<double>& cents) {
-  Ctx cx{d, nv, nf, nf > 0 ? (nf + 63) / 64 : 1, V, inc, {}};
+  Ctx cx(d, nv, nf, V, inc);
   std::vector<std::vector<int>> level(1, std::vector<int>(nv));
   for (int i = 0; i < nv; ++i) level[0][i] = i;
   std::vector<double> c(d), B;

@@ -85,6 +85,7 @@ bool Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t
     const double neg_row[3] = {a[0] / nrm, a[1] / nrm, -c / nrm};
     const size_t current = npieces;
     for (size_t i = 0; i < current; ++i) {
+      if ((i & 63) == 63 && budget.exceeded(npieces)) return false;
       const int f = classify(s.pieces[i].xy, a, c, eps, s.val);
       if (f != 3) {
         s.pieces[i].bits[j] = f == 1;

@@ -144,6 +144,7 @@ bool HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int
     }
     const size_t current = npieces;
     for (size_t i = 0; i < current; ++i) {
+      if ((i & 63) == 63 && budget.exceeded(npieces)) return false;
       Piece& p = s.pieces[i];
       const int m = static_cast<int>(p.b.size());
       Classified pc = classify(d, m, p.A.data(), p.b.data(), p.x.data(), blo, bhi, a, c, eps, s);

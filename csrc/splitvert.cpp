@@ -177,6 +177,7 @@ bool VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int
     }
     const size_t current = npieces;
     for (size_t i = 0; i < current; ++i) {
+      if ((i & 63) == 63 && budget.exceeded(npieces)) return false;
       const int f = classify(d, s.pieces[i].nv, s.pieces[i].V.data(), a, c, eps, s.val, s.sign);
       if (f != 3) {
         s.pieces[i].bits[j] = f == 1;

@@ -3,8 +3,8 @@ from regionkit import bounds, constructions, trajectory
 from regionkit.domains import Box, Domain, Plane, Polytope, Segment
 from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.engine import enumerate_regions
-from regionkit.errors import (DomainError, NetworkError, NetworkFileError, RegionkitError,
-                              SolverError)
+from regionkit.errors import (DomainError, NetworkError, NetworkFileError, PointsError,
+                              RegionkitError, SolverError)
 from regionkit.network import Network, load_network
 from regionkit.regionset import RegionSet
 from regionkit.tolerance import Tolerance
@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
+    "PointsError",
     "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
     "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions",
     "jacobian",

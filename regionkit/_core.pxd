@@ -87,3 +87,9 @@ cdef extern from "signs.hpp" namespace "rk" nogil:
     void region_point_signs(const vector[Layer]& layers, const MapsView& input,
                             const Tolerance& tol, int n_regions, const uint8_t* bits,
                             const int64_t* poff, const double* T, int8_t* out) except +
+
+cdef extern from "facedist.hpp" namespace "rk" nogil:
+    void facet_distances(int d, const int64_t* voff, const double* V, const int64_t* ioff,
+                         const uint64_t* inc, const int64_t* roff, int64_t n_facets,
+                         const int64_t* f_region, const int64_t* f_row, const double* fA,
+                         const double* fb, int64_t n, const double* X, double* out) except +

@@ -28,3 +28,15 @@ def lp_min(
 def chebyshev(
     off: ArrayLike, A: ArrayLike, b: ArrayLike, centers: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def vertex_form_facet_distances(
+    voff: ArrayLike,
+    V: ArrayLike,
+    ioff: ArrayLike,
+    inc: ArrayLike,
+    roff: ArrayLike,
+    f_region: ArrayLike,
+    f_row: ArrayLike,
+    fA: ArrayLike,
+    fb: ArrayLike,
+    X: ArrayLike,
+) -> NDArray[np.float64]: ...

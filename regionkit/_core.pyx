@@ -383,3 +383,34 @@ def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double 
     except RuntimeError as exc:
         raise _translate(exc) from None
     return out
+
+
+def vertex_form_facet_distances(voff, V, ioff, inc, roff, f_region, f_row, fA, fb, X):
+    """Exact distance from each point X[i] to the union of the given facets.
+
+    Facet f is the face of vertex-form region f_region[f] on its local row f_row[f], in the
+    hyperplane fA[f].t = fb[f] (unit-norm rows). +inf where there are no facets.
+    """
+    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
+    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
+    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
+    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
+    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef const int64_t[::1] fr = np.ascontiguousarray(f_region, dtype=np.int64)
+    cdef const int64_t[::1] fw = np.ascontiguousarray(f_row, dtype=np.int64)
+    cdef const double[:, ::1] A = np.ascontiguousarray(fA, dtype=np.float64)
+    cdef const double[::1] b = np.ascontiguousarray(fb, dtype=np.float64)
+    cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
+    cdef int d = Vv.shape[1]
+    cdef int64_t nf = fr.shape[0], n = Xv.shape[0]
+    if Xv.shape[1] != d or A.shape[0] != nf or b.shape[0] != nf or fw.shape[0] != nf \
+            or (nf and A.shape[1] != d):
+        raise ValueError("vertex_form_facet_distances: inconsistent shapes")
+    result = np.full(n, np.inf, dtype=np.float64)
+    cdef double[::1] out = result
+    if n == 0 or nf == 0:
+        return result
+    with nogil:
+        facet_distances(d, &vo[0], &Vv[0, 0], &io[0], &iv[0], &ro[0], nf, &fr[0], &fw[0],
+                        &A[0, 0], &b[0], n, &Xv[0, 0], &out[0])
+    return result

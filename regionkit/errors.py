@@ -18,6 +18,10 @@ class NetworkFileError(RegionkitError, ValueError):
     """A network or result file is missing, unreadable or malformed."""
 
 
+class PointsError(RegionkitError, ValueError):
+    """Query points are not a finite (n, dim) array in the domain's coordinates."""
+
+
 class SolverError(RegionkitError, RuntimeError):
     """The compiled LP solver could not certify an answer."""
 

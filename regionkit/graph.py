@@ -100,10 +100,11 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
     uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
     ei, ej = uniq // rs.n_regions, uniq % rs.n_regions
     evol = np.bincount(inv, weights=vol) / counts
-    Mi, Mj = rs.output_M[ei], rs.output_M[ej]
-    diff = np.abs(Mi - Mj).reshape(len(ei), -1).max(axis=1)
-    size = np.maximum(np.abs(Mi).reshape(len(ei), -1).max(axis=1),
-                      np.abs(Mj).reshape(len(ej), -1).max(axis=1))
+    width = int(np.prod(rs.output_M.shape[1:]))
+    Mi = rs.output_M[ei].reshape(len(ei), width)
+    Mj = rs.output_M[ej].reshape(len(ej), width)
+    diff = np.abs(Mi - Mj).max(axis=1, initial=0.0)
+    size = np.maximum(np.abs(Mi).max(axis=1, initial=0.0), np.abs(Mj).max(axis=1, initial=0.0))
     changes = diff > LINEAR_RTOL * np.maximum(size, np.finfo(float).tiny)
     differ = np.unpackbits(rs.patterns[ei] ^ rs.patterns[ej], axis=1,
                            count=rs.network.n_hyperplanes, bitorder="little").astype(bool)

@@ -241,6 +241,14 @@ class RegionSet:
             return float(g.facet_volume[g.map_changes].sum())
         raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
 
+    def distance_to_boundary(self, points: np.ndarray, kind: str = "activation") -> np.ndarray:
+        """Exact Euclidean distance (domain coordinates) from each point, (n, dim), to the
+        boundary between regions: kind="activation" (every shared facet) or kind="linear"
+        (only facets across which the affine map changes); +inf if there is none."""
+        from regionkit.boundary import distance_to_boundary
+
+        return distance_to_boundary(self, points, kind)
+
     def face_counts(self) -> np.ndarray:
         """f-vector: number of faces of each dimension 0..d of the region complex that lie
         inside the open domain (vertices, edges, ..., the regions themselves)."""
