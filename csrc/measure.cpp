@@ -19,12 +19,40 @@ struct Ctx : FaceLattice {
       : FaceLattice(d_, nv_, nf_, V_, inc_) {}
 };
 
+// Area of the 2-face S: its vertices sorted by angle about the centroid in the face's own
+// plane, then the shoelace formula (convex, so the angular order is the boundary order).
+double polygon_area(const FaceLattice& L, const std::vector<int>& S) {
+  std::vector<double> B, c(L.d);
+  if (affine_basis(L, S, 2, B) < 2) return 0.0;
+  centroid(L, S, c.data());
+  std::vector<std::pair<double, std::pair<double, double>>> pts;
+  pts.reserve(S.size());
+  for (int i : S) {
+    double u = 0.0, w = 0.0;
+    for (int t = 0; t < L.d; ++t) {
+      const double x = L.v(i)[t] - c[t];
+      u += x * B[t];
+      w += x * B[L.d + t];
+    }
+    pts.push_back({std::atan2(w, u), {u, w}});
+  }
+  std::sort(pts.begin(), pts.end());
+  double twice = 0.0;
+  for (size_t a = 0; a < pts.size(); ++a) {
+    const auto& p = pts[a].second;
+    const auto& q = pts[(a + 1) % pts.size()].second;
+    twice += p.first * q.second - p.second * q.first;
+  }
+  return 0.5 * std::fabs(twice);
+}
+
 // k-volume of the k-face S. With `facet_volume` / `facet_centroid` (top level only), also
 // record each facet's (k-1)-volume and centroid under the first row that gives it.
 double face_volume(Ctx& cx, const std::vector<int>& S, int k,
                    double* facet_volume = nullptr, double* facet_centroid = nullptr) {
   if (k == 0) return 1.0;
-  if (!facet_volume && k >= 2) {
+  if (k == 2 && !facet_volume) return polygon_area(cx, S);
+  if (!facet_volume && k >= 3) {
     auto it = cx.memo.find(S);
     if (it != cx.memo.end()) return it->second;
   }
@@ -63,7 +91,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
     }
     total += std::sqrt(h) * fv;
   }
-  if (!facet_volume && k >= 2) cx.memo.emplace(S, total / k);
+  if (!facet_volume && k >= 3) cx.memo.emplace(S, total / k);
   return total / k;
 }
 
