@@ -58,10 +58,14 @@ def faces(rs) -> Faces:
     R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
     slack = dom.b - pts @ dom.A.T
     inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
-    keys = np.ascontiguousarray(keys[inside])
+    signs = keys[inside]
     dims, vols, pts = dims[inside], vols[inside], pts[inside]
-    _, idx = np.unique(keys.view(np.dtype((np.void, max(keys.shape[1], 1)))).ravel()
-                       if keys.shape[1] else np.zeros(len(keys)), return_index=True)
+    # Two bit planes (> 0, < 0) per hyperplane: a quarter of the bytes of the int8 signs.
+    packed = np.ascontiguousarray(np.concatenate(
+        [np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1),
+         np.zeros((len(signs), 1), np.uint8)], axis=1))
+    _, idx = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                       return_index=True)
     out = Faces(dims[idx], vols[idx], pts[idx])
     rs._faces = out
     return out
