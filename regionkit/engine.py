@@ -121,8 +121,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
             produced, i, n = 0, 0, len(frontier)
             stop_reason = None
             if bar is not None:
-                bar.reset(total=n)
                 bar.set_description(f"layer {li + 1}/{net.n_layers}", refresh=False)
+                bar.reset(total=n)
             try:
                 while i < n:
                     now = time.perf_counter()
