@@ -52,7 +52,9 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
                    double* facet_volume = nullptr, double* facet_centroid = nullptr) {
   if (k == 0) return 1.0;
   if (k == 2 && !facet_volume) return polygon_area(cx, S);
-  if (!facet_volume && k >= 3) {
+  // Only faces of dimension <= d-2 are shared between the faces that recurse into them.
+  const bool memo = !facet_volume && k >= 3 && k <= cx.d - 2;
+  if (memo) {
     auto it = cx.memo.find(S);
     if (it != cx.memo.end()) return it->second;
   }
@@ -91,7 +93,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
     }
     total += std::sqrt(h) * fv;
   }
-  if (!facet_volume && k >= 3) cx.memo.emplace(S, total / k);
+  if (memo) cx.memo.emplace(S, total / k);
   return total / k;
 }
 
