@@ -51,3 +51,38 @@ def test_tiny_simplex_3d(method):
     net = one_layer(normals, offsets)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3), method=method)
     assert rs.n_regions == 15
+
+
+def test_deep_hard_tanh_thin_piece_survives_the_engine_tolerance():
+    # Regression: a tolerance scale compounded through the layers (|W| summed at every depth)
+    # acted like rtol ~ 1e-3 at depth 8 and merged a genuine piece 1.2e-6 wide (352 instead
+    # of 353 regions). Independent count: dense sampling of the forward pass, refined by
+    # bisection (on a segment a pattern never recurs, so every change is a breakpoint).
+    rng = np.random.default_rng(2)
+    arch = [20] + [30] * 8 + [1]
+    Ws = [np.sqrt(2) * rng.normal(size=(o, i)) / np.sqrt(i) for i, o in zip(arch[:-1], arch[1:])]
+    bs = [0.3 * rng.normal(size=o) for o in arch[1:]]
+    net = rk.Network.from_arrays(Ws, bs, ["hard_tanh"] * 8 + ["identity"])
+    x0, x1 = np.random.default_rng(2).normal(size=(2, 20))
+    rs = rk.enumerate_regions(net, rk.Segment(x0, x1))
+    t = np.linspace(0, 1, 20001)
+    pats = net.pattern(x0 + t[:, None] * (x1 - x0))
+    changes = np.flatnonzero(np.any(pats[1:] != pats[:-1], axis=1))
+    n_breaks = 0
+    for c in changes:  # count distinct breakpoints inside each sampling step by bisection
+        lo, hi = t[c], t[c + 1]
+        stack = [(lo, hi)]
+        while stack:
+            a, b = stack.pop()
+            pa = net.pattern(x0 + a * (x1 - x0))[0]
+            pb = net.pattern(x0 + b * (x1 - x0))[0]
+            if np.array_equal(pa, pb):
+                continue
+            if b - a < 1e-12:
+                n_breaks += 1
+                continue
+            m = 0.5 * (a + b)
+            stack += [(a, m), (m, b)]
+    assert rs.n_regions == n_breaks + 1
+    widths = np.diff(rs.vertices[:, 0].reshape(-1, 2), axis=1)
+    assert widths.min() < 2e-6
