@@ -1,10 +1,13 @@
 """Layer-by-layer exact enumeration of activation regions (drives the compiled core)."""
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sys
+import threading
 import time
-from typing import Literal
+from typing import Iterator, Literal
 
 import numpy as np
 
@@ -115,65 +118,86 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     parents: list[np.ndarray] = []
     per_layer: list[int] = []
     bar = _progress_bar(progress)
-    try:
-        for li, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
-            parts, maps_parts, bits_parts, parent_parts = [], [], [], []
-            produced, i, n = 0, 0, len(frontier)
-            stop_reason = None
+    with _deferred_interrupt() as interrupted:
+        try:
+            for li, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
+                parts, maps_parts, bits_parts, parent_parts = [], [], [], []
+                produced, i, n = 0, 0, len(frontier)
+                stop_reason = None
+                if bar is not None:
+                    bar.set_description(f"layer {li + 1}/{net.n_layers}", refresh=False)
+                    bar.reset(total=n)
+                try:
+                    while i < n:
+                        now = time.perf_counter()
+                        if now >= deadline:
+                            stop_reason = "time_limit"
+                            break
+                        j = min(n, i + CHUNK_REGIONS)
+                        # The partition being built: children so far + this chunk + the rest.
+                        cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
+                        chunk_maps = {k: v[i:j] for k, v in maps.items()}
+                        chunk_maps["R"] = radius
+                        done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
+                            kind, frontier.slice(i, j).data, chunk_maps,
+                            W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
+                            int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)),
+                            float(deadline - now))
+                        parts.append(Frontier(kind, ch))
+                        maps_parts.append(ch_maps)
+                        bits_parts.append(bits)
+                        parent_parts.append(parent + i)
+                        produced += len(parent)
+                        i += done
+                        if bar is not None:
+                            bar.update(done)
+                        if aborted:
+                            over = time.perf_counter() >= deadline
+                            stop_reason = "time_limit" if over else "max_regions"
+                            break
+                        if interrupted.is_set():
+                            stop_reason = "interrupted"
+                            break
+                except KeyboardInterrupt:  # outside the main thread: no deferred handler
+                    stop_reason = "interrupted"
+                if stop_reason is not None:
+                    # Keep everything: finished children and the regions not reached.
+                    nh = HYPERPLANES_PER_UNIT[act] * W.shape[0]
+                    done_bits = (np.concatenate(bits_parts) if bits_parts
+                                 else np.zeros((0, nh), np.uint8))
+                    done_parents = (np.concatenate(parent_parts) if parent_parts
+                                    else np.zeros(0, np.int64))
+                    partial = (done_bits, done_parents, np.arange(i, n))
+                    frontier = Frontier.concat(kind, parts + [frontier.slice(i, n)])
+                    per_layer.append(produced)
+                    return _assemble(net, domain, kind, tol, frontier, None, layer_bits, parents,
+                                     per_layer, start, stop_reason, partial)
+                frontier = Frontier.concat(kind, parts)
+                maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]}
+                layer_bits.append(np.concatenate(bits_parts))
+                parents.append(np.concatenate(parent_parts))
+                per_layer.append(len(frontier))
+        finally:
             if bar is not None:
-                bar.set_description(f"layer {li + 1}/{net.n_layers}", refresh=False)
-                bar.reset(total=n)
-            try:
-                while i < n:
-                    now = time.perf_counter()
-                    if now >= deadline:
-                        stop_reason = "time_limit"
-                        break
-                    j = min(n, i + CHUNK_REGIONS)
-                    # The partition being built: children so far + this chunk + the rest.
-                    cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
-                    chunk_maps = {k: v[i:j] for k, v in maps.items()}
-                    chunk_maps["R"] = radius
-                    done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
-                        kind, frontier.slice(i, j).data, chunk_maps,
-                        W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
-                        int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)),
-                        float(deadline - now))
-                    parts.append(Frontier(kind, ch))
-                    maps_parts.append(ch_maps)
-                    bits_parts.append(bits)
-                    parent_parts.append(parent + i)
-                    produced += len(parent)
-                    i += done
-                    if bar is not None:
-                        bar.update(done)
-                    if aborted:
-                        over = time.perf_counter() >= deadline
-                        stop_reason = "time_limit" if over else "max_regions"
-                        break
-            except KeyboardInterrupt:
-                stop_reason = "interrupted"
-            if stop_reason is not None:
-                # Keep everything: finished children plus the regions this layer did not reach.
-                nh = HYPERPLANES_PER_UNIT[act] * W.shape[0]
-                partial = (np.concatenate(bits_parts) if bits_parts
-                           else np.zeros((0, nh), np.uint8),
-                           np.concatenate(parent_parts) if parent_parts else np.zeros(0, np.int64),
-                           np.arange(i, n))
-                frontier = Frontier.concat(kind, parts + [frontier.slice(i, n)])
-                per_layer.append(produced)
-                return _assemble(net, domain, kind, tol, frontier, None, layer_bits, parents,
-                                 per_layer, start, stop_reason, partial)
-            frontier = Frontier.concat(kind, parts)
-            maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]}
-            layer_bits.append(np.concatenate(bits_parts))
-            parents.append(np.concatenate(parent_parts))
-            per_layer.append(len(frontier))
-    finally:
-        if bar is not None:
-            bar.close()
+                bar.close()
     return _assemble(net, domain, kind, tol, frontier, maps, layer_bits, parents, per_layer,
                      start, None, None)
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[threading.Event]:
+    """Turn Ctrl-C into a flag checked between core calls, so the bookkeeping of a finished
+    call is never cut in half; outside the main thread signals cannot be caught and a
+    KeyboardInterrupt is handled where it lands."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _progress_bar(progress: bool | None):

@@ -214,3 +214,23 @@ def test_max_regions_caps_the_partition(cap):
     assert full.n_regions > 100
     assert rs.n_regions <= cap and not rs.complete and rs.stop_reason == "max_regions"
     assert rs.volumes().sum() == pytest.approx(4.0)  # still a partition of the domain
+
+
+def test_ctrl_c_keeps_a_partition():
+    # SIGINT half-way through: the run returns what it found, marked interrupted, and the
+    # regions still tile the domain (volumes sum to the box's; every point has one owner).
+    import os
+    import signal
+    import threading
+
+    net = torch_default([3, 64, 64, 64, 1], seed=0)
+    before = signal.getsignal(signal.SIGINT)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+    finally:
+        timer.cancel()
+    assert not rs.complete and rs.stop_reason == "interrupted"
+    assert rs.volumes().sum() == pytest.approx(8.0)
+    assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back
