@@ -1,6 +1,6 @@
 """regionkit: exact linear regions of piecewise-linear neural networks."""
 from regionkit import bounds, constructions, trajectory
-from regionkit.domains import Box, Domain, Plane, Polytope, Segment
+from regionkit.domains import Box, Domain, Plane, Polytope, Segment, Slice
 from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.engine import enumerate_regions
 from regionkit.errors import (DomainError, NetworkError, NetworkFileError, PointsError,
@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
     "PointsError",
-    "Polytope", "RegionSet", "RegionkitError", "Segment", "SolverError", "Tolerance",
+    "Polytope", "RegionSet", "RegionkitError", "Segment", "Slice", "SolverError", "Tolerance",
     "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions",
     "jacobian",
     "load_network", "__version__",

@@ -91,7 +91,8 @@ class Domain:
     @staticmethod
     def from_dict(d: dict[str, np.ndarray]) -> "Domain":
         kind = str(np.asarray(d["kind"]))
-        cls = {"box": Box, "polytope": Polytope, "segment": Segment, "plane": Plane}.get(kind)
+        cls = {"box": Box, "polytope": Polytope, "segment": Segment, "plane": Plane,
+               "slice": Slice}.get(kind)
         if cls is None:
             raise DomainError(f"unknown domain kind {kind!r}")
         return cls._from_dict(d)
@@ -301,3 +302,45 @@ class Plane(_BoxShaped):
     @classmethod
     def _from_dict(cls, d: dict[str, np.ndarray]) -> "Plane":
         return cls(d["origin"], d["u"], d["v"], d["lo"], d["hi"])
+
+
+class Slice(_BoxShaped):
+    """A k-dimensional affine slice x(t) = origin + basis @ t, t in the open box (lo, hi)^k.
+
+    basis has shape (n_in, k) with independent columns; Segment and Plane are the k = 1, 2
+    cases with their own parametrisations.
+    """
+
+    def __init__(self, origin: Any, basis: Any, lo: Any = -1.0, hi: Any = 1.0) -> None:
+        origin = _vector("origin", origin)
+        try:
+            U = np.array(basis, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DomainError(f"basis must be numeric, got {basis!r}") from None
+        if U.ndim != 2 or U.shape[0] != origin.shape[0] or U.shape[1] < 1:
+            raise DomainError(f"basis must have shape ({origin.shape[0]}, k), got {U.shape}")
+        if not np.all(np.isfinite(U)):
+            raise DomainError("basis contains NaN or infinite values")
+        k = U.shape[1]
+        if k > origin.shape[0]:
+            raise DomainError(f"a {k}-dimensional slice does not fit in R^{origin.shape[0]}")
+        sv = np.linalg.svd(U, compute_uv=False)
+        if sv[-1] <= 1e-12 * sv[0]:
+            raise DomainError("Slice basis columns are linearly dependent")
+        self.origin, self.basis = origin, U
+        self._set_box(_vector("lo", lo, k), _vector("hi", hi, k))
+
+    @property
+    def is_slice(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"Slice({self.dim}-D in R^{self.input_dim})"
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {"kind": np.array("slice"), "origin": self.origin, "basis": self.basis,
+                "lo": self.lo, "hi": self.hi}
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, np.ndarray]) -> "Slice":
+        return cls(d["origin"], d["basis"], d["lo"], d["hi"])

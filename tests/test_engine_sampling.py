@@ -147,3 +147,28 @@ def test_region_vertices_are_the_vertices_of_the_inequalities(enumerated):
         elif rs.dim > 2:
             assert ConvexHull(V).volume == pytest.approx(
                 O.halfspace_volume(A, b, rs.interior_points[r]), rel=1e-9)
+
+
+def test_k_dimensional_slice_equals_the_composed_network(tmp_path):
+    # A 3-D slice t -> origin + U t of a 10-input net is the net whose first layer is
+    # (W0 U, W0 origin + b0) on the box: same patterns, same volumes, and a save/load trip.
+    rng = np.random.default_rng(5)
+    W0, b0 = rng.normal(size=(8, 10)), rng.normal(size=8)
+    W1, b1 = rng.normal(size=(6, 8)), rng.normal(size=6)
+    W2, b2 = rng.normal(size=(1, 6)), rng.normal(size=1)
+    origin, U = rng.normal(size=10), rng.normal(size=(10, 3))
+    net = rk.Network.from_arrays([W0, W1, W2], [b0, b1, b2])
+    composed = rk.Network.from_arrays([W0 @ U, W1, W2], [W0 @ origin + b0, b1, b2])
+    sl = rk.Slice(origin, U, -1.0, 1.0)
+    a = rk.enumerate_regions(net, sl)
+    b = rk.enumerate_regions(composed, rk.Box(-1, 1, dim=3))
+    assert {p.tobytes() for p in a.patterns} == {p.tobytes() for p in b.patterns}
+    assert a.volumes().sum() == pytest.approx(8.0)
+    t = sl.sample(500, rng=1)
+    assert np.all(a.locate(t) >= 0)
+    a.save(tmp_path / "slice.npz")
+    back = rk.RegionSet.load(tmp_path / "slice.npz")
+    assert isinstance(back.domain, rk.Slice) and back.n_regions == a.n_regions
+    assert np.allclose(back.domain.basis, U)
+    with pytest.raises(rk.DomainError, match="dependent"):
+        rk.Slice(origin, np.stack([U[:, 0], 2 * U[:, 0]], axis=1))
