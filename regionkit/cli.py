@@ -15,6 +15,11 @@ from regionkit.examples import EXAMPLES, example_network
 from regionkit.network import load_network
 
 
+# The graph and measures cost milliseconds per region beyond 4 dimensions (exact face
+# recursion), so `count` computes them by default only up to here.
+GRAPH_MAX_DIM = 4
+
+
 def _floats(text: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
@@ -49,16 +54,21 @@ def _load(net: str | None, example: str | None, box: tuple[str, str]):
 @main.command()
 @_net_and_box
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--max-regions", type=int, default=None, help="Stop after this many regions.")
+@click.option("--max-regions", type=int, default=None,
+              help="Never hold more regions than this (the run stops cleanly).")
 @click.option("--time-limit", type=float, default=None, help="Stop after this many seconds.")
 @click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
-@click.option("--method", type=click.Choice(["auto", "lp"]), default="auto", show_default=True)
+@click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
+              show_default=True, help="Splitting geometry (see README).")
+@click.option("--graph/--no-graph", "with_graph", default=None,
+              help="Also report linear regions, adjacent pairs and boundary volume "
+                   f"(default: on up to {GRAPH_MAX_DIM} input dimensions, where it is cheap).")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
               help="Write the RegionSet to this .npz file.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
 def count(net: str | None, example: str | None, box: tuple[str, str], as_json: bool,
           max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
-          save_path: str | None, progress: bool | None) -> None:
+          with_graph: bool | None, save_path: str | None, progress: bool | None) -> None:
     """Count the activation regions of NET (.npz with W0, b0, W1, b1, ...) in a box."""
     try:
         network, domain = _load(net, example, box)
@@ -70,7 +80,9 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     summary = rs.summary()
-    if rs.complete:
+    if with_graph is None:
+        with_graph = domain.dim <= GRAPH_MAX_DIM
+    if rs.complete and with_graph:
         g = rs.adjacency()
         summary.update(n_linear_regions=g.n_linear, adjacency_edges=int(len(g.i)),
                        boundary_volume=rs.boundary_volume("activation"),
@@ -86,7 +98,7 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
     click.echo(f"domain:             {domain!r}")
     click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
                f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
-    if rs.complete:
+    if summary["n_linear_regions"] is not None:
         click.echo(f"linear regions:     {summary['n_linear_regions']}")
         click.echo(f"adjacent pairs:     {summary['adjacency_edges']}")
         click.echo(f"boundary volume:    {summary['boundary_volume']:.6g} "

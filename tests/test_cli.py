@@ -96,3 +96,21 @@ def test_line_verb_counts_one_layer_crossings(tmp_path):
     res = CliRunner().invoke(main, ["line", str(_net(tmp_path)), "--from", "-1,-0.9",
                                     "--to", "1,0.9", "--arc", "--whole"])
     assert res.exit_code != 0
+
+
+def test_count_graph_is_optional_beyond_four_dimensions(tmp_path):
+    # A 5-input net: the graph is skipped by default (null fields) and computed on request;
+    # one hidden layer of 6 generic units through the box: 1 + 6 + ... regions, and every
+    # adjacent pair differs in one unit, so edges > 0 and linear regions == regions.
+    rng = np.random.default_rng(0)
+    net = rk.Network.from_arrays([rng.normal(size=(6, 5)), np.ones((1, 6))],
+                                 [0.1 * rng.normal(size=6), np.zeros(1)])
+    path = tmp_path / "n5.npz"
+    net.save(path)
+    out = json.loads(CliRunner().invoke(main, ["count", str(path), "--json"]).output)
+    assert out["n_linear_regions"] is None and out["adjacency_edges"] is None
+    res = CliRunner().invoke(main, ["count", str(path), "--json", "--graph"])
+    assert res.exit_code == 0, res.output
+    full = json.loads(res.output)
+    assert full["n_regions"] == out["n_regions"] == full["n_linear_regions"]
+    assert full["adjacency_edges"] > 0
