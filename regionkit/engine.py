@@ -51,7 +51,6 @@ def input_maps(domain: Domain) -> dict[str, np.ndarray]:
 
 def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
     """The domain itself as a one-region frontier of the given kind."""
-    k = domain.dim
     if kind == "nd":
         A, b = domain.A, domain.b
         centre = getattr(domain, "center", (domain.lo + domain.hi) / 2)
@@ -61,21 +60,9 @@ def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
                                "center": centre, "radius": radius})
     if not isinstance(domain, Polytope):
         return Frontier.box(kind, domain.lo, domain.hi)
-    # Clip a slightly larger box by the polytope's rows with the core itself: one ReLU layer
-    # whose units are b - A t, keeping the piece where all are positive. Every edge of that
-    # piece then lies on a polytope row j, whose label becomes the domain label -1-j.
-    pad = 0.01 * (domain.hi - domain.lo)
-    lo, hi = domain.lo - pad, domain.hi + pad
-    box = Frontier.box(kind, lo, hi)
-    R = np.maximum(np.abs(lo), np.abs(hi))
-    maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)), "S": R[None], "R": R}
-    _, children, _, bits, _, _ = _core.split_frontier(
-        kind, box.data, maps, -domain.A, domain.b, ACTIVATION_CODES["relu"], 0.0, tol.rtol,
-        tol.atol, 0, 1 << 62, math.inf)
-    inside = np.flatnonzero(bits.all(axis=1))
-    if len(inside) != 1:
-        raise RegionkitError("internal error: polytope clipping did not give one region")
-    return Frontier(kind, children).take(inside).relabel(lambda lab: -1 - lab)
+    # Every facet of the clipped piece lies on polytope row j: domain label -1-j.
+    piece = Frontier.clip(kind, domain.lo, domain.hi, domain.A, domain.b, tol.rtol, tol.atol)
+    return piece.relabel(lambda lab: -1 - lab)
 
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,

@@ -5,6 +5,9 @@ from typing import Callable
 
 import numpy as np
 
+from regionkit import _core
+from regionkit.network import ACTIVATION_CODES
+
 # Per-region arrays of each kind, and its CSR groups: offsets key -> arrays indexed by it.
 _PER_REGION = {"1d": ("lo", "hi", "lab_lo", "lab_hi"), "2d": (), "nd": ("center", "radius"),
                "vd": ()}
@@ -66,6 +69,28 @@ class Frontier:
                           "ioff": np.array([0, inc.size]), "inc": inc.reshape(-1),
                           "roff": np.array([0, 2 * d]), "A": A, "b": b,
                           "lab": -1 - np.arange(2 * d, dtype=np.int64)})
+
+    @classmethod
+    def clip(cls, kind: str, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, b: np.ndarray,
+             rtol: float, atol: float) -> "Frontier":
+        """The polytope {A t < b} inside the box (lo, hi), as one region of `kind`.
+
+        The core itself clips a 1% larger box: one ReLU layer whose units are b - A t, keeping
+        the piece where all are positive. Every facet of the piece then lies on a row j of A
+        and carries label j.
+        """
+        pad = 0.01 * (hi - lo)
+        lo, hi = lo - pad, hi + pad
+        R = np.maximum(np.abs(lo), np.abs(hi))
+        k = len(lo)
+        maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)), "S": R[None], "R": R}
+        _, children, _, bits, _, _ = _core.split_frontier(
+            kind, cls.box(kind, lo, hi).data, maps, -A, b, ACTIVATION_CODES["relu"], 0.0, rtol,
+            atol, 0, 1 << 62, np.inf)
+        inside = np.flatnonzero(bits.all(axis=1))
+        if len(inside) != 1:
+            raise RuntimeError("internal error: clipping a box did not give one region")
+        return cls(kind, children).take(inside)
 
     def take(self, idx: np.ndarray) -> "Frontier":
         """The regions at the given indices, in that order."""

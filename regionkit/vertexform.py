@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionkit import _core
 from regionkit.frontier import Frontier
-from regionkit.network import ACTIVATION_CODES
 
 
 @dataclass(frozen=True)
@@ -61,19 +59,11 @@ def _polygons(rs) -> VertexForm:
 
 
 def _clip_lp_form(rs) -> VertexForm:
-    d = rs.dim
-    pad = 0.01 * (rs.domain.hi - rs.domain.lo)
-    box = Frontier.box("vd", rs.domain.lo - pad, rs.domain.hi + pad)
-    R = np.maximum(np.abs(rs.domain.lo), np.abs(rs.domain.hi)) + pad
-    maps = {"M": np.eye(d)[None], "m": np.zeros((1, d)), "S": R[None], "R": R}
     off = rs.ineq_offsets
     pieces, row_maps = [], []
     for r in range(rs.n_regions):
-        A, b = rs.ineq_A[off[r]:off[r + 1]], rs.ineq_b[off[r]:off[r + 1]]
-        _, ch, _, bits, _, _ = _core.split_frontier(
-            "vd", box.data, maps, -A, b, ACTIVATION_CODES["relu"], 0.0, rs.tol.rtol,
-            rs.tol.atol, 0, 1 << 62, np.inf)
-        piece = Frontier("vd", ch).take(np.flatnonzero(bits.all(axis=1))[:1])
+        piece = Frontier.clip("vd", rs.domain.lo, rs.domain.hi, rs.ineq_A[off[r]:off[r + 1]],
+                              rs.ineq_b[off[r]:off[r + 1]], rs.tol.rtol, rs.tol.atol)
         pieces.append(piece)
         row_maps.append(off[r] + piece.data["lab"])  # every row comes from the region's rows
     F = Frontier.concat("vd", pieces).data
