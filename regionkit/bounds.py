@@ -670,6 +670,7 @@ def _splitting_layers(network: Network, domain: Domain | None
     Identity layers are composed into the next layer and a slice map x = origin + U t into
     the first, so the first entry is the arrangement that cuts the domain.
     """
+    network.require_elementwise("the bounds module")
     if domain is None:
         M, m = np.eye(network.n_in), np.zeros(network.n_in)
     else:

@@ -25,6 +25,7 @@ def distance_to_boundary(net: Network, points: np.ndarray) -> np.ndarray:
     Units whose gradient vanishes at a point never bound its region there and are skipped;
     a point whose region is the whole space gets inf.
     """
+    net.require_elementwise("distance_to_boundary")
     X = net.as_batch(points)
     out = np.empty(len(X))
     for s in range(0, len(X), BATCH):
@@ -58,6 +59,7 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
 
 def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
     """Jacobian of the output (n, n_out, n_in) at each point, with the local affine maps."""
+    net.require_elementwise("jacobian")
     X = net.as_batch(points)
     out = np.empty((len(X), net.n_out, net.n_in))
     for s in range(0, len(X), BATCH):

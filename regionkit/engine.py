@@ -15,13 +15,17 @@ from regionkit import _core
 from regionkit.domains import Domain, Polytope
 from regionkit.errors import RegionkitError
 from regionkit.frontier import Frontier
-from regionkit.network import ACTIVATION_CODES, HYPERPLANES_PER_UNIT, Network
+from regionkit.maxout import split_maxout
+from regionkit.network import ACTIVATION_CODES, Network
 from regionkit.regionset import RegionSet
 from regionkit.tolerance import Tolerance
 
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 4096
+# Maxout layers are split a whole chunk at a time (see regionkit.maxout): smaller chunks keep
+# budgets and Ctrl-C responsive.
+MAXOUT_CHUNK_REGIONS = 512
 
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
 # and the LP form is cheaper.
@@ -120,16 +124,22 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                         if now >= deadline:
                             stop_reason = "time_limit"
                             break
-                        j = min(n, i + CHUNK_REGIONS)
+                        j = min(n, i + (MAXOUT_CHUNK_REGIONS if act == "maxout"
+                                        else CHUNK_REGIONS))
                         # The partition being built: children so far + this chunk + the rest.
                         cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
                         chunk_maps = {k: v[i:j] for k, v in maps.items()}
                         chunk_maps["R"] = radius
-                        done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
-                            kind, frontier.slice(i, j).data, chunk_maps,
-                            W, b, ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
-                            int(offsets[li]), int(cap), float(min(CALL_SECONDS, deadline - now)),
-                            float(deadline - now))
+                        if act == "maxout":
+                            done, ch, ch_maps, bits, parent, aborted = split_maxout(
+                                kind, frontier.slice(i, j), chunk_maps, W, b, net.pieces[li],
+                                tol, int(offsets[li]), cap, float(deadline - now))
+                        else:
+                            done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
+                                kind, frontier.slice(i, j).data, chunk_maps, W, b,
+                                ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
+                                int(offsets[li]), int(cap),
+                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now))
                         parts.append(Frontier(kind, ch))
                         maps_parts.append(ch_maps)
                         bits_parts.append(bits)
@@ -149,7 +159,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     stop_reason = "interrupted"
                 if stop_reason is not None:
                     # Keep everything: finished children and the regions not reached.
-                    nh = HYPERPLANES_PER_UNIT[act] * W.shape[0]
+                    nh = int(offsets[li + 1] - offsets[li])
                     done_bits = (np.concatenate(bits_parts) if bits_parts
                                  else np.zeros((0, nh), np.uint8))
                     done_parents = (np.concatenate(parent_parts) if parent_parts

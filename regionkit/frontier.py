@@ -130,6 +130,20 @@ class Frontier:
                 out[k] = np.concatenate([p.data[k] for p in parts])
         return Frontier(kind, out)
 
+    def relabel_rows(self, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> "Frontier":
+        """Apply fn(labels, region of each label) to every label array."""
+        out = dict(self.data)
+        if self.kind == "1d":
+            region = np.arange(len(self))
+            for k in ("lab_lo", "lab_hi"):
+                out[k] = fn(out[k], region)
+            return Frontier(self.kind, out)
+        for okey, keys in _GROUPS[self.kind].items():
+            if "lab" in keys:
+                region = np.repeat(np.arange(len(self)), np.diff(out[okey]))
+                out["lab"] = fn(out["lab"], region)
+        return Frontier(self.kind, out)
+
     def relabel(self, fn: Callable[[np.ndarray], np.ndarray]) -> "Frontier":
         """Apply fn to every label array."""
         out = dict(self.data)

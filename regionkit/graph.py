@@ -53,7 +53,7 @@ def _flip_neighbours(rs, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
     H = rs.network.n_hyperplanes
     h = rs.ineq_labels[rows]
     cand = rs.patterns[src].copy()
-    cand[np.arange(len(rows)), h // 8] ^= (1 << (h % 8)).astype(np.uint8)
+    back = _flip(cand, h, *rs.network.hyperplane_groups())
     dst = np.array([rs._index.get(p.tobytes(), -1) for p in cand], dtype=np.int64)
     # Confirm the candidate has a row on the same unit.
     has = np.zeros(len(rows), dtype=bool)
@@ -61,9 +61,27 @@ def _flip_neighbours(rs, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
     if found.any():
         row_keys = np.repeat(np.arange(rs.n_regions), np.diff(rs.ineq_offsets)) * (H + 1) \
             + np.where(rs.ineq_labels >= 0, rs.ineq_labels, H)
-        has[found] = np.isin(dst[found] * (H + 1) + h[found], row_keys)
+        has[found] = np.isin(dst[found] * (H + 1) + back[found], row_keys)
     dst[~has] = -1
     return dst
+
+
+def _flip(patterns: np.ndarray, h: np.ndarray, start: np.ndarray, size: np.ndarray
+          ) -> np.ndarray:
+    """Flip bit h of each packed pattern in place, and for a maxout unit also clear its
+    winner's bit (the facet P_a = P_h hands the unit from piece a to piece h); return the
+    label the neighbour's facet row carries: h itself, or the source's winner a."""
+    rows = np.arange(len(h))
+    back = h.copy()
+    for j in range(int(size[h].max(initial=1))):
+        b = np.minimum(start[h] + j, len(start) - 1)
+        on = (patterns[rows, b // 8] >> (b % 8).astype(np.uint8)) & 1
+        won = (size[h] > 1) & (j < size[h]) & (b != h) & (on == 1)
+        back[won] = b[won]
+    patterns[rows, h // 8] ^= (1 << (h % 8)).astype(np.uint8)
+    mx = back != h
+    patterns[rows[mx], back[mx] // 8] ^= (1 << (back[mx] % 8)).astype(np.uint8)
+    return back
 
 
 def adjacency(rs, fast: bool = True) -> Adjacency:

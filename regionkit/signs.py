@@ -18,6 +18,7 @@ def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     """The layers and the domain's input map as the core's sign functions take them."""
     from regionkit.engine import input_maps
 
+    net.require_elementwise("exact point signs (faces, degenerate facets, distances)")
     layers = [(W, b, ACTIVATION_CODES[a], s)
               for W, b, a, s in zip(net.weights, net.biases, net.activations, net.slopes)]
     first = input_maps(domain)

@@ -567,6 +567,7 @@ def _rows(name: str, v: Any, n: int) -> np.ndarray:
 def _check_net(net: Network) -> None:
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
+    net.require_elementwise("trajectory measures")
 
 
 def _line_pieces(x0: np.ndarray, u: np.ndarray, lo: float, hi: float) -> _Pieces:

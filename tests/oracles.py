@@ -42,13 +42,19 @@ def _q(v) -> Fraction:
 def forward_pattern(net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(patterns, outputs) of inputs X (n, n_in) by a forward pass written from the spec.
 
-    Bits: one per ReLU / leaky unit (z > 0), two per hard tanh unit (z > -1, z > 1).
+    Bits: one per ReLU / leaky unit (z > 0), two per hard tanh unit (z > -1, z > 1), one per
+    maxout piece (set for the first maximal piece).
     """
     h = np.atleast_2d(np.asarray(X, dtype=np.float64))
     bits = []
-    for W, b, act, slope in _layers(net):
+    for (W, b, act, slope), k in zip(_layers(net), net.pieces):
         z = h @ W.T + b
-        if act == "relu":
+        if act == "maxout":
+            groups = z.reshape(len(z), -1, k)
+            first = np.argmax(groups == groups.max(axis=2, keepdims=True), axis=2)
+            bits.append((np.arange(k) == first[:, :, None]).reshape(len(z), -1))
+            h = groups.max(axis=2)
+        elif act == "relu":
             bits.append(z > 0)
             h = np.where(z > 0, z, 0.0)
         elif act == "leaky_relu":
@@ -160,6 +166,9 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
             found[tuple(bits)] = OracleRegion(tuple(bits), A, b, x, s, M, m)
             return
         W, bias, act, slope = layers[li]
+        if act == "maxout":
+            visit_maxout(li, W @ M, W @ m + bias, net.pieces[li], 0, A, b, x, s, bits, [])
+            return
         planes, P, q = _layer_hyperplanes(W, bias, act, M, m)
 
         def visit_plane(j, A, b, x, s, layer_bits):
@@ -184,6 +193,37 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
                     visit_plane(j + 1, A2, b2, child[0], child[1], layer_bits + [bit])
 
         visit_plane(0, A, b, x, s, [])
+
+    def visit_maxout(li, P, q, k, u, A, b, x, s, bits, winners):
+        """Unit u's argmax cells: piece a wins where P_a > P_j for every other piece j
+        (a piece identical to a lower-index one never wins; to a higher one, ties to a)."""
+        if u * k == len(q):
+            rows = np.arange(len(winners)) * k + np.array(winners, dtype=int)
+            visit_layer(li + 1, P[rows], q[rows], A, b, x, s, bits)
+            return
+        for a in range(k):
+            ia, rows, rhs, ok = u * k + a, [], [], True
+            for j in range(k):
+                ij = u * k + j
+                if j == a:
+                    continue
+                if np.array_equal(P[ij], P[ia]) and q[ij] == q[ia]:
+                    ok = ok and j > a
+                    continue
+                mag = np.abs(P[ij]).sum() + np.abs(P[ia]).sum() + abs(q[ij]) + abs(q[ia])
+                if np.abs(P[ij] - P[ia]).sum() <= 1e-12 * mag:  # constant difference
+                    ok = ok and q[ia] - q[ij] > 1e-12 * mag
+                    continue
+                rows.append(P[ij] - P[ia])
+                rhs.append(q[ia] - q[ij])
+            if not ok:
+                continue
+            A2, b2 = (np.vstack([A] + rows), np.r_[b, rhs]) if rows else (A, b)
+            child = decide(A2, b2) if rows else (x, s)
+            if child is not None:
+                onehot = [j == a for j in range(k)]
+                visit_maxout(li, P, q, k, u + 1, A2, b2, child[0], child[1], bits + onehot,
+                             winners + [a])
 
     visit_layer(0, domain.basis, domain.origin, domain.A, domain.b, x0, r0, [])
     return found

@@ -1,0 +1,106 @@
+"""Splitting a frontier by a maxout layer (max pooling included), on top of the core.
+
+A maxout unit u with pieces P_0..P_{k-1} (affine on each region) selects piece a on the
+convex cell {P_a > P_j for j < a, P_a >= P_j for j > a}: the maximum, ties to the lowest
+index. Units are taken one at a time. For unit u every region is copied once per piece a and
+clipped by the k-1 hyperplanes P_a - P_j with the core's ordinary ReLU split (per-copy input
+maps make the same layer mean different hyperplanes in each copy); the child whose signs are
+(+ for j < a, not + for j > a) is the cell of a, any others are dropped. Each hyperplane
+P_a - P_j gets the tolerance the engine would give it as a hyperplane of its own: scale
+sum_k |W_ak - W_jk| S_k + |b_a - b_j|, so identical pieces tie exactly and the lower wins.
+
+A facet of a maxout cell on P_a = P_j carries the label of piece j's bit: across it, unit
+u's winner changes from a to j (regionkit.graph uses this).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from regionkit import _core
+from regionkit.frontier import Frontier
+from regionkit.network import ACTIVATION_CODES
+from regionkit.tolerance import Tolerance
+
+# Labels the core gives the new rows of a clip call: _NEW + q for the q-th clipping row.
+_NEW = 1 << 40
+
+
+def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: np.ndarray,
+                 b: np.ndarray, k: int, tol: Tolerance, label_base: int, max_total: float,
+                 seconds: float):
+    """Split every region of `frontier` by one maxout layer; same return value as
+    _core.split_frontier: (n_done, children, child_maps, bits, parent, aborted).
+
+    All or nothing: when the partition would exceed max_total regions or the split would
+    run past `seconds`, no region is split (n_done = 0, aborted = True).
+    """
+    n = len(frontier)
+    U = W.shape[0] // k
+    ZM = np.einsum("pi,rid->rpd", W, maps["M"])          # pieces' gradients per region
+    Zm = maps["m"] @ W.T + b                              # and offsets
+    src = np.arange(n)                                    # chunk region of each current cell
+    win = np.zeros((n, U), dtype=np.int64)                # winners chosen so far
+    current = frontier
+    others = [np.array([j for j in range(k) if j != a], dtype=np.int64) for a in range(k)]
+    want = np.array([[1 if j < a else 0 for j in others[a]] for a in range(k)], dtype=np.uint8)
+    eye = np.eye(k - 1)
+    for u in range(U):
+        if k == 1 or len(current) == 0:
+            continue
+        rows = u * k + np.arange(k)
+        copies = np.repeat(np.arange(len(current)), k)
+        piece = np.tile(np.arange(k), len(current))
+        r = src[copies]
+        top = rows[piece][:, None]                        # (c, 1) the copy's own piece
+        rest = rows[np.stack([others[a] for a in piece])]  # (c, k-1) its competitors
+        # P_a - P_j > 0 for j < a; for j > a, P_a >= P_j is "P_j - P_a > 0" failing.
+        sign = np.where(rest < top, 1.0, -1.0)
+        clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
+        clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
+        # |W_a - W_j| S + |b_a - b_j| for every ordered pair of the unit's pieces.
+        pair_S = maps["S"][src] @ np.abs(W[rows][:, None] - W[rows][None]).reshape(k * k, -1).T
+        clip_S = (pair_S[copies[:, None], piece[:, None] * k + (rest - u * k)]
+                  + np.abs(b[top] - b[rest]))
+        clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": maps["R"]}
+        done, children, _, bits, parent, aborted = _core.split_frontier(
+            kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
+            ACTIVATION_CODES["relu"], 0.0, tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds)
+        if aborted or done < len(copies):
+            return _nothing_done(kind, frontier, U, k)
+        keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
+        a = piece[parent[keep]]
+        current = _relabel_new_rows(Frontier(kind, children).take(keep), others, a,
+                                    label_base + u * k)
+        src = src[copies[parent[keep]]]
+        win = win[copies[parent[keep]]]
+        win[:, u] = a
+        if len(current) > max_total:
+            return _nothing_done(kind, frontier, U, k)
+    # Each unit's output map is its winning piece's.
+    sel = np.arange(U) * k + win
+    out_M = ZM[src[:, None], sel]
+    out_m = Zm[src[:, None], sel]
+    out_S = np.abs(out_M) @ maps["R"] + np.abs(out_m)
+    bits = np.zeros((len(src), U * k), dtype=np.uint8)
+    np.put_along_axis(bits, sel, 1, axis=1)
+    child_maps = {"M": out_M, "m": out_m, "S": out_S}
+    return n, current.data, child_maps, bits, src, False
+
+
+def _nothing_done(kind: str, frontier: Frontier, U: int, k: int):
+    empty = frontier.take(np.zeros(0, np.int64))
+    return (0, empty.data, {}, np.zeros((0, U * k), np.uint8), np.zeros(0, np.int64), True)
+
+
+def _relabel_new_rows(fr: Frontier, others: list[np.ndarray], piece: np.ndarray,
+                      unit_base: int) -> Frontier:
+    """Rows the clip added (labels _NEW + q) get the label of competitor j's bit."""
+    competitor = np.stack([others[a] for a in piece]) if len(piece) else np.zeros((0, 1), int)
+
+    def relabel(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
+        new = lab >= _NEW
+        out = lab.copy()
+        out[new] = unit_base + competitor[region[new], lab[new] - _NEW]
+        return out
+
+    return fr.relabel_rows(relabel)

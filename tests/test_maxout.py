@@ -1,0 +1,150 @@
+"""Maxout layers (and max pooling in their form): brute force, closed forms, graph, budgets."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import regionkit as rk
+from regionkit.errors import NetworkError
+
+import oracles as O
+from test_engine_bruteforce import assert_matches_brute_force
+
+
+def maxout_net(n_in: int, units: int, k: int, tail: list[int], seed: int,
+               tail_act: str = "relu") -> rk.Network:
+    """One maxout layer of `units` units with k pieces, then dense `tail_act` layers."""
+    rng = np.random.default_rng(seed)
+    Ws = [rng.normal(size=(units * k, n_in))]
+    bs = [rng.normal(size=units * k) * 0.5]
+    acts = [f"maxout:{k}"]
+    prev = units
+    for w in tail:
+        Ws.append(rng.normal(size=(w, prev)) / np.sqrt(prev))
+        bs.append(rng.normal(size=w) * 0.3)
+        acts.append(tail_act)
+        prev = w
+    Ws.append(rng.normal(size=(1, prev)))
+    bs.append(np.zeros(1))
+    return rk.Network.from_arrays(Ws, bs, acts + ["identity"])
+
+
+CASES = [
+    ("1d-k3", 1, 4, 3, [3], lambda: rk.Box(-2, 2, dim=1)),
+    ("2d-k2", 2, 4, 2, [3], lambda: rk.Box(-1, 1, dim=2)),
+    ("2d-k3", 2, 3, 3, [3], lambda: rk.Box([-1.0, -0.5], [1.5, 1.0])),
+    ("2d-k4", 2, 3, 4, [], lambda: rk.Box(-1, 1, dim=2)),
+    ("3d-k3", 3, 3, 3, [2], lambda: rk.Box(-1, 1, dim=3)),
+    ("4d-k2", 4, 3, 2, [2], lambda: rk.Box(-1, 1, dim=4)),
+    ("plane5-k3", 5, 3, 3, [2], lambda: rk.Plane.through(*np.eye(5)[:3] * 2)),
+]
+
+
+@pytest.mark.parametrize("name, n_in, units, k, tail, domain", CASES,
+                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("method", ["auto", "lp"])
+def test_maxout_matches_brute_force(name, n_in, units, k, tail, domain, method):
+    net = maxout_net(n_in, units, k, tail, seed=len(name) + 10 * k)
+    assert_matches_brute_force(net, domain(), method)
+
+
+def test_maxout_after_relu_matches_brute_force():
+    """A maxout layer deeper in the net splits each region by its own local pieces."""
+    rng = np.random.default_rng(5)
+    net = rk.Network.from_arrays(
+        [rng.normal(size=(4, 2)), rng.normal(size=(6, 4)), rng.normal(size=(1, 2))],
+        [rng.normal(size=4) * 0.5, rng.normal(size=6) * 0.5, np.zeros(1)],
+        ["relu", "maxout:3", "identity"])
+    for method in ("auto", "lp"):
+        assert_matches_brute_force(net, rk.Box(-1, 1, dim=2), method)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_two_piece_maxout_is_the_arrangement_of_piece_differences(d):
+    """max(P_0, P_1) switches exactly on P_1 - P_0 = 0: a one-layer maxout:2 net has the
+    regions, graph and measures of the ReLU layer with rows W_1 - W_0."""
+    rng = np.random.default_rng(d)
+    W, b = rng.normal(size=(10, d)), rng.normal(size=10) * 0.5
+    mx = rk.Network.from_arrays([W, np.ones((1, 5))], [b, [0.0]], ["maxout:2", "identity"])
+    relu = rk.Network.from_arrays([W[1::2] - W[0::2], np.ones((1, 5))], [b[1::2] - b[0::2], [0]])
+    box = rk.Box(-1, 1, dim=d)
+    a, r = rk.enumerate_regions(mx, box), rk.enumerate_regions(relu, box)
+    assert a.n_regions == r.n_regions
+    # Pattern bit 1 of maxout unit u (piece 1 wins) is relu unit u's bit.
+    got = np.unpackbits(a.patterns, axis=1, count=10, bitorder="little")[:, 1::2]
+    want = np.unpackbits(r.patterns, axis=1, count=5, bitorder="little")
+    assert {tuple(p) for p in got.tolist()} == {tuple(p) for p in want.tolist()}
+    np.testing.assert_allclose(np.sort(a.volumes()), np.sort(r.volumes()), rtol=1e-12)
+    assert len(a.adjacency().i) == len(r.adjacency().i)
+    assert a.adjacency().unmatched_facets == 0
+    assert a.boundary_volume() == pytest.approx(r.boundary_volume(), rel=1e-12)
+
+
+def test_identical_pieces_tie_to_the_lowest_index():
+    """Max pooling over a window repeating one input (padding) has identical pieces: the
+    first copy always wins and nothing is split by the copies."""
+    sel = np.array([[1.0, 0], [0, 1], [1, 0]])  # unit 0: max(x0, x1, x0)
+    net = rk.Network.from_arrays([sel, [[1.0]]], [np.zeros(3), [0.0]], ["maxout:3", "identity"])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    assert rs.n_regions == 2
+    bits = np.unpackbits(rs.patterns, axis=1, count=3, bitorder="little")
+    assert sorted(map(tuple, bits.tolist())) == [(0, 1, 0), (1, 0, 0)]
+    X = np.random.default_rng(0).uniform(-1, 1, size=(200, 2))
+    np.testing.assert_array_equal(net.pattern(X), O.forward_pattern(net, X)[0])
+
+
+def test_outputs_and_patterns_agree_with_the_forward_pass():
+    net = maxout_net(2, 5, 3, [4], seed=3)
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    X = np.random.default_rng(1).uniform(-1, 1, size=(3000, 2))
+    regions = rs.locate(X)
+    assert np.all(regions >= 0)
+    np.testing.assert_allclose(rs.outputs(X, regions), net.forward(X), rtol=0, atol=1e-12)
+    pattern, out = O.forward_pattern(net, X)
+    np.testing.assert_array_equal(net.pattern(X), pattern)
+    np.testing.assert_allclose(net.forward(X), out, rtol=1e-13, atol=1e-13)
+    assert rs.volumes().sum() == pytest.approx(4.0, rel=1e-12)
+    assert rs.adjacency().unmatched_facets == 0
+    assert rs.n_linear_regions <= rs.n_regions
+
+
+def test_budget_keeps_a_valid_partition():
+    net = maxout_net(2, 8, 3, [8], seed=4)
+    full = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    part = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=full.n_regions // 2)
+    assert not part.complete and part.n_regions <= full.n_regions // 2
+    assert part.volumes().sum() == pytest.approx(4.0, rel=1e-12)
+
+
+def test_save_load_and_shapes(tmp_path):
+    net = maxout_net(3, 4, 3, [2], seed=1)
+    assert net.widths == [4, 2, 1] and net.n_hyperplanes == 12 + 2
+    net.save(tmp_path / "m.npz")
+    back = rk.load_network(tmp_path / "m.npz")
+    assert back.activations == net.activations and back.pieces == net.pieces
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    np.testing.assert_array_equal(back.forward(X), net.forward(X))
+
+
+@pytest.mark.parametrize("spec", ["maxout", "maxout:0", "maxout:2.5", "maxout:x"])
+def test_bad_maxout_specs_are_refused(spec):
+    with pytest.raises(NetworkError, match="maxout"):
+        rk.Network.from_arrays([np.ones((4, 2)), np.ones((1, 2))], [np.zeros(4), [0.0]],
+                               [spec, "identity"])
+
+
+def test_maxout_shapes_must_chain_on_units():
+    with pytest.raises(NetworkError, match="multiple of 3"):
+        rk.Network.from_arrays([np.ones((4, 2)), np.ones((1, 2))], [np.zeros(4), [0.0]],
+                               ["maxout:3", "identity"])
+    with pytest.raises(NetworkError, match="do not chain"):
+        rk.Network.from_arrays([np.ones((6, 2)), np.ones((1, 6))], [np.zeros(6), [0.0]],
+                               ["maxout:3", "identity"])
+
+
+def test_elementwise_only_features_refuse_maxout():
+    net = maxout_net(2, 3, 2, [], seed=0)
+    with pytest.raises(NetworkError, match="maxout"):
+        rk.distance_to_boundary(net, np.zeros((1, 2)))
+    with pytest.raises(NetworkError, match="maxout"):
+        rk.trajectory.segment(net, [0, 0], [1, 1])
