@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 
 namespace rk {
 namespace {
@@ -112,29 +111,55 @@ double region_measures(int d, int nv, const double* V, int nf, const uint64_t* i
 void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                   std::vector<int>& dims, std::vector<double>& vols,
                   std::vector<double>& cents) {
-  Ctx cx(d, nv, nf, V, inc);
-  std::vector<std::vector<int>> level(1, std::vector<int>(nv));
-  for (int i = 0; i < nv; ++i) level[0][i] = i;
-  std::vector<double> c(d), B;
+  // Top-down: the faces of each dimension, each once, with the facets of every face;
+  // bottom-up: each face's volume once, by the cone formula from its facets' volumes.
+  FaceLattice L(d, nv, nf, V, inc);
+  std::vector<std::vector<std::vector<int>>> faces(d + 1);
+  std::vector<std::vector<std::vector<int>>> sub(d + 1);  // sub[k][i]: facets in faces[k-1]
+  faces[d].emplace_back(nv);
+  for (int i = 0; i < nv; ++i) faces[d][0][i] = i;
+  std::vector<double> B;
   std::vector<std::vector<int>> facets;
   std::vector<int> rows_of;
   for (int k = d; k >= 1; --k) {
-    std::set<std::vector<int>> next;
-    for (const auto& S : level) {
-      dims.push_back(k);
-      vols.push_back(face_volume(cx, S, k));
-      centroid(cx, S, c.data());
-      cents.insert(cents.end(), c.begin(), c.end());
-      face_facets(cx, S, k, facets, rows_of);
-      for (const auto& T : facets)
-        if (affine_basis(cx, T, k - 1, B) == k - 1) next.insert(T);
+    std::map<std::vector<int>, int> index;
+    sub[k].resize(faces[k].size());
+    for (size_t i = 0; i < faces[k].size(); ++i) {
+      face_facets(L, faces[k][i], k, facets, rows_of);
+      for (auto& T : facets) {
+        if (affine_basis(L, T, k - 1, B) != k - 1) continue;
+        auto it = index.emplace(T, static_cast<int>(faces[k - 1].size()));
+        if (it.second) faces[k - 1].push_back(T);
+        sub[k][i].push_back(it.first->second);
+      }
     }
-    level.assign(next.begin(), next.end());
   }
-  for (const auto& S : level) {  // the vertices
-    dims.push_back(0);
-    vols.push_back(1.0);
-    cents.insert(cents.end(), cx.v(S[0]), cx.v(S[0]) + d);
+  std::vector<std::vector<double>> vol(d + 1), cen(d + 1);
+  std::vector<double> r(d);
+  for (int k = 0; k <= d; ++k) {
+    vol[k].assign(faces[k].size(), 1.0);
+    cen[k].resize(faces[k].size() * static_cast<size_t>(d));
+    for (size_t i = 0; i < faces[k].size(); ++i) {
+      double* c = cen[k].data() + i * d;
+      centroid(L, faces[k][i], c);
+      if (k == 0) continue;
+      double total = 0.0;
+      for (int j : sub[k][i]) {
+        const auto& T = faces[k - 1][j];
+        affine_basis(L, T, k - 1, B);
+        for (int t = 0; t < d; ++t) r[t] = c[t] - L.v(T[0])[t];
+        orthogonalise(d, k - 1, B, r.data());
+        double h = 0.0;
+        for (int t = 0; t < d; ++t) h += r[t] * r[t];
+        total += std::sqrt(h) * vol[k - 1][j];
+      }
+      vol[k][i] = total / k;
+    }
+  }
+  for (int k = d; k >= 0; --k) {
+    dims.insert(dims.end(), faces[k].size(), k);
+    vols.insert(vols.end(), vol[k].begin(), vol[k].end());
+    cents.insert(cents.end(), cen[k].begin(), cen[k].end());
   }
 }
 
