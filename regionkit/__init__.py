@@ -1,5 +1,7 @@
 """regionkit: exact linear regions of piecewise-linear neural networks."""
 from regionkit import bounds, constructions, trajectory
+from regionkit.betti import Betti, betti_numbers, class_betti_numbers
+from regionkit.decision import DecisionRegions, decision_boundary_volume, decision_regions
 from regionkit.domains import Box, Domain, Plane, Polytope, Segment, Slice
 from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.engine import enumerate_regions
@@ -18,4 +20,6 @@ __all__ = [
     "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions",
     "jacobian",
     "load_network", "__version__",
+    "Betti", "DecisionRegions", "betti_numbers", "class_betti_numbers",
+    "decision_boundary_volume", "decision_regions",
 ]

@@ -228,5 +228,125 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str], as_js
         sys.exit(1)
 
 
+@main.command("plot")
+@_net_and_box
+@click.option("--plane", nargs=3, default=None, metavar="A B C",
+              help="The square around three inputs in their plane (Plane.through), marking "
+                   "them: .npy files or comma-separated numbers.")
+@click.option("--segment", nargs=2, default=None, metavar="A B",
+              help="The segment from input A to input B (as --plane): the graph along it.")
+@click.option("--linear", is_flag=True, help="Colour by linear region (2-D); mark only the "
+              "breakpoints where the affine map changes (1-D).")
+@click.option("--pair", is_flag=True, help="2-D: activation and linear regions side by side.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Image file to write (.png, .svg, .pdf, ...).")
+@click.option("--dpi", type=int, default=100, show_default=True)
+def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
+             plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, linear: bool,
+             pair: bool, output: str, dpi: int) -> None:
+    """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
+    from click.core import ParameterSource
+
+    from regionkit import plot
+    from regionkit.domains import Plane, Segment
+
+    ctx = click.get_current_context()
+    box_given = ctx.get_parameter_source("box") != ParameterSource.DEFAULT
+    if sum([box_given, plane is not None, segment is not None]) > 1:
+        raise click.UsageError("give at most one of --box, --plane and --segment")
+    try:
+        network, domain = _load(net, example, box)
+        if plane is not None:
+            domain = Plane.through(*(_point(p, network.n_in, "--plane") for p in plane))
+        elif segment is not None:
+            domain = Segment(*(_point(p, network.n_in, "--segment") for p in segment))
+        elif domain.dim > 2:
+            raise click.UsageError(f"the network has {network.n_in} inputs: draw a slice of "
+                                   "them with --plane A B C or --segment A B")
+        if pair and domain.dim != 2:
+            raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
+                                   "--plane)")
+        plt = plot.pyplot("Agg")
+        rs = enumerate_regions(network, domain, progress=None)
+        if domain.dim == 1:
+            ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
+        elif pair:
+            ax, _ = plot.plot_partition_pair(rs)
+        else:
+            ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        ax.figure.savefig(output, dpi=dpi)
+    except (OSError, ValueError) as exc:  # unwritable path, unknown image format
+        click.echo(f"error: cannot write {output}: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        plt.close(ax.figure)
+    click.echo(f"wrote {output}: {rs.n_regions} activation regions, "
+               f"{rs.n_linear_regions} linear regions")
+
+
+@main.command("betti")
+@_net_and_box
+@click.option("--level", type=float, default=0.0, show_default=True,
+              help="Level t: the sets {F > t} and {F < t}.")
+@click.option("--output", "output", type=int, default=0, show_default=True,
+              help="Which output F is (multi-output nets).")
+@click.option("--classes", is_flag=True,
+              help="Also the class regions {argmax F = c} (a single output: the signs of F).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+@click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
+              show_default=True, help="Splitting geometry (see README).")
+def betti_cmd(net: str | None, example: str | None, box: tuple[str, str], level: float,
+              output: int, classes: bool, as_json: bool, rtol: float | None,
+              method: str) -> None:
+    """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box."""
+    import time
+
+    from regionkit.decision import decision_regions
+
+    start = time.perf_counter()
+    try:
+        network, domain = _load(net, example, box)
+        dr = decision_regions(network, domain, level, output, classes=False, tol=rtol,
+                              method=method)
+        sides = {s: dr.betti_numbers(s) for s in ("above", "below")}
+        volume = dr.boundary_volume()
+        per_class = []
+        if classes:
+            cr = (dr if network.n_out == 1 and level == 0.0 else
+                  decision_regions(network, domain, 0.0 if network.n_out == 1 else None,
+                                   classes=True, tol=rtol, method=method))
+            per_class = cr.class_betti_numbers()
+    except RegionkitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    seconds = time.perf_counter() - start
+    if as_json:
+        out = {"pieces": dr.n_pieces, "level": level, "output": output,
+               "above": sides["above"].to_dict(), "below": sides["below"].to_dict(),
+               "boundary_volume": volume if np.isfinite(volume) else "inf",
+               "seconds": seconds}
+        if classes:
+            out["classes"] = [b.to_dict() for b in per_class]
+        click.echo(json.dumps(out))
+        return
+    arch = "-".join(str(w) for w in [network.n_in] + network.widths)
+    click.echo(f"network:          {arch} ({', '.join(network.activations)})")
+    click.echo(f"domain:           {domain!r} (open)")
+    click.echo(f"pieces:           {dr.n_pieces}")
+    for b in [sides["above"], sides["below"], *per_class]:
+        click.echo(f"{b.description + ':':17s} b = ({', '.join(map(str, b.betti))})"
+                   f"{',' if len(b.betti) == 1 else ''}  euler {b.euler}  bounded components "
+                   f"{b.bounded_components}")
+    click.echo(f"level set volume: {volume:.6g}")
+    click.echo(f"time:             {seconds:.3f} s")
+
+
+
+
 if __name__ == "__main__":
     main()

@@ -223,6 +223,20 @@ class Segment(_BoxShaped):
         self.basis = (x1 - x0)[:, None]
         self._set_box(np.zeros(1), np.ones(1))
 
+    @classmethod
+    def through(cls, xa: Any, xb: Any, extend: float = 0.25) -> "Segment":
+        """The line through two data points, extended by `extend` times their distance on
+        each side; the points sit at t = extend / (1 + 2 extend) and (1 + extend) / (1 + 2
+        extend) and are kept in ``points``."""
+        xa = _vector("xa", xa)
+        xb = _vector("xb", xb, xa.shape[0])
+        e = float(extend)
+        if not (math.isfinite(e) and e >= 0):
+            raise DomainError(f"extend must be a finite number >= 0, got {extend}")
+        seg = cls(xa - e * (xb - xa), xb + e * (xb - xa))
+        seg.points = np.stack([xa, xb])
+        return seg
+
     @property
     def is_slice(self) -> bool:
         return True

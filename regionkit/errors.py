@@ -10,6 +10,14 @@ class NetworkError(RegionkitError, ValueError):
     """A network is malformed: shapes that do not chain, NaN/inf, unknown activations."""
 
 
+class UnsupportedLayerError(NetworkError):
+    """A model holds a layer or operation with no exact piecewise-linear conversion."""
+
+
+class MissingExtraError(RegionkitError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
 class DomainError(RegionkitError, ValueError):
     """A domain is empty, unbounded, lower-dimensional or does not match the network."""
 
@@ -22,8 +30,16 @@ class PointsError(RegionkitError, ValueError):
     """Query points are not a finite (n, dim) array in the domain's coordinates."""
 
 
+class SuiteError(RegionkitError, ValueError):
+    """A benchmark suite file or results directory is malformed (regionkit.suite)."""
+
+
 class SolverError(RegionkitError, RuntimeError):
     """The compiled LP solver could not certify an answer."""
+
+
+class TopologyError(RegionkitError, RuntimeError):
+    """The cells of a partition do not fit together into a complex (numerical degeneracy)."""
 
 
 class BoundsInputError(RegionkitError, ValueError):

@@ -34,11 +34,38 @@ class Faces:
         return np.array([self.volume[self.dim == d - k].sum() for k in range(d + 1)])
 
 
-def faces(rs) -> Faces:
-    """All distinct faces of the complex inside the open domain (cached on the RegionSet)."""
-    cached = getattr(rs, "_faces", None)
-    if cached is not None:
-        return cached
+@dataclass(frozen=True)
+class FaceListing:
+    """Every face of every region's closure, region by region (a face shared by k regions is
+    listed k times, once from each), faces on the domain's boundary included."""
+
+    owner: np.ndarray      # region whose closure the face was listed from
+    dim: np.ndarray
+    volume: np.ndarray
+    point: np.ndarray      # a relative-interior point (domain coordinates)
+    positive: np.ndarray   # np.packbits rows: hyperplane h is > 0 on the face
+    negative: np.ndarray   # np.packbits rows: hyperplane h is < 0 on the face
+    on_domain: np.ndarray  # (n, domain rows) bool: the domain inequalities that vanish there
+
+
+def unique_rows(*planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse) for the rows of the packed bit planes side by side: `first` holds
+    the first row of each distinct value, inverse[i] the index in `first` of row i's value."""
+    packed = np.concatenate(planes, axis=1)
+    n, w = packed.shape
+    words = np.ascontiguousarray(np.concatenate(
+        [packed, np.zeros((n, -w % 8), np.uint8)], axis=1)).view(np.uint64)
+    order = np.lexsort(words.T[::-1]) if words.shape[1] else np.arange(n)
+    ordered = words[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
+def face_listing(rs) -> FaceListing:
+    """Faces of every region's closure with their sign vectors (each region's own maps)."""
     dom = rs.domain
     if rs.kind == "1d":
         lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
@@ -54,18 +81,23 @@ def faces(rs) -> Faces:
         owner, dims, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
     # Sign vectors with each owning region's local maps (faces come grouped by region).
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
-    keys = region_signs(rs, poff, pts)
+    signs = region_signs(rs, poff, pts)
     R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
     slack = dom.b - pts @ dom.A.T
-    inside = np.all(slack > rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R), axis=1)
-    signs = keys[inside]
-    dims, vols, pts = dims[inside], vols[inside], pts[inside]
+    on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
     # Two bit planes (> 0, < 0) per hyperplane: a quarter of the bytes of the int8 signs.
-    packed = np.ascontiguousarray(np.concatenate(
-        [np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1),
-         np.zeros((len(signs), 1), np.uint8)], axis=1))
-    _, idx = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
-                       return_index=True)
-    out = Faces(dims[idx], vols[idx], pts[idx])
+    return FaceListing(owner, dims, vols, pts, np.packbits(signs > 0, axis=1),
+                       np.packbits(signs < 0, axis=1), on_domain)
+
+
+def faces(rs) -> Faces:
+    """All distinct faces of the complex inside the open domain (cached on the RegionSet)."""
+    cached = getattr(rs, "_faces", None)
+    if cached is not None:
+        return cached
+    fl = face_listing(rs)
+    inside = ~fl.on_domain.any(axis=1)
+    idx, _ = unique_rows(fl.positive[inside], fl.negative[inside])
+    out = Faces(fl.dim[inside][idx], fl.volume[inside][idx], fl.point[inside][idx])
     rs._faces = out
     return out

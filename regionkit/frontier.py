@@ -99,9 +99,11 @@ class Frontier:
         for okey, keys in _GROUPS[self.kind].items():
             off = self.data[okey]
             counts = off[idx + 1] - off[idx]
-            rows = (np.concatenate([np.arange(off[i], off[i + 1]) for i in idx])
-                    if len(idx) else np.zeros(0, np.int64))
-            out[okey] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            new_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            # Concatenated ranges off[i]..off[i+1]: each row's source start plus its rank.
+            rows = (np.repeat(off[idx] - new_off[:-1], counts)
+                    + np.arange(new_off[-1], dtype=np.int64))
+            out[okey] = new_off
             for k in keys:
                 out[k] = self.data[k][rows]
         return Frontier(self.kind, out)

@@ -41,8 +41,10 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     src = np.arange(n)                                    # chunk region of each current cell
     win = np.zeros((n, U), dtype=np.int64)                # winners chosen so far
     current = frontier
-    others = [np.array([j for j in range(k) if j != a], dtype=np.int64) for a in range(k)]
-    want = np.array([[1 if j < a else 0 for j in others[a]] for a in range(k)], dtype=np.uint8)
+    # others[a]: the pieces a competes with; want[a]: the clip signs where a wins.
+    others = np.array([[j for j in range(k) if j != a] for a in range(k)],
+                      dtype=np.int64).reshape(k, k - 1)
+    want = (others < np.arange(k)[:, None]).astype(np.uint8)
     eye = np.eye(k - 1)
     for u in range(U):
         if k == 1 or len(current) == 0:
@@ -52,7 +54,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         piece = np.tile(np.arange(k), len(current))
         r = src[copies]
         top = rows[piece][:, None]                        # (c, 1) the copy's own piece
-        rest = rows[np.stack([others[a] for a in piece])]  # (c, k-1) its competitors
+        rest = rows[others[piece]]                        # (c, k-1) its competitors
         # P_a - P_j > 0 for j < a; for j > a, P_a >= P_j is "P_j - P_a > 0" failing.
         sign = np.where(rest < top, 1.0, -1.0)
         clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
@@ -92,10 +94,10 @@ def _nothing_done(kind: str, frontier: Frontier, U: int, k: int):
     return (0, empty.data, {}, np.zeros((0, U * k), np.uint8), np.zeros(0, np.int64), True)
 
 
-def _relabel_new_rows(fr: Frontier, others: list[np.ndarray], piece: np.ndarray,
+def _relabel_new_rows(fr: Frontier, others: np.ndarray, piece: np.ndarray,
                       unit_base: int) -> Frontier:
     """Rows the clip added (labels _NEW + q) get the label of competitor j's bit."""
-    competitor = np.stack([others[a] for a in piece]) if len(piece) else np.zeros((0, 1), int)
+    competitor = others[piece]
 
     def relabel(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
         new = lab >= _NEW

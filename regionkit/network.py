@@ -154,6 +154,23 @@ class Network:
         return cls(tuple(Ws), tuple(bs), tuple(p[0] for p in parsed), tuple(p[1] for p in parsed),
                    tuple(p[2] for p in parsed))
 
+    @classmethod
+    def from_torch(cls, module: object, input_shape: Sequence[int] | None = None) -> "Network":
+        """A PyTorch nn.Sequential (or a plain chain traced by torch.fx), converted exactly;
+        input_shape (one example, no batch axis) is needed for conv and pooling layers.
+        See regionkit.loaders and docs/loaders.md."""
+        from regionkit.loaders import from_torch
+
+        return from_torch(module, input_shape)
+
+    @classmethod
+    def from_sklearn(cls, model: object) -> "Network":
+        """A fitted scikit-learn MLPClassifier / MLPRegressor (relu or identity hidden
+        units); the network outputs the logits, before softmax / logistic."""
+        from regionkit.loaders import from_sklearn
+
+        return from_sklearn(model)
+
     # --- shape -----------------------------------------------------------------------------
     @property
     def n_in(self) -> int:
@@ -310,11 +327,18 @@ class Network:
             raise NetworkFileError(f"{source}: {exc}") from None
 
 
-def load_network(path: str | os.PathLike) -> Network:
-    """Load a network from an .npz file holding W0, b0, W1, b1, ... (and optional activations)."""
+def load_network(path: str | os.PathLike,
+                 input_shape: Sequence[int] | None = None) -> Network:
+    """Load a network from an .npz file holding W0, b0, W1, b1, ... (and optional
+    activations), or from an .onnx model (regionkit.loaders.load_onnx; input_shape only
+    for graphs whose input leaves a non-batch size symbolic)."""
     p = os.fspath(path)
     if not os.path.exists(p):
         raise NetworkFileError(f"{p}: no such file")
+    if p.lower().endswith(".onnx"):
+        from regionkit.loaders import load_onnx
+
+        return load_onnx(p, input_shape)
     try:
         with np.load(p, allow_pickle=False) as data:
             return Network.from_npz_dict(data, source=p)

@@ -1,0 +1,38 @@
+"""scikit-learn multilayer perceptrons as regionkit networks.
+
+The returned network ends at the last affine layer: its outputs are the logits, before
+out_activation_ (softmax over classes, logistic for binary or multilabel targets). Those are
+monotone per output, so they refine no region; the predicted class is the largest logit (the
+sign of the single logit for a binary classifier: class 1 iff logit > 0).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from regionkit.errors import NetworkError, UnsupportedLayerError
+from regionkit.loaders import layers as L
+from regionkit.network import Network
+from regionkit.optional import require
+
+
+def from_sklearn(model: Any) -> Network:
+    """The network of a fitted MLPClassifier or MLPRegressor with relu or identity units."""
+    require("sklearn", "sklearn", "from_sklearn")
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    if not isinstance(model, (MLPClassifier, MLPRegressor)):
+        raise UnsupportedLayerError(f"from_sklearn reads MLPClassifier and MLPRegressor, got "
+                                    f"{type(model).__name__}")
+    if not hasattr(model, "coefs_"):
+        raise NetworkError(f"the {type(model).__name__} is not fitted (no coefs_)")
+    if model.activation not in ("relu", "identity"):
+        raise UnsupportedLayerError(
+            f"{type(model).__name__}(activation={model.activation!r}) is not piecewise-linear; "
+            "regionkit reads activation='relu' or 'identity'")
+    stack = L.LayerStack((model.coefs_[0].shape[0],))
+    n = len(model.coefs_)
+    for i, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
+        stack.linear(L.finite(coef, f"coefs_[{i}]").T, L.finite(intercept, f"intercepts_[{i}]"))
+        if i < n - 1:
+            stack.activation(model.activation)
+    return stack.network()

@@ -1,0 +1,346 @@
+"""Pictures, checked by what they draw: one polygon per region with the region's area, the
+linear colouring and boundaries against hand counts and lengths, points inside the view,
+the 1-D graph against the network and the trajectory module's breakpoints."""
+import math
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+mpl = pytest.importorskip("matplotlib")
+mpl.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+
+import regionkit as rk  # noqa: E402
+from regionkit import plot, trajectory  # noqa: E402
+from regionkit.cli import main  # noqa: E402
+from regionkit.errors import MissingExtraError  # noqa: E402
+from regionkit.examples import example_network  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def example_rs():
+    return rk.enumerate_regions(example_network("2d"), rk.Box(-1, 1, dim=2))
+
+
+def _three_lines(out_weights=(1.0, 1.0, 1.0)):
+    # Units x, y, x + y - 0.5: three generic lines, all crossings inside (-1, 1)^2, 7 regions.
+    W0 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    b0 = np.array([0.0, 0.0, -0.5])
+    return rk.Network.from_arrays([W0, np.array([out_weights])], [b0, np.zeros(1)])
+
+
+def _artist(ax, gid):
+    found = [a for a in ax.get_children() if a.get_gid() == gid]
+    assert len(found) == 1, f"{len(found)} artists with gid {gid!r}"
+    return found[0]
+
+
+def _area(P):
+    x, y = P[:, 0], P[:, 1]
+    return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+def test_partition_draws_every_region_with_its_area(example_rs):
+    rs = example_rs
+    ax = plot.plot_partition(rs)
+    pc = _artist(ax, "regions")
+    paths = pc.get_paths()
+    assert len(paths) == rs.n_regions == 1036
+    polys = [p.vertices for p in paths]
+    areas = np.array([_area(P) for P in polys])
+    # Areas against the core's exact region volumes; each polygon holds its region's centre.
+    np.testing.assert_allclose(areas, rs.volumes(), rtol=1e-9, atol=1e-14)
+    assert areas.sum() == pytest.approx(4.0)
+    assert all(Path(P).contains_point(c) for P, c in zip(polys, rs.interior_points))
+    colours = pc.get_facecolors()
+    g = rs.adjacency()
+    assert len(g.i) > 0 and np.all(np.any(colours[g.i] != colours[g.j], axis=1))
+    assert ax.get_xlim() == (-1.0, 1.0) and ax.get_ylim() == (-1.0, 1.0)
+    assert ax.get_title() == "1036 activation regions"
+    # Deterministic: the same colours on a second drawing.
+    again = _artist(plot.plot_partition(rs), "regions").get_facecolors()
+    np.testing.assert_array_equal(again, colours)
+
+
+def test_linear_colouring_and_boundaries_by_hand():
+    # Output weight 0 on the unit y: the line y = 0 splits activation regions but never the
+    # affine map. Linear regions: the 4 cells of x = 0 and x + y = 0.5 in the box.
+    rs = rk.enumerate_regions(_three_lines((1.0, 0.0, 1.0)), rk.Box(-1, 1, dim=2))
+    assert rs.n_regions == 7
+    ax = plot.plot_partition(rs, color_by="linear")
+    colours = _artist(ax, "regions").get_facecolors()
+    lab = rs.linear_regions()
+    assert len(np.unique(lab)) == 4
+    for k in range(4):  # one colour per linear region...
+        assert len(np.unique(colours[lab == k], axis=0)) == 1
+    # ...and the 4 (pairwise adjacent but for one corner pair) differ: every cell is told
+    # from its neighbours. Cell of each region: (sign x, sign x + y - 0.5).
+    c = rs.interior_points
+    cell = (c[:, 0] > 0).astype(int) * 2 + (c[:, 0] + c[:, 1] > 0.5)
+    assert len(np.unique(cell)) == 4
+    assert all((cell[a] == cell[b]) == (lab[a] == lab[b]) for a in range(7) for b in range(7))
+    col = {int(cell[r]): tuple(colours[r]) for r in range(7)}
+    for a, b in [(0, 1), (0, 2), (1, 3), (2, 3)]:
+        assert col[a] != col[b]
+    # Boundaries: x = 0 (length 2) and x + y = 0.5 (length 1.5 sqrt 2) cut into 3 pieces each
+    # at their crossings, plus the box's perimeter 8; never the line y = 0.
+    segs = _artist(ax, "boundaries").get_segments()
+    lengths = np.array([np.linalg.norm(s[1] - s[0]) for s in segs])
+    assert lengths.sum() == pytest.approx(2 + 1.5 * math.sqrt(2) + 8)
+
+    def on_box_side(s):
+        return any(np.allclose(s[:, k], s[0, k]) and np.isclose(abs(s[0, k]), 1.0)
+                   for k in (0, 1))
+
+    inner = [s for s in segs if not on_box_side(s)]
+    assert len(inner) == 6
+    assert not any(np.allclose(s[:, 1], 0.0) for s in inner)
+    assert rs.boundary_volume("linear") == pytest.approx(2 + 1.5 * math.sqrt(2))
+    assert ax.get_title() == "4 linear regions"
+
+
+def test_partition_pair_and_lp_form_agree(example_rs):
+    left, right = plot.plot_partition_pair(example_rs)
+    assert left.figure is right.figure
+    assert left.get_title() == "1036 activation regions"
+    assert right.get_title() == f"{example_rs.n_linear_regions} linear regions"
+    # LP-form regions (no kept vertices) are clipped and ordered: the same areas.
+    lp = rk.enumerate_regions(_three_lines(), rk.Box(-1, 1, dim=2), method="lp")
+    auto = rk.enumerate_regions(_three_lines(), rk.Box(-1, 1, dim=2))
+    assert lp.kind == "nd" and auto.kind == "2d"
+    paths = _artist(plot.plot_partition(lp), "regions").get_paths()
+    areas = np.array([_area(p.vertices) for p in paths])
+    np.testing.assert_allclose(np.sort(areas), np.sort(auto.volumes()), rtol=1e-9)
+    assert all(Path(p.vertices).contains_point(c) for p, c in zip(paths, lp.interior_points))
+
+
+def test_plane_through_marks_its_three_points_inside_the_view():
+    rng = np.random.default_rng(3)
+    net = rk.Network.from_arrays([rng.normal(size=(12, 10)), rng.normal(size=(1, 12))],
+                                 [rng.normal(size=12), np.zeros(1)])
+    X = rng.normal(size=(3, 10))
+    plane = rk.Plane.through(*X)
+    rs = rk.enumerate_regions(net, plane)
+    ax = plot.plot_partition(rs)
+    pts = _artist(ax, "points")
+    T = np.column_stack([pts.get_xdata(), pts.get_ydata()])
+    assert T.shape == (3, 2)
+    np.testing.assert_allclose(plane.to_input(T), X, atol=1e-9)   # the points themselves
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert np.all((T[:, 0] > x0) & (T[:, 0] < x1) & (T[:, 1] > y0) & (T[:, 1] < y1))
+    # Plane.through pads its square, so the view is the square itself.
+    assert (x0, x1) == (plane.lo[0], plane.hi[0]) and (y0, y1) == (plane.lo[1], plane.hi[1])
+    # Each point lies in the polygon of the region that holds it.
+    paths = _artist(ax, "regions").get_paths()
+    for t, r in zip(T, rs.locate(T)):
+        assert r >= 0 and paths[r].contains_point(t)
+    assert ax.get_xlabel() == "s" and ax.get_ylabel() == "t"
+
+
+def test_points_outside_the_box_widen_the_view():
+    rs = rk.enumerate_regions(_three_lines(), rk.Box(-1, 1, dim=2))
+    ax = plot.plot_partition(rs, points=[[1.5, 0.0], [0.0, -2.0]])
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 == -1.0 and x1 > 1.5 and y0 < -2.0 and y1 == 1.0
+    with pytest.raises(rk.PointsError):
+        plot.plot_partition(rs, points=[[1.0, 2.0, 3.0]])
+
+
+def test_line_graph_is_the_network_with_trajectory_breakpoints():
+    rng = np.random.default_rng(1)
+    net = rk.Network.from_arrays([rng.normal(size=(10, 4)), rng.normal(size=(10, 10)),
+                                  rng.normal(size=(2, 10))],
+                                 [rng.normal(size=10), rng.normal(size=10), np.zeros(2)])
+    x0, x1 = rng.normal(size=4), rng.normal(size=4)
+    seg = rk.Segment(x0, x1)
+    rs = rk.enumerate_regions(net, seg)
+    ax = plot.plot_line(rs, output=1)
+    graph, marks = _artist(ax, "graph"), _artist(ax, "breakpoints")
+    t, y = graph.get_xdata(), graph.get_ydata()
+    tr = trajectory.segment(net, x0, x1)
+    # Breakpoints from the trajectory module (no engine), one marker each.
+    np.testing.assert_allclose(marks.get_xdata(), tr.breakpoints, atol=1e-12)
+    assert len(marks.get_xdata()) == rs.n_regions - 1 == len(tr.breakpoints) > 3
+    np.testing.assert_allclose(t, np.concatenate([[0.0], tr.breakpoints, [1.0]]), atol=1e-12)
+    # The polyline is the network: at its corners and (linear in between) at the midpoints.
+    np.testing.assert_allclose(y, net.forward(seg.to_input(t[:, None]))[:, 1], atol=1e-9)
+    mid = (t[1:] + t[:-1]) / 2
+    np.testing.assert_allclose((y[1:] + y[:-1]) / 2,
+                               net.forward(seg.to_input(mid[:, None]))[:, 1], atol=1e-9)
+    np.testing.assert_allclose(marks.get_ydata(), y[1:-1])
+    assert ax.get_ylabel() == "output 1"
+    # Segment.through's two data points sit on the graph at the network's values there.
+    rs = rk.enumerate_regions(net, rk.Segment.through(x0, x1))
+    pts = _artist(plot.plot_line(rs), "points")
+    np.testing.assert_allclose(pts.get_xdata(), [0.25 / 1.5, 1.25 / 1.5])
+    np.testing.assert_allclose(pts.get_ydata(), net.forward(np.stack([x0, x1]))[:, 0],
+                               atol=1e-9)
+    with pytest.raises(rk.PointsError, match="outside"):
+        plot.plot_line(rs, points=[x0 + 2 * (x1 - x0)])
+
+
+def test_line_graph_linear_breakpoints_by_hand():
+    # relu(x) + 0 relu(x - 0.5) on (-1, 1): activation breakpoints 0 and 0.5, only 0 a kink.
+    net = rk.Network.from_arrays([np.array([[1.0], [1.0]]), np.array([[1.0, 0.0]])],
+                                 [np.array([0.0, -0.5]), np.zeros(1)])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1))
+    act = _artist(plot.plot_line(rs), "breakpoints")
+    np.testing.assert_allclose(act.get_xdata(), [0.0, 0.5])
+    ax = plot.plot_line(rs, breakpoints="linear")
+    np.testing.assert_allclose(_artist(ax, "breakpoints").get_xdata(), [0.0])
+    np.testing.assert_allclose(_artist(ax, "graph").get_ydata(), [0.0, 0.0, 0.5, 1.0])
+    assert ax.get_xlabel() == "x"
+    with pytest.raises(rk.RegionkitError, match="breakpoints must be"):
+        plot.plot_line(rs, breakpoints="kinks")
+    with pytest.raises(rk.RegionkitError, match="output must be"):
+        plot.plot_line(rs, output=1)
+
+
+def test_wrong_dimension_is_a_clear_error(example_rs):
+    with pytest.raises(rk.DomainError, match="draws 1-D"):
+        plot.plot_line(example_rs)
+    rs1 = rk.enumerate_regions(_three_lines(), rk.Segment([-1, -1], [1, 1]))
+    with pytest.raises(rk.DomainError, match="draws 2-D"):
+        plot.plot_partition(rs1)
+
+
+def test_incomplete_run_is_drawn_and_refused_where_needed():
+    rs = rk.enumerate_regions(example_network("2d"), rk.Box(-1, 1, dim=2), max_regions=50)
+    assert not rs.complete
+    ax = plot.plot_partition(rs)
+    assert len(_artist(ax, "regions").get_paths()) == rs.n_regions
+    assert "incomplete" in ax.get_title()
+    with pytest.raises(rk.RegionkitError, match="complete"):
+        plot.plot_partition(rs, color_by="linear")
+
+
+def test_colour_classes_never_match_across_an_edge():
+    # A 20-clique needs 20 colours: more than the 16 of the palette.
+    i, j = np.triu_indices(20, 1)
+    cls = plot.colour_classes(20, i, j, 16)
+    assert len(set(cls.tolist())) == 20
+    pal = plot._palette(plot.PALETTE, 20)
+    assert len(np.unique(pal[cls], axis=0)) == 20
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, 200, size=(2, 800))
+    cls = plot.colour_classes(200, i, j, 6)
+    assert np.all(cls[i[i != j]] != cls[j[i != j]])
+    np.testing.assert_array_equal(cls, plot.colour_classes(200, i, j, 6))
+
+
+def test_layer_counts_and_counts_against_depth():
+    rng = np.random.default_rng(2)
+    results = []
+    for depth in (1, 2, 3):
+        W = [rng.normal(size=(6, 2))] + [rng.normal(size=(6, 6)) for _ in range(depth - 1)]
+        net = rk.Network.from_arrays(W + [rng.normal(size=(1, 6))],
+                                     [rng.normal(size=6) for _ in W] + [np.zeros(1)])
+        results.append(rk.enumerate_regions(net, rk.Box(-2, 2, dim=2)))
+    ax = plot.plot_layer_counts(results)
+    lines = [a for a in ax.get_children() if a.get_gid() == "counts"]
+    assert [list(ln.get_ydata()) for ln in lines] == [r.per_layer for r in results]
+    assert [ln.get_label() for ln in lines] == ["2-6-1", "2-6-6-1", "2-6-6-6-1"]
+    ax = plot.plot_counts(results, by="depth", linear=True)
+    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(_artist(ax, "counts").get_ydata(),
+                                  [r.n_regions for r in results])
+    np.testing.assert_array_equal(_artist(ax, "linear-counts").get_ydata(),
+                                  [r.n_linear_regions for r in results])
+    assert ax.get_xlabel() == "hidden layers"
+    ax = plot.plot_counts(results, by="width")
+    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [6, 6, 6])
+    ax = plot.plot_counts([30, 10, 20], by=[3, 1, 2], xlabel="width")
+    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(_artist(ax, "counts").get_ydata(), [10, 20, 30])
+    with pytest.raises(rk.RegionkitError, match="sequence"):
+        plot.plot_counts([1, 2], by="depth")
+
+
+def test_counts_mark_incomplete_runs_as_lower_bounds():
+    net = example_network("2d")
+    full = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    cut = rk.enumerate_regions(net, rk.Box(-2, 2, dim=2), max_regions=100)
+    ax = plot.plot_counts([full, cut], by=[1.0, 2.0])
+    low = _artist(ax, "lower-bounds")
+    assert list(low.get_xdata()) == [2.0] and list(low.get_ydata()) == [cut.n_regions]
+
+
+def _write_points(tmp_path, X):
+    paths = []
+    for k, x in enumerate(X):
+        p = tmp_path / f"p{k}.npy"
+        np.save(p, x)
+        paths.append(str(p))
+    return paths
+
+
+def _is_png(path):
+    data = path.read_bytes()
+    return len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_plot_verbs(tmp_path, example_rs):
+    runner = CliRunner()
+    out = tmp_path / "pair.png"
+    res = runner.invoke(main, ["plot", "--example", "2d", "--pair", "-o", str(out),
+                               "--dpi", "40"])
+    assert res.exit_code == 0, res.output
+    assert _is_png(out) and "1036 activation regions" in res.output
+    img = plt.imread(out)
+    assert img.shape[:2] == (200, 400)       # 10 x 5 inches at 40 dpi
+    # Content: the verb draws plot_partition_pair of the same run.
+    left, right = plot.plot_partition_pair(example_rs)
+    assert len(_artist(left, "regions").get_paths()) == 1036
+
+    rng = np.random.default_rng(4)
+    net = rk.Network.from_arrays([rng.normal(size=(8, 6)), rng.normal(size=(1, 8))],
+                                 [rng.normal(size=8), np.zeros(1)])
+    net_path = tmp_path / "n6.npz"
+    net.save(net_path)
+    X = rng.normal(size=(3, 6))
+    a, b, c = _write_points(tmp_path, X)
+    res = runner.invoke(main, ["plot", str(net_path), "--plane", a, b, c, "--linear",
+                               "-o", str(tmp_path / "plane.png"), "--dpi", "30"])
+    assert res.exit_code == 0, res.output
+    rs = rk.enumerate_regions(net, rk.Plane.through(*X))
+    assert _is_png(tmp_path / "plane.png")
+    assert f"{rs.n_regions} activation regions, {rs.n_linear_regions} linear" in res.output
+    res = runner.invoke(main, ["plot", str(net_path), "--segment", a, "0", "-o",
+                               str(tmp_path / "seg.png"), "--dpi", "30"])
+    assert res.exit_code == 0, res.output
+    rs = rk.enumerate_regions(net, rk.Segment(X[0], np.zeros(6)))
+    assert _is_png(tmp_path / "seg.png") and f"{rs.n_regions} activation" in res.output
+
+
+def test_cli_plot_errors(tmp_path, monkeypatch):
+    runner = CliRunner()
+    out = str(tmp_path / "x.png")
+    res = runner.invoke(main, ["plot", "--example", "2d", "--box", "0", "1", "--segment",
+                               "0", "1", "-o", out])
+    assert res.exit_code == 2 and "at most one of" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "--segment", "0", "1", "--pair",
+                               "-o", out])
+    assert res.exit_code == 2 and "--pair draws 2-D" in res.output
+    rng = np.random.default_rng(5)
+    net = rk.Network.from_arrays([rng.normal(size=(4, 3)), np.ones((1, 4))],
+                                 [np.zeros(4), np.zeros(1)])
+    net.save(tmp_path / "n3.npz")
+    res = runner.invoke(main, ["plot", str(tmp_path / "n3.npz"), "-o", out])
+    assert res.exit_code == 2 and "--plane A B C or --segment A B" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "-o", str(tmp_path / "x.nope")])
+    assert res.exit_code == 2 and "cannot write" in res.output
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    res = runner.invoke(main, ["plot", "--example", "2d", "-o", out])
+    assert res.exit_code == 2 and 'pip install "regionkit[plot]"' in res.output
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(MissingExtraError, match=r"regionkit\[plot\]"):
+        plot.plot_partition(rk.enumerate_regions(_three_lines(), rk.Box(-1, 1, dim=2)))
