@@ -36,7 +36,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     """
     n = len(frontier)
     U = W.shape[0] // k
-    ZM = np.einsum("pi,rid->rpd", W, maps["M"])          # pieces' gradients per region
+    ZM = np.matmul(W, maps["M"])                          # pieces' gradients per region
     Zm = maps["m"] @ W.T + b                              # and offsets
     src = np.arange(n)                                    # chunk region of each current cell
     win = np.zeros((n, U), dtype=np.int64)                # winners chosen so far
@@ -50,8 +50,17 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         if k == 1 or len(current) == 0:
             continue
         rows = u * k + np.arange(k)
-        copies = np.repeat(np.arange(len(current)), k)
-        piece = np.tile(np.arange(k), len(current))
+        # Zero tolerance of each hyperplane P_a - P_j, as the core computes it:
+        # atol + rtol (|W_a - W_j| S + |b_a - b_j|), for every ordered pair (a, j).
+        dW = np.abs(W[rows][:, None] - W[rows][None]).reshape(k * k, -1)
+        eps = tol.atol + tol.rtol * (maps["S"][src] @ dW.T
+                                     + np.abs(b[rows][:, None] - b[rows][None]).reshape(-1))
+        sure = _sure_winners(kind, current, ZM[src[:, None], rows], Zm[src[:, None], rows],
+                             eps.reshape(-1, k, k))
+        whole = np.flatnonzero(sure >= 0)
+        cut = np.flatnonzero(sure < 0)
+        copies = np.repeat(cut, k)
+        piece = np.tile(np.arange(k), len(cut))
         r = src[copies]
         top = rows[piece][:, None]                        # (c, 1) the copy's own piece
         rest = rows[others[piece]]                        # (c, k-1) its competitors
@@ -59,23 +68,27 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         sign = np.where(rest < top, 1.0, -1.0)
         clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
         clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
-        # |W_a - W_j| S + |b_a - b_j| for every ordered pair of the unit's pieces.
-        pair_S = maps["S"][src] @ np.abs(W[rows][:, None] - W[rows][None]).reshape(k * k, -1).T
-        clip_S = (pair_S[copies[:, None], piece[:, None] * k + (rest - u * k)]
-                  + np.abs(b[top] - b[rest]))
+        clip_S = (eps[copies[:, None], piece[:, None] * k + (rest - u * k)] - tol.atol) / tol.rtol \
+            if tol.rtol > 0 else np.zeros(clip_m.shape)
         clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": maps["R"]}
-        done, children, _, bits, parent, aborted = _core.split_frontier(
-            kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
-            ACTIVATION_CODES["relu"], 0.0, tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds)
-        if aborted or done < len(copies):
-            return _nothing_done(kind, frontier, U, k)
-        keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
-        a = piece[parent[keep]]
-        current = _relabel_new_rows(Frontier(kind, children).take(keep), others, a,
-                                    label_base + u * k)
-        src = src[copies[parent[keep]]]
-        win = win[copies[parent[keep]]]
-        win[:, u] = a
+        parts, srcs, wins = [current.take(whole)], [src[whole]], [win[whole]]
+        wins[0][:, u] = sure[whole]
+        if len(cut):
+            done, children, _, bits, parent, aborted = _core.split_frontier(
+                kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
+                ACTIVATION_CODES["relu"], 0.0, tol.rtol, tol.atol, _NEW, 1 << 62, seconds,
+                seconds)
+            if aborted or done < len(copies):
+                return _nothing_done(kind, frontier, U, k)
+            keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
+            a = piece[parent[keep]]
+            parts.append(_relabel_new_rows(Frontier(kind, children).take(keep), others, a,
+                                           label_base + u * k))
+            srcs.append(src[copies[parent[keep]]])
+            wins.append(win[copies[parent[keep]]])
+            wins[-1][:, u] = a
+        current = Frontier.concat(kind, parts)
+        src, win = np.concatenate(srcs), np.concatenate(wins)
         if len(current) > max_total:
             return _nothing_done(kind, frontier, U, k)
     # Each unit's output map is its winning piece's.
@@ -87,6 +100,35 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     np.put_along_axis(bits, sel, 1, axis=1)
     child_maps = {"M": out_M, "m": out_m, "S": out_S}
     return n, current.data, child_maps, bits, src, False
+
+
+def _sure_winners(kind: str, fr: Frontier, P: np.ndarray, p: np.ndarray,
+                  eps: np.ndarray) -> np.ndarray:
+    """The piece that wins on the whole of each region, or -1 where the clip must decide.
+
+    The core decides a hyperplane's side from its values at a region's vertices (1-D, 2-D
+    and vertex form), so piece a wins the whole region when at every vertex
+    P_a - P_j > eps for j < a and P_a - P_j >= -eps for j > a: then every clip of a keeps
+    the region whole on its side and every other piece's clip drops it. LP-form regions
+    have no vertices and are always clipped.
+    """
+    n, k = p.shape
+    if kind == "nd" or n == 0:
+        return np.full(n, -1, dtype=np.int64)
+    if kind == "1d":
+        X = np.stack([fr.data["lo"], fr.data["hi"]], axis=1).reshape(-1, 1)
+        off = 2 * np.arange(n + 1)
+    else:
+        X, off = (fr.data["xy"], fr.data["off"]) if kind == "2d" else (fr.data["V"],
+                                                                      fr.data["voff"])
+    reg = np.repeat(np.arange(n), np.diff(off))
+    vals = np.einsum("vkd,vd->vk", P[reg], X) + p[reg]         # (vertices, k)
+    D = vals[:, :, None] - vals[:, None, :]                     # D[v, a, j] = P_a - P_j
+    lower = np.tril(np.ones((k, k), dtype=bool), -1)            # j < a
+    e = eps[reg]
+    ok = np.where(lower, D > e, D >= -e) | np.eye(k, dtype=bool)
+    ok = np.logical_and.reduceat(ok.all(axis=2), off[:-1], axis=0)  # (n, k)
+    return np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
 
 
 def _nothing_done(kind: str, frontier: Frontier, U: int, k: int):
