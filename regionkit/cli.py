@@ -13,6 +13,7 @@ from regionkit.engine import enumerate_regions
 from regionkit.errors import RegionkitError
 from regionkit.examples import EXAMPLES, example_network
 from regionkit.network import load_network
+from regionkit.suite.cli import suite as suite_commands
 
 
 # The graph and measures cost milliseconds per region beyond 4 dimensions (exact face
@@ -346,6 +347,7 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str], level:
     click.echo(f"time:             {seconds:.3f} s")
 
 
+main.add_command(suite_commands)
 
 
 if __name__ == "__main__":
