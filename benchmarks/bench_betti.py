@@ -13,9 +13,7 @@ rk.betti_numbers costs for both sides (best of --repeat).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 
@@ -23,6 +21,9 @@ import numpy as np
 
 import regionkit as rk
 from regionkit.constructions import torch_default
+
+sys.path.insert(0, os.path.dirname(__file__))
+from benchjson import default_out, write_results  # noqa: E402
 
 CASES = [
     ("2-32-32-32-1", [2, 32, 32, 32, 1]),
@@ -51,8 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                  "betti.json"))
+    ap.add_argument("--out", default=default_out("betti"))
     args = ap.parse_args()
     rows = []
     for name, arch in CASES:
@@ -75,11 +75,7 @@ def main() -> None:
               f"{r['complex_seconds']:9.3f} {r['homology_seconds']:7.3f} "
               f"{r['betti_seconds']:8.3f} {r['betti_seconds'] / r['enumerate_seconds']:6.1f}  "
               f"{str(tuple(r['above']['betti'])):12s} {str(tuple(r['below']['betti'])):12s}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"machine": platform.platform(), "python": platform.python_version(),
-                   "regionkit": rk.__version__, "seed": args.seed, "rows": rows}, f, indent=1)
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_results(args.out, seed=args.seed, rows=rows)
 
 
 def _timed(fn) -> float:

@@ -10,15 +10,14 @@ method) and the counts must agree.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from benchjson import default_out, write_results  # noqa: E402
 import regionkit as rk  # noqa: E402
 from regionkit.constructions import torch_default  # noqa: E402
 from scipy_splitting import count_regions  # noqa: E402
@@ -79,8 +78,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                  "enumerate.json"))
+    ap.add_argument("--out", default=default_out("enumerate"))
     args = ap.parse_args()
     rows = []
     for name, arch in CASES:
@@ -116,11 +114,7 @@ def main() -> None:
                  else " " * 17)
         print(f"{r['net']:24s} {r['regions']:8d} {r['seconds']:9.4f} {r['regions_per_s']:11.0f}"
               f" {peer} {graph} {ref}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"machine": platform.platform(), "python": platform.python_version(),
-                   "regionkit": rk.__version__, "seed": args.seed, "rows": rows}, f, indent=2)
-    print(f"wrote {args.out}")
+    write_results(args.out, seed=args.seed, rows=rows)
     if not all(r.get("agree", True) for r in rows):
         sys.exit(1)
 

@@ -18,9 +18,8 @@ empty results directory; the tables are checked to agree.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
+import sys
 import shutil
 import tempfile
 import time
@@ -30,6 +29,9 @@ from regionkit.constructions import sawtooth
 from regionkit.suite import parse_suite, read_table, run_suite, write_table
 from regionkit.suite.jobs import VOLATILE
 from regionkit.suite.table import comparable
+
+sys.path.insert(0, os.path.dirname(__file__))
+from benchjson import default_out, write_results  # noqa: E402
 
 
 def tiny_suite(n: int) -> dict:
@@ -107,8 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny-jobs", type=int, default=500)
     ap.add_argument("--jobs", type=int, default=100)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                  "suite.json"))
+    ap.add_argument("--out", default=default_out("suite"))
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="bench_suite_")
     try:
@@ -126,13 +127,7 @@ def main() -> None:
         print(f"{r['case']:30s} {r['jobs']:5d} {r['seconds']:8.2f} {r['jobs_per_s']:7.1f}"
               f" {r['speedup']:8.2f} {r['mean_job_seconds']:12.3f}  "
               f"{'yes' if r['same_table_as_serial'] else 'NO'}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"machine": platform.platform(), "python": platform.python_version(),
-                   "regionkit": rk.__version__, "cpus": os.cpu_count(),
-                   "load_average": os.getloadavg(), "overhead": over, "throughput": runs},
-                  f, indent=2)
-    print(f"wrote {args.out}")
+    write_results(args.out, overhead=over, throughput=runs)
 
 
 if __name__ == "__main__":

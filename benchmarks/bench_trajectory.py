@@ -20,16 +20,18 @@ count of the same paths is printed beside it.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import platform
+import sys
 import time
 
 import numpy as np
 
 import regionkit as rk
 from regionkit import trajectory as T
+
+sys.path.insert(0, os.path.dirname(__file__))
+from benchjson import default_out, write_results  # noqa: E402
 
 SAMPLE_POINTS = 100_000
 SAMPLE_BLOCK = 10_000  # points per forward pass: 10^4 x 784 doubles = 63 MB
@@ -142,8 +144,7 @@ def main() -> None:
     ap.add_argument("--segments", type=int, default=200)
     ap.add_argument("--sample-paths", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                  "trajectory.json"))
+    ap.add_argument("--out", default=default_out("trajectory"))
     args = ap.parse_args()
     rows = [bench_lines(args.lines, args.sample_paths, args.seed),
             bench_arcs(args.arcs, args.sample_paths, args.seed),
@@ -160,12 +161,7 @@ def main() -> None:
             right = (f"engine: {r['engine_seconds']:.2f} s, {r['engine_pieces_per_s']:.0f}"
                      f" pieces/s, counts {'agree' if r['agree'] else 'DIFFER'}")
         print(f"{left} | {right}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"machine": platform.platform(), "python": platform.python_version(),
-                   "regionkit": rk.__version__, "seed": args.seed,
-                   "load_average": os.getloadavg(), "rows": rows}, f, indent=2)
-    print(f"wrote {args.out}")
+    write_results(args.out, seed=args.seed, rows=rows)
 
 
 if __name__ == "__main__":
