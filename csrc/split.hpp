@@ -15,10 +15,16 @@ namespace rk {
 struct Budget {
   std::chrono::steady_clock::time_point deadline;
   size_t max_pieces = 0;
-  // Called once per hyperplane and every 64 pieces within one: the clock is cheap enough.
-  bool exceeded(size_t pieces) const {
-    return pieces > max_pieces || std::chrono::steady_clock::now() > deadline;
+  // Called once per hyperplane and every 64 pieces within one. The piece count is checked
+  // every time; the clock (about 8% of a 2-D run when read every call) every 32nd call.
+  bool exceeded(size_t pieces) {
+    if (pieces > max_pieces) return true;
+    if ((++calls & 31) != 0) return false;
+    return std::chrono::steady_clock::now() > deadline;
   }
+
+ private:
+  uint32_t calls = 0;
 };
 
 // Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
