@@ -17,7 +17,11 @@ class SolverError : public std::runtime_error {
   explicit SolverError(const std::string& what) : std::runtime_error(what) {}
 };
 
-enum Activation : int { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_HARD_TANH = 3 };
+// Maxout layers are split in Python (regionkit/maxout.py); the core knows them only for
+// point signs and post-activation maps: one "hyperplane" slot per piece (pattern bit).
+enum Activation : int {
+  ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_HARD_TANH = 3, ACT_MAXOUT = 4
+};
 
 // A value v of a hyperplane is "zero" when |v| <= atol + rtol * scale, where scale bounds
 // the magnitude of the terms that were summed to produce the hyperplane (see Maps::S).
@@ -36,6 +40,7 @@ struct Layer {
   const double* absWt = nullptr;  // |W| transposed
   int act = ACT_RELU;
   double slope = 0.0;         // negative-side slope of leaky ReLU
+  int pieces = 1;             // maxout: rows u*pieces .. u*pieces+pieces-1 are unit u's
 };
 
 // Number of hyperplanes each unit of this activation contributes (hard tanh: z=-1, z=+1).

@@ -17,7 +17,8 @@ int hyperplanes_per_unit(int act) {
   switch (act) {
     case ACT_IDENTITY: return 0;
     case ACT_RELU:
-    case ACT_LEAKY_RELU: return 1;
+    case ACT_LEAKY_RELU:
+    case ACT_MAXOUT: return 1;
     case ACT_HARD_TANH: return 2;
     default: throw std::invalid_argument("unknown activation code " + std::to_string(act));
   }
@@ -86,8 +87,35 @@ RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size
   }
 }
 
+namespace {
+
+// Maxout: unit u outputs its winning piece (the set bit among its pieces' bits).
+void append_maxout(const Layer& L, const Hyperplanes& H, const uint8_t* bits, const double* R,
+                   Maps& out) {
+  const int d = H.dim, k = L.pieces, units = L.n_out / k;
+  for (int u = 0; u < units; ++u) {
+    int w = u * k;
+    for (int j = 0; j < k; ++j)
+      if (bits[u * k + j]) w = u * k + j;
+    double size = 0.0;
+    for (int t = 0; t < d; ++t) {
+      const double p = H.Pt[static_cast<size_t>(t) * L.n_out + w];
+      out.M.push_back(p);
+      size += std::fabs(p) * R[t];
+    }
+    out.m.push_back(H.q[w]);
+    out.S.push_back(size + std::fabs(H.q[w]));
+  }
+}
+
+}  // namespace
+
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
                             const double* R, Maps& out) {
+  if (L.act == ACT_MAXOUT) {
+    append_maxout(L, H, bits, R, out);
+    return;
+  }
   const int d = H.dim, n = L.n_out;
   const size_t M0 = out.M.size(), m0 = out.m.size();
   out.M.resize(M0 + static_cast<size_t>(n) * d);

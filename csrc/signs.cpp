@@ -1,6 +1,8 @@
 // Forward passes that report hyperplane signs (see signs.hpp).
 #include "signs.hpp"
 
+#include <cmath>
+
 namespace rk {
 namespace {
 
@@ -23,6 +25,65 @@ inline int8_t sign_at(const Hyperplanes& H, int j, const double* t, double* valu
   for (int k = 0; k < d; ++k) v += a[k] * t[k];
   *value = v;
   return v > H.eps[j] ? 1 : (v < -H.eps[j] ? -1 : 0);
+}
+
+// A maxout layer's pieces at t. The winner is the piece the engine's clips give the point
+// (regionkit/maxout.py: a beats lower pieces by more than the pair tolerance and is not
+// beaten by more than it by higher ones; the first maximum if the tolerance is not
+// transitive there). `at`: +1 for a winner without ties, 0 for the winner and every piece
+// within the pair tolerance of it, -1 for the rest. `beyond` (if not null): the tied piece
+// growing fastest along dir wins (ties to the lowest index), +1 for it and -1 for the rest.
+void maxout_signs(const Layer& L, const Hyperplanes& H, const double* S, const Tolerance& tol,
+                  const double* t, const double* dir, int8_t* at, int8_t* beyond) {
+  const int d = H.dim, k = L.pieces, units = L.n_out / k;
+  std::vector<double> v(k), g(k);
+  std::vector<char> tied(k);
+  auto pair_eps = [&](int a, int j) {
+    const double* wa = L.W + static_cast<size_t>(a) * L.n_in;
+    const double* wj = L.W + static_cast<size_t>(j) * L.n_in;
+    double s = std::fabs(L.b[a] - L.b[j]);
+    for (int i = 0; i < L.n_in; ++i) s += std::fabs(wa[i] - wj[i]) * S[i];
+    return tol.atol + tol.rtol * s;
+  };
+  for (int u = 0; u < units; ++u) {
+    const int r0 = u * k;
+    int first_max = 0;
+    for (int j = 0; j < k; ++j) {
+      const double* a = &H.a[static_cast<size_t>(r0 + j) * d];
+      double val = H.c[r0 + j], dv = 0.0;
+      for (int q = 0; q < d; ++q) {
+        val += a[q] * t[q];
+        if (dir) dv += a[q] * dir[q];
+      }
+      v[j] = val;
+      g[j] = dv;
+      if (val > v[first_max]) first_max = j;
+    }
+    int w = -1;
+    for (int a = 0; a < k && w < 0; ++a) {
+      bool wins = true;
+      for (int j = 0; j < k && wins; ++j) {
+        if (j == a) continue;
+        const double e = pair_eps(r0 + a, r0 + j);
+        wins = j < a ? v[a] - v[j] > e : v[j] - v[a] <= e;
+      }
+      if (wins) w = a;
+    }
+    if (w < 0) w = first_max;
+    bool any_tie = false;
+    for (int j = 0; j < k; ++j) {
+      tied[j] = j == w || std::fabs(v[w] - v[j]) <= pair_eps(r0 + w, r0 + j);
+      any_tie = any_tie || (j != w && tied[j]);
+    }
+    int best = w;
+    if (any_tie && dir)
+      for (int j = 0; j < k; ++j)
+        if (tied[j] && (g[j] > g[best] || (g[j] == g[best] && j < best))) best = j;
+    for (int j = 0; j < k; ++j) {
+      at[r0 + j] = !tied[j] ? -1 : (any_tie ? 0 : 1);
+      if (beyond) beyond[r0 + j] = j == best ? 1 : -1;
+    }
+  }
 }
 
 }  // namespace
@@ -52,7 +113,13 @@ void point_signs(const std::vector<Layer>& layers_in, const MapsView& input,
       }
       const Hyperplanes& h = li == 0 ? first : H;
       bits.assign(h.count, 0);
-      for (int j = 0; j < h.count; ++j) {
+      if (L.act == ACT_MAXOUT) {
+        int8_t* a = at + static_cast<size_t>(p) * H_total + col;
+        int8_t* b = beyond + static_cast<size_t>(p) * H_total + col;
+        maxout_signs(L, h, li == 0 ? input.S : maps.S.data(), tol, t, dir, a, b);
+        for (int j = 0; j < h.count; ++j) bits[j] = b[j] > 0;
+      }
+      for (int j = 0; j < h.count && L.act != ACT_MAXOUT; ++j) {
         double v, dv = 0.0;
         const int8_t s = sign_at(h, j, t, &v);
         if (dir)
@@ -64,7 +131,7 @@ void point_signs(const std::vector<Layer>& layers_in, const MapsView& input,
         bits[j] = sb > 0;
       }
       col += h.count;
-      maps.rows = L.n_out;
+      maps.rows = L.n_out / L.pieces;
       maps.dim = d;
       maps.M.clear();
       maps.m.clear();
@@ -96,11 +163,17 @@ void region_point_signs(const std::vector<Layer>& layers_in, const MapsView& inp
                             input.R};
         layer_hyperplanes(L, view, 0, tol, H);
       }
-      for (int64_t p = poff[r]; p < poff[r + 1]; ++p)
-        for (int j = 0; j < H.count; ++j)
-          out[static_cast<size_t>(p) * H_total + col + j] =
-              sign_at(H, j, T + static_cast<size_t>(p) * d, &v);
-      maps.rows = L.n_out;
+      const double* S = li == 0 ? input.S : maps.S.data();
+      for (int64_t p = poff[r]; p < poff[r + 1]; ++p) {
+        const double* t = T + static_cast<size_t>(p) * d;
+        int8_t* o = out + static_cast<size_t>(p) * H_total + col;
+        if (L.act == ACT_MAXOUT) {
+          maxout_signs(L, H, S, tol, t, nullptr, o, nullptr);
+          continue;
+        }
+        for (int j = 0; j < H.count; ++j) o[j] = sign_at(H, j, t, &v);
+      }
+      maps.rows = L.n_out / L.pieces;
       maps.dim = d;
       maps.M.clear();
       maps.m.clear();

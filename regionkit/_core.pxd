@@ -17,6 +17,7 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         const double* b   # n_out
         int act           # activation code (see regionkit/network.py)
         double slope      # leaky ReLU negative slope
+        int pieces        # maxout pieces per unit (1 otherwise)
     cdef cppclass MapsView:
         int rows          # units per region map
         int dim           # input (slice) dimension

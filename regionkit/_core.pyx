@@ -14,6 +14,7 @@ from regionkit.errors import SolverError as _SolverError
 
 cnp.import_array()
 
+MAXOUT = 4  # activation code of maxout layers (csrc/core.hpp ACT_MAXOUT)
 LP_STATUS = {0: "optimal", 1: "stopped", 2: "unbounded", 3: "iteration limit"}
 
 
@@ -91,8 +92,10 @@ cdef dict _maps_out(Maps& mp, size_t n):
     }
 
 
-cdef Layer _layer(const double[:, ::1] W, const double[::1] b, int act, double slope):
+cdef Layer _layer(const double[:, ::1] W, const double[::1] b, int act, double slope,
+                  int pieces=1):
     cdef Layer L
+    L.pieces = pieces
     L.n_out = W.shape[0]
     L.n_in = W.shape[1]
     L.W = &W[0, 0]
@@ -124,6 +127,8 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     """
     cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
     cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    if act == MAXOUT:
+        raise ValueError("maxout layers are split by regionkit.maxout, not by the core")
     cdef Layer L = _layer(Wv, bv, act, slope)
     cdef Tolerance tol
     tol.rtol = rtol
@@ -323,11 +328,11 @@ cdef class _NetView:
         cdef const double[:, ::1] Wv
         cdef const double[::1] bv
         self.keep = []
-        for W, b, act, slope in layers:
+        for W, b, act, slope, pieces in layers:
             Wv = np.ascontiguousarray(W, dtype=np.float64)
             bv = np.ascontiguousarray(b, dtype=np.float64)
             self.keep.append((Wv, bv))
-            self.layers.push_back(_layer(Wv, bv, act, slope))
+            self.layers.push_back(_layer(Wv, bv, act, slope, pieces))
         cdef const double[:, ::1] Mv = np.ascontiguousarray(input_map["M"], dtype=np.float64)
         cdef const double[::1] mv = np.ascontiguousarray(input_map["m"], dtype=np.float64)
         cdef const double[::1] Sv = np.ascontiguousarray(input_map["S"], dtype=np.float64)
@@ -342,7 +347,7 @@ cdef class _NetView:
         self.tol.rtol = rtol
         self.tol.atol = atol
         self.n_hyperplanes = sum(hyperplanes_per_unit(act) * np.shape(W)[0]
-                                 for W, _, act, _ in layers)
+                                 for W, _, act, _, _ in layers)
 
     cdef public int n_hyperplanes
 

@@ -177,7 +177,6 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
     in enumerate_regions)."""
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
-    net.require_elementwise("decision regions")
     if not (isinstance(output, (int, np.integer)) and 0 <= output < net.n_out):
         raise NetworkError(f"output must be an output index 0..{net.n_out - 1}, got {output!r}")
     if level is not None and not (isinstance(level, (int, float, np.floating))

@@ -16,10 +16,11 @@ import numpy as np
 from regionkit.errors import NetworkError, NetworkFileError
 
 # Activation name -> core code; hyperplanes per unit: identity 0, relu/leaky 1, hard tanh 2.
-# Maxout is split in Python on top of the core (regionkit.maxout) and has no core code.
-ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "hard_tanh": 3}
+# Maxout layers are split in Python on top of the core (regionkit.maxout); the core knows
+# them (code 4) only for point signs and maps.
+ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "hard_tanh": 3, "maxout": 4}
 HYPERPLANES_PER_UNIT = {"identity": 0, "relu": 1, "leaky_relu": 1, "hard_tanh": 2}
-ACTIVATIONS = (*ACTIVATION_CODES, "maxout")
+ACTIVATIONS = tuple(ACTIVATION_CODES)
 DEFAULT_LEAKY_SLOPE = 0.01
 
 

@@ -18,9 +18,8 @@ def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     """The layers and the domain's input map as the core's sign functions take them."""
     from regionkit.engine import input_maps
 
-    net.require_elementwise("exact point signs (faces, degenerate facets, distances)")
-    layers = [(W, b, ACTIVATION_CODES[a], s)
-              for W, b, a, s in zip(net.weights, net.biases, net.activations, net.slopes)]
+    layers = [(W, b, ACTIVATION_CODES[a], s, k) for W, b, a, s, k in
+              zip(net.weights, net.biases, net.activations, net.slopes, net.pieces)]
     first = input_maps(domain)
     return layers, {"M": first["M"][0], "m": first["m"][0], "S": first["S"][0],
                     "R": np.maximum(np.abs(domain.lo), np.abs(domain.hi))}

@@ -8,6 +8,8 @@ import regionkit as rk
 from regionkit.errors import NetworkError
 
 import oracles as O
+from regionkit.graph import adjacency
+from test_betti import by_rank, closure_euler, nerve_betti
 from test_engine_bruteforce import assert_matches_brute_force
 
 
@@ -78,6 +80,8 @@ def test_two_piece_maxout_is_the_arrangement_of_piece_differences(d):
     assert len(a.adjacency().i) == len(r.adjacency().i)
     assert a.adjacency().unmatched_facets == 0
     assert a.boundary_volume() == pytest.approx(r.boundary_volume(), rel=1e-12)
+    np.testing.assert_array_equal(a.face_counts(), r.face_counts())
+    np.testing.assert_allclose(a.codim_volumes(), r.codim_volumes(), rtol=1e-12)
 
 
 def test_identical_pieces_tie_to_the_lowest_index():
@@ -106,6 +110,31 @@ def test_outputs_and_patterns_agree_with_the_forward_pass():
     assert rs.volumes().sum() == pytest.approx(4.0, rel=1e-12)
     assert rs.adjacency().unmatched_facets == 0
     assert rs.n_linear_regions <= rs.n_regions
+
+
+@pytest.mark.parametrize("d, units, k, tail, seed", [
+    (2, 4, 3, [4], 1), (2, 5, 4, [], 4), (3, 3, 3, [3], 2), (3, 4, 2, [], 5)])
+def test_faces_graph_and_betti_of_maxout_nets(d, units, k, tail, seed):
+    """Point signs know maxout (ties between pieces are zeros): the open domain's Euler
+    characteristic from the f-vector, the facet-crossing graph equal to the fast one, and
+    Betti numbers of decision sets agreeing three ways (duality, GF(2) ranks, gudhi nerve
+    of the closed pieces)."""
+    base = maxout_net(d, units, k, tail, seed)
+    net = rk.Network.from_arrays([3 * w for w in base.weights], [3 * b for b in base.biases],
+                                 base.activation_names())
+    dom = rk.Box(-1, 1, dim=d)
+    rs = rk.enumerate_regions(net, dom)
+    f = rs.face_counts()
+    assert sum((-1) ** i * f[i] for i in range(d + 1)) == (-1) ** d
+    fast, slow = adjacency(rs), adjacency(rs, fast=False)
+    assert slow.unmatched_facets == 0
+    assert set(zip(fast.i, fast.j)) == set(zip(slow.i, slow.j))
+    level = float(np.median(net.forward(dom.sample(3000, seed))[:, 0]))
+    dr = rk.decision_regions(net, dom, level=level)
+    for side in ("above", "below"):
+        b = dr.betti_numbers(side)
+        assert b.betti == by_rank(dr, side) == nerve_betti(dr, side)
+        assert b.euler == closure_euler(dr, side)
 
 
 def test_budget_keeps_a_valid_partition():
@@ -142,7 +171,7 @@ def test_maxout_shapes_must_chain_on_units():
                                ["maxout:3", "identity"])
 
 
-def test_elementwise_only_features_refuse_maxout():
+def test_distances_and_trajectories_refuse_maxout():
     net = maxout_net(2, 3, 2, [], seed=0)
     with pytest.raises(NetworkError, match="maxout"):
         rk.distance_to_boundary(net, np.zeros((1, 2)))
