@@ -665,22 +665,23 @@ class BoundsTable:
 
 def _splitting_layers(network: Network, domain: Domain | None
                       ) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """(W, b, activation) of each non-identity layer, in the domain's coordinates.
+    """(W, b, activation) of each non-identity layer, in the domain's coordinates; maxout
+    layers are named 'maxout:k' and their W holds the pieces' rows.
 
     Identity layers are composed into the next layer and a slice map x = origin + U t into
     the first, so the first entry is the arrangement that cuts the domain.
     """
-    network.require_elementwise("the bounds module")
     if domain is None:
         M, m = np.eye(network.n_in), np.zeros(network.n_in)
     else:
         M, m = np.asarray(domain.basis, float), np.asarray(domain.origin, float)
     out = []
-    for W, b, act in zip(network.weights, network.biases, network.activations):
+    for W, b, act, name, k in zip(network.weights, network.biases, network.activations,
+                                  network.activation_names(), network.pieces):
         M, m = W @ M, W @ m + b
         if act != "identity":
-            out.append((M, m, act))
-            M, m = np.eye(W.shape[0]), np.zeros(W.shape[0])
+            out.append((M, m, name if act == "maxout" else act))
+            M, m = np.eye(W.shape[0] // k), np.zeros(W.shape[0] // k)
     return out
 
 
@@ -719,6 +720,33 @@ def _relu_rows(n0: int, ws: list[int], ranks: list[int]) -> list[tuple[str, str,
     return rows
 
 
+def _maxout_rows(n0: int, layers: list, acts: set[str]) -> list[tuple[str, str, int, str]]:
+    """Bounds for nets with maxout layers: Serra's Thm 8 and Montufar's one-layer bound when
+    every splitting layer is maxout of one rank k; always the product over layers of the
+    regions of an arrangement of their hyperplanes (a maxout unit's argmax cells are unions
+    of the cells of its k(k-1)/2 piece differences, a hard tanh unit has 2, others 1)."""
+    def hyperplanes(W: np.ndarray, act: str) -> int:
+        if act.startswith("maxout"):
+            k = int(act.partition(":")[2])
+            return W.shape[0] // k * (k * (k - 1) // 2)
+        return W.shape[0] * (2 if act == "hard_tanh" else 1)
+
+    rows = [("product of layer arrangements", "upper",
+             math.prod(_sum_comb(hyperplanes(W, a), n0) for W, _, a in layers),
+             "Raghu et al. 2017, Thm 1 argument")]
+    if len(acts) == 1:
+        k = int(next(iter(acts)).partition(":")[2])
+        if k >= 2:
+            units = [W.shape[0] // k for W, _, _ in layers]
+            rows.insert(0, ("Serra Thm 8 (maxout)", "upper", maxout_upper(n0, units, k),
+                            "Serra et al. 2018"))
+            if len(layers) == 1:
+                rows.insert(1, ("Montufar 2014, one maxout layer", "upper",
+                                maxout_single_layer_upper(n0, units[0], k),
+                                "Montufar et al. 2014"))
+    return rows
+
+
 def _rows_for(network: Network, domain: Domain) -> list[tuple[str, str, int, str]]:
     """(name, kind, value, source) of every bound that applies to this network and domain."""
     layers = _splitting_layers(network, domain)
@@ -729,6 +757,8 @@ def _rows_for(network: Network, domain: Domain) -> list[tuple[str, str, int, str
     acts = {act for _, _, act in layers}
     if acts == {"relu"}:
         rows = _relu_rows(n0, ws, layer_ranks(network, domain))
+    elif any(a.startswith("maxout") for a in acts):
+        return _maxout_rows(n0, layers, acts)
     else:
         t = [2 if act == "hard_tanh" else 1 for _, _, act in layers]
         n_ht = sum(n for n, a in zip(ws, t) if a == 2)
@@ -767,7 +797,7 @@ def check(region_set: Any, strict: bool = False, linear: bool = True) -> BoundsT
                           None if kind == "exact" else _status(kind, value, n_lin, complete))
                  for name, kind, value, src in _rows_for(net, domain))
     arch = "-".join(str(w) for w in [net.n_in] + net.widths)
-    table = BoundsTable(f"{arch} ({','.join(sorted(set(net.activations)))})", repr(domain),
+    table = BoundsTable(f"{arch} ({','.join(sorted(set(net.activation_names())))})", repr(domain),
                         domain.dim, n_act, n_lin, complete, rows)
     if table.violations:
         msg = ("measured region counts break proven bounds (a bug in the engine, the bound "

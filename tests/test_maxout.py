@@ -137,6 +137,27 @@ def test_faces_graph_and_betti_of_maxout_nets(d, units, k, tail, seed):
         assert b.euler == closure_euler(dr, side)
 
 
+def test_measured_counts_respect_the_maxout_bounds():
+    """Serra's Thm 8, Montufar's one-layer bound and the arrangement product hold for random
+    maxout nets, one and two maxout layers, ranks 2-4 (strict: a violation raises)."""
+    rng = np.random.default_rng(11)
+    for trial in range(12):
+        d, k = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+        widths = [int(w) for w in rng.integers(2, 6, size=int(rng.integers(1, 3)))]
+        Ws, bs, prev = [], [], d
+        for w in widths:
+            Ws.append(rng.normal(size=(w * k, prev)))
+            bs.append(rng.normal(size=w * k) * 0.5)
+            prev = w
+        net = rk.Network.from_arrays(Ws + [np.ones((1, prev))], bs + [np.zeros(1)],
+                                     [f"maxout:{k}"] * len(widths) + ["identity"])
+        rs = rk.enumerate_regions(net, rk.Box(-2, 2, dim=d))
+        table = rk.bounds.check(rs, strict=True)
+        names = {r.name for r in table.rows}
+        assert "Serra Thm 8 (maxout)" in names
+        assert ("Montufar 2014, one maxout layer" in names) == (len(widths) == 1)
+
+
 def test_budget_keeps_a_valid_partition():
     net = maxout_net(2, 8, 3, [8], seed=4)
     full = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
