@@ -3,7 +3,8 @@
 Hanin & Rolnick section 2.2: inside its activation region every pre-activation z is affine,
 so the Euclidean distance from x to the region's boundary is min over units of
 |z(x) - t| / ||grad z(x)|| over the unit's thresholds t (0 for ReLU and leaky ReLU, -1 and +1
-for hard tanh). Taking the minimum over every unit, redundant ones included, is exact: a
+for hard tanh); a maxout unit's region ends where its winning piece a ties with another
+piece j, at distance (z_a - z_j) / ||grad (z_a - z_j)||. Taking the minimum over every unit, redundant ones included, is exact: a
 ball around x stays in the region iff it stays on the same side of every hyperplane.
 
 Only the norms of the gradients are needed, so the forward pass carries the Gram matrix
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.network import Network, activation_slopes, apply_activation
+from regionkit.network import Network, activation_slopes, apply_activation, maxout_argmax
 
 BATCH = 512  # points per block, bounding memory at BATCH * width^2 doubles
 
@@ -25,7 +26,6 @@ def distance_to_boundary(net: Network, points: np.ndarray) -> np.ndarray:
     Units whose gradient vanishes at a point never bound its region there and are skipped;
     a point whose region is the whole space gets inf.
     """
-    net.require_elementwise("distance_to_boundary")
     X = net.as_batch(points)
     out = np.empty(len(X))
     for s in range(0, len(X), BATCH):
@@ -38,12 +38,19 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
     best = np.full(n, np.inf)
     h = X
     G = None  # Gram matrix of the layer input's Jacobian; None means the identity
-    for W, b, act, slope in zip(net.weights, net.biases, net.activations, net.slopes):
+    for W, b, act, slope, k in zip(net.weights, net.biases, net.activations, net.slopes,
+                                   net.pieces):
         z = h @ W.T + b
         if G is None:
             Gz = np.broadcast_to(W @ W.T, (n,) + (W.shape[0],) * 2)
         else:
             Gz = np.einsum("ij,njk,lk->nil", W, G, W, optimize=True)
+        if act == "maxout":
+            win = _winners(z, k)
+            best = np.minimum(best, _maxout_distance(z, Gz, win, k))
+            G = Gz[np.arange(n)[:, None, None], win[:, :, None], win[:, None, :]]
+            h = z[np.arange(n)[:, None], win]
+            continue
         grad = np.sqrt(np.maximum(np.einsum("nii->ni", Gz), 0.0))
         if act != "identity":
             thresholds = (-1.0, 1.0) if act == "hard_tanh" else (0.0,)
@@ -59,16 +66,43 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
 
 def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
     """Jacobian of the output (n, n_out, n_in) at each point, with the local affine maps."""
-    net.require_elementwise("jacobian")
     X = net.as_batch(points)
     out = np.empty((len(X), net.n_out, net.n_in))
     for s in range(0, len(X), BATCH):
         Xb = X[s:s + BATCH]
         h, J = Xb, None
-        for W, b, act, slope in zip(net.weights, net.biases, net.activations, net.slopes):
+        for W, b, act, slope, k in zip(net.weights, net.biases, net.activations, net.slopes,
+                                       net.pieces):
             z = h @ W.T + b
             Jz = np.broadcast_to(W, (len(Xb),) + W.shape) if J is None else W @ J
+            if act == "maxout":
+                win = _winners(z, k)
+                J = Jz[np.arange(len(Xb))[:, None], win]
+                h = z[np.arange(len(Xb))[:, None], win]
+                continue
             J = activation_slopes(act, slope, z)[:, :, None] * Jz
             h = apply_activation(act, slope, z)
         out[s:s + BATCH] = J
     return out
+
+
+def _winners(z: np.ndarray, k: int) -> np.ndarray:
+    """Row of the winning piece of every maxout unit (n, units), ties to the lowest index."""
+    return maxout_argmax(z, k) + k * np.arange(z.shape[1] // k)
+
+
+def _maxout_distance(z: np.ndarray, Gz: np.ndarray, win: np.ndarray, k: int) -> np.ndarray:
+    """Per point, min over units and their other pieces j of (z_a - z_j) / ||grad(z_a - z_j)||
+    with a the winner; pieces with the winner's gradient never bound the region."""
+    n = len(z)
+    rows = np.arange(n)[:, None, None]
+    pieces = (win - win % k)[:, :, None] + np.arange(k)            # (n, units, k)
+    za = z[np.arange(n)[:, None], win][:, :, None]
+    Gaa = Gz[rows, win[:, :, None], win[:, :, None]]
+    Gjj = Gz[rows, pieces, pieces]
+    Gaj = Gz[rows, win[:, :, None], pieces]
+    norm = np.sqrt(np.maximum(Gaa + Gjj - 2 * Gaj, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = np.where(norm > 0, (za - z[rows, pieces]) / norm, np.inf)
+    dist[pieces == win[:, :, None]] = np.inf
+    return dist.reshape(n, -1).min(axis=1, initial=np.inf)

@@ -192,9 +192,20 @@ def test_maxout_shapes_must_chain_on_units():
                                ["maxout:3", "identity"])
 
 
-def test_distances_and_trajectories_refuse_maxout():
+@pytest.mark.parametrize("d, seed", [(2, 1), (2, 2), (3, 3)])
+def test_distance_and_jacobian_of_maxout_nets(d, seed):
+    """The Gram forward pass (no enumeration) against the face-lattice distances of the
+    enumerated regions, and Jacobians against the regions' own affine maps."""
+    net = maxout_net(d, 4, 3, [3], seed)
+    X = np.random.default_rng(seed).uniform(-1, 1, size=(300, d))
+    rs = rk.enumerate_regions(net, rk.Box(-6, 6, dim=d))
+    ref = rs.distance_to_boundary(X, kind="activation")
+    np.testing.assert_allclose(rk.distance_to_boundary(net, X), ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(rk.jacobian(net, X), rs.output_M[rs.locate(X)], rtol=0,
+                               atol=1e-12)
+
+
+def test_trajectories_refuse_maxout():
     net = maxout_net(2, 3, 2, [], seed=0)
-    with pytest.raises(NetworkError, match="maxout"):
-        rk.distance_to_boundary(net, np.zeros((1, 2)))
     with pytest.raises(NetworkError, match="maxout"):
         rk.trajectory.segment(net, [0, 0], [1, 1])
