@@ -4,8 +4,9 @@ Hanin & Rolnick section 2.2: inside its activation region every pre-activation z
 so the Euclidean distance from x to the region's boundary is min over units of
 |z(x) - t| / ||grad z(x)|| over the unit's thresholds t (0 for ReLU and leaky ReLU, -1 and +1
 for hard tanh); a maxout unit's region ends where its winning piece a ties with another
-piece j, at distance (z_a - z_j) / ||grad (z_a - z_j)||. Taking the minimum over every unit, redundant ones included, is exact: a
-ball around x stays in the region iff it stays on the same side of every hyperplane.
+piece j, at distance (z_a - z_j) / ||grad (z_a - z_j)||. Taking the minimum over every
+unit, redundant ones included, is exact: a ball around x stays in the region iff it stays
+on the same side of every hyperplane.
 
 Only the norms of the gradients are needed, so the forward pass carries the Gram matrix
 G_l = J_l J_l^T (units x units) instead of the Jacobian J_l (units x inputs): the cost does
