@@ -95,7 +95,14 @@ class Domain:
                "slice": Slice}.get(kind)
         if cls is None:
             raise DomainError(f"unknown domain kind {kind!r}")
-        return cls._from_dict(d)
+        domain = cls._from_dict(d)
+        if "points" in d:  # the data points of Segment.through / Plane.through
+            domain.points = np.asarray(d["points"], dtype=np.float64)
+        return domain
+
+    def _with_points(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        points = getattr(self, "points", None)
+        return d if points is None else {**d, "points": np.asarray(points)}
 
 
 def _box_rows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +252,7 @@ class Segment(_BoxShaped):
         return f"Segment(in R^{self.input_dim}, length={float(np.linalg.norm(self.basis)):.4g})"
 
     def to_dict(self) -> dict[str, np.ndarray]:
-        return {"kind": np.array("segment"), "x0": self.x0, "x1": self.x1}
+        return self._with_points({"kind": np.array("segment"), "x0": self.x0, "x1": self.x1})
 
     @classmethod
     def _from_dict(cls, d: dict[str, np.ndarray]) -> "Segment":
@@ -310,8 +317,9 @@ class Plane(_BoxShaped):
         return (f"Plane(in R^{self.input_dim}, square {self.lo.tolist()} .. {self.hi.tolist()})")
 
     def to_dict(self) -> dict[str, np.ndarray]:
-        return {"kind": np.array("plane"), "origin": self.origin, "u": self.basis[:, 0],
-                "v": self.basis[:, 1], "lo": self.lo, "hi": self.hi}
+        return self._with_points({"kind": np.array("plane"), "origin": self.origin,
+                                  "u": self.basis[:, 0], "v": self.basis[:, 1],
+                                  "lo": self.lo, "hi": self.hi})
 
     @classmethod
     def _from_dict(cls, d: dict[str, np.ndarray]) -> "Plane":

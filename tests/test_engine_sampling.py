@@ -172,3 +172,20 @@ def test_k_dimensional_slice_equals_the_composed_network(tmp_path):
     assert np.allclose(back.domain.basis, U)
     with pytest.raises(rk.DomainError, match="dependent"):
         rk.Slice(origin, np.stack([U[:, 0], 2 * U[:, 0]], axis=1))
+
+
+def test_data_points_of_planes_and_segments_survive_save_and_load(tmp_path):
+    """Plane.through / Segment.through keep their data points (pictures mark them), also
+    in a RegionSet written to disk and read back."""
+    rng = np.random.default_rng(4)
+    net = rk.Network.from_arrays([rng.normal(size=(6, 5)), rng.normal(size=(1, 6))],
+                                 [rng.normal(size=6), np.zeros(1)])
+    pts = rng.normal(size=(3, 5))
+    for dom in (rk.Plane.through(*pts), rk.Segment.through(pts[0], pts[1])):
+        rs = rk.enumerate_regions(net, dom)
+        rs.save(tmp_path / "rs.npz")
+        back = rk.RegionSet.load(tmp_path / "rs.npz")
+        np.testing.assert_array_equal(back.domain.points, dom.points)
+        assert back.n_regions == rs.n_regions
+    plain = rk.Plane(pts[0], pts[1], pts[2])
+    assert "points" not in plain.to_dict()
