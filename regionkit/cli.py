@@ -34,8 +34,14 @@ def main() -> None:
     """Exact linear regions of piecewise-linear neural networks."""
 
 
-def _net_and_box(f):
-    """Options shared by the verbs that enumerate a network on a box."""
+def _net_and_domain(f):
+    """Options shared by the verbs that enumerate a network on a domain: a box (default), or
+    a slice of the inputs through data points (--plane A B C, --segment A B)."""
+    f = click.option("--segment", nargs=2, default=None, metavar="A B",
+                     help="The segment from input A to input B (as --plane).")(f)
+    f = click.option("--plane", nargs=3, default=None, metavar="A B C",
+                     help="The square around three inputs in their plane (Plane.through): "
+                          ".npy files or comma-separated numbers.")(f)
     f = click.option("--box", nargs=2, type=str, default=("-1", "1"), show_default=True,
                      metavar="LO HI", help="Open box; scalars broadcast to every input, or "
                      "comma-separated per input.")(f)
@@ -44,16 +50,30 @@ def _net_and_box(f):
     return click.argument("net", required=False, type=click.Path(dir_okay=False))(f)
 
 
-def _load(net: str | None, example: str | None, box: tuple[str, str]):
+def _load(net: str | None, example: str | None, box: tuple[str, str],
+          plane: tuple[str, str, str] | None = None, segment: tuple[str, str] | None = None):
+    """The network and the domain the options name."""
+    from click.core import ParameterSource
+
+    from regionkit.domains import Plane, Segment
+
     if (net is None) == (example is None):
         raise click.UsageError("give either NET or --example NAME")
+    box_given = click.get_current_context().get_parameter_source("box") != \
+        ParameterSource.DEFAULT
+    if sum([box_given, plane is not None, segment is not None]) > 1:
+        raise click.UsageError("give at most one of --box, --plane and --segment")
     network = example_network(example) if example else load_network(net)
+    if plane is not None:
+        return network, Plane.through(*(_point(p, network.n_in, "--plane") for p in plane))
+    if segment is not None:
+        return network, Segment(*(_point(p, network.n_in, "--segment") for p in segment))
     lo, hi = _floats(box[0]), _floats(box[1])
     return network, Box(np.array(lo), np.array(hi), dim=network.n_in)
 
 
 @main.command()
-@_net_and_box
+@_net_and_domain
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--max-regions", type=int, default=None,
               help="Never hold more regions than this (the run stops cleanly).")
@@ -67,12 +87,14 @@ def _load(net: str | None, example: str | None, box: tuple[str, str]):
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
               help="Write the RegionSet to this .npz file.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
-def count(net: str | None, example: str | None, box: tuple[str, str], as_json: bool,
+def count(net: str | None, example: str | None, box: tuple[str, str],
+          plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
           with_graph: bool | None, save_path: str | None, progress: bool | None) -> None:
-    """Count the activation regions of NET (.npz with W0, b0, W1, b1, ...) in a box."""
+    """Count the activation regions of NET (.npz with W0, b0, W1, b1, ..., or .onnx) in a
+    box, or in a plane or segment through data points."""
     try:
-        network, domain = _load(net, example, box)
+        network, domain = _load(net, example, box, plane, segment)
         rs = enumerate_regions(network, domain, tol=rtol, max_regions=max_regions,
                                time_limit=time_limit, progress=progress, method=method)
         if save_path:
@@ -109,15 +131,17 @@ def count(net: str | None, example: str | None, box: tuple[str, str], as_json: b
 
 
 @main.command()
-@_net_and_box
+@_net_and_domain
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="GraphML file to write.")
-def graph(net: str | None, example: str | None, box: tuple[str, str], output: str) -> None:
-    """Write the region adjacency graph of NET on a box as GraphML."""
+def graph(net: str | None, example: str | None, box: tuple[str, str],
+          plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+          output: str) -> None:
+    """Write the region adjacency graph of NET on a box (or slice) as GraphML."""
     import networkx as nx
 
     try:
-        network, domain = _load(net, example, box)
+        network, domain = _load(net, example, box, plane, segment)
         rs = enumerate_regions(network, domain, progress=None)
         G = rs.adjacency_graph()
     except RegionkitError as exc:
@@ -201,17 +225,19 @@ def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: 
 
 
 @main.command("bounds")
-@_net_and_box
+@_net_and_domain
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON rows.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if a proven bound is violated.")
-def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str], as_json: bool,
-               markdown: bool, strict: bool) -> None:
-    """Every bound that applies to NET, beside its measured region counts on a box."""
+def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
+               plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+               as_json: bool, markdown: bool, strict: bool) -> None:
+    """Every bound that applies to NET, beside its measured region counts on a box (or
+    slice)."""
     from regionkit import bounds
 
     try:
-        network, domain = _load(net, example, box)
+        network, domain = _load(net, example, box, plane, segment)
         rs = enumerate_regions(network, domain, progress=None)
         table = bounds.check(rs)
     except RegionkitError as exc:
@@ -230,12 +256,7 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str], as_js
 
 
 @main.command("plot")
-@_net_and_box
-@click.option("--plane", nargs=3, default=None, metavar="A B C",
-              help="The square around three inputs in their plane (Plane.through), marking "
-                   "them: .npy files or comma-separated numbers.")
-@click.option("--segment", nargs=2, default=None, metavar="A B",
-              help="The segment from input A to input B (as --plane): the graph along it.")
+@_net_and_domain
 @click.option("--linear", is_flag=True, help="Colour by linear region (2-D); mark only the "
               "breakpoints where the affine map changes (1-D).")
 @click.option("--pair", is_flag=True, help="2-D: activation and linear regions side by side.")
@@ -246,22 +267,11 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, linear: bool,
              pair: bool, output: str, dpi: int) -> None:
     """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
-    from click.core import ParameterSource
-
     from regionkit import plot
-    from regionkit.domains import Plane, Segment
 
-    ctx = click.get_current_context()
-    box_given = ctx.get_parameter_source("box") != ParameterSource.DEFAULT
-    if sum([box_given, plane is not None, segment is not None]) > 1:
-        raise click.UsageError("give at most one of --box, --plane and --segment")
     try:
-        network, domain = _load(net, example, box)
-        if plane is not None:
-            domain = Plane.through(*(_point(p, network.n_in, "--plane") for p in plane))
-        elif segment is not None:
-            domain = Segment(*(_point(p, network.n_in, "--segment") for p in segment))
-        elif domain.dim > 2:
+        network, domain = _load(net, example, box, plane, segment)
+        if domain.dim > 2:
             raise click.UsageError(f"the network has {network.n_in} inputs: draw a slice of "
                                    "them with --plane A B C or --segment A B")
         if pair and domain.dim != 2:
@@ -290,7 +300,7 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
 
 
 @main.command("betti")
-@_net_and_box
+@_net_and_domain
 @click.option("--level", type=float, default=0.0, show_default=True,
               help="Level t: the sets {F > t} and {F < t}.")
 @click.option("--output", "output", type=int, default=0, show_default=True,
@@ -301,17 +311,19 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
 @click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
               show_default=True, help="Splitting geometry (see README).")
-def betti_cmd(net: str | None, example: str | None, box: tuple[str, str], level: float,
-              output: int, classes: bool, as_json: bool, rtol: float | None,
+def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
+              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+              level: float, output: int, classes: bool, as_json: bool, rtol: float | None,
               method: str) -> None:
-    """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box."""
+    """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box
+    (or slice)."""
     import time
 
     from regionkit.decision import decision_regions
 
     start = time.perf_counter()
     try:
-        network, domain = _load(net, example, box)
+        network, domain = _load(net, example, box, plane, segment)
         dr = decision_regions(network, domain, level, output, classes=False, tol=rtol,
                               method=method)
         sides = {s: dr.betti_numbers(s) for s in ("above", "below")}

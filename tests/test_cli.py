@@ -114,3 +114,29 @@ def test_count_graph_is_optional_beyond_four_dimensions(tmp_path):
     full = json.loads(res.output)
     assert full["n_regions"] == out["n_regions"] == full["n_linear_regions"]
     assert full["adjacency_edges"] > 0
+
+
+def test_count_on_a_plane_and_a_segment_through_data_points(tmp_path):
+    """--plane / --segment slice a many-input net through its data points; the counts are
+    the library's, and a box cannot be given as well."""
+    rng = np.random.default_rng(2)
+    net = rk.Network.from_arrays([rng.normal(size=(8, 6)), rng.normal(size=(1, 8))],
+                                 [rng.normal(size=8), np.zeros(1)])
+    path = tmp_path / "net.npz"
+    net.save(path)
+    pts = rng.normal(size=(3, 6))
+    files = []
+    for i, p in enumerate(pts):
+        np.save(tmp_path / f"p{i}.npy", p)
+        files.append(str(tmp_path / f"p{i}.npy"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["count", str(path), "--plane", *files, "--json"])
+    assert res.exit_code == 0, res.output
+    want = rk.enumerate_regions(net, rk.Plane.through(*pts)).n_regions
+    assert json.loads(res.output)["n_regions"] == want
+    res = runner.invoke(main, ["count", str(path), "--segment", *files[:2], "--json"])
+    assert res.exit_code == 0, res.output
+    want = rk.enumerate_regions(net, rk.Segment(pts[0], pts[1])).n_regions
+    assert json.loads(res.output)["n_regions"] == want
+    res = runner.invoke(main, ["count", str(path), "--box", "0", "1", "--plane", *files])
+    assert res.exit_code != 0 and "at most one" in res.output
