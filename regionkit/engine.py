@@ -22,7 +22,7 @@ from regionkit.tolerance import Tolerance
 
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
-CHUNK_REGIONS = 4096
+CHUNK_REGIONS = 1 << 15
 # Maxout layers are split a whole chunk at a time (see regionkit.maxout): smaller chunks keep
 # budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
@@ -170,7 +170,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     return _assemble(net, domain, kind, tol, frontier, None, layer_bits, parents,
                                      per_layer, start, stop_reason, partial)
                 frontier = Frontier.concat(kind, parts)
-                maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]}
+                maps = (maps_parts[0] if len(maps_parts) == 1 else
+                        {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
                 layer_bits.append(np.concatenate(bits_parts))
                 parents.append(np.concatenate(parent_parts))
                 per_layer.append(len(frontier))

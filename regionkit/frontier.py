@@ -121,6 +121,8 @@ class Frontier:
 
     @classmethod
     def concat(cls, kind: str, parts: list["Frontier"]) -> "Frontier":
+        if len(parts) == 1:  # one chunk: nothing to join, no copy
+            return parts[0]
         out = {k: np.concatenate([p.data[k] for p in parts]) for k in _PER_REGION[kind]}
         for okey, keys in _GROUPS[kind].items():
             offs, base = [np.zeros(1, np.int64)], 0
