@@ -69,7 +69,8 @@ class Transitions:
 
     ``per_neuron[l][i]`` counts how often unit i of layer l switches linear piece: ReLU and
     leaky ReLU off <-> on; hard tanh between -1, linear and +1, a direct jump -1 <-> +1
-    (a linear zone thinner than the tolerance) counting two. Identity layers never
+    (a linear zone thinner than the tolerance) counting two; maxout from one winning piece
+    to another. Identity layers never
     transition. On closed paths the step back to the start is included, so every count is
     even.
     """
@@ -125,7 +126,8 @@ class Trajectory:
     ``lo[i] < hi[i]`` bound piece i in the path's own parameter t, in path order. On a closed
     path the piece through the start point wraps: its ``lo`` is negative (one period
     earlier). ``states[l]`` is (n_pieces, n_l) in {0, 1} for ReLU and leaky ReLU, in
-    {-1, 0, 1} for hard tanh, and has no columns for identity layers. ``n_patterns`` counts
+    {-1, 0, 1} for hard tanh, the winning piece 0..k-1 for maxout, and has no columns for
+    identity layers. ``n_patterns`` counts
     the distinct patterns: n_pieces on lines and segments (Raghu's Corollary 1), fewer when a
     polyline or an arc re-enters a region.
     """
@@ -158,8 +160,10 @@ class Trajectory:
     def patterns(self) -> np.ndarray:
         """(n_pieces, n_hyperplanes) bools in the convention of Network.pattern."""
         cols = []
-        for s, act in zip(self.states, self.network.activations):
-            if act == "hard_tanh":
+        for s, act, k in zip(self.states, self.network.activations, self.network.pieces):
+            if act == "maxout":
+                cols.append((s[:, :, None] == np.arange(k)).reshape(s.shape[0], -1))
+            elif act == "hard_tanh":
                 both = np.empty((s.shape[0], 2 * s.shape[1]), dtype=bool)
                 both[:, 0::2], both[:, 1::2] = s >= 0, s == 1
                 cols.append(both)
@@ -350,6 +354,7 @@ class _Run:
     hi: np.ndarray
     origin: np.ndarray  # index of the initial piece each final piece came from
     states: list[np.ndarray]
+    steps: list[bool]  # per layer: transitions are state steps (False: maxout, any change)
     input_len: np.ndarray  # per path
     pre: np.ndarray  # (n_paths, n_layers)
     post: np.ndarray
@@ -430,7 +435,7 @@ def _affine(C: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     return Z
 
 
-Layer = tuple[np.ndarray, np.ndarray, str, float]  # (W, b, activation, leaky slope)
+Layer = tuple[np.ndarray, np.ndarray, str, float, int]  # (W, b, act, leaky slope, pieces)
 
 
 def _propagate(fam: type, pc: _Pieces, layers: Sequence[Layer], n_paths: int,
@@ -442,7 +447,7 @@ def _propagate(fam: type, pc: _Pieces, layers: Sequence[Layer], n_paths: int,
     error = np.bincount(pc.path, err, minlength=n_paths)
     input_len = np.bincount(pc.path, inp, minlength=n_paths)
     parents, states = [], []
-    for li, (W, b, act, slope) in enumerate(layers):
+    for li, (W, b, act, slope, k) in enumerate(layers):
         Z, SZ = _affine(pc.coef, W, b), _affine(np.abs(pc.coef), np.abs(W), np.abs(b))
         length, err = fam.lengths(Z, SZ, pc.lo, pc.hi, tol)
         pre[:, li] = np.bincount(pc.path, length, minlength=n_paths)
@@ -451,6 +456,11 @@ def _propagate(fam: type, pc: _Pieces, layers: Sequence[Layer], n_paths: int,
             parent = np.arange(pc.lo.shape[0])
             state = np.zeros((parent.shape[0], 0), dtype=np.int8)
             pc = _Pieces(pc.path, pc.lo, pc.hi, Z)
+        elif act == "maxout":
+            parent, lo, hi, state, coef, SZc = _split_maxout(fam, pc, Z, SZ, k, tol)
+            pc = _Pieces(pc.path[parent], lo, hi, coef)
+            length, err = fam.lengths(coef, SZc, lo, hi, tol)
+            error += np.bincount(pc.path, err, minlength=n_paths)
         else:
             parent, lo, hi, count, Zc, SZc = _split(fam, pc, Z, SZ, THRESHOLDS[act], tol)
             state = count + np.int8(STATE_SHIFT[act])
@@ -466,7 +476,41 @@ def _propagate(fam: type, pc: _Pieces, layers: Sequence[Layer], n_paths: int,
     for li in range(L - 1, -1, -1):  # trace every final piece back through its ancestors
         final[li] = states[li][origin]
         origin = parents[li][origin]
-    return _Run(pc.path, pc.lo, pc.hi, origin, final, input_len, pre, post, error)
+    steps = [layer[2] != "maxout" for layer in layers]
+    return _Run(pc.path, pc.lo, pc.hi, origin, final, steps, input_len, pre, post, error)
+
+
+def _split_maxout(fam: type, pc: _Pieces, Z: np.ndarray, SZ: np.ndarray, k: int,
+                  tol: Tolerance) -> tuple[np.ndarray, ...]:
+    """Cut every piece where a maxout unit's winner changes.
+
+    The pieces are first cut by every ordered difference P_a - P_j (state 1 where it
+    exceeds its tolerance, as the engine's clips decide), then piece a wins where it beats
+    every lower piece and no higher piece beats it; siblings with the same winners are
+    joined. Returns (parent, lo, hi, winners, the winners' coefficients and scales).
+    """
+    U = Z.shape[2] // k
+    a, j = np.nonzero(~np.eye(k, dtype=bool))                  # ordered pairs, a-major
+    rows_a = (np.arange(U)[:, None] * k + a).reshape(-1)
+    rows_j = (np.arange(U)[:, None] * k + j).reshape(-1)
+    parent, lo, hi, count, _, _ = _split(fam, pc, Z[:, :, rows_a] - Z[:, :, rows_j],
+                                         SZ[:, :, rows_a] + SZ[:, :, rows_j], (0.0,), tol)
+    beats = np.zeros((parent.shape[0], U, k, k), dtype=bool)  # beats[., u, a, j]: a > j
+    beats[:, :, a, j] = count.reshape(-1, U, k * (k - 1)) > 0
+    lower = np.tril(np.ones((k, k), dtype=bool), -1)           # j < a
+    wins = np.all(np.where(lower, beats, ~np.swapaxes(beats, 2, 3)) | np.eye(k, dtype=bool),
+                  axis=3)
+    # Near-ties that the tolerance leaves non-transitive: the piece beating most others.
+    winner = np.where(wins.any(axis=2), wins.argmax(axis=2), beats.sum(axis=3).argmax(axis=2))
+    keep = np.ones(parent.shape[0], dtype=bool)
+    keep[1:] = (parent[1:] != parent[:-1]) | np.any(winner[1:] != winner[:-1], axis=1)
+    starts = np.flatnonzero(keep)
+    ends = np.r_[starts[1:], parent.shape[0]] - 1
+    parent, lo, hi, winner = parent[starts], lo[starts], hi[ends], winner[starts]
+    sel = (np.arange(U) * k + winner)[:, None, :]
+    coef = np.take_along_axis(Z[parent], sel, axis=2)
+    scale = np.take_along_axis(SZ[parent], sel, axis=2)
+    return parent, lo, hi, winner.astype(np.int8), coef, scale
 
 
 @dataclass
@@ -499,9 +543,14 @@ def _finish(run: _Run, n_paths: int, lo: np.ndarray, hi: np.ndarray, closed: boo
     n_pieces = np.bincount(path, minlength=n_paths)
     first = np.cumsum(n_pieces) - n_pieces
     last = first + n_pieces - 1
+    # Per column: transitions are state steps (hard tanh -1 -> +1 is two), or for maxout
+    # any change of winner.
+    steps = np.concatenate([np.full(st.shape[1], f) for st, f in zip(run.states, run.steps)]
+                           + [np.zeros(0, dtype=bool)])
     diff = np.zeros(S.shape, dtype=np.int32)
     diff[:-1] = np.abs(np.diff(S, axis=0))
     diff[last] = np.abs(S[first] - S[last]) if closed else 0
+    diff = np.where(steps, diff, diff > 0)
     per_neuron = np.add.reduceat(diff, first, axis=0)
     if closed:  # the piece through the start point: keep it once, starting a period early
         wrap = (n_pieces > 1) & np.all(S[first] == S[last], axis=1)
@@ -520,14 +569,13 @@ def _finish(run: _Run, n_paths: int, lo: np.ndarray, hi: np.ndarray, closed: boo
 
 
 def _layers(net: Network) -> list[Layer]:
-    return list(zip(net.weights, net.biases, net.activations, net.slopes))
+    return list(zip(net.weights, net.biases, net.activations, net.slopes, net.pieces))
 
 
 def _per_layer(net: Network, per_neuron: np.ndarray) -> tuple[np.ndarray, ...]:
     """Split one path's per-unit transition counts by layer (zeros for identity layers)."""
     out, i = [], 0
-    for W, act in zip(net.weights, net.activations):
-        n = W.shape[0]
+    for n, act in zip(net.widths, net.activations):
         if act == "identity":
             out.append(np.zeros(n, dtype=np.int64))
         else:
@@ -567,7 +615,6 @@ def _rows(name: str, v: Any, n: int) -> np.ndarray:
 def _check_net(net: Network) -> None:
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
-    net.require_elementwise("trajectory measures")
 
 
 def _line_pieces(x0: np.ndarray, u: np.ndarray, lo: float, hi: float) -> _Pieces:
@@ -603,7 +650,7 @@ def _trajectory(kind: str, net: Network, fam: type, pc: _Pieces, tol: Tolerance,
     lo, hi = to_param(run.lo, run.hi, run.origin)
     fin = _finish(run, 1, lo, hi, closed, period)
     states = []
-    for act, W in zip(net.activations, net.weights):
+    for act in net.activations:
         states.append(fin.states.pop(0) if act != "identity"
                       else np.zeros((fin.lo.shape[0], 0), dtype=np.int8))
     lengths = Lengths(float(run.input_len[0]), run.pre[0].copy(), run.post[0].copy(),
@@ -785,8 +832,8 @@ def _table_chunk(net: Network, kind: str, A: np.ndarray, B: np.ndarray,
     out["length_in"], out["length_error"] = run.input_len, run.error
     out["length_out"] = run.post[:, -1]
     i = 0
-    for d, (W, act) in enumerate(zip(net.weights, net.activations), start=1):
-        width = 0 if act == "identity" else W.shape[0]
+    for d, (n_units, act) in enumerate(zip(net.widths, net.activations), start=1):
+        width = 0 if act == "identity" else n_units
         out[f"transitions_{d}"] = fin.per_neuron[:, i:i + width].sum(axis=1)
         out[f"length_pre_{d}"], out[f"length_post_{d}"] = run.pre[:, d - 1], run.post[:, d - 1]
         i += width
@@ -841,6 +888,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
     orthogonal to W0 of the same Frobenius norm, so |W(t)| is constant.
     """
     _check_net(net)
+    net.require_elementwise("dichotomies")
     tol = Tolerance.coerce(tol)
     Xs = _rows("X", X, net.n_in)
     if not (isinstance(layer, (int, np.integer)) and 0 <= layer < net.n_layers):
@@ -858,7 +906,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
     layers[0] = (np.hstack([W0, W1]),) + layers[0][1:]
     sign = np.zeros((1, net.n_out))
     sign[0, output] = 1.0
-    layers.append((sign, np.zeros(1), "relu", 0.0))  # labels: the states of this cut
+    layers.append((sign, np.zeros(1), "relu", 0.0, 1))  # labels: the states of this cut
     run = _propagate(_ArcFamily, pc, layers, s, tol)
     fin = _finish(run, s, run.lo, run.hi, True, TWO_PI)
     return _labellings(fin, s, tol)

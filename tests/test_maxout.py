@@ -205,7 +205,36 @@ def test_distance_and_jacobian_of_maxout_nets(d, seed):
                                atol=1e-12)
 
 
-def test_trajectories_refuse_maxout():
+@pytest.mark.parametrize("d, units, k, tail, seed", [
+    (2, 4, 3, [4], 1), (3, 5, 2, [3], 2), (2, 3, 4, [], 3), (4, 4, 3, [3], 4)])
+def test_trajectories_of_maxout_nets(d, units, k, tail, seed):
+    """Along a segment: the engine's 1-D enumeration gives the same pieces, breakpoints and
+    patterns; per-unit transitions are the changes of each unit's winner between them; the
+    output length is the total variation of the output. Along an arc: a dense sampling
+    sees no pattern change the arc misses."""
+    net = maxout_net(d, units, k, tail, seed)
+    rng = np.random.default_rng(seed)
+    x0, x1 = rng.normal(size=d), rng.normal(size=d)
+    tr = rk.trajectory.segment(net, x0, x1)
+    rs = rk.enumerate_regions(net, rk.Segment(x0, x1))
+    order = np.argsort(rs.interior_points[:, 0])
+    pats = np.unpackbits(rs.patterns[order], axis=1, count=net.n_hyperplanes,
+                         bitorder="little").astype(bool)
+    assert tr.n_pieces == rs.n_regions
+    np.testing.assert_allclose(tr.breakpoints, np.sort(rs.vertices[0::2, 0])[1:], atol=1e-12)
+    np.testing.assert_array_equal(tr.patterns, pats)
+    winners = pats[:, :units * k].reshape(len(pats), units, k).argmax(axis=2)
+    np.testing.assert_array_equal(tr.transitions.per_neuron[0],
+                                  np.sum(winners[1:] != winners[:-1], axis=0))
+    t = np.r_[0.0, tr.breakpoints, 1.0]
+    F = net.forward(x0 + t[:, None] * (x1 - x0))[:, 0]
+    assert tr.lengths.output == pytest.approx(np.abs(np.diff(F)).sum(), rel=1e-12)
+    arc = rk.trajectory.arc(net, x0, x1)
+    P = net.pattern(arc.points(np.linspace(arc.lo[0], arc.hi[-1], 50001)))
+    assert arc.n_pieces >= 1 + np.sum(np.any(P[1:] != P[:-1], axis=1))
+
+
+def test_dichotomies_refuse_maxout():
     net = maxout_net(2, 3, 2, [], seed=0)
     with pytest.raises(NetworkError, match="maxout"):
-        rk.trajectory.segment(net, [0, 0], [1, 1])
+        rk.trajectory.dichotomies(net, np.zeros((3, 2)))
