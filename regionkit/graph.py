@@ -54,14 +54,16 @@ def _flip_neighbours(rs, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
     h = rs.ineq_labels[rows]
     cand = rs.patterns[src].copy()
     back = _flip(cand, h, *rs.network.hyperplane_groups())
-    dst = np.array([rs._index.get(p.tobytes(), -1) for p in cand], dtype=np.int64)
+    dst = rs.pattern_index().lookup(cand)
     # Confirm the candidate has a row on the same unit.
     has = np.zeros(len(rows), dtype=bool)
     found = dst >= 0
     if found.any():
         row_keys = np.repeat(np.arange(rs.n_regions), np.diff(rs.ineq_offsets)) * (H + 1) \
             + np.where(rs.ineq_labels >= 0, rs.ineq_labels, H)
-        has[found] = np.isin(dst[found] * (H + 1) + back[found], row_keys)
+        # Keys span n_regions * (H + 1) integers: a lookup table beats sorting (measured
+        # 2 ms against 120 ms for 3-32-32-32's 169k rows).
+        has[found] = np.isin(dst[found] * (H + 1) + back[found], row_keys, kind="table")
     dst[~has] = -1
     return dst
 
@@ -97,8 +99,6 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
     ft = facet_table(rs)
     rows = np.flatnonzero((ft.facet_volume > 0) & (rs.ineq_labels >= 0))
     src = ft.row_region[rows]
-    if rs._index is None:
-        rs._index = {row.tobytes(): k for k, row in enumerate(rs.patterns)}
     dst = _flip_neighbours(rs, rows, src) if fast else np.full(len(rows), -1, np.int64)
     # Degenerate facets (several units vanish on them) and any facet the fast path could not
     # confirm: cross them geometrically.
@@ -107,7 +107,7 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
         _, beyond = domain_signs(rs.network, rs.domain, ft.facet_point[rows[slow]],
                                  rs.ineq_A[rows[slow]], rs.tol)  # along the outward normals
         pats = np.packbits(beyond > 0, axis=1, bitorder="little")
-        dst[slow] = [rs._index.get(p.tobytes(), -1) for p in pats]
+        dst[slow] = rs.pattern_index().lookup(pats)
     ok = (dst >= 0) & (dst != src)
     unmatched = int(np.count_nonzero(~ok))
     a, b, vol = src[ok], dst[ok], ft.facet_volume[rows][ok]

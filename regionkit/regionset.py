@@ -13,6 +13,7 @@ from regionkit.domains import Domain
 from regionkit.errors import NetworkFileError, RegionkitError
 from regionkit.frontier import Frontier
 from regionkit.network import Network
+from regionkit.patternindex import PatternIndex
 from regionkit.tolerance import Tolerance
 
 FORMAT_VERSION = 1
@@ -56,7 +57,7 @@ class RegionSet:
     depth: np.ndarray
     seconds: float
     stop_reason: str | None = None
-    _index: dict[bytes, int] | None = field(default=None, repr=False)
+    _index: PatternIndex | None = field(default=None, repr=False)
     _facet_table: Any = field(default=None, repr=False)
     _graph: Any = field(default=None, repr=False)
     _vertex_form: Any = field(default=None, repr=False)
@@ -163,12 +164,16 @@ class RegionSet:
 
         Points on a boundary get the pattern of the > 0 convention, which may be no region's.
         """
-        if self._index is None:
-            self._index = {row.tobytes(): i for i, row in enumerate(self.patterns)}
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         pats = np.packbits(self.network.pattern(self.domain.to_input(t)), axis=1,
                            bitorder="little")
-        return np.array([self._index.get(p.tobytes(), -1) for p in pats], dtype=np.int64)
+        return self.pattern_index().lookup(pats)
+
+    def pattern_index(self) -> PatternIndex:
+        """The region of each packed pattern (built once, cached)."""
+        if self._index is None:
+            self._index = PatternIndex(self.patterns)
+        return self._index
 
     def outputs(self, t: np.ndarray, regions: np.ndarray) -> np.ndarray:
         """Network outputs at points t evaluated with the affine maps of the given regions."""

@@ -1,0 +1,34 @@
+"""PatternIndex: vectorised pattern lookup, exact on hits, and the dict fallback."""
+from __future__ import annotations
+
+import numpy as np
+
+from regionkit.patternindex import PatternIndex
+
+
+def test_lookup_finds_every_row_and_only_those():
+    rng = np.random.default_rng(0)
+    pats = np.unique(rng.integers(0, 256, size=(5000, 13), dtype=np.uint8), axis=0)
+    index = PatternIndex(pats)
+    perm = rng.permutation(len(pats))
+    np.testing.assert_array_equal(index.lookup(pats[perm]), perm)
+    other = pats[:100].copy()
+    other[:, 0] ^= 1  # one flipped bit: absent unless it happens to be another row
+    present = {row.tobytes(): i for i, row in enumerate(pats)}
+    want = [present.get(row.tobytes(), -1) for row in other]
+    np.testing.assert_array_equal(index.lookup(other), want)
+
+
+def test_equal_hashes_fall_back_to_exact_lookup(monkeypatch):
+    import regionkit.patternindex as P
+
+    monkeypatch.setattr(P, "_hash", lambda words: np.zeros(len(words), dtype=np.uint64))
+    pats = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.uint8)
+    index = PatternIndex(pats)
+    np.testing.assert_array_equal(index.lookup(np.array([[5, 6], [1, 2], [9, 9]], np.uint8)),
+                                  [2, 0, -1])
+
+
+def test_empty_index():
+    index = PatternIndex(np.zeros((0, 3), dtype=np.uint8))
+    np.testing.assert_array_equal(index.lookup(np.zeros((2, 3), np.uint8)), [-1, -1])
