@@ -18,12 +18,18 @@ struct Ctx : FaceLattice {
       : FaceLattice(d_, nv_, nf_, V_, inc_) {}
 };
 
-// Area of the 2-face S: its vertices sorted by angle about the centroid in the face's own
-// plane, then the shoelace formula (convex, so the angular order is the boundary order).
-double polygon_area(const FaceLattice& L, const std::vector<int>& S) {
-  std::vector<double> B, c(L.d);
-  if (affine_basis(L, S, 2, B) < 2) return 0.0;
-  centroid(L, S, c.data());
+// Monotone in the angle of (u, w) over [0, 2 pi), without trigonometry: 0..4 around the
+// unit diamond. Sorting by it orders a convex polygon's vertices as atan2 would.
+inline double diamond_angle(double u, double w) {
+  if (w >= 0) return u >= 0 ? w / (u + w) : 1.0 - u / (w - u);
+  return u < 0 ? 2.0 - w / (-u - w) : 3.0 + u / (u - w);
+}
+
+// Area of the 2-face S given an orthonormal basis B of its plane (2 rows) and its centroid:
+// vertices sorted by angle about the centroid, then the shoelace formula (convex, so the
+// angular order is the boundary order).
+double polygon_area(const FaceLattice& L, const std::vector<int>& S,
+                    const std::vector<double>& B, const double* c) {
   std::vector<std::pair<double, std::pair<double, double>>> pts;
   pts.reserve(S.size());
   for (int i : S) {
@@ -33,7 +39,7 @@ double polygon_area(const FaceLattice& L, const std::vector<int>& S) {
       u += x * B[t];
       w += x * B[L.d + t];
     }
-    pts.push_back({std::atan2(w, u), {u, w}});
+    pts.push_back({(u == 0.0 && w == 0.0) ? 0.0 : diamond_angle(u, w), {u, w}});
   }
   std::sort(pts.begin(), pts.end());
   double twice = 0.0;
@@ -43,6 +49,13 @@ double polygon_area(const FaceLattice& L, const std::vector<int>& S) {
     twice += p.first * q.second - p.second * q.first;
   }
   return 0.5 * std::fabs(twice);
+}
+
+double polygon_area(const FaceLattice& L, const std::vector<int>& S) {
+  std::vector<double> B, c(L.d);
+  if (affine_basis(L, S, 2, B) < 2) return 0.0;
+  centroid(L, S, c.data());
+  return polygon_area(L, S, B, c.data());
 }
 
 // k-volume of the k-face S. With `facet_volume` / `facet_centroid` (top level only), also
@@ -85,10 +98,14 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
     orthogonalise(cx.d, k - 1, B, r.data());
     double h = 0.0;
     for (int t = 0; t < cx.d; ++t) h += r[t] * r[t];
-    const double fv = face_volume(cx, T, k - 1);
-    if (facet_volume) {
+    double fv;
+    if (facet_volume) {  // top level: the facet's centroid is wanted anyway
+      double* fc = facet_centroid + static_cast<size_t>(rows_of[f]) * cx.d;
+      centroid(cx, T, fc);
+      fv = k - 1 == 2 ? polygon_area(cx, T, B, fc) : face_volume(cx, T, k - 1);
       facet_volume[rows_of[f]] = fv;
-      centroid(cx, T, facet_centroid + static_cast<size_t>(rows_of[f]) * cx.d);
+    } else {
+      fv = face_volume(cx, T, k - 1);
     }
     total += std::sqrt(h) * fv;
   }
