@@ -23,15 +23,7 @@ import regionkit as rk
 from regionkit.constructions import torch_default
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchjson import default_out, write_results  # noqa: E402
-
-CASES = [
-    ("2-32-32-32-1", [2, 32, 32, 32, 1]),
-    ("2-64-64-64-1", [2, 64, 64, 64, 1]),
-    ("3-16-16-16-1", [3, 16, 16, 16, 1]),
-    ("3-32-32-32-1", [3, 32, 32, 32, 1]),
-    ("4-16-16-16-1", [4, 16, 16, 16, 1]),
-]
+from benchjson import STANDARD_NETS as CASES, default_out, write_results  # noqa: E402
 
 
 def run_once(net: rk.Network, dom: rk.Domain, level: float) -> dict:

@@ -17,17 +17,12 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchjson import default_out, write_results  # noqa: E402
+from benchjson import STANDARD_NETS, default_out, write_results  # noqa: E402
 import regionkit as rk  # noqa: E402
 from regionkit.constructions import torch_default  # noqa: E402
 from scipy_splitting import count_regions  # noqa: E402
 
-CASES = [
-    ("2-32-32-32-1", [2, 32, 32, 32, 1]),
-    ("2-64-64-64-1", [2, 64, 64, 64, 1]),
-    ("3-16-16-16-1", [3, 16, 16, 16, 1]),
-    ("3-32-32-32-1", [3, 32, 32, 32, 1]),
-    ("4-16-16-16-1", [4, 16, 16, 16, 1]),
+CASES = STANDARD_NETS + [
     ("6-12-12-12-1", [6, 12, 12, 12, 1]),
     ("784-64-64-64-10 plane", [784, 64, 64, 64, 10]),
 ]

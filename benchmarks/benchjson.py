@@ -1,4 +1,5 @@
-"""What every benchmark script shares: where its JSON goes and what the JSON records."""
+"""What every benchmark script shares: the standard nets, where the JSON goes and what the
+JSON records."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,16 @@ import os
 import platform
 
 import regionkit as rk
+
+# The engine issue's benchmark architectures (PyTorch-default initialisation, box (-1, 1)^d),
+# in the order every table prints them; the measures' benchmarks use those up to 4-D.
+STANDARD_NETS = [
+    ("2-32-32-32-1", [2, 32, 32, 32, 1]),
+    ("2-64-64-64-1", [2, 64, 64, 64, 1]),
+    ("3-16-16-16-1", [3, 16, 16, 16, 1]),
+    ("3-32-32-32-1", [3, 32, 32, 32, 1]),
+    ("4-16-16-16-1", [4, 16, 16, 16, 1]),
+]
 
 
 def default_out(name: str) -> str:
