@@ -29,7 +29,8 @@ class RegionSet:
         (one per ReLU unit, two per hard tanh unit: z > -1, z > 1) is positive on r;
       * inequalities ``ineq_A[o[r]:o[r+1]] t < ineq_b[...]`` (unit-norm rows; labels >= 0
         name network hyperplanes, label -1-k names domain inequality k);
-      * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]``;
+      * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]`` (in 2-D and
+        vertex form computed on first use: counting does not pay for the LPs);
       * its vertices (CSR; counter-clockwise in 2-D) in 1-D to 4-D (vertex form), and in
         vertex form which rows each vertex lies on (``incidence``: ceil(rows/64) uint64
         words per vertex, CSR by ``incidence_offsets``);
@@ -45,8 +46,6 @@ class RegionSet:
     ineq_A: np.ndarray
     ineq_b: np.ndarray
     ineq_labels: np.ndarray
-    interior_points: np.ndarray
-    chebyshev_radii: np.ndarray
     vertex_offsets: np.ndarray | None
     vertices: np.ndarray | None
     incidence_offsets: np.ndarray | None
@@ -57,6 +56,8 @@ class RegionSet:
     depth: np.ndarray
     seconds: float
     stop_reason: str | None = None
+    _centres: np.ndarray | None = field(default=None, repr=False)
+    _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
     _facet_table: Any = field(default=None, repr=False)
     _graph: Any = field(default=None, repr=False)
@@ -85,19 +86,14 @@ class RegionSet:
         elif kind == "2d":
             ineq_offsets = F["off"].astype(np.int64)
             ineq_A, ineq_b, labels = F["row"][:, :2], F["row"][:, 2], F["lab"]
-            counts = np.diff(ineq_offsets)
-            sums = np.add.reduceat(F["xy"], ineq_offsets[:-1], axis=0) if n else np.zeros((0, 2))
-            centroid = sums / counts[:, None] if n else np.zeros((0, 2))
-            interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
+            interior = radii = None  # Chebyshev centres on first use
             voff, verts = ineq_offsets.copy(), F["xy"]
             ioff = inc = None
         elif kind == "vd":
             ineq_offsets, ineq_A, ineq_b, labels = F["roff"], F["A"], F["b"], F["lab"]
             voff, verts = F["voff"].astype(np.int64), F["V"]
             ioff, inc = F["ioff"].astype(np.int64), F["inc"]
-            centroid = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
-                        if n else np.zeros((0, verts.shape[1])))
-            interior, radii = _core.chebyshev(ineq_offsets, ineq_A, ineq_b, centroid)
+            interior = radii = None  # Chebyshev centres on first use
         else:
             ineq_offsets, ineq_A, ineq_b, labels = F["off"], F["A"], F["b"], F["lab"]
             interior, radii = F["center"], F["radius"]
@@ -106,11 +102,33 @@ class RegionSet:
         return cls(network=network, domain=domain, tol=tol, kind=kind, patterns=packed,
                    ineq_offsets=np.asarray(ineq_offsets, np.int64), ineq_A=np.asarray(ineq_A),
                    ineq_b=np.asarray(ineq_b), ineq_labels=np.asarray(labels, np.int64),
-                   interior_points=np.asarray(interior), chebyshev_radii=np.asarray(radii),
+                   _centres=interior, _radii=radii,
                    vertex_offsets=voff, vertices=verts, incidence_offsets=ioff, incidence=inc,
                    output_M=output_M, output_m=output_m,
                    per_layer=list(per_layer), depth=depth, seconds=float(seconds),
                    stop_reason=stop_reason)
+
+    @property
+    def interior_points(self) -> np.ndarray:
+        """The Chebyshev centre of every region (n_regions, dim)."""
+        if self._centres is None:
+            self._chebyshev()
+        return self._centres
+
+    @property
+    def chebyshev_radii(self) -> np.ndarray:
+        """The radius of the largest ball inside every region."""
+        if self._radii is None:
+            self._chebyshev()
+        return self._radii
+
+    def _chebyshev(self) -> None:
+        """One small LP per region (the core's solver), started at its vertex centroid."""
+        voff, verts = self.vertex_offsets, self.vertices
+        start = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
+                 if self.n_regions else np.zeros((0, self.dim)))
+        self._centres, self._radii = _core.chebyshev(self.ineq_offsets, self.ineq_A,
+                                                     self.ineq_b, start)
 
     # --- summary ---------------------------------------------------------------------------
     @property
@@ -312,8 +330,7 @@ class RegionSet:
                    kind=meta["kind"], patterns=data["patterns"],
                    ineq_offsets=data["ineq_offsets"], ineq_A=data["ineq_A"],
                    ineq_b=data["ineq_b"], ineq_labels=data["ineq_labels"],
-                   interior_points=data["interior_points"],
-                   chebyshev_radii=data["chebyshev_radii"],
+                   _centres=data["interior_points"], _radii=data["chebyshev_radii"],
                    vertex_offsets=data.get("vertex_offsets"), vertices=data.get("vertices"),
                    incidence_offsets=data.get("incidence_offsets"),
                    incidence=data.get("incidence"),
