@@ -27,6 +27,18 @@ struct Budget {
   uint32_t calls = 0;
 };
 
+// A read-only view of an array the caller owns: the core reads its input frontier in
+// place (numpy memory) instead of copying it into vectors.
+template <class T>
+struct Span {
+  const T* p = nullptr;
+  size_t n = 0;
+  const T& operator[](size_t i) const { return p[i]; }
+  const T* begin() const { return p; }
+  const T* end() const { return p + n; }
+  size_t size() const { return n; }
+};
+
 // Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
 // < 0 is domain facet -1-k.
 
@@ -40,7 +52,12 @@ struct Intervals {
     std::vector<int> order, group;
     std::vector<uint8_t> fixed_bit;
   };
-  static bool split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
+  struct View {
+    Span<double> lo, hi;
+    Span<int64_t> lab_lo, lab_hi;
+    size_t count() const { return lo.size(); }
+  };
+  static bool split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                     Intervals& out, std::vector<uint8_t>& bits, Scratch& s,
                     Budget& budget);
 };
@@ -63,7 +80,14 @@ struct Polygons {
     std::vector<double> val;
     Piece tmp_pos, tmp_neg;
   };
-  static bool split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+  struct View {
+    Span<int64_t> off;
+    Span<double> xy;
+    Span<int64_t> lab;
+    Span<double> row;
+    size_t count() const { return off.size() - 1; }
+  };
+  static bool split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                     Polygons& out, std::vector<uint8_t>& bits, Scratch& s,
                     Budget& budget);
 };
@@ -86,7 +110,15 @@ struct HPolytopes {
     std::vector<double> box_lo, box_hi, wpos, wneg, c, x;
     LPWork lp;
   };
-  static bool split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+  struct View {
+    int dim = 0;
+    Span<int64_t> off;
+    Span<double> A, b;
+    Span<int64_t> lab;
+    Span<double> center, radius;
+    size_t count() const { return off.size() - 1; }
+  };
+  static bool split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                     HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
                     Budget& budget);
 };
@@ -120,7 +152,18 @@ struct VPolytopes {
     std::vector<uint64_t> z;
     std::vector<int> count, remap;
   };
-  static bool split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+  struct View {
+    int dim = 0;
+    Span<int64_t> voff;
+    Span<double> V;
+    Span<int64_t> ioff;
+    Span<uint64_t> inc;
+    Span<int64_t> roff;
+    Span<double> A, b;
+    Span<int64_t> lab;
+    size_t count() const { return voff.size() - 1; }
+  };
+  static bool split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                     VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
                     Budget& budget);
 };
@@ -131,8 +174,8 @@ struct VPolytopes {
 // regions, and no split runs past hard_seconds: a region whose split would break either
 // is left unsplit and `aborted` is set. Appends children, their post-activation maps, their
 // layer bits (one byte per hyperplane) and parent index. Returns the regions processed.
-template <class Geo>
-size_t split_layer(const Geo& in, const MapsView& maps_in, Layer L, const Tolerance& tol,
+template <class Geo, class View = typename Geo::View>
+size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Tolerance& tol,
                    int64_t label_base, size_t max_total, double seconds, double hard_seconds,
                    Geo& out, Maps& maps_out, std::vector<uint8_t>& bits_out,
                    std::vector<int64_t>& parent_out, bool& aborted) {

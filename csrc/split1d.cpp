@@ -6,7 +6,7 @@
 
 namespace rk {
 
-bool Intervals::split(const Intervals& in, size_t r, const Hyperplanes& H, int64_t label_base,
+bool Intervals::split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                       Intervals& out, std::vector<uint8_t>& bits, Scratch& s, Budget& budget) {
   const double lo = in.lo[r], hi = in.hi[r];
   const int nh = H.count;

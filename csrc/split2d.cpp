@@ -56,7 +56,7 @@ void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, 
 
 }  // namespace
 
-bool Polygons::split(const Polygons& in, size_t r, const Hyperplanes& H, int64_t label_base,
+bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                      Polygons& out, std::vector<uint8_t>& bits, Scratch& s,
                      Budget& budget) {
   const int nh = H.count;

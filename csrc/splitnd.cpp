@@ -90,7 +90,7 @@ void append_row(HPolytopes::Piece& p, int d, const double* a, double sign, doubl
 
 }  // namespace
 
-bool HPolytopes::split(const HPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                        HPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
                        Budget& budget) {
   const int d = in.dim, nh = H.count;

@@ -146,7 +146,7 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
 
 }  // namespace
 
-bool VPolytopes::split(const VPolytopes& in, size_t r, const Hyperplanes& H, int64_t label_base,
+bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
                        VPolytopes& out, std::vector<uint8_t>& bits, Scratch& s,
                        Budget& budget) {
   const int d = in.dim, nh = H.count;

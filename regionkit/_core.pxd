@@ -42,6 +42,32 @@ cdef extern from "lp.hpp" namespace "rk" nogil:
                             LPWork& work) except +
 
 cdef extern from "split.hpp" namespace "rk" nogil:
+    cdef cppclass Span[T]:           # read-only view of caller-owned memory
+        const T* p
+        size_t n
+    cdef cppclass IntervalsView "rk::Intervals::View":
+        Span[double] lo, hi
+        Span[int64_t] lab_lo, lab_hi
+    cdef cppclass PolygonsView "rk::Polygons::View":
+        Span[int64_t] off
+        Span[double] xy
+        Span[int64_t] lab
+        Span[double] row
+    cdef cppclass HPolytopesView "rk::HPolytopes::View":
+        int dim
+        Span[int64_t] off
+        Span[double] A, b
+        Span[int64_t] lab
+        Span[double] center, radius
+    cdef cppclass VPolytopesView "rk::VPolytopes::View":
+        int dim
+        Span[int64_t] voff
+        Span[double] V
+        Span[int64_t] ioff
+        Span[uint64_t] inc
+        Span[int64_t] roff
+        Span[double] A, b
+        Span[int64_t] lab
     cdef cppclass Intervals:
         vector[double] lo, hi            # interval ends
         vector[int64_t] lab_lo, lab_hi   # labels of the hyperplanes at the ends
@@ -69,7 +95,7 @@ cdef extern from "split.hpp" namespace "rk" nogil:
         vector[double] A, b              # unit-norm rows, A x < b
         vector[int64_t] lab              # label of each row
         size_t count()
-    size_t split_layer[G](const G& inp, const MapsView& maps_in, const Layer& L,
+    size_t split_layer[G, V](const V& inp, const MapsView& maps_in, const Layer& L,
                           const Tolerance& tol, int64_t label_base, size_t max_total,
                           double seconds, double hard_seconds, G& out, Maps& maps_out,
                           vector[uint8_t]& bits_out, vector[int64_t]& parent_out,

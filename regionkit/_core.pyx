@@ -26,14 +26,6 @@ ctypedef fused scalar:
     uint8_t
 
 
-cdef vector[scalar] _vec(const scalar[::1] v):
-    """Copy a contiguous 1-D array into a std::vector."""
-    cdef vector[scalar] out
-    if v.shape[0]:
-        out.assign(&v[0], &v[0] + v.shape[0])
-    return out
-
-
 cdef class _Owner:
     """Keeps a std::vector alive for the numpy array that views its memory."""
     cdef vector[double] d
@@ -72,16 +64,29 @@ cdef object _arr(vector[scalar]& v):
     return out
 
 
-cdef inline vector[double] _vd(object arr):
-    return _vec[double](np.ascontiguousarray(arr, dtype=np.float64).ravel())
+cdef void _span_d(Span[double]& s, object arr, list keep):
+    """Point s at arr's memory (made contiguous float64 if needed; kept alive by keep)."""
+    a = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1)
+    keep.append(a)
+    cdef const double[::1] v = a
+    s.n = v.shape[0]
+    s.p = &v[0] if s.n else NULL
 
 
-cdef inline vector[int64_t] _vi(object arr):
-    return _vec[int64_t](np.ascontiguousarray(arr, dtype=np.int64).ravel())
+cdef void _span_i(Span[int64_t]& s, object arr, list keep):
+    a = np.ascontiguousarray(arr, dtype=np.int64).reshape(-1)
+    keep.append(a)
+    cdef const int64_t[::1] v = a
+    s.n = v.shape[0]
+    s.p = &v[0] if s.n else NULL
 
 
-cdef inline vector[uint64_t] _vu64(object arr):
-    return _vec[uint64_t](np.ascontiguousarray(arr, dtype=np.uint64).ravel())
+cdef void _span_u(Span[uint64_t]& s, object arr, list keep):
+    a = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1)
+    keep.append(a)
+    cdef const uint64_t[::1] v = a
+    s.n = v.shape[0]
+    s.p = &v[0] if s.n else NULL
 
 
 cdef dict _maps_out(Maps& mp, size_t n):
@@ -153,40 +158,47 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef vector[int64_t] parent
     cdef size_t done = 0, n = 0
     cdef cbool aborted = False
-    cdef Intervals i_in, i_out
-    cdef Polygons p_in, p_out
-    cdef HPolytopes h_in, h_out
-    cdef VPolytopes v_in, v_out
+    cdef Intervals i_out
+    cdef Polygons p_out
+    cdef HPolytopes h_out
+    cdef VPolytopes v_out
+    cdef IntervalsView i_in
+    cdef PolygonsView p_in
+    cdef HPolytopesView h_in
+    cdef VPolytopesView v_in
+    cdef list keep = []  # the arrays the input views point into
     try:
         if kind == "1d":
-            i_in.lo = _vd(frontier["lo"]); i_in.hi = _vd(frontier["hi"])
-            i_in.lab_lo = _vi(frontier["lab_lo"]); i_in.lab_hi = _vi(frontier["lab_hi"])
+            _span_d(i_in.lo, frontier["lo"], keep); _span_d(i_in.hi, frontier["hi"], keep)
+            _span_i(i_in.lab_lo, frontier["lab_lo"], keep)
+            _span_i(i_in.lab_hi, frontier["lab_hi"], keep)
             with nogil:
-                done = split_layer[Intervals](i_in, mi, L, tol, label_base, max_total,
-                                              seconds, hard_seconds, i_out, mo, bits, parent,
-                                              aborted)
+                done = split_layer[Intervals, IntervalsView](
+                    i_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, i_out, mo,
+                    bits, parent, aborted)
             n = i_out.count()
             children = {"lo": _arr(i_out.lo), "hi": _arr(i_out.hi),
                         "lab_lo": _arr[int64_t](i_out.lab_lo), "lab_hi": _arr[int64_t](i_out.lab_hi)}
         elif kind == "2d":
-            p_in.off = _vi(frontier["off"]); p_in.xy = _vd(frontier["xy"])
-            p_in.lab = _vi(frontier["lab"]); p_in.row = _vd(frontier["row"])
+            _span_i(p_in.off, frontier["off"], keep); _span_d(p_in.xy, frontier["xy"], keep)
+            _span_i(p_in.lab, frontier["lab"], keep); _span_d(p_in.row, frontier["row"], keep)
             with nogil:
-                done = split_layer[Polygons](p_in, mi, L, tol, label_base, max_total,
-                                             seconds, hard_seconds, p_out, mo, bits, parent,
-                                             aborted)
+                done = split_layer[Polygons, PolygonsView](
+                    p_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, p_out, mo,
+                    bits, parent, aborted)
             n = p_out.count()
             children = {"off": _arr[int64_t](p_out.off), "xy": _arr(p_out.xy).reshape(-1, 2),
                         "lab": _arr[int64_t](p_out.lab), "row": _arr(p_out.row).reshape(-1, 3)}
         elif kind == "nd":
             h_in.dim = mi.dim
-            h_in.off = _vi(frontier["off"]); h_in.A = _vd(frontier["A"])
-            h_in.b = _vd(frontier["b"]); h_in.lab = _vi(frontier["lab"])
-            h_in.center = _vd(frontier["center"]); h_in.radius = _vd(frontier["radius"])
+            _span_i(h_in.off, frontier["off"], keep); _span_d(h_in.A, frontier["A"], keep)
+            _span_d(h_in.b, frontier["b"], keep); _span_i(h_in.lab, frontier["lab"], keep)
+            _span_d(h_in.center, frontier["center"], keep)
+            _span_d(h_in.radius, frontier["radius"], keep)
             with nogil:
-                done = split_layer[HPolytopes](h_in, mi, L, tol, label_base, max_total,
-                                               seconds, hard_seconds, h_out, mo, bits, parent,
-                                               aborted)
+                done = split_layer[HPolytopes, HPolytopesView](
+                    h_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, h_out, mo,
+                    bits, parent, aborted)
             n = h_out.count()
             children = {"off": _arr[int64_t](h_out.off), "A": _arr(h_out.A).reshape(-1, mi.dim),
                         "b": _arr(h_out.b), "lab": _arr[int64_t](h_out.lab),
@@ -194,14 +206,14 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                         "radius": _arr(h_out.radius)}
         elif kind == "vd":
             v_in.dim = mi.dim
-            v_in.voff = _vi(frontier["voff"]); v_in.V = _vd(frontier["V"])
-            v_in.ioff = _vi(frontier["ioff"]); v_in.inc = _vu64(frontier["inc"])
-            v_in.roff = _vi(frontier["roff"]); v_in.A = _vd(frontier["A"])
-            v_in.b = _vd(frontier["b"]); v_in.lab = _vi(frontier["lab"])
+            _span_i(v_in.voff, frontier["voff"], keep); _span_d(v_in.V, frontier["V"], keep)
+            _span_i(v_in.ioff, frontier["ioff"], keep); _span_u(v_in.inc, frontier["inc"], keep)
+            _span_i(v_in.roff, frontier["roff"], keep); _span_d(v_in.A, frontier["A"], keep)
+            _span_d(v_in.b, frontier["b"], keep); _span_i(v_in.lab, frontier["lab"], keep)
             with nogil:
-                done = split_layer[VPolytopes](v_in, mi, L, tol, label_base, max_total,
-                                               seconds, hard_seconds, v_out, mo, bits, parent,
-                                               aborted)
+                done = split_layer[VPolytopes, VPolytopesView](
+                    v_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, v_out, mo,
+                    bits, parent, aborted)
             n = v_out.count()
             children = {"voff": _arr[int64_t](v_out.voff), "V": _arr(v_out.V).reshape(-1, mi.dim),
                         "ioff": _arr[int64_t](v_out.ioff), "inc": _arr[uint64_t](v_out.inc),
