@@ -42,6 +42,15 @@ int affine_basis(const FaceLattice& L, const std::vector<int>& S, int want,
   return k;
 }
 
+double hull_distance(const FaceLattice& L, const std::vector<int>& T, int k,
+                     const std::vector<double>& B, const double* c, double* r) {
+  for (int t = 0; t < L.d; ++t) r[t] = c[t] - L.v(T[0])[t];
+  orthogonalise(L.d, k, B, r);
+  double h = 0.0;
+  for (int t = 0; t < L.d; ++t) h += r[t] * r[t];
+  return std::sqrt(h);
+}
+
 void centroid(const FaceLattice& L, const std::vector<int>& S, double* c) {
   std::fill(c, c + L.d, 0.0);
   for (int i : S)

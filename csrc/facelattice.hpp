@@ -36,6 +36,11 @@ int affine_basis(const FaceLattice& L, const std::vector<int>& S, int want,
 
 void centroid(const FaceLattice& L, const std::vector<int>& S, double* c);
 
+// Distance from c to the affine hull of face T, given an orthonormal basis B (k rows) of its
+// directions; r is d values of scratch.
+double hull_distance(const FaceLattice& L, const std::vector<int>& T, int k,
+                     const std::vector<double>& B, const double* c, double* r);
+
 // Facets of the k-face S (sorted vertex list): the maximal sets S ∩ (vertices on row j) with
 // at least k vertices; rows_of[f] is the first row giving facet f. Callers keep those of
 // affine dimension k - 1.

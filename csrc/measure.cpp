@@ -94,10 +94,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
   for (size_t f = 0; f < facets.size(); ++f) {
     const auto& T = facets[f];
     if (affine_basis(cx, T, k - 1, B) != k - 1) continue;  // not a (k-1)-face
-    for (int t = 0; t < cx.d; ++t) r[t] = c[t] - cx.v(T[0])[t];
-    orthogonalise(cx.d, k - 1, B, r.data());
-    double h = 0.0;
-    for (int t = 0; t < cx.d; ++t) h += r[t] * r[t];
+    const double h = hull_distance(cx, T, k - 1, B, c.data(), r.data());
     double fv;
     if (facet_volume) {  // top level: the facet's centroid is wanted anyway
       double* fc = facet_centroid + static_cast<size_t>(rows_of[f]) * cx.d;
@@ -107,7 +104,7 @@ double face_volume(Ctx& cx, const std::vector<int>& S, int k,
     } else {
       fv = face_volume(cx, T, k - 1);
     }
-    total += std::sqrt(h) * fv;
+    total += h * fv;
   }
   if (memo) cx.memo.emplace(S, total / k);
   return total / k;
@@ -133,6 +130,7 @@ void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
   FaceLattice L(d, nv, nf, V, inc);
   std::vector<std::vector<std::vector<int>>> faces(d + 1);
   std::vector<std::vector<std::vector<int>>> sub(d + 1);  // sub[k][i]: facets in faces[k-1]
+  std::vector<std::vector<std::vector<double>>> basis(d + 1);  // of each face, found once
   faces[d].emplace_back(nv);
   for (int i = 0; i < nv; ++i) faces[d][0][i] = i;
   std::vector<double> B;
@@ -146,7 +144,10 @@ void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
       for (auto& T : facets) {
         if (affine_basis(L, T, k - 1, B) != k - 1) continue;
         auto it = index.emplace(T, static_cast<int>(faces[k - 1].size()));
-        if (it.second) faces[k - 1].push_back(T);
+        if (it.second) {
+          faces[k - 1].push_back(T);
+          basis[k - 1].push_back(B);
+        }
         sub[k][i].push_back(it.first->second);
       }
     }
@@ -161,15 +162,9 @@ void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
       centroid(L, faces[k][i], c);
       if (k == 0) continue;
       double total = 0.0;
-      for (int j : sub[k][i]) {
-        const auto& T = faces[k - 1][j];
-        affine_basis(L, T, k - 1, B);
-        for (int t = 0; t < d; ++t) r[t] = c[t] - L.v(T[0])[t];
-        orthogonalise(d, k - 1, B, r.data());
-        double h = 0.0;
-        for (int t = 0; t < d; ++t) h += r[t] * r[t];
-        total += std::sqrt(h) * vol[k - 1][j];
-      }
+      for (int j : sub[k][i])
+        total += hull_distance(L, faces[k - 1][j], k - 1, basis[k - 1][j], c, r.data()) *
+                 vol[k - 1][j];
       vol[k][i] = total / k;
     }
   }

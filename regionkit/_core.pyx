@@ -64,27 +64,22 @@ cdef object _arr(vector[scalar]& v):
     return out
 
 
-cdef void _span_d(Span[double]& s, object arr, list keep):
-    """Point s at arr's memory (made contiguous float64 if needed; kept alive by keep)."""
-    a = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1)
+ctypedef fused spanned:
+    double
+    int64_t
+    uint64_t
+
+
+cdef void _span(Span[spanned]& s, object arr, list keep):
+    """Point s at arr's memory (made contiguous of s's dtype if needed; kept alive by keep)."""
+    if spanned is double:
+        a = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1)
+    elif spanned is int64_t:
+        a = np.ascontiguousarray(arr, dtype=np.int64).reshape(-1)
+    else:
+        a = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1)
     keep.append(a)
-    cdef const double[::1] v = a
-    s.n = v.shape[0]
-    s.p = &v[0] if s.n else NULL
-
-
-cdef void _span_i(Span[int64_t]& s, object arr, list keep):
-    a = np.ascontiguousarray(arr, dtype=np.int64).reshape(-1)
-    keep.append(a)
-    cdef const int64_t[::1] v = a
-    s.n = v.shape[0]
-    s.p = &v[0] if s.n else NULL
-
-
-cdef void _span_u(Span[uint64_t]& s, object arr, list keep):
-    a = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1)
-    keep.append(a)
-    cdef const uint64_t[::1] v = a
+    cdef const spanned[::1] v = a
     s.n = v.shape[0]
     s.p = &v[0] if s.n else NULL
 
@@ -169,9 +164,9 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef list keep = []  # the arrays the input views point into
     try:
         if kind == "1d":
-            _span_d(i_in.lo, frontier["lo"], keep); _span_d(i_in.hi, frontier["hi"], keep)
-            _span_i(i_in.lab_lo, frontier["lab_lo"], keep)
-            _span_i(i_in.lab_hi, frontier["lab_hi"], keep)
+            _span(i_in.lo, frontier["lo"], keep); _span(i_in.hi, frontier["hi"], keep)
+            _span(i_in.lab_lo, frontier["lab_lo"], keep)
+            _span(i_in.lab_hi, frontier["lab_hi"], keep)
             with nogil:
                 done = split_layer[Intervals, IntervalsView](
                     i_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, i_out, mo,
@@ -180,8 +175,8 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             children = {"lo": _arr(i_out.lo), "hi": _arr(i_out.hi),
                         "lab_lo": _arr[int64_t](i_out.lab_lo), "lab_hi": _arr[int64_t](i_out.lab_hi)}
         elif kind == "2d":
-            _span_i(p_in.off, frontier["off"], keep); _span_d(p_in.xy, frontier["xy"], keep)
-            _span_i(p_in.lab, frontier["lab"], keep); _span_d(p_in.row, frontier["row"], keep)
+            _span(p_in.off, frontier["off"], keep); _span(p_in.xy, frontier["xy"], keep)
+            _span(p_in.lab, frontier["lab"], keep); _span(p_in.row, frontier["row"], keep)
             with nogil:
                 done = split_layer[Polygons, PolygonsView](
                     p_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, p_out, mo,
@@ -191,10 +186,10 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                         "lab": _arr[int64_t](p_out.lab), "row": _arr(p_out.row).reshape(-1, 3)}
         elif kind == "nd":
             h_in.dim = mi.dim
-            _span_i(h_in.off, frontier["off"], keep); _span_d(h_in.A, frontier["A"], keep)
-            _span_d(h_in.b, frontier["b"], keep); _span_i(h_in.lab, frontier["lab"], keep)
-            _span_d(h_in.center, frontier["center"], keep)
-            _span_d(h_in.radius, frontier["radius"], keep)
+            _span(h_in.off, frontier["off"], keep); _span(h_in.A, frontier["A"], keep)
+            _span(h_in.b, frontier["b"], keep); _span(h_in.lab, frontier["lab"], keep)
+            _span(h_in.center, frontier["center"], keep)
+            _span(h_in.radius, frontier["radius"], keep)
             with nogil:
                 done = split_layer[HPolytopes, HPolytopesView](
                     h_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, h_out, mo,
@@ -206,10 +201,10 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
                         "radius": _arr(h_out.radius)}
         elif kind == "vd":
             v_in.dim = mi.dim
-            _span_i(v_in.voff, frontier["voff"], keep); _span_d(v_in.V, frontier["V"], keep)
-            _span_i(v_in.ioff, frontier["ioff"], keep); _span_u(v_in.inc, frontier["inc"], keep)
-            _span_i(v_in.roff, frontier["roff"], keep); _span_d(v_in.A, frontier["A"], keep)
-            _span_d(v_in.b, frontier["b"], keep); _span_i(v_in.lab, frontier["lab"], keep)
+            _span(v_in.voff, frontier["voff"], keep); _span(v_in.V, frontier["V"], keep)
+            _span(v_in.ioff, frontier["ioff"], keep); _span(v_in.inc, frontier["inc"], keep)
+            _span(v_in.roff, frontier["roff"], keep); _span(v_in.A, frontier["A"], keep)
+            _span(v_in.b, frontier["b"], keep); _span(v_in.lab, frontier["lab"], keep)
             with nogil:
                 done = split_layer[VPolytopes, VPolytopesView](
                     v_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, v_out, mo,

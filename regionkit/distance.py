@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.network import Network, activation_slopes, apply_activation, maxout_argmax
+from regionkit.network import Network, activation_slopes, apply_activation, maxout_winners
 
 BATCH = 512  # points per block, bounding memory at BATCH * width^2 doubles
 
@@ -47,7 +47,7 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
         else:
             Gz = np.einsum("ij,njk,lk->nil", W, G, W, optimize=True)
         if act == "maxout":
-            win = _winners(z, k)
+            win = maxout_winners(z, k)
             best = np.minimum(best, _maxout_distance(z, Gz, win, k))
             G = Gz[np.arange(n)[:, None, None], win[:, :, None], win[:, None, :]]
             h = z[np.arange(n)[:, None], win]
@@ -77,7 +77,7 @@ def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
             z = h @ W.T + b
             Jz = np.broadcast_to(W, (len(Xb),) + W.shape) if J is None else W @ J
             if act == "maxout":
-                win = _winners(z, k)
+                win = maxout_winners(z, k)
                 J = Jz[np.arange(len(Xb))[:, None], win]
                 h = z[np.arange(len(Xb))[:, None], win]
                 continue
@@ -85,11 +85,6 @@ def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
             h = apply_activation(act, slope, z)
         out[s:s + BATCH] = J
     return out
-
-
-def _winners(z: np.ndarray, k: int) -> np.ndarray:
-    """Row of the winning piece of every maxout unit (n, units), ties to the lowest index."""
-    return maxout_argmax(z, k) + k * np.arange(z.shape[1] // k)
 
 
 def _maxout_distance(z: np.ndarray, Gz: np.ndarray, win: np.ndarray, k: int) -> np.ndarray:

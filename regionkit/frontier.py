@@ -150,8 +150,4 @@ class Frontier:
 
     def relabel(self, fn: Callable[[np.ndarray], np.ndarray]) -> "Frontier":
         """Apply fn to every label array."""
-        out = dict(self.data)
-        for k in ("lab", "lab_lo", "lab_hi"):
-            if k in out:
-                out[k] = fn(out[k])
-        return Frontier(self.kind, out)
+        return self.relabel_rows(lambda lab, region: fn(lab))

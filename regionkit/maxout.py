@@ -47,16 +47,15 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     want = (others < np.arange(k)[:, None]).astype(np.uint8)
     eye = np.eye(k - 1)
     for u in range(U):
-        if k == 1 or len(current) == 0:
-            continue
+        if k == 1 or len(current) == 0:  # one piece wins alone / nothing left to split
+            break
         rows = u * k + np.arange(k)
-        # Zero tolerance of each hyperplane P_a - P_j, as the core computes it:
-        # atol + rtol (|W_a - W_j| S + |b_a - b_j|), for every ordered pair (a, j).
+        # Scale of each hyperplane P_a - P_j as the core computes it, |W_a - W_j| S +
+        # |b_a - b_j|, for every ordered pair (a, j); its zero tolerance atol + rtol scale.
         dW = np.abs(W[rows][:, None] - W[rows][None]).reshape(k * k, -1)
-        eps = tol.atol + tol.rtol * (maps["S"][src] @ dW.T
-                                     + np.abs(b[rows][:, None] - b[rows][None]).reshape(-1))
+        scale = maps["S"][src] @ dW.T + np.abs(b[rows][:, None] - b[rows][None]).reshape(-1)
         sure = _sure_winners(kind, current, ZM[src[:, None], rows], Zm[src[:, None], rows],
-                             eps.reshape(-1, k, k))
+                             (tol.atol + tol.rtol * scale).reshape(-1, k, k))
         whole = np.flatnonzero(sure >= 0)
         cut = np.flatnonzero(sure < 0)
         copies = np.repeat(cut, k)
@@ -68,8 +67,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         sign = np.where(rest < top, 1.0, -1.0)
         clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
         clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
-        clip_S = (eps[copies[:, None], piece[:, None] * k + (rest - u * k)] - tol.atol) / tol.rtol \
-            if tol.rtol > 0 else np.zeros(clip_m.shape)
+        clip_S = scale[copies[:, None], piece[:, None] * k + (rest - u * k)]
         clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": maps["R"]}
         parts, srcs, wins = [current.take(whole)], [src[whole]], [win[whole]]
         wins[0][:, u] = sure[whole]
@@ -79,7 +77,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
                 ACTIVATION_CODES["relu"], 0.0, tol.rtol, tol.atol, _NEW, 1 << 62, seconds,
                 seconds)
             if aborted or done < len(copies):
-                return _nothing_done(kind, frontier, U, k)
+                return _nothing_done(frontier, U, k)
             keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
             a = piece[parent[keep]]
             parts.append(_relabel_new_rows(Frontier(kind, children).take(keep), others, a,
@@ -90,15 +88,14 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         current = Frontier.concat(kind, parts)
         src, win = np.concatenate(srcs), np.concatenate(wins)
         if len(current) > max_total:
-            return _nothing_done(kind, frontier, U, k)
+            return _nothing_done(frontier, U, k)
     # Each unit's output map is its winning piece's.
     sel = np.arange(U) * k + win
     out_M = ZM[src[:, None], sel]
     out_m = Zm[src[:, None], sel]
-    out_S = np.abs(out_M) @ maps["R"] + np.abs(out_m)
     bits = np.zeros((len(src), U * k), dtype=np.uint8)
     np.put_along_axis(bits, sel, 1, axis=1)
-    child_maps = {"M": out_M, "m": out_m, "S": out_S}
+    child_maps = {"M": out_M, "m": out_m, "S": np.abs(out_M) @ maps["R"] + np.abs(out_m)}
     return n, current.data, child_maps, bits, src, False
 
 
@@ -131,7 +128,7 @@ def _sure_winners(kind: str, fr: Frontier, P: np.ndarray, p: np.ndarray,
     return np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
 
 
-def _nothing_done(kind: str, frontier: Frontier, U: int, k: int):
+def _nothing_done(frontier: Frontier, U: int, k: int):
     empty = frontier.take(np.zeros(0, np.int64))
     return (0, empty.data, {}, np.zeros((0, U * k), np.uint8), np.zeros(0, np.int64), True)
 

@@ -15,11 +15,12 @@ import numpy as np
 
 from regionkit.errors import NetworkError, NetworkFileError
 
-# Activation name -> core code; hyperplanes per unit: identity 0, relu/leaky 1, hard tanh 2.
+# Activation name -> core code.
 # Maxout layers are split in Python on top of the core (regionkit.maxout); the core knows
 # them (code 4) only for point signs and maps.
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "hard_tanh": 3, "maxout": 4}
-HYPERPLANES_PER_UNIT = {"identity": 0, "relu": 1, "leaky_relu": 1, "hard_tanh": 2}
+# Pattern bits per row of W: identity 0, relu/leaky 1, hard tanh 2, maxout 1 per piece.
+HYPERPLANES_PER_UNIT = {"identity": 0, "relu": 1, "leaky_relu": 1, "hard_tanh": 2, "maxout": 1}
 ACTIVATIONS = tuple(ACTIVATION_CODES)
 DEFAULT_LEAKY_SLOPE = 0.01
 
@@ -56,9 +57,10 @@ def _parse_activation(spec: object) -> tuple[str, float, int]:
     return name, slope if name == "leaky_relu" else 0.0, 1
 
 
-def maxout_argmax(z: np.ndarray, k: int) -> np.ndarray:
-    """Winning piece of every maxout unit, (n, U); ties go to the lowest piece index."""
-    return np.argmax(z.reshape(z.shape[0], -1, k), axis=2)
+def maxout_winners(z: np.ndarray, k: int) -> np.ndarray:
+    """Row of z (a maxout layer's pieces, (n, U k)) that wins in every unit, (n, U); ties go
+    to the lowest piece index."""
+    return np.argmax(z.reshape(z.shape[0], -1, k), axis=2) + k * np.arange(z.shape[1] // k)
 
 
 def apply_activation(name: str, slope: float, z: np.ndarray, pieces: int = 1) -> np.ndarray:
@@ -212,7 +214,7 @@ class Network:
 
     def layer_hyperplane_offsets(self) -> np.ndarray:
         """Index of each layer's first hyperplane in a pattern (length n_layers + 1)."""
-        counts = [W.shape[0] if a == "maxout" else HYPERPLANES_PER_UNIT[a] * W.shape[0]
+        counts = [HYPERPLANES_PER_UNIT[a] * W.shape[0]
                   for W, a in zip(self.weights, self.activations)]
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
@@ -277,8 +279,7 @@ class Network:
         for z, a, k in zip(self.preactivations(x), self.activations, self.pieces):
             if a == "maxout":
                 onehot = np.zeros(z.shape, dtype=bool)
-                win = maxout_argmax(z, k) + k * np.arange(z.shape[1] // k)
-                np.put_along_axis(onehot, win, True, axis=1)
+                np.put_along_axis(onehot, maxout_winners(z, k), True, axis=1)
                 cols.append(onehot)
             elif a in ("relu", "leaky_relu"):
                 cols.append(z > 0)
