@@ -13,6 +13,7 @@ CORE_SOURCES = [
     "csrc/splitvert.cpp",
     "csrc/facelattice.cpp",
     "csrc/measure.cpp",
+    "csrc/simplevolume.cpp",
     "csrc/signs.cpp",
     "csrc/facedist.cpp",
 ]

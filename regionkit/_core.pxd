@@ -107,6 +107,12 @@ cdef extern from "measure.hpp" namespace "rk" nogil:
     void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                       vector[int]& dims, vector[double]& vols, vector[double]& cents) except +
 
+cdef extern from "simplevolume.hpp" namespace "rk" nogil:
+    bint is_simple(int d, int nv, int nf, const uint64_t* inc)
+    double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                                  const double* A, double* facet_volume,
+                                  double* facet_centroid) except +
+
 cdef extern from "signs.hpp" namespace "rk" nogil:
     void point_signs(const vector[Layer]& layers, const MapsView& input,
                      const Tolerance& tol, int n, const double* T, const double* D,

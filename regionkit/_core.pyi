@@ -28,6 +28,34 @@ def lp_min(
 def chebyshev(
     off: ArrayLike, A: ArrayLike, b: ArrayLike, centers: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def vertex_form_measures(
+    voff: ArrayLike,
+    V: ArrayLike,
+    ioff: ArrayLike,
+    inc: ArrayLike,
+    roff: ArrayLike,
+    A: ArrayLike | None = ...,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def vertex_form_faces(
+    voff: ArrayLike, V: ArrayLike, ioff: ArrayLike, inc: ArrayLike, roff: ArrayLike
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]: ...
+def signs_at_points(
+    layers: list[tuple[Any, ...]],
+    input_map: dict[str, NDArray[np.float64]],
+    T: ArrayLike,
+    D: ArrayLike | None,
+    rtol: float,
+    atol: float,
+) -> tuple[NDArray[np.int8], NDArray[np.int8]]: ...
+def signs_in_regions(
+    layers: list[tuple[Any, ...]],
+    input_map: dict[str, NDArray[np.float64]],
+    bits: ArrayLike,
+    poff: ArrayLike,
+    T: ArrayLike,
+    rtol: float,
+    atol: float,
+) -> NDArray[np.int8]: ...
 def vertex_form_facet_distances(
     voff: ArrayLike,
     V: ArrayLike,

@@ -270,10 +270,13 @@ def chebyshev(off, A, b, centers):
     return out, radii
 
 
-def vertex_form_measures(voff, V, ioff, inc, roff):
+def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     """Exact volume of each vertex-form region, and per row its facet volume and centroid.
 
-    A row that is not a facet (or repeats an earlier row's facet) gets volume 0.
+    A holds the rows' normals, aligned with roff: given it, simple regions take the
+    normal-based recursion (simplevolume.hpp); without it, and for the other regions, the
+    general one (measure.hpp). A row that is not a facet (or repeats an earlier row's facet)
+    gets volume 0.
     """
     cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
     cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
@@ -281,7 +284,12 @@ def vertex_form_measures(voff, V, ioff, inc, roff):
     cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
     cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
     cdef Py_ssize_t n = vo.shape[0] - 1, r
-    cdef int d = Vv.shape[1]
+    cdef int d = Vv.shape[1], nv, nf
+    cdef bint normals = A is not None
+    cdef const double[:, ::1] Av = np.ascontiguousarray(
+        A if normals else np.zeros((ro[n], d)), dtype=np.float64)
+    if Av.shape[0] != ro[n] or (ro[n] and Av.shape[1] != d):
+        raise ValueError("A must hold one normal of the vertices' dimension per region row")
     volumes = np.zeros(n, dtype=np.float64)
     facet_volume = np.zeros(ro[n], dtype=np.float64)
     facet_centroid = np.zeros((ro[n], d), dtype=np.float64)
@@ -292,9 +300,14 @@ def vertex_form_measures(voff, V, ioff, inc, roff):
         for r in range(n):
             if ro[r + 1] == ro[r]:
                 continue
-            vol[r] = region_measures(d, <int>(vo[r + 1] - vo[r]), &Vv[vo[r], 0],
-                                     <int>(ro[r + 1] - ro[r]), &iv[io[r]], &fv[ro[r]],
-                                     &fc[ro[r], 0])
+            nv = <int>(vo[r + 1] - vo[r])
+            nf = <int>(ro[r + 1] - ro[r])
+            if normals and is_simple(d, nv, nf, &iv[io[r]]):
+                vol[r] = simple_region_measures(d, nv, &Vv[vo[r], 0], nf, &iv[io[r]],
+                                                &Av[ro[r], 0], &fv[ro[r]], &fc[ro[r], 0])
+            else:
+                vol[r] = region_measures(d, nv, &Vv[vo[r], 0], nf, &iv[io[r]], &fv[ro[r]],
+                                         &fc[ro[r], 0])
     return volumes, facet_volume, facet_centroid
 
 

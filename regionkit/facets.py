@@ -36,7 +36,8 @@ def facet_table(rs) -> FacetTable:
         fpt = rs.vertices.copy()
     else:
         vf = vertex_form(rs)
-        vol, pf, pc = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
+        vol, pf, pc = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
+                                                 rs.ineq_A[vf.row_map])
         fvol = np.zeros(off[-1])
         fpt = np.zeros((off[-1], rs.dim))
         fvol[vf.row_map] = pf

@@ -73,24 +73,42 @@ class Frontier:
     @classmethod
     def clip(cls, kind: str, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, b: np.ndarray,
              rtol: float, atol: float) -> "Frontier":
-        """The polytope {A t < b} inside the box (lo, hi), as one region of `kind`.
+        """The polytope {A t < b} inside the box (lo, hi), as one region of `kind`."""
+        return cls.clip_many(kind, lo, hi, A, b, np.array([0, len(b)]), rtol, atol)
 
-        The core itself clips a 1% larger box: one ReLU layer whose units are b - A t, keeping
-        the piece where all are positive. Every facet of the piece then lies on a row j of A
-        and carries label j.
+    @classmethod
+    def clip_many(cls, kind: str, lo: np.ndarray, hi: np.ndarray, A: np.ndarray,
+                  b: np.ndarray, off: np.ndarray, rtol: float, atol: float) -> "Frontier":
+        """Polytope r = {A[off[r]:off[r+1]] t < b[...]} inside the box (lo, hi), as region r.
+
+        Each polytope is cut out of a 1% larger box by the core, one of its rows per pass
+        (all polytopes at once): a one-unit ReLU layer b_j - A_j t whose positive side is
+        kept. Every facet of region r then lies on one of its rows j and carries label j.
         """
+        off = np.asarray(off, dtype=np.int64)
+        counts = np.diff(off)
+        n = len(counts)
         pad = 0.01 * (hi - lo)
         lo, hi = lo - pad, hi + pad
         R = np.maximum(np.abs(lo), np.abs(hi))
-        k = len(lo)
-        maps = {"M": np.eye(k)[None], "m": np.zeros((1, k)), "S": R[None], "R": R}
-        _, children, _, bits, _, _ = _core.split_frontier(
-            kind, cls.box(kind, lo, hi).data, maps, -A, b, ACTIVATION_CODES["relu"], 0.0, rtol,
-            atol, 0, 1 << 62, np.inf)
-        inside = np.flatnonzero(bits.all(axis=1))
-        if len(inside) != 1:
-            raise RuntimeError("internal error: clipping a box did not give one region")
-        return cls(kind, children).take(inside)
+        out = cls.box(kind, lo, hi).take(np.zeros(n, dtype=np.int64))
+        owner = np.arange(n)
+        for j in range(int(counts.max(initial=0))):
+            has = j < counts[owner]
+            row = off[owner] + np.minimum(j, counts[owner] - 1)
+            M = np.where(has[:, None], -A[row], 0.0)  # polytopes out of rows: 0 t < 1
+            m = np.where(has, b[row], 1.0)
+            maps = {"M": M[:, None, :], "m": m[:, None],
+                    "S": (np.abs(M) @ R + np.abs(m))[:, None], "R": R}
+            _, children, _, bits, parent, _ = _core.split_frontier(
+                kind, out.data, maps, np.ones((1, 1)), np.zeros(1), ACTIVATION_CODES["relu"],
+                0.0, rtol, atol, j, 1 << 62, np.inf)
+            inside = np.flatnonzero(bits[:, 0] == 1)
+            out, owner = cls(kind, children).take(inside), owner[parent[inside]]
+        if not np.array_equal(owner, np.arange(n)):
+            raise RuntimeError("internal error: clipping a polytope out of a box did not give "
+                               "one region")
+        return out
 
     def take(self, idx: np.ndarray) -> "Frontier":
         """The regions at the given indices, in that order."""

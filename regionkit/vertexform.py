@@ -60,12 +60,9 @@ def _polygons(rs) -> VertexForm:
 
 def _clip_lp_form(rs) -> VertexForm:
     off = rs.ineq_offsets
-    pieces, row_maps = [], []
-    for r in range(rs.n_regions):
-        piece = Frontier.clip("vd", rs.domain.lo, rs.domain.hi, rs.ineq_A[off[r]:off[r + 1]],
-                              rs.ineq_b[off[r]:off[r + 1]], rs.tol.rtol, rs.tol.atol)
-        pieces.append(piece)
-        row_maps.append(off[r] + piece.data["lab"])  # every row comes from the region's rows
-    F = Frontier.concat("vd", pieces).data
+    F = Frontier.clip_many("vd", rs.domain.lo, rs.domain.hi, rs.ineq_A, rs.ineq_b, off,
+                           rs.tol.rtol, rs.tol.atol).data
+    region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
+    # every row comes from the region's own rows
     return VertexForm(F["voff"], F["V"], F["ioff"], F["inc"], F["roff"],
-                      np.concatenate(row_maps).astype(np.int64))
+                      (off[region] + F["lab"]).astype(np.int64))

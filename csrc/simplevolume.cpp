@@ -1,0 +1,209 @@
+// Cone-recursion volumes of simple polytopes on vertex bit masks (see simplevolume.hpp).
+#include "simplevolume.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace rk {
+namespace {
+
+using Mask = unsigned __int128;
+
+inline int popcount(Mask m) {
+  return __builtin_popcountll(static_cast<uint64_t>(m)) +
+         __builtin_popcountll(static_cast<uint64_t>(m >> 64));
+}
+
+inline int lowest(Mask m) {
+  const uint64_t lo = static_cast<uint64_t>(m);
+  return lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll(static_cast<uint64_t>(m >> 64));
+}
+
+// Calls f(i) for every set bit i of m, in increasing order.
+template <class F>
+inline void for_bits(Mask m, F&& f) {
+  for (int half = 0; half < 2; ++half) {
+    uint64_t w = static_cast<uint64_t>(m >> (64 * half));
+    while (w) {
+      f(64 * half + __builtin_ctzll(w));
+      w &= w - 1;
+    }
+  }
+}
+
+// D > 0 fixes the dimension at compile time (unrolled loops); D = 0 reads it from `dyn`.
+template <int D>
+struct Simple {
+  int dyn = 0, nv = 0, nf = 0;
+  const double* V = nullptr;
+  const double* A = nullptr;
+  std::vector<Mask> on;                         // per row: the vertices on it
+  std::vector<std::pair<Mask, double>> memo;    // volumes of faces reached more than once
+  std::vector<double> Q;                        // orthonormal normals of the current flag
+  std::vector<double> c;                        // the region's centroid
+
+  int dim() const { return D > 0 ? D : dyn; }
+  const double* v(int i) const { return V + static_cast<size_t>(i) * dim(); }
+
+  void centroid(Mask S, double* c) const {
+    const int d = dim();
+    std::fill(c, c + d, 0.0);
+    int n = 0;
+    for_bits(S, [&](int i) {
+      for (int t = 0; t < d; ++t) c[t] += v(i)[t];
+      ++n;
+    });
+    for (int t = 0; t < d; ++t) c[t] /= n;
+  }
+
+  // Longest distance between two of S's vertices (an edge has exactly two).
+  double length(Mask S) const {
+    const int d = dim();
+    if (popcount(S) == 2) {
+      int idx[2], n = 0;
+      for_bits(S, [&](int i) { idx[n++] = i; });
+      double s = 0.0;
+      for (int t = 0; t < d; ++t) {
+        const double x = v(idx[0])[t] - v(idx[1])[t];
+        s += x * x;
+      }
+      return std::sqrt(s);
+    }
+    int idx[SIMPLE_MAX_VERTICES], n = 0;
+    for_bits(S, [&](int i) { idx[n++] = i; });
+    double best = 0.0;
+    for (int p = 0; p < n; ++p)
+      for (int q = p + 1; q < n; ++q) {
+        double s = 0.0;
+        for (int t = 0; t < d; ++t) {
+          const double x = v(idx[p])[t] - v(idx[q])[t];
+          s += x * x;
+        }
+        best = std::max(best, s);
+      }
+    return std::sqrt(best);
+  }
+
+  // Removes from n its components along Q's first q rows; returns |n|^2.
+  double project_off(double* n, int q) const {
+    const int d = dim();
+    for (int j = 0; j < q; ++j) {
+      const double* e = Q.data() + static_cast<size_t>(j) * d;
+      double p = 0.0;
+      for (int t = 0; t < d; ++t) p += n[t] * e[t];
+      for (int t = 0; t < d; ++t) n[t] -= p * e[t];
+    }
+    double nn = 0.0;
+    for (int t = 0; t < d; ++t) nn += n[t] * n[t];
+    return nn;
+  }
+
+  // k-volume of the k-face S, whose flat is cut out by the q = d - k rows whose unit normals,
+  // orthonormalised, are Q's first q rows; c_out, if given, receives S's centroid. At the top
+  // (facet_volume set) the cone apex is the centroid and every facet's volume and centroid is
+  // recorded under its row; below, the apex is S's first vertex, so the facets through it
+  // (height 0) are skipped.
+  double volume(Mask S, int k, double* c_out, double* facet_volume = nullptr,
+                double* facet_centroid = nullptr) {
+    const int d = dim();
+    if (c_out) centroid(S, c_out);
+    if (k == 1) return length(S);
+    const bool memo_it = k <= d - 2;
+    if (memo_it)
+      for (const auto& e : memo)
+        if (e.first == S) return e.second;
+    const bool top = facet_volume != nullptr;
+    const int apex = top ? -1 : lowest(S);
+    const double* c = top ? c_out : v(apex);
+    const int q = d - k;
+    double* n = Q.data() + static_cast<size_t>(q) * d;
+    double total = 0.0;
+    for (int l = 0; l < nf; ++l) {
+      const Mask T = S & on[l];
+      if (T == 0 || T == S || (!top && ((on[l] >> apex) & 1))) continue;
+      const double* a = A + static_cast<size_t>(l) * d;
+      const double* p = v(lowest(T));  // on row l: the height from differences of vertices
+      std::copy(a, a + d, n);          // stays accurate on tiny regions
+      double aa = 0.0, ac = 0.0;
+      for (int t = 0; t < d; ++t) {
+        aa += a[t] * a[t];
+        ac += a[t] * (p[t] - c[t]);
+      }
+      double nn = project_off(n, q);
+      if (nn < 0.25 * aa) nn = project_off(n, q);  // cancellation: once more is enough
+      nn = std::sqrt(nn);
+      if (nn == 0.0) continue;  // cannot happen in a simple polytope; guards the division
+      for (int t = 0; t < d; ++t) n[t] /= nn;
+      const double h = std::fabs(ac) / nn;
+      const double fv =
+          volume(T, k - 1, top ? facet_centroid + static_cast<size_t>(l) * d : nullptr);
+      if (top) facet_volume[l] = fv;
+      total += h * fv;
+    }
+    total /= k;
+    if (memo_it) memo.emplace_back(S, total);
+    return total;
+  }
+};
+
+}  // namespace
+
+bool is_simple(int d, int nv, int nf, const uint64_t* inc) {
+  if (nv > SIMPLE_MAX_VERTICES) return false;
+  const int words = nf > 0 ? (nf + 63) / 64 : 1;
+  for (int i = 0; i < nv; ++i) {
+    int bits = 0;
+    for (int w = 0; w < words; ++w)
+      bits += __builtin_popcountll(inc[static_cast<size_t>(i) * words + w]);
+    if (bits != d) return false;
+  }
+  return true;
+}
+
+namespace {
+
+template <int D>
+double measure_simple(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                      const double* A, double* facet_volume,
+                      double* facet_centroid) {
+  static thread_local Simple<D> s;  // its buffers are reused from region to region
+  s.dyn = d;
+  s.nv = nv;
+  s.nf = nf;
+  s.V = V;
+  s.A = A;
+  s.on.assign(nf, 0);
+  s.memo.clear();
+  s.Q.resize(static_cast<size_t>(d) * d);
+  s.c.resize(d);
+  const int words = nf > 0 ? (nf + 63) / 64 : 1;
+  for (int i = 0; i < nv; ++i)
+    for (int w = 0; w < words; ++w) {
+      uint64_t x = inc[static_cast<size_t>(i) * words + w];
+      while (x) {
+        s.on[64 * w + __builtin_ctzll(x)] |= Mask(1) << i;
+        x &= x - 1;
+      }
+    }
+  std::fill(facet_volume, facet_volume + nf, 0.0);
+  std::fill(facet_centroid, facet_centroid + static_cast<size_t>(nf) * d, 0.0);
+  const Mask all = nv == SIMPLE_MAX_VERTICES ? ~Mask(0) : (Mask(1) << nv) - 1;
+  return s.volume(all, d, s.c.data(), facet_volume, facet_centroid);
+}
+
+}  // namespace
+
+double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                              const double* A, double* facet_volume,
+                              double* facet_centroid) {
+  switch (d) {
+    case 2: return measure_simple<2>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+    case 3: return measure_simple<3>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+    case 4: return measure_simple<4>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+    case 5: return measure_simple<5>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+    default: return measure_simple<0>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+  }
+}
+
+}  // namespace rk
