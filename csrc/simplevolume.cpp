@@ -10,11 +10,6 @@ namespace {
 
 using Mask = unsigned __int128;
 
-inline int popcount(Mask m) {
-  return __builtin_popcountll(static_cast<uint64_t>(m)) +
-         __builtin_popcountll(static_cast<uint64_t>(m >> 64));
-}
-
 inline int lowest(Mask m) {
   const uint64_t lo = static_cast<uint64_t>(m);
   return lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll(static_cast<uint64_t>(m >> 64));
@@ -60,14 +55,12 @@ struct Simple {
   // Longest distance between two of S's vertices (an edge has exactly two).
   double length(Mask S) const {
     const int d = dim();
-    if (popcount(S) == 2) {
-      int idx[2], n = 0;
-      for_bits(S, [&](int i) { idx[n++] = i; });
+    const Mask rest = S & (S - 1);
+    if ((rest & (rest - 1)) == 0) {  // two vertices
+      const double* x = v(lowest(S));
+      const double* y = v(lowest(rest));
       double s = 0.0;
-      for (int t = 0; t < d; ++t) {
-        const double x = v(idx[0])[t] - v(idx[1])[t];
-        s += x * x;
-      }
+      for (int t = 0; t < d; ++t) s += (x[t] - y[t]) * (x[t] - y[t]);
       return std::sqrt(s);
     }
     int idx[SIMPLE_MAX_VERTICES], n = 0;
@@ -99,6 +92,54 @@ struct Simple {
     return nn;
   }
 
+  // Area of the 2-face S: its edges (the pairs of vertices S shares with a row) are walked
+  // into a cycle v0 v1 ... and the area is half the norm of the bivector sum of
+  // (v_i - v0) ^ (v_i+1 - v0), all in one plane. Returns -1 if the edges do not form one
+  // cycle of two-vertex edges (not a simple polytope's polygon).
+  double polygon_area(Mask S) const {
+    const int d = dim();
+    int eu[SIMPLE_MAX_VERTICES], ew[SIMPLE_MAX_VERTICES], m = 0;
+    for (int l = 0; l < nf; ++l) {
+      const Mask T = S & on[l];
+      if (T == 0 || T == S) continue;
+      const Mask rest = T & (T - 1);
+      if (rest == 0 || (rest & (rest - 1)) || m == SIMPLE_MAX_VERTICES) return -1.0;
+      eu[m] = lowest(T);
+      ew[m++] = lowest(rest);
+    }
+    const int nw = d * (d - 1) / 2;
+    if (m < 3 || nw > SIMPLE_MAX_VERTICES) return -1.0;
+    double W[SIMPLE_MAX_VERTICES];  // bivector components, (a, b) with a < b
+    std::fill(W, W + nw, 0.0);
+    const double* o = v(eu[0]);
+    int prev = 0, cur = ew[0];
+    double p[SIMPLE_MAX_VERTICES];
+    for (int t = 0; t < d; ++t) p[t] = v(cur)[t] - o[t];
+    for (int step = 1; step < m - 1; ++step) {
+      int e = -1;
+      for (int f = 0; f < m && e < 0; ++f)
+        if (f != prev && (eu[f] == cur || ew[f] == cur)) e = f;
+      if (e < 0) return -1.0;
+      const int next = eu[e] == cur ? ew[e] : eu[e];
+      double q[SIMPLE_MAX_VERTICES];
+      for (int t = 0; t < d; ++t) q[t] = v(next)[t] - o[t];
+      for (int a = 0, w = 0; a < d; ++a)
+        for (int b = a + 1; b < d; ++b, ++w) W[w] += p[a] * q[b] - p[b] * q[a];
+      std::copy(q, q + d, p);
+      prev = e;
+      cur = next;
+    }
+    // the last edge must close the cycle back to v0
+    bool closes = false;
+    for (int f = 0; f < m; ++f)
+      if (f != prev && ((eu[f] == cur && ew[f] == eu[0]) || (ew[f] == cur && eu[f] == eu[0])))
+        closes = true;
+    if (!closes) return -1.0;
+    double w2 = 0.0;
+    for (int w = 0; w < nw; ++w) w2 += W[w] * W[w];
+    return 0.5 * std::sqrt(w2);
+  }
+
   // k-volume of the k-face S, whose flat is cut out by the q = d - k rows whose unit normals,
   // orthonormalised, are Q's first q rows; c_out, if given, receives S's centroid. At the top
   // (facet_volume set) the cone apex is the centroid and every facet's volume and centroid is
@@ -113,6 +154,13 @@ struct Simple {
     if (memo_it)
       for (const auto& e : memo)
         if (e.first == S) return e.second;
+    if (k == 2 && !facet_volume) {
+      const double area = polygon_area(S);
+      if (area >= 0.0) {
+        if (memo_it) memo.emplace_back(S, area);
+        return area;
+      }
+    }
     const bool top = facet_volume != nullptr;
     const int apex = top ? -1 : lowest(S);
     const double* c = top ? c_out : v(apex);
@@ -132,10 +180,11 @@ struct Simple {
       }
       double nn = project_off(n, q);
       if (nn < 0.25 * aa) nn = project_off(n, q);  // cancellation: once more is enough
-      nn = std::sqrt(nn);
       if (nn == 0.0) continue;  // cannot happen in a simple polytope; guards the division
-      for (int t = 0; t < d; ++t) n[t] /= nn;
-      const double h = std::fabs(ac) / nn;
+      const double inv = 1.0 / std::sqrt(nn);
+      if (k > 3)  // polygons and edges below need no normal
+        for (int t = 0; t < d; ++t) n[t] *= inv;
+      const double h = std::fabs(ac) * inv;
       const double fv =
           volume(T, k - 1, top ? facet_centroid + static_cast<size_t>(l) * d : nullptr);
       if (top) facet_volume[l] = fv;

@@ -36,12 +36,16 @@ def facet_table(rs) -> FacetTable:
         fpt = rs.vertices.copy()
     else:
         vf = vertex_form(rs)
-        vol, pf, pc = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
-                                                 rs.ineq_A[vf.row_map])
-        fvol = np.zeros(off[-1])
-        fpt = np.zeros((off[-1], rs.dim))
-        fvol[vf.row_map] = pf
-        fpt[vf.row_map] = pc
+        if rs.kind in ("2d", "vd"):  # vertex-form rows are the region's rows, in order
+            vol, fvol, fpt = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc,
+                                                        vf.roff, rs.ineq_A)
+        else:
+            vol, pf, pc = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
+                                                     rs.ineq_A[vf.row_map])
+            fvol = np.zeros(off[-1])
+            fpt = np.zeros((off[-1], rs.dim))
+            fvol[vf.row_map] = pf
+            fpt[vf.row_map] = pc
     table = FacetTable(np.asarray(vol), fvol, fpt, row_region)
     rs._facet_table = table
     return table
