@@ -119,14 +119,17 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
     ei, ej = uniq // rs.n_regions, uniq % rs.n_regions
     evol = np.bincount(inv, weights=vol) / counts
     width = int(np.prod(rs.output_M.shape[1:]))
-    Mi = rs.output_M[ei].reshape(len(ei), width)
-    Mj = rs.output_M[ej].reshape(len(ej), width)
-    diff = np.abs(Mi - Mj).max(axis=1, initial=0.0)
-    size = np.maximum(np.abs(Mi).max(axis=1, initial=0.0), np.abs(Mj).max(axis=1, initial=0.0))
-    changes = diff > LINEAR_RTOL * np.maximum(size, np.finfo(float).tiny)
-    differ = np.unpackbits(rs.patterns[ei] ^ rs.patterns[ej], axis=1,
-                           count=rs.network.n_hyperplanes, bitorder="little").astype(bool)
-    edge_of, flip_index = np.nonzero(differ)
+    M = rs.output_M.reshape(rs.n_regions, width)
+    diff = np.abs(M[ei] - M[ej]).max(axis=1, initial=0.0)
+    size = np.abs(M).max(axis=1, initial=0.0)
+    changes = diff > LINEAR_RTOL * np.maximum(np.maximum(size[ei], size[ej]),
+                                              np.finfo(float).tiny)
+    # Flipped hyperplanes: the nonzero bytes of the patterns' XOR, then their bits.
+    differ = rs.patterns[ei] ^ rs.patterns[ej]
+    byte_edge, byte = np.nonzero(differ)
+    k, bit = np.nonzero(np.unpackbits(differ[byte_edge, byte][:, None], axis=1,
+                                      bitorder="little"))
+    edge_of, flip_index = byte_edge[k], 8 * byte[k] + bit
     flip_offsets = np.concatenate([[0], np.cumsum(np.bincount(edge_of, minlength=len(ei)))])
     keep = ~changes
     A = sparse.coo_matrix((np.ones(keep.sum()), (ei[keep], ej[keep])),
