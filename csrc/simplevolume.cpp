@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 namespace rk {
@@ -212,11 +213,10 @@ bool is_simple(int d, int nv, int nf, const uint64_t* inc) {
 
 namespace {
 
+// The thread's Simple<D>, set up for one region (its buffers are reused from region to region).
 template <int D>
-double measure_simple(int d, int nv, const double* V, int nf, const uint64_t* inc,
-                      const double* A, double* facet_volume,
-                      double* facet_centroid) {
-  static thread_local Simple<D> s;  // its buffers are reused from region to region
+Simple<D>& setup(int d, int nv, const double* V, int nf, const uint64_t* inc, const double* A) {
+  static thread_local Simple<D> s;
   s.dyn = d;
   s.nv = nv;
   s.nf = nf;
@@ -235,10 +235,92 @@ double measure_simple(int d, int nv, const double* V, int nf, const uint64_t* in
         x &= x - 1;
       }
     }
+  return s;
+}
+
+inline Mask all_vertices(int nv) {
+  return nv == SIMPLE_MAX_VERTICES ? ~Mask(0) : (Mask(1) << nv) - 1;
+}
+
+template <int D>
+double measure_simple(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                      const double* A, double* facet_volume, double* facet_centroid) {
+  Simple<D>& s = setup<D>(d, nv, V, nf, inc, A);
   std::fill(facet_volume, facet_volume + nf, 0.0);
   std::fill(facet_centroid, facet_centroid + static_cast<size_t>(nf) * d, 0.0);
-  const Mask all = nv == SIMPLE_MAX_VERTICES ? ~Mask(0) : (Mask(1) << nv) - 1;
-  return s.volume(all, d, s.c.data(), facet_volume, facet_centroid);
+  return s.volume(all_vertices(nv), d, s.c.data(), facet_volume, facet_centroid);
+}
+
+// Depth-first over increasing sets R of OWNED rows: every nonempty intersection of them is a
+// face of codimension |R| (simple polytope), reached once. Faces whose containing rows are
+// all owned are appended; faces of dimension 3..d-2 get Q set from R for the cone recursion.
+template <int D>
+struct OwnedFaces {
+  Simple<D>& s;
+  const uint8_t* flag;
+  double region_volume;
+  const double* facet_volume;
+  FaceOutput& out;
+  int rows[64];
+
+  void visit(Mask S, int q, int start) {
+    const int d = s.dim(), k = d - q;
+    double vol;
+    if (k == d) {
+      vol = region_volume;
+    } else if (k == d - 1) {
+      vol = facet_volume[rows[0]];
+    } else if (k == 0) {
+      vol = 1.0;
+    } else if (k == 1) {
+      vol = s.length(S);
+    } else {
+      vol = k == 2 ? s.polygon_area(S) : -1.0;
+      if (vol < 0.0) {
+        for (int j = 0; j < q; ++j) {  // the flat's orthonormal normals
+          double* e = s.Q.data() + static_cast<size_t>(j) * d;
+          const double* a = s.A + static_cast<size_t>(rows[j]) * d;
+          std::copy(a, a + d, e);
+          s.project_off(e, j);
+          const double nn = std::sqrt(s.project_off(e, j));
+          for (int t = 0; t < d; ++t) e[t] /= nn;
+        }
+        vol = s.volume(S, k, nullptr);
+      }
+    }
+    out.dims.push_back(k);
+    out.vols.push_back(vol);
+    const size_t at = out.cents.size();
+    out.cents.resize(at + d);
+    s.centroid(S, out.cents.data() + at);
+    if (k == 0) return;
+    for (int l = start; l < s.nf; ++l) {
+      if (flag[l] != OWNED_ROW) continue;
+      const Mask T = S & s.on[l];
+      if (T == 0 || T == S) continue;
+      rows[q] = l;
+      visit(T, q + 1, l + 1);
+    }
+  }
+};
+
+template <int D>
+void owned_simple(int d, int nv, const double* V, int nf, const uint64_t* inc, const double* A,
+                  const uint8_t* flag, FaceOutput& out) {
+  Simple<D>& s = setup<D>(d, nv, V, nf, inc, A);
+  std::vector<double> fv(nf), fc(static_cast<size_t>(nf) * d);
+  const double vol = s.volume(all_vertices(nv), d, s.c.data(), fv.data(), fc.data());
+  OwnedFaces<D>{s, flag, vol, fv.data(), out, {}}.visit(all_vertices(nv), 0, 0);
+  // Vertices whose rows are all owned or the domain's: checked by the caller.
+  for (int i = 0; i < nv; ++i) {
+    bool all = true;
+    for (int l = 0; l < nf && all; ++l)
+      if (((s.on[l] >> i) & 1) && flag[l] == OTHER_ROW) all = false;
+    if (!all) continue;
+    out.check.push_back(i);
+    for (int l = 0; l < nf; ++l)
+      if ((s.on[l] >> i) & 1) out.check_rows.push_back(l);
+  }
 }
 
 }  // namespace
@@ -252,6 +334,18 @@ double simple_region_measures(int d, int nv, const double* V, int nf, const uint
     case 4: return measure_simple<4>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
     case 5: return measure_simple<5>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
     default: return measure_simple<0>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+  }
+}
+
+void simple_owned_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                        const double* A, const uint8_t* flag, FaceOutput& out) {
+  if (d > 64) throw std::invalid_argument("owned faces are listed up to 64 dimensions");
+  switch (d) {
+    case 2: return owned_simple<2>(d, nv, V, nf, inc, A, flag, out);
+    case 3: return owned_simple<3>(d, nv, V, nf, inc, A, flag, out);
+    case 4: return owned_simple<4>(d, nv, V, nf, inc, A, flag, out);
+    case 5: return owned_simple<5>(d, nv, V, nf, inc, A, flag, out);
+    default: return owned_simple<0>(d, nv, V, nf, inc, A, flag, out);
   }
 }
 

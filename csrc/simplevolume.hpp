@@ -22,4 +22,25 @@ double simple_region_measures(int d, int nv, const double* V, int nf, const uint
                               const double* A, double* facet_volume,
                               double* facet_centroid);
 
+// Row flags for simple_owned_faces.
+constexpr uint8_t OTHER_ROW = 0;   // a hyperplane row on whose negative side the region lies
+constexpr uint8_t OWNED_ROW = 1;   // a hyperplane row on whose positive side the region lies
+constexpr uint8_t DOMAIN_ROW = 2;  // a row of the domain
+
+struct FaceOutput {
+  std::vector<int> dims;        // per face: dimension,
+  std::vector<double> vols;     //   volume (1 for a vertex),
+  std::vector<double> cents;    //   centroid (d values)
+  std::vector<int> check;       // local indices of the vertices whose rows are owned/domain
+  std::vector<int> check_rows;  //   and their d rows each (local indices)
+};
+
+// The faces of a simple region that it owns: those whose containing rows are all OWNED_ROW
+// (the region itself included). Around a relative-interior point of a face where exactly its
+// own hyperplanes vanish, transversally, the regions realise every sign combination of them,
+// so exactly one region owns each interior face of the complex, and no face needs matching
+// across regions. The caller must check that premise at the vertices listed in `check`.
+void simple_owned_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                        const double* A, const uint8_t* flag, FaceOutput& out);
+
 }  // namespace rk

@@ -112,6 +112,14 @@ cdef extern from "simplevolume.hpp" namespace "rk" nogil:
     double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                                   const double* A, double* facet_volume,
                                   double* facet_centroid) except +
+    cdef cppclass FaceOutput:
+        vector[int] dims
+        vector[double] vols
+        vector[double] cents
+        vector[int] check
+        vector[int] check_rows
+    void simple_owned_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
+                            const double* A, const uint8_t* flag, FaceOutput& out) except +
 
 cdef extern from "signs.hpp" namespace "rk" nogil:
     void point_signs(const vector[Layer]& layers, const MapsView& input,

@@ -311,6 +311,52 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     return volumes, facet_volume, facet_centroid
 
 
+def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
+    """The faces each simple vertex-form region owns (see simple_owned_faces in
+    csrc/simplevolume.hpp), or None if some region is not simple.
+
+    flag: per row 0 (other), 1 (owned) or 2 (domain). Returns (owner, dims, volumes,
+    centroids, check_vertices, check_rows): the vertices to check, as indices into V, and
+    their d rows each, as indices into the rows.
+    """
+    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
+    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
+    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
+    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
+    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
+    cdef const uint8_t[::1] fl = np.ascontiguousarray(flag, dtype=np.uint8)
+    cdef Py_ssize_t n = vo.shape[0] - 1, r
+    cdef int d = Vv.shape[1], nv, nf
+    if Av.shape[0] != ro[n] or fl.shape[0] != ro[n] or (ro[n] and Av.shape[1] != d):
+        raise ValueError("A and flag must hold one entry per region row")
+    cdef FaceOutput out
+    cdef vector[int64_t] owner, check_vertex, check_row
+    cdef size_t before, before_check, i
+    cdef bint simple = True
+    with nogil:
+        for r in range(n):
+            nv = <int>(vo[r + 1] - vo[r])
+            nf = <int>(ro[r + 1] - ro[r])
+            if nf == 0 or not is_simple(d, nv, nf, &iv[io[r]]):
+                simple = False
+                break
+            before = out.dims.size()
+            before_check = out.check.size()
+            simple_owned_faces(d, nv, &Vv[vo[r], 0], nf, &iv[io[r]], &Av[ro[r], 0], &fl[ro[r]],
+                               out)
+            owner.insert(owner.end(), out.dims.size() - before, r)
+            for i in range(before_check, out.check.size()):
+                check_vertex.push_back(vo[r] + out.check[i])
+            for i in range(before_check * d, out.check_rows.size()):
+                check_row.push_back(ro[r] + out.check_rows[i])
+    if not simple:
+        return None
+    return (_arr[int64_t](owner), _arr[int](out.dims).astype(np.int64), _arr(out.vols),
+            _arr(out.cents).reshape(-1, d), _arr[int64_t](check_vertex),
+            _arr[int64_t](check_row).reshape(-1, d))
+
+
 def vertex_form_faces(voff, V, ioff, inc, roff):
     """Every face of every vertex-form region: (region, dimension, volume, centroid) arrays.
 

@@ -91,13 +91,58 @@ def face_listing(rs) -> FaceListing:
 
 
 def faces(rs) -> Faces:
-    """All distinct faces of the complex inside the open domain (cached on the RegionSet)."""
+    """All distinct faces of the complex inside the open domain (cached on the RegionSet).
+
+    Generic complexes take the owned-faces path (each face listed by one region, nothing to
+    match); any region that is not simple, or a vertex where the hyperplanes vanishing are
+    not exactly its rows', sends the whole set down the sign-vector path, which lists every
+    face from every region and matches them by their sign vectors.
+    """
     cached = getattr(rs, "_faces", None)
     if cached is not None:
         return cached
-    fl = face_listing(rs)
-    inside = ~fl.on_domain.any(axis=1)
-    idx, _ = unique_rows(fl.positive[inside], fl.negative[inside])
-    out = Faces(fl.dim[inside][idx], fl.volume[inside][idx], fl.point[inside][idx])
+    out = owned_faces(rs)
+    if out is None:
+        fl = face_listing(rs)
+        inside = ~fl.on_domain.any(axis=1)
+        idx, _ = unique_rows(fl.positive[inside], fl.negative[inside])
+        out = Faces(fl.dim[inside][idx], fl.volume[inside][idx], fl.point[inside][idx])
     rs._faces = out
     return out
+
+
+def owned_faces(rs) -> Faces | None:
+    """Faces inside the open domain, each from the one region on the positive side of all
+    its hyperplanes (simple_owned_faces in csrc/simplevolume.hpp), or None when the premise
+    fails: a region is not simple, or at a checked vertex the vanishing hyperplanes are not
+    exactly its rows' (then a hyperplane could contain a face without bounding its region,
+    or fail to cross the others there). Every vertex of the complex, interior or on the
+    domain's boundary, is checked from one region. Maxout nets (several hyperplanes per
+    piece pair) and 1-D runs are left to the sign-vector path.
+    """
+    if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
+        return None
+    vf = vertex_form(rs)
+    labels = rs.ineq_labels[vf.row_map]
+    region = np.repeat(np.arange(rs.n_regions), np.diff(vf.roff))
+    positive = rs.pattern_bits()[region, np.maximum(labels, 0)]
+    flag = np.where(labels < 0, 2, np.where(positive, 1, 0)).astype(np.uint8)
+    A = rs.ineq_A if rs.kind in ("2d", "vd") else rs.ineq_A[vf.row_map]
+    got = _core.vertex_form_owned_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff, A, flag)
+    if got is None:
+        return None
+    _, dims, vols, cents, check, check_rows = got
+    owner = np.searchsorted(vf.voff, check, side="right") - 1
+    poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
+    signs = region_signs(rs, poff, vf.V[check])
+    lab = labels[check_rows]
+    unit = lab >= 0
+    on_rows = np.take_along_axis(signs, np.maximum(lab, 0), axis=1) == 0
+    if not (np.all(on_rows | ~unit)
+            and np.array_equal(np.count_nonzero(signs == 0, axis=1), unit.sum(axis=1))):
+        return None
+    f = np.bincount(dims, minlength=rs.dim + 1)
+    # Open cells partitioning an open convex set: Euler characteristic (-1)^d.
+    if np.dot(f, (-1) ** np.arange(rs.dim + 1)) != (-1) ** rs.dim:
+        return None
+    return Faces(dims, vols, cents)
