@@ -27,8 +27,8 @@ CASES = STANDARD_NETS + [
     ("784-64-64-64-10 plane", [784, 64, 64, 64, 10]),
 ]
 SCIPY_CASES = [("2-8-8-8-1", [2, 8, 8, 8, 1]), ("3-8-8-1", [3, 8, 8, 1])]
-# Graph and faces are timed up to this dimension; beyond it the exact face recursion costs
-# milliseconds per region (see the issue notes).
+# Graph and faces are timed up to this dimension; beyond it runs are in LP form and their
+# vertex form costs about 1.5 ms per region to clip (6-12-12-12-1: 38 s against 1.3 s).
 MEASURE_MAX_DIM = 4
 # Peers measured on this kind of machine (shared/DESIGN.md section 6), regions per second.
 PEERS = {"2-32-32-32-1": 1180 / 0.028, "2-64-64-64-1": 6668 / 0.094,
@@ -87,6 +87,7 @@ def enumerate_and_measure(net, dom, repeat: int) -> dict:
             row.update(m)
     if "graph_seconds" in row:
         row["graph_per_enumeration"] = row["graph_seconds"] / row["seconds"]
+        row["faces_per_enumeration"] = row["faces_seconds"] / row["seconds"]
     return row
 
 
@@ -116,14 +117,15 @@ def main() -> None:
                      "scipy_regions": ref, "scipy_seconds": ref_secs,
                      "agree": ref == rs.n_regions})
     print(f"{'net':24s} {'regions':>8s} {'seconds':>9s} {'regions/s':>11s} {'peer r/s':>10s}"
-          f" {'graph s':>8s} {'/enum':>6s} {'faces s':>8s} {'scipy-LP':>16s}")
+          f" {'graph s':>8s} {'/enum':>6s} {'faces s':>8s} {'/enum':>6s} {'scipy-LP':>16s}")
     for r in rows:
         peer = f"{r['peer_regions_per_s']:10.0f}" if "peer_regions_per_s" in r else " " * 10
         ok = "ok" if r.get("agree") else "DIFF"
         ref = (f"{r['scipy_regions']:6d} {r['scipy_seconds']:7.2f}s {ok}"
                if "scipy_regions" in r else "")
         graph = (f"{r['graph_seconds']:8.3f} {r['graph_per_enumeration']:6.2f}"
-                 f" {r['faces_seconds']:8.3f}" if "graph_seconds" in r else " " * 24)
+                 f" {r['faces_seconds']:8.3f} {r['faces_per_enumeration']:6.2f}"
+                 if "graph_seconds" in r else " " * 31)
         print(f"{r['net']:24s} {r['regions']:8d} {r['seconds']:9.4f} {r['regions_per_s']:11.0f}"
               f" {peer} {graph} {ref}")
     write_results(args.out, seed=args.seed, rows=rows)

@@ -148,16 +148,18 @@ void region_point_signs(const std::vector<Layer>& layers_in, const MapsView& inp
   std::vector<LayerStorage> storage;
   const int H_total = prepare_all(layers, storage);
   const int d = input.dim;
-  Hyperplanes H;
+  Hyperplanes H, first;  // the first layer's are every region's: computed once
+  if (!layers.empty()) layer_hyperplanes(layers[0], input, 0, tol, first);
   Maps maps;
   double v;
   for (int r = 0; r < n_regions; ++r) {
+    if (poff[r] == poff[r + 1]) continue;  // no points here
     const uint8_t* rb = bits + static_cast<size_t>(r) * H_total;
     int col = 0;
     for (size_t li = 0; li < layers.size(); ++li) {
       const Layer& L = layers[li];
       if (li == 0) {
-        layer_hyperplanes(L, input, 0, tol, H);
+        H = first;
       } else {
         const MapsView view{maps.rows, maps.dim, maps.M.data(), maps.m.data(), maps.S.data(),
                             input.R};
