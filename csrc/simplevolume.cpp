@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 namespace rk {
@@ -323,30 +324,32 @@ void owned_simple(int d, int nv, const double* V, int nf, const uint64_t* inc, c
   }
 }
 
+// fn(std::integral_constant<int, D>) with D = d for 2 <= d <= 5 (unrolled loops), else 0.
+template <class Fn>
+auto by_dimension(int d, Fn&& fn) {
+  switch (d) {
+    case 2: return fn(std::integral_constant<int, 2>{});
+    case 3: return fn(std::integral_constant<int, 3>{});
+    case 4: return fn(std::integral_constant<int, 4>{});
+    case 5: return fn(std::integral_constant<int, 5>{});
+    default: return fn(std::integral_constant<int, 0>{});
+  }
+}
+
 }  // namespace
 
 double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                               const double* A, double* facet_volume,
                               double* facet_centroid) {
-  switch (d) {
-    case 2: return measure_simple<2>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
-    case 3: return measure_simple<3>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
-    case 4: return measure_simple<4>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
-    case 5: return measure_simple<5>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
-    default: return measure_simple<0>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
-  }
+  return by_dimension(d, [&](auto D) {
+    return measure_simple<D.value>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+  });
 }
 
 void simple_owned_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                         const double* A, const uint8_t* flag, FaceOutput& out) {
   if (d > 64) throw std::invalid_argument("owned faces are listed up to 64 dimensions");
-  switch (d) {
-    case 2: return owned_simple<2>(d, nv, V, nf, inc, A, flag, out);
-    case 3: return owned_simple<3>(d, nv, V, nf, inc, A, flag, out);
-    case 4: return owned_simple<4>(d, nv, V, nf, inc, A, flag, out);
-    case 5: return owned_simple<5>(d, nv, V, nf, inc, A, flag, out);
-    default: return owned_simple<0>(d, nv, V, nf, inc, A, flag, out);
-  }
+  by_dimension(d, [&](auto D) { owned_simple<D.value>(d, nv, V, nf, inc, A, flag, out); });
 }
 
 }  // namespace rk

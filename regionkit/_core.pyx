@@ -270,6 +270,23 @@ def chebyshev(off, A, b, centers):
     return out, radii
 
 
+cdef class _VertexForm:
+    """Typed views of a vertex form's arrays: vertex, incidence-word and row offsets, the
+    vertices and the incidence words (see regionkit/vertexform.py)."""
+    cdef const int64_t[::1] vo
+    cdef const int64_t[::1] io
+    cdef const int64_t[::1] ro
+    cdef const double[:, ::1] V
+    cdef const uint64_t[::1] inc
+
+    def __init__(self, voff, V, ioff, inc, roff):
+        self.vo = np.ascontiguousarray(voff, dtype=np.int64)
+        self.io = np.ascontiguousarray(ioff, dtype=np.int64)
+        self.ro = np.ascontiguousarray(roff, dtype=np.int64)
+        self.V = np.ascontiguousarray(V, dtype=np.float64)
+        self.inc = np.ascontiguousarray(inc, dtype=np.uint64)
+
+
 def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     """Exact volume of each vertex-form region, and per row its facet volume and centroid.
 
@@ -278,11 +295,10 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     general one (measure.hpp). A row that is not a facet (or repeats an earlier row's facet)
     gets volume 0.
     """
-    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
-    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
-    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
-    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
-    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef _VertexForm f = _VertexForm(voff, V, ioff, inc, roff)
+    cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
+    cdef const double[:, ::1] Vv = f.V
+    cdef const uint64_t[::1] iv = f.inc
     cdef Py_ssize_t n = vo.shape[0] - 1, r
     cdef int d = Vv.shape[1], nv, nf
     cdef bint normals = A is not None
@@ -319,11 +335,10 @@ def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
     centroids, check_vertices, check_rows): the vertices to check, as indices into V, and
     their d rows each, as indices into the rows.
     """
-    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
-    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
-    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
-    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
-    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef _VertexForm f = _VertexForm(voff, V, ioff, inc, roff)
+    cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
+    cdef const double[:, ::1] Vv = f.V
+    cdef const uint64_t[::1] iv = f.inc
     cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
     cdef const uint8_t[::1] fl = np.ascontiguousarray(flag, dtype=np.uint8)
     cdef Py_ssize_t n = vo.shape[0] - 1, r
@@ -362,11 +377,10 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
 
     Faces shared by several regions appear once per region.
     """
-    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
-    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
-    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
-    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
-    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef _VertexForm f = _VertexForm(voff, V, ioff, inc, roff)
+    cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
+    cdef const double[:, ::1] Vv = f.V
+    cdef const uint64_t[::1] iv = f.inc
     cdef Py_ssize_t n = vo.shape[0] - 1, r
     cdef int d = Vv.shape[1]
     cdef vector[int] dims
@@ -482,11 +496,10 @@ def vertex_form_facet_distances(voff, V, ioff, inc, roff, f_region, f_row, fA, f
     Facet f is the face of vertex-form region f_region[f] on its local row f_row[f], in the
     hyperplane fA[f].t = fb[f] (unit-norm rows). +inf where there are no facets.
     """
-    cdef const int64_t[::1] vo = np.ascontiguousarray(voff, dtype=np.int64)
-    cdef const int64_t[::1] io = np.ascontiguousarray(ioff, dtype=np.int64)
-    cdef const int64_t[::1] ro = np.ascontiguousarray(roff, dtype=np.int64)
-    cdef const double[:, ::1] Vv = np.ascontiguousarray(V, dtype=np.float64)
-    cdef const uint64_t[::1] iv = np.ascontiguousarray(inc, dtype=np.uint64)
+    cdef _VertexForm f = _VertexForm(voff, V, ioff, inc, roff)
+    cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
+    cdef const double[:, ::1] Vv = f.V
+    cdef const uint64_t[::1] iv = f.inc
     cdef const int64_t[::1] fr = np.ascontiguousarray(f_region, dtype=np.int64)
     cdef const int64_t[::1] fw = np.ascontiguousarray(f_row, dtype=np.int64)
     cdef const double[:, ::1] A = np.ascontiguousarray(fA, dtype=np.float64)
