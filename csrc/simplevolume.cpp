@@ -39,6 +39,7 @@ struct Simple {
   std::vector<std::pair<Mask, double>> memo;    // volumes of faces reached more than once
   std::vector<double> Q;                        // orthonormal normals of the current flag
   std::vector<double> c;                        // the region's centroid
+  std::vector<double> fv, fc;                   // its facets' volumes and centroids
 
   int dim() const { return D > 0 ? D : dyn; }
   const double* v(int i) const { return V + static_cast<size_t>(i) * dim(); }
@@ -309,9 +310,10 @@ template <int D>
 void owned_simple(int d, int nv, const double* V, int nf, const uint64_t* inc, const double* A,
                   const uint8_t* flag, FaceOutput& out) {
   Simple<D>& s = setup<D>(d, nv, V, nf, inc, A);
-  std::vector<double> fv(nf), fc(static_cast<size_t>(nf) * d);
-  const double vol = s.volume(all_vertices(nv), d, s.c.data(), fv.data(), fc.data());
-  OwnedFaces<D>{s, flag, vol, fv.data(), out, {}}.visit(all_vertices(nv), 0, 0);
+  s.fv.resize(nf);
+  s.fc.resize(static_cast<size_t>(nf) * d);
+  const double vol = s.volume(all_vertices(nv), d, s.c.data(), s.fv.data(), s.fc.data());
+  OwnedFaces<D>{s, flag, vol, s.fv.data(), out, {}}.visit(all_vertices(nv), 0, 0);
   // Vertices whose rows are all owned or the domain's: checked by the caller.
   for (int i = 0; i < nv; ++i) {
     bool all = true;

@@ -123,12 +123,12 @@ def owned_faces(rs) -> Faces | None:
     if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
         return None
     vf = vertex_form(rs)
-    labels = rs.ineq_labels[vf.row_map]
+    labels = vf.rows(rs.ineq_labels)
     region = np.repeat(np.arange(rs.n_regions), np.diff(vf.roff))
     positive = rs.pattern_bits()[region, np.maximum(labels, 0)]
     flag = np.where(labels < 0, 2, np.where(positive, 1, 0)).astype(np.uint8)
-    A = rs.ineq_A if rs.kind in ("2d", "vd") else rs.ineq_A[vf.row_map]
-    got = _core.vertex_form_owned_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff, A, flag)
+    got = _core.vertex_form_owned_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
+                                        vf.rows(rs.ineq_A), flag)
     if got is None:
         return None
     _, dims, vols, cents, check, check_rows = got

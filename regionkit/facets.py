@@ -36,16 +36,12 @@ def facet_table(rs) -> FacetTable:
         fpt = rs.vertices.copy()
     else:
         vf = vertex_form(rs)
-        if rs.kind in ("2d", "vd"):  # vertex-form rows are the region's rows, in order
-            vol, fvol, fpt = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc,
-                                                        vf.roff, rs.ineq_A)
-        else:
-            vol, pf, pc = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
-                                                     rs.ineq_A[vf.row_map])
-            fvol = np.zeros(off[-1])
-            fpt = np.zeros((off[-1], rs.dim))
-            fvol[vf.row_map] = pf
-            fpt[vf.row_map] = pc
+        vol, fvol, fpt = _core.vertex_form_measures(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
+                                                    vf.rows(rs.ineq_A))
+        if not vf.all_rows:  # back to every region row; rows the clip dropped get 0
+            pf, pc = fvol, fpt
+            fvol, fpt = np.zeros(off[-1]), np.zeros((off[-1], rs.dim))
+            fvol[vf.row_map], fpt[vf.row_map] = pf, pc
     table = FacetTable(np.asarray(vol), fvol, fpt, row_region)
     rs._facet_table = table
     return table

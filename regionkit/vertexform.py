@@ -21,6 +21,11 @@ class VertexForm:
     inc: np.ndarray      # uint64 words: rows each vertex lies on
     roff: np.ndarray     # row offsets (n_regions + 1)
     row_map: np.ndarray  # index into rs.ineq_* of each vertex-form row
+    all_rows: bool = False  # row_map is the identity (2-D and vertex-form runs)
+
+    def rows(self, values: np.ndarray) -> np.ndarray:
+        """Per-row values of the RegionSet (rs.ineq_* order) for the vertex-form rows."""
+        return values if self.all_rows else values[self.row_map]
 
 
 def vertex_form(rs) -> VertexForm:
@@ -32,7 +37,7 @@ def vertex_form(rs) -> VertexForm:
         vf = _polygons(rs)
     elif rs.kind == "vd":
         vf = VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
-                        rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]))
+                        rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True)
     elif rs.kind == "nd":
         vf = _clip_lp_form(rs)
     else:
@@ -55,7 +60,7 @@ def _polygons(rs) -> VertexForm:
     for row in (local, prev):
         np.bitwise_or.at(inc, base + row // 64,
                          np.left_shift(np.uint64(1), (row % 64).astype(np.uint64)))
-    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]))
+    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]), True)
 
 
 def _clip_lp_form(rs) -> VertexForm:
