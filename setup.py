@@ -4,7 +4,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 CORE_SOURCES = [
-    "regionkit/_core.pyx",
+    "regionkit/core/_core.pyx",
     "csrc/lp.cpp",
     "csrc/layer.cpp",
     "csrc/split1d.cpp",
@@ -20,7 +20,7 @@ CORE_SOURCES = [
 
 extensions = [
     Extension(
-        "regionkit._core",
+        "regionkit.core._core",
         sources=CORE_SOURCES,
         include_dirs=["csrc", numpy.get_include()],
         language="c++",

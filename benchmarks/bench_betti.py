@@ -23,7 +23,8 @@ import regionkit as rk
 from regionkit.constructions import torch_default
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchjson import STANDARD_NETS as CASES, default_out, write_results  # noqa: E402
+from benchjson import STANDARD_NETS as CASES  # noqa: E402
+from benchjson import default_out, write_results
 
 
 def run_once(net: rk.Network, dom: rk.Domain, level: float) -> dict:

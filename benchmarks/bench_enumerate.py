@@ -18,9 +18,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from benchjson import STANDARD_NETS, default_out, write_results  # noqa: E402
+from scipy_splitting import count_regions  # noqa: E402
+
 import regionkit as rk  # noqa: E402
 from regionkit.constructions import torch_default  # noqa: E402
-from scipy_splitting import count_regions  # noqa: E402
 
 CASES = STANDARD_NETS + [
     ("6-12-12-12-1", [6, 12, 12, 12, 1]),

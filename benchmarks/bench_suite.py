@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import shutil
+import sys
 import tempfile
 import time
 

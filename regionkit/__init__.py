@@ -1,15 +1,21 @@
 """regionkit: exact linear regions of piecewise-linear neural networks."""
 from regionkit import bounds, constructions, trajectory
-from regionkit.betti import Betti, betti_numbers, class_betti_numbers
-from regionkit.decision import DecisionRegions, decision_boundary_volume, decision_regions
-from regionkit.domains import Box, Domain, Plane, Polytope, Segment, Slice
-from regionkit.distance import distance_to_boundary, jacobian
-from regionkit.engine import enumerate_regions
-from regionkit.errors import (DomainError, NetworkError, NetworkFileError, PointsError,
-                              RegionkitError, SolverError)
-from regionkit.network import Network, load_network
-from regionkit.regionset import RegionSet
-from regionkit.tolerance import Tolerance
+from regionkit.errors import (
+                              DomainError,
+                              NetworkError,
+                              NetworkFileError,
+                              PointsError,
+                              RegionkitError,
+                              SolverError,
+)
+from regionkit.measures.distance import distance_to_boundary, jacobian
+from regionkit.model.domains import Box, Domain, Plane, Polytope, Segment, Slice
+from regionkit.model.network import Network, load_network
+from regionkit.model.tolerance import Tolerance
+from regionkit.regions.engine import enumerate_regions
+from regionkit.regions.regionset import RegionSet
+from regionkit.topology.betti import Betti, betti_numbers, class_betti_numbers
+from regionkit.topology.decision import DecisionRegions, decision_boundary_volume, decision_regions
 
 __version__ = "0.1.0"
 

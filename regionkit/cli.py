@@ -8,13 +8,12 @@ import sys
 import click
 import numpy as np
 
-from regionkit.domains import Box
-from regionkit.engine import enumerate_regions
 from regionkit.errors import RegionkitError
 from regionkit.examples import EXAMPLES, example_network
-from regionkit.network import load_network
+from regionkit.model.domains import Box
+from regionkit.model.network import load_network
+from regionkit.regions.engine import enumerate_regions
 from regionkit.suite.cli import suite as suite_commands
-
 
 # The graph and measures cost milliseconds per region beyond 4 dimensions (exact face
 # recursion), so `count` computes them by default only up to here.
@@ -55,7 +54,7 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
     """The network and the domain the options name."""
     from click.core import ParameterSource
 
-    from regionkit.domains import Plane, Segment
+    from regionkit.model.domains import Plane, Segment
 
     if (net is None) == (example is None):
         raise click.UsageError("give either NET or --example NAME")
@@ -319,7 +318,7 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
     (or slice)."""
     import time
 
-    from regionkit.decision import decision_regions
+    from regionkit.topology.decision import decision_regions
 
     start = time.perf_counter()
     try:

@@ -15,9 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from regionkit.bounds import general_position_regions
-from regionkit.domains import Box, Domain
 from regionkit.errors import BoundsInputError
-from regionkit.network import Network
+from regionkit.model.domains import Box, Domain
+from regionkit.model.network import Network
+
 
 @dataclass(frozen=True)
 class Construction:

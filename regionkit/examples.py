@@ -7,9 +7,9 @@ from typing import Sequence
 
 import numpy as np
 
-from regionkit.domains import Plane
 from regionkit.errors import DomainError, NetworkFileError
-from regionkit.network import Network, load_network
+from regionkit.model.domains import Plane
+from regionkit.model.network import Network, load_network
 from regionkit.optional import require
 
 EXAMPLES = {
@@ -33,14 +33,13 @@ def digits_mlp(hidden: Sequence[int] = (16, 16), seed: int = 0,
     Pixels are scaled from 0..16 to [0, 1]; the returned images (1797, 64) are what the
     network takes, with labels (1797,). Training (adam, random_state=seed) is deterministic
     and takes about half a second; the default net classifies about 98% of the images
-    correctly. The network outputs the 10 class logits (see regionkit.loaders.sklearn).
+    correctly. The network outputs the 10 class logits (see regionkit.model.loaders.sklearn).
     """
     require("sklearn", "sklearn", "digits_mlp")
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    from regionkit.loaders.sklearn import from_sklearn
 
     images, labels = load_digits(return_X_y=True)
     images = images / 16.0
@@ -48,7 +47,7 @@ def digits_mlp(hidden: Sequence[int] = (16, 16), seed: int = 0,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(images, labels)
-    return from_sklearn(clf), images, labels
+    return Network.from_sklearn(clf), images, labels
 
 
 def plane_through_classes(images: np.ndarray, labels: np.ndarray,

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regionkit.errors import DomainError, PointsError, RegionkitError
+from regionkit.measures.vertexform import vertex_form
 from regionkit.optional import require
-from regionkit.regionset import RegionSet
-from regionkit.vertexform import vertex_form
+from regionkit.regions.regionset import RegionSet
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -169,7 +169,7 @@ def _row_segment(P: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
 def linear_boundaries(rs: RegionSet, polys: list[np.ndarray] | None = None) -> np.ndarray:
     """Segments (m, 2, 2) where the affine map changes, one per pair of adjacent activation
     regions with different maps, then the sides of the domain's boundary."""
-    from regionkit.facets import facet_table
+    from regionkit.measures.facets import facet_table
 
     polys = region_polygons(rs) if polys is None else polys
     g = rs.adjacency()

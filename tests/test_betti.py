@@ -10,12 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import regionkit as rk
-from regionkit.betti import homology
 from regionkit.cli import main
 from regionkit.constructions import sawtooth, torch_default
 from regionkit.errors import RegionkitError
-from regionkit.facets import facet_table
-
+from regionkit.measures.facets import facet_table
+from regionkit.topology.homology import homology
 
 # --- hand-built nets -------------------------------------------------------------------------
 

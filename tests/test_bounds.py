@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.constructions import torch_default
 from regionkit import bounds as B
 from regionkit import constructions as C
+from regionkit.constructions import torch_default
 
 # --- reference tables ------------------------------------------------------------------------
 

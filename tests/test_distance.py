@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.distance import distance_to_boundary, jacobian
 from regionkit.constructions import torch_default
+from regionkit.measures.distance import distance_to_boundary, jacobian
 
 
 def _first_change(net, x, u, t_max, steps=400):

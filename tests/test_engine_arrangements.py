@@ -9,12 +9,11 @@ import itertools
 from math import comb, factorial
 
 import numpy as np
+import oracles as O
 import pytest
 from scipy.linalg import null_space
 
 import regionkit as rk
-
-import oracles as O
 
 METHODS = ["auto", "lp"]
 

@@ -7,13 +7,12 @@ with the same per-layer counts, the same Chebyshev radii and the same affine out
 from __future__ import annotations
 
 import numpy as np
+import oracles as O
 import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import regionkit as rk
-
-import oracles as O
 
 MIXED = ["hard_tanh", "leaky_relu:0.2", "relu", "identity"]
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import oracles as O
 import pytest
 
 import regionkit as rk
 from regionkit.constructions import torch_default
-
-import oracles as O
 
 
 def assert_partition(rs: rk.RegionSet, net: rk.Network, domain: rk.Domain) -> None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import oracles as O
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import regionkit as rk
-
-import oracles as O
 
 METHODS = ["auto", "lp"]
 SQUARE = rk.Box(-1, 1, dim=2)

@@ -8,12 +8,11 @@ or a Chebyshev ball whose points do not carry the region's pattern.
 from __future__ import annotations
 
 import numpy as np
+import oracles as O
 import pytest
 from scipy.spatial import ConvexHull
 
 import regionkit as rk
-
-import oracles as O
 
 
 def _mnist_like_points(seed: int, n: int = 3) -> np.ndarray:

@@ -56,7 +56,7 @@ def test_hard_tanh_and_leaky_faces():
 
 def _sign_vector_faces(rs):
     """The faces as the sign-vector path finds them (every face from every region, matched)."""
-    from regionkit.faces import Faces, face_listing, unique_rows
+    from regionkit.measures.faces import Faces, face_listing, unique_rows
 
     fl = face_listing(rs)
     inside = ~fl.on_domain.any(axis=1)
@@ -80,7 +80,7 @@ def _by_point(faces, k):
 def test_owned_faces_match_sign_vector_matching(arch, acts, method):
     # Two independent ways to the distinct faces: each face from the one region that owns
     # it, against every face from every region matched by its sign vector.
-    from regionkit.faces import owned_faces
+    from regionkit.measures.faces import owned_faces
 
     net = torch_default(arch, seed=5, activations=acts)
     if acts is not None:  # steeper, so hard tanh saturates inside the box
@@ -99,7 +99,7 @@ def test_owned_faces_match_sign_vector_matching(arch, acts, method):
 def test_owned_faces_refuse_degenerate_complexes():
     # Three lines through one point, and a unit repeated: the owned-faces premise fails, and
     # the sign-vector path gives the closed forms.
-    from regionkit.faces import owned_faces
+    from regionkit.measures.faces import owned_faces
 
     W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
     net = rk.Network.from_arrays([W, np.ones((1, 3))], [np.zeros(3), [0.0]])

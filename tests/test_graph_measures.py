@@ -161,7 +161,7 @@ def test_adjacency_needs_complete_run():
 @pytest.mark.parametrize("case", ["random-2d", "random-3d", "duplicates", "opposite",
                                   "coincident-deep"])
 def test_fast_neighbours_agree_with_geometric_crossing(case):
-    from regionkit.graph import adjacency
+    from regionkit.measures.graph import adjacency
 
     if case.startswith("random"):
         d = int(case[-2])
@@ -214,8 +214,8 @@ def _exact_hull_volume(V: np.ndarray) -> float:
 def test_simple_region_volumes_agree_with_the_general_recursion(arch):
     # Simple regions (every vertex on d rows) take the normal-based recursion; the general,
     # vertex-basis recursion must give the same volumes, facet volumes and centroids.
-    from regionkit import _core
-    from regionkit.vertexform import vertex_form
+    from regionkit.core import _core
+    from regionkit.measures.vertexform import vertex_form
 
     net = torch_default(arch, seed=sum(arch))
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=arch[0]))
@@ -235,7 +235,7 @@ def test_simple_region_volumes_agree_with_the_general_recursion(arch):
 
 def test_simple_region_volumes_against_exact_rational_hulls():
     # Independent: the volume of the hull of each region's vertices, in exact arithmetic.
-    from regionkit.vertexform import vertex_form
+    from regionkit.measures.vertexform import vertex_form
 
     rng = np.random.default_rng(3)
     for arch in ([3, 10, 10, 1], [4, 8, 8, 1]):
@@ -256,8 +256,8 @@ def test_clip_many_matches_qhull(d):
     # rows include the domain box (the core clips a 1% larger one); one has only those.
     from scipy.spatial import ConvexHull, HalfspaceIntersection
 
-    from regionkit import _core
-    from regionkit.frontier import Frontier
+    from regionkit.core import _core
+    from regionkit.core.frontier import Frontier
 
     rng = np.random.default_rng(d)
     lo, hi = -np.ones(d), np.ones(d)

@@ -7,12 +7,13 @@ import warnings
 
 import numpy as np
 import pytest
+from loaders_common import EXACT, assert_matches
 
 import regionkit as rk
 from regionkit.errors import NetworkError, NetworkFileError, UnsupportedLayerError
-from regionkit.loaders.onnx import load_onnx, onnx_stack
+from regionkit.model.loaders.onnx import onnx_stack
 
-from loaders_common import EXACT, assert_matches
+load_onnx = rk.Network.from_onnx
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -201,8 +202,7 @@ def test_same_model_from_torch_sklearn_and_onnx_has_the_same_regions(tmp_path):
     files, one network (identical float64 weights), the same regions on the same box."""
     torch = pytest.importorskip("torch")
     sknn = pytest.importorskip("sklearn.neural_network")
-    from regionkit.loaders.sklearn import from_sklearn
-    from regionkit.loaders.torch import from_torch
+    from_sklearn, from_torch = rk.Network.from_sklearn, rk.Network.from_torch
 
     rng = np.random.default_rng(5)
     X = rng.uniform(-2, 2, size=(300, 2))

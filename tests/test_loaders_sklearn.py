@@ -6,13 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
+from loaders_common import EXACT
 
 import regionkit as rk
 from regionkit.errors import NetworkError, UnsupportedLayerError
 from regionkit.examples import digits_mlp, plane_through_classes
-from regionkit.loaders.sklearn import from_sklearn
 
-from loaders_common import EXACT
+from_sklearn = rk.Network.from_sklearn
 
 nn = pytest.importorskip("sklearn.neural_network")
 

@@ -6,12 +6,13 @@ import sys
 
 import numpy as np
 import pytest
+from loaders_common import assert_matches, forward_arrays
 
 import regionkit as rk
 from regionkit.errors import MissingExtraError, NetworkError, UnsupportedLayerError
-from regionkit.loaders.torch import from_torch, torch_stack
+from regionkit.model.loaders.torch import torch_stack
 
-from loaders_common import assert_matches, forward_arrays
+from_torch = rk.Network.from_torch
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

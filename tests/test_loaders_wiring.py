@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.loaders import from_sklearn, from_torch, load_onnx
+from regionkit.model.loaders import onnx_stack, sklearn_stack, torch_stack
+
+
+def from_torch(module, input_shape=None) -> rk.Network:
+    return rk.Network.from_arrays(*torch_stack(module, input_shape).arrays())
+
+
+def from_sklearn(model) -> rk.Network:
+    return rk.Network.from_arrays(*sklearn_stack(model).arrays())
+
+
+def load_onnx(model, input_shape=None) -> rk.Network:
+    return rk.Network.from_arrays(*onnx_stack(model, input_shape).arrays())
 
 
 def _same(a: rk.Network, b: rk.Network) -> None:

@@ -1,6 +1,6 @@
 """The core's dense active-set LP solver against scipy's HiGHS and exact rational answers.
 
-regionkit._core.lp_min(A, b, c, x0, stop_below) minimises c.x over A x <= b from a feasible
+regionkit.core._core.lp_min(A, b, c, x0, stop_below) minimises c.x over A x <= b from a feasible
 x0; _core.chebyshev gives Chebyshev centres and radii of CSR-stored regions. Every count in
 more than two dimensions rests on these answers, so they are checked on random, degenerate
 and exactly solvable instances.
@@ -10,12 +10,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import oracles as O
 import pytest
 from scipy.optimize import linprog
 
-from regionkit import _core
-
-import oracles as O
+from regionkit.core import _core
 
 
 def _normalise(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

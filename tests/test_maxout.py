@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
+import oracles as O
 import pytest
+from test_betti import by_rank, closure_euler, nerve_betti
+from test_engine_bruteforce import assert_matches_brute_force
 
 import regionkit as rk
 from regionkit.errors import NetworkError
-
-import oracles as O
-from regionkit.graph import adjacency
-from test_betti import by_rank, closure_euler, nerve_betti
-from test_engine_bruteforce import assert_matches_brute_force
+from regionkit.measures.graph import adjacency
 
 
 def maxout_net(n_in: int, units: int, k: int, tail: list[int], seed: int,

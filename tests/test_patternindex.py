@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.patternindex import PatternIndex
+from regionkit.core.patternindex import PatternIndex
 
 
 def test_lookup_finds_every_row_and_only_those():
@@ -20,7 +20,7 @@ def test_lookup_finds_every_row_and_only_those():
 
 
 def test_equal_hashes_fall_back_to_exact_lookup(monkeypatch):
-    import regionkit.patternindex as P
+    import regionkit.core.patternindex as P
 
     monkeypatch.setattr(P, "_hash", lambda words: np.zeros(len(words), dtype=np.uint64))
     pats = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.uint8)

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 import regionkit as rk
 from regionkit.cli import main
 from regionkit.errors import SuiteError
-from regionkit.suite import (SerialExecutor, evaluate, load_suite, parse_suite, read_table,
-                             run_suite, write_report, write_table)
+from regionkit.suite import (
+    SerialExecutor,
+    evaluate,
+    load_suite,
+    parse_suite,
+    read_table,
+    run_suite,
+    write_report,
+    write_table,
+)
 from regionkit.suite.jobs import VOLATILE, run_job
 from regionkit.suite.table import comparable, find_tables
 from regionkit.suite.training import _gradients, train_digits

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sys
-import tomllib
 from typing import Any
 
 import click
+import tomllib
 
 from regionkit.errors import RegionkitError
 

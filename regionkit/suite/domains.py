@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from regionkit.domains import Box, Plane
 from regionkit.errors import DomainError, SuiteError
-from regionkit.network import Network
+from regionkit.model.domains import Box, Plane
+from regionkit.model.network import Network
 from regionkit.suite import data
 from regionkit.suite.params import Param, registry
 

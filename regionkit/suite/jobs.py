@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from regionkit.regionset import RegionSet
+from regionkit.regions.regionset import RegionSet
 from regionkit.suite import domains, measures, networks
 from regionkit.suite.spec import Job
 
@@ -41,7 +41,7 @@ class Context:
     @functools.cached_property
     def regions(self) -> RegionSet:
         """The RegionSet of the network on the (region-form) domain, enumerated once."""
-        from regionkit.engine import enumerate_regions
+        from regionkit.regions.engine import enumerate_regions
 
         opts = self.job.options.get(measures.ENUMERATE, {})
         rs = enumerate_regions(self.network, self.domain, tol=opts.get("rtol"),

@@ -127,10 +127,10 @@ def bounds(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
                   "output": Param("int", 0, "output index"),
                   "classes": Param("bool", False, "Betti numbers of every class region "
                                    "{argmax F = c} instead")},
-          doc="exact Betti numbers of the decision set (regionkit.betti), Bianchini & "
+          doc="exact Betti numbers of the decision set (regionkit.topology.betti), Bianchini & "
               "Scarselli's B(S) = their sum")
 def betti(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
-    from regionkit.betti import betti_numbers, class_betti_numbers
+    from regionkit.topology.betti import betti_numbers, class_betti_numbers
 
     enum = ctx.job.options.get(ENUMERATE, {})
     kw = {"tol": enum.get("rtol"), "method": enum.get("method", "auto")}
@@ -152,7 +152,7 @@ def betti(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
           doc="exact distance from each point to its activation region's boundary "
               "(Hanin & Rolnick section 3.2): mean, x #neurons, and log10 histogram")
 def distances(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
-    from regionkit.distance import distance_to_boundary
+    from regionkit.measures.distance import distance_to_boundary
 
     d = distance_to_boundary(ctx.network, ctx.domain.X)
     d = d[np.isfinite(d)]

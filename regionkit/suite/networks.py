@@ -15,7 +15,7 @@ import numpy as np
 
 from regionkit import constructions
 from regionkit.errors import SuiteError
-from regionkit.network import Network, load_network
+from regionkit.model.network import Network, load_network
 from regionkit.suite.params import Param, registry
 
 KINDS, register, get_kind = registry("network kind")

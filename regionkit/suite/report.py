@@ -23,8 +23,7 @@ import numpy as np
 
 from regionkit.errors import MissingExtraError, SuiteError
 from regionkit.suite import checks
-from regionkit.suite.runner import regions_dir
-from regionkit.suite.table import find_tables, read_table
+from regionkit.suite.table import find_tables, read_table, regions_dir
 
 PLOT_KEYS = {
     "line": {"x", "y", "log_x", "log_y", "hlines", "xlabel", "ylabel", "table"},
@@ -223,7 +222,7 @@ def _draw_partitions(plt: Any, plot: dict[str, Any], rows: list[dict[str, Any]],
                      by: list[str] | None, title: str, res: Path, suite: str,
                      image: Path) -> bool:
     from regionkit.plot import plot_partition
-    from regionkit.regionset import RegionSet
+    from regionkit.regions.regionset import RegionSet
 
     files = [(r, regions_dir(res, suite) / f"{r['job_id']}.npz") for r in rows]
     files = [(r, f) for r, f in files if f.exists()][:int(plot.get("max_panels", MAX_PANELS))]

@@ -27,7 +27,7 @@ from regionkit.errors import SuiteError
 from regionkit.optional import require
 from regionkit.suite.jobs import cell, run_job
 from regionkit.suite.spec import Job, Suite
-from regionkit.suite.table import read_table, table_path, write_table
+from regionkit.suite.table import read_table, regions_dir, table_path, write_table
 
 
 class SerialExecutor(cf.Executor):
@@ -58,10 +58,6 @@ class RunResult:
 
 def jobs_dir(out_dir: str | os.PathLike, suite: str) -> Path:
     return Path(out_dir) / f"{suite}.jobs"
-
-
-def regions_dir(out_dir: str | os.PathLike, suite: str) -> Path:
-    return Path(out_dir) / f"{suite}.regions"
 
 
 def finished_rows(out_dir: str | os.PathLike, suite: str) -> dict[str, dict[str, Any]]:

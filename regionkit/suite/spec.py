@@ -20,11 +20,12 @@ import itertools
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from regionkit.errors import SuiteError
 

@@ -41,6 +41,11 @@ def table_path(out_dir: str | os.PathLike, suite: str, fmt: str) -> Path:
     return Path(out_dir) / f"{suite}{SUFFIX[fmt]}"
 
 
+def regions_dir(out_dir: str | os.PathLike, suite: str) -> Path:
+    """Where a suite's saved RegionSets go."""
+    return Path(out_dir) / f"{suite}.regions"
+
+
 def write_table(rows: list[dict[str, Any]], out_dir: str | os.PathLike, suite: str,
                 fmt: str = "auto") -> Path:
     """Write the rows as the suite's table (replacing one in the other format)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from regionkit.constructions import he_normal
 from regionkit.errors import SuiteError
-from regionkit.network import Network
+from regionkit.model.network import Network
 from regionkit.suite.data import digits
 
 ADAM_BETAS = (0.9, 0.999)

@@ -1,7 +1,7 @@
 """Signs of every network hyperplane at points of a domain, with the engine's tolerance.
 
 The core evaluates each point as a one-point region, with the engine's layer algebra and
-tolerance (regionkit.tolerance), so a point the engine would place on a hyperplane is placed
+tolerance (regionkit.model.tolerance), so a point the engine would place on a hyperplane is placed
 on it here too. Along a direction D the sign just beyond the point (at X + 0*D) breaks ties
 by the directional derivative.
 """
@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.network import ACTIVATION_CODES, Network
-from regionkit.tolerance import Tolerance
+from regionkit.core import _core
+from regionkit.model.network import ACTIVATION_CODES, Network
+from regionkit.model.tolerance import Tolerance
 
 
 def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     """The layers and the domain's input map as the core's sign functions take them."""
-    from regionkit.engine import input_maps
-
     layers = [(W, b, ACTIVATION_CODES[a], s, k) for W, b, a, s, k in
               zip(net.weights, net.biases, net.activations, net.slopes, net.pieces)]
-    first = input_maps(domain)
-    return layers, {"M": first["M"][0], "m": first["m"][0], "S": first["S"][0],
-                    "R": np.maximum(np.abs(domain.lo), np.abs(domain.hi))}
+    return layers, domain.input_map()
 
 
 def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -10,16 +10,16 @@ P_a - P_j gets the tolerance the engine would give it as a hyperplane of its own
 sum_k |W_ak - W_jk| S_k + |b_a - b_j|, so identical pieces tie exactly and the lower wins.
 
 A facet of a maxout cell on P_a = P_j carries the label of piece j's bit: across it, unit
-u's winner changes from a to j (regionkit.graph uses this).
+u's winner changes from a to j (regionkit.measures.graph uses this).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.frontier import Frontier
-from regionkit.network import ACTIVATION_CODES
-from regionkit.tolerance import Tolerance
+from regionkit.core import _core
+from regionkit.core.frontier import Frontier
+from regionkit.model.network import ACTIVATION_CODES
+from regionkit.model.tolerance import Tolerance
 
 # Labels the core gives the new rows of a clip call: _NEW + q for the q-th clipping row.
 _NEW = 1 << 40

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.signs import region_signs
-from regionkit.vertexform import vertex_form
+from regionkit.core import _core
+from regionkit.measures.signs import region_signs
+from regionkit.measures.vertexform import vertex_form
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def face_listing(rs) -> FaceListing:
     # Sign vectors with each owning region's local maps (faces come grouped by region).
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
     signs = region_signs(rs, poff, pts)
-    R = np.maximum(np.abs(dom.lo), np.abs(dom.hi))
+    R = dom.box_radius
     slack = dom.b - pts @ dom.A.T
     on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
     # Two bit planes (> 0, < 0) per hyperplane: a quarter of the bytes of the int8 signs.
@@ -98,16 +98,16 @@ def faces(rs) -> Faces:
     not exactly its rows', sends the whole set down the sign-vector path, which lists every
     face from every region and matches them by their sign vectors.
     """
-    cached = getattr(rs, "_faces", None)
-    if cached is not None:
-        return cached
+    return rs.measure_cache.get("faces", lambda: _faces(rs))
+
+
+def _faces(rs) -> Faces:
     out = owned_faces(rs)
     if out is None:
         fl = face_listing(rs)
         inside = ~fl.on_domain.any(axis=1)
         idx, _ = unique_rows(fl.positive[inside], fl.negative[inside])
         out = Faces(fl.dim[inside][idx], fl.volume[inside][idx], fl.point[inside][idx])
-    rs._faces = out
     return out
 
 

@@ -2,7 +2,7 @@
 intersected with the open domain D (Bianchini & Scarselli's measure of complexity).
 
 The set A is open and is the union of the cells U of the complex of the pieces
-(regionkit.cells) that lie in it; U is closed under going up (a cell whose closure holds a
+(regionkit.topology.cells) that lie in it; U is closed under going up (a cell whose closure holds a
 cell of U is in U). Nothing is sampled:
 
 * b_0: components of U joined by the cover relation (union-find).
@@ -24,13 +24,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from regionkit.cells import CellComplex
-from regionkit.decision import Side, check_side, decision_regions
-from regionkit.domains import Domain
-from regionkit.engine import Method
 from regionkit.errors import TopologyError
-from regionkit.network import Network
-from regionkit.tolerance import Tolerance
+from regionkit.topology.cells import CellComplex
 
 # Up to this dimension no linear algebra is needed (b_0, b_{d-1} and chi fix the rest).
 DUALITY_MAX_DIM = 3
@@ -161,23 +156,3 @@ def _rank_gf2(rows: np.ndarray, cols: np.ndarray) -> int:
                 break
             v ^= other
     return len(pivots)
-
-
-def betti_numbers(net: Network, domain: Domain, level: float = 0.0, side: Side = "above",
-                  output: int = 0, *, tol: Tolerance | float | None = None,
-                  method: Method = "auto") -> Betti:
-    """Betti numbers b_0..b_{d-1} of {F_output > level} (side="above") or {F_output < level}
-    (side="below") within the open domain, exactly (see docs/betti.md), with its Euler
-    characteristic and number of bounded components."""
-    check_side(side)
-    dr = decision_regions(net, domain, level, output, classes=False, tol=tol, method=method)
-    return dr.betti_numbers(side)
-
-
-def class_betti_numbers(net: Network, domain: Domain, *, tol: Tolerance | float | None = None,
-                        method: Method = "auto") -> list[Betti]:
-    """Betti numbers of every class region {argmax F = c} within the open domain; a
-    single-output net is a binary classifier: class 0 is {F < 0}, class 1 is {F > 0}."""
-    level = 0.0 if isinstance(net, Network) and net.n_out == 1 else None
-    dr = decision_regions(net, domain, level, classes=True, tol=tol, method=method)
-    return dr.class_betti_numbers()

@@ -11,20 +11,20 @@ from typing import Iterator, Literal
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.domains import Domain, Polytope
+from regionkit.core import _core
+from regionkit.core.frontier import Frontier
 from regionkit.errors import RegionkitError
-from regionkit.frontier import Frontier
-from regionkit.maxout import split_maxout
-from regionkit.network import ACTIVATION_CODES, Network
-from regionkit.regionset import RegionSet
-from regionkit.tolerance import Tolerance
+from regionkit.model.domains import Domain, Polytope
+from regionkit.model.network import ACTIVATION_CODES, Network
+from regionkit.model.tolerance import Tolerance
+from regionkit.regions.maxout import split_maxout
+from regionkit.regions.regionset import RegionSet
 
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 1 << 15
-# Maxout layers are split a whole chunk at a time (see regionkit.maxout): smaller chunks keep
-# budgets and Ctrl-C responsive.
+# Maxout layers are split a whole chunk at a time (see regionkit.regions.maxout): smaller
+# chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
 
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
@@ -43,14 +43,6 @@ def _choose_kind(dim: int, method: str) -> str:
     if dim <= 2:
         return "1d" if dim == 1 else "2d"
     return "vd" if dim <= VERTEX_MAX_DIM else "nd"
-
-
-def input_maps(domain: Domain) -> dict[str, np.ndarray]:
-    """The identity of the network input as an affine map of the domain coordinates."""
-    U = domain.basis
-    R = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
-    S = np.abs(domain.origin) + np.abs(U) @ R
-    return {"M": U[None].copy(), "m": domain.origin[None].copy(), "S": S[None].copy()}
 
 
 def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
@@ -75,7 +67,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A unit is active iff its pre-activation is > 0; only full-dimensional regions count;
-    hyperplanes that only touch a region (within `tol`, see regionkit.tolerance) split
+    hyperplanes that only touch a region (within `tol`, see regionkit.model.tolerance) split
     nothing. 1-D domains split by sorted breakpoints, 2-D by exact polygon clipping, 3-D and
     4-D in vertex form (vertices with their incidences, method="vertex"), higher dimensions
     (or method="lp") by the core's dense LP solver.
@@ -102,8 +94,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     budget = math.inf if max_regions is None else int(max_regions)
 
     frontier = _root_frontier(domain, kind, tol)
-    maps = input_maps(domain)
-    radius = np.maximum(np.abs(domain.lo), np.abs(domain.hi))
+    first = domain.input_map()
+    radius = first.pop("R")
+    maps = {k: v[None] for k, v in first.items()}
     offsets = net.layer_hyperplane_offsets()
     layer_bits: list[np.ndarray] = []
     parents: list[np.ndarray] = []

@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 from scipy.optimize import linprog
 
-from regionkit.domains import Domain
 from regionkit.errors import BoundsInputError, BoundViolation, BoundViolationError
-from regionkit.network import Network
+from regionkit.model.domains import Domain
+from regionkit.model.network import Network
 
 # Float entries whose exact binary value has a denominator up to this are taken as exact
 # rationals (1/2, 3/4, 0.375 ...); any other float switches the arrangement to float mode.

@@ -2,7 +2,7 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """regionkit's compiled core: one layer of splitting for a whole frontier, the dense LP.
 
-Everything here is private; regionkit.engine validates input and calls these functions.
+Everything here is private; regionkit.regions.engine validates input and calls these functions.
 """
 import numpy as np
 cimport numpy as cnp
@@ -128,7 +128,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
     cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
     if act == MAXOUT:
-        raise ValueError("maxout layers are split by regionkit.maxout, not by the core")
+        raise ValueError("maxout layers are split by regionkit.regions.maxout, not by the core")
     cdef Layer L = _layer(Wv, bv, act, slope)
     cdef Tolerance tol
     tol.rtol = rtol

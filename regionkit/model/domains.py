@@ -74,6 +74,19 @@ class Domain:
             count += len(t)
         return np.concatenate(out)[:n]
 
+    @property
+    def box_radius(self) -> np.ndarray:
+        """Largest |t_i| over the domain's bounding box, per coordinate: the magnitude bound
+        every tolerance scale starts from."""
+        return np.maximum(np.abs(self.lo), np.abs(self.hi))
+
+    def input_map(self) -> dict[str, np.ndarray]:
+        """The network input as an affine map of the domain coordinates, x = M t + m, with
+        S bounding |x_i| over the bounding box and R = radius (the core's first maps)."""
+        R = self.box_radius
+        return {"M": self.basis.copy(), "m": self.origin.copy(),
+                "S": np.abs(self.origin) + np.abs(self.basis) @ R, "R": R}
+
     def check_network(self, n_in: int) -> None:
         if self.input_dim != n_in:
             what = "slice lives in" if self.is_slice else "domain has"
@@ -204,7 +217,7 @@ class Polytope(Domain):
     def volume(self) -> float:
         if self.dim == 1:
             return float(self.hi[0] - self.lo[0])
-        from scipy.spatial import HalfspaceIntersection, ConvexHull
+        from scipy.spatial import ConvexHull, HalfspaceIntersection
 
         hs = HalfspaceIntersection(np.hstack([self.A, -self.b[:, None]]), self.center)
         return float(ConvexHull(hs.intersections).volume)

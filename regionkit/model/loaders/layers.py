@@ -19,7 +19,6 @@ import numpy as np
 from scipy import sparse
 
 from regionkit.errors import NetworkError
-from regionkit.network import Network
 
 Matrix = Union[np.ndarray, sparse.csr_array]
 
@@ -313,6 +312,3 @@ class LayerStack:
             bs.append(b)
             acts.append("identity")
         return Ws, bs, acts
-
-    def network(self) -> Network:
-        return Network.from_arrays(*self.arrays())

@@ -12,8 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from regionkit.errors import NetworkError, UnsupportedLayerError
-from regionkit.loaders import layers as L
-from regionkit.network import Network
+from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
 SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, "
@@ -22,17 +21,12 @@ SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, Ma
              "torch.flatten, Tensor.relu, Tensor.flatten in a traced forward)")
 
 
-def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> Network:
-    """The network computed by a torch module (in eval mode), in float64.
+def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
+    """The regionkit layers of a torch module (in eval mode), in float64.
 
     input_shape is one example's shape without the batch axis, e.g. (1, 28, 28); it is
     needed when the first layer that fixes the input size is not an nn.Linear.
     """
-    return torch_stack(module, input_shape).network()
-
-
-def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
-    """The regionkit layers of a torch module, before they become a Network."""
     torch = require("torch", "torch", "from_torch")
     if not isinstance(module, torch.nn.Module):
         raise NetworkError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")

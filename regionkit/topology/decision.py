@@ -6,7 +6,7 @@ Inside an activation region every output is affine, so the level set F_o = level
 ties F_i = F_j are hyperplanes there: the network followed by one extra ReLU layer whose
 units are F_o - level and F_i - F_j (i < j) has exactly these pieces as its activation
 regions, and the engine enumerates them exactly. Pieces may be finer than the sets they make
-up; the topology (regionkit.betti) only needs each piece to lie in one set.
+up; the topology (regionkit.topology.betti) only needs each piece to lie in one set.
 """
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from regionkit.cells import CellComplex, cell_complex
-from regionkit.domains import Domain
-from regionkit.engine import Method, enumerate_regions
 from regionkit.errors import NetworkError, RegionkitError
-from regionkit.network import Network
-from regionkit.regionset import RegionSet
-from regionkit.signs import region_signs
-from regionkit.tolerance import Tolerance
+from regionkit.measures.signs import region_signs
+from regionkit.model.domains import Domain
+from regionkit.model.network import Network
+from regionkit.model.tolerance import Tolerance
+from regionkit.regions.engine import Method, enumerate_regions
+from regionkit.regions.regionset import RegionSet
+from regionkit.topology.cells import CellComplex, cell_complex
 
 if TYPE_CHECKING:
-    from regionkit.betti import Betti
+    from regionkit.topology.homology import Betti
 
 Side = Literal["above", "below"]
 
@@ -137,7 +137,7 @@ class DecisionRegions:
 
     def betti_numbers(self, side: Side = "above") -> "Betti":
         """Betti numbers of {F_output > level} (or < for side="below") in the open domain."""
-        from regionkit.betti import homology
+        from regionkit.topology.homology import homology
 
         op = ">" if side == "above" else "<"
         return homology(self.complex(), self.set_cells(side), self.dim,
@@ -146,7 +146,7 @@ class DecisionRegions:
     def class_betti_numbers(self) -> "list[Betti]":
         """Betti numbers of every class region {argmax F = c}; a single-output net (split at
         level 0) is a binary classifier: class 0 is {F < 0}, class 1 is {F > 0}."""
-        from regionkit.betti import homology
+        from regionkit.topology.homology import homology
 
         if self.network.n_out == 1:
             if self.level != 0.0:

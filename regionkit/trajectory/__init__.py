@@ -18,7 +18,7 @@ the activation maps the coefficients on to the next layer. Lengths of the image 
 layer are then exact sums over pieces: |A u| (hi - lo) on lines, incomplete elliptic
 integrals of the second kind on arcs (images of arcs are elliptic arcs).
 
-Tolerances follow regionkit.tolerance: a pre-activation value v = w.h + b is zero when
+Tolerances follow regionkit.model.tolerance: a pre-activation value v = w.h + b is zero when
 ``|v| <= atol + rtol * scale``, ``scale = |w|.|h| + |b|`` the sum of the absolute values of its
 terms at the point (per basis function: |W| |coef| + |b|). A crossing splits a piece only when
 it lies farther than ``delta = (atol + rtol * scale) / |dv/dt|`` from both ends; crossings
@@ -42,8 +42,8 @@ import numpy as np
 from scipy.special import ellipeinc
 
 from regionkit.errors import DomainError, NetworkError, RegionkitError
-from regionkit.network import Network
-from regionkit.tolerance import Tolerance
+from regionkit.model.network import Network
+from regionkit.model.tolerance import Tolerance
 
 # Absolute error of scipy.special.ellipeinc(phi, m), per unit of 1 + |phi|: measured below
 # 5e-16 against mpmath at 40 digits for |phi| <= 4 pi and every m in [0, 1]; 4x margin.

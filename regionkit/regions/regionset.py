@@ -8,13 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.domains import Domain
+from regionkit.core import _core
+from regionkit.core.frontier import Frontier
+from regionkit.core.patternindex import PatternIndex
 from regionkit.errors import NetworkFileError, RegionkitError
-from regionkit.frontier import Frontier
-from regionkit.network import Network
-from regionkit.patternindex import PatternIndex
-from regionkit.tolerance import Tolerance
+from regionkit.measures import boundary
+from regionkit.measures.cache import MeasureCache
+from regionkit.measures.faces import faces
+from regionkit.measures.facets import facet_table
+from regionkit.measures.graph import adjacency
+from regionkit.model.domains import Domain
+from regionkit.model.network import Network
+from regionkit.model.tolerance import Tolerance
 
 FORMAT_VERSION = 1
 
@@ -59,10 +64,7 @@ class RegionSet:
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
-    _facet_table: Any = field(default=None, repr=False)
-    _graph: Any = field(default=None, repr=False)
-    _vertex_form: Any = field(default=None, repr=False)
-    _faces: Any = field(default=None, repr=False)
+    measure_cache: MeasureCache = field(default_factory=MeasureCache, repr=False)
 
     # --- construction ----------------------------------------------------------------------
     @classmethod
@@ -199,17 +201,13 @@ class RegionSet:
         regions = np.asarray(regions, dtype=np.int64)
         return np.einsum("noi,ni->no", self.output_M[regions], t) + self.output_m[regions]
 
-    # --- graph and measures (regionkit.graph, regionkit.facets) ---------------------------
+    # --- graph and measures (regionkit.measures) -----------------------------------------
     def volumes(self) -> np.ndarray:
         """Exact k-volume of every region, in domain coordinates (sums to the domain's)."""
-        from regionkit.facets import facet_table
-
         return facet_table(self).region_volume
 
     def adjacency(self):
         """Edges between regions sharing a (d-1)-face inside the open domain (cached)."""
-        from regionkit.graph import adjacency
-
         return adjacency(self)
 
     @property
@@ -268,23 +266,17 @@ class RegionSet:
         """Exact Euclidean distance (domain coordinates) from each point, (n, dim), to the
         boundary between regions: kind="activation" (every shared facet) or kind="linear"
         (only facets across which the affine map changes); +inf if there is none."""
-        from regionkit.boundary import distance_to_boundary
-
-        return distance_to_boundary(self, points, kind)
+        return boundary.distance_to_boundary(self, points, kind)
 
     def face_counts(self) -> np.ndarray:
         """f-vector: number of faces of each dimension 0..d of the region complex that lie
         inside the open domain (vertices, edges, ..., the regions themselves)."""
-        from regionkit.faces import faces
-
         return faces(self).f_vector(self.dim)
 
     def codim_volumes(self) -> np.ndarray:
         """Hanin & Rolnick's strata: entry k is the total (d-k)-volume of the faces of
         codimension k inside the open domain (k = 0: domain volume; k = 1: activation
         boundary volume; k = d: number of vertices)."""
-        from regionkit.faces import faces
-
         return faces(self).strata(self.dim)
 
     # --- files -----------------------------------------------------------------------------

@@ -1,24 +1,24 @@
 """Exact Euclidean distance from points to the boundary between regions of a RegionSet.
 
 kind="activation": the union of every facet shared by two activation regions (the edges of
-regionkit.graph.adjacency); kind="linear": only the facets across which the affine map
+regionkit.measures.graph.adjacency); kind="linear": only the facets across which the affine map
 changes (Hanin & Rolnick's B_N). Distances are in the domain's own coordinates (t-space).
 
 A shared facet is taken from the lower-index region i of each edge (i, j): its rows with
 positive facet volume whose label is one of the hyperplanes that flip across the edge and
 whose facet point lies on the closure of j. 1-D boundaries are breakpoints (numpy);
 otherwise the core computes point-to-facet distances by the face-lattice recursion on the
-vertex form (regionkit.vertexform), pruning facets by their hyperplane distance.
+vertex form (regionkit.measures.vertexform), pruning facets by their hyperplane distance.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from regionkit import _core
+from regionkit.core import _core
 from regionkit.errors import PointsError, RegionkitError
-from regionkit.facets import facet_table
-from regionkit.graph import adjacency
-from regionkit.vertexform import vertex_form
+from regionkit.measures.facets import facet_table
+from regionkit.measures.graph import adjacency
+from regionkit.measures.vertexform import vertex_form
 
 KINDS = ("activation", "linear")
 

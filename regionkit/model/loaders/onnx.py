@@ -13,8 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from regionkit.errors import NetworkError, NetworkFileError, UnsupportedLayerError
-from regionkit.loaders import layers as L
-from regionkit.network import Network
+from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip",
@@ -22,17 +21,12 @@ SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRel
                  "BatchNormalization", "Identity", "Dropout", "Constant")
 
 
-def load_onnx(model: Any, input_shape: Sequence[int] | None = None) -> Network:
-    """The network of an ONNX file (or onnx.ModelProto), in float64.
+def onnx_stack(model: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
+    """The regionkit layers of an ONNX file (or onnx.ModelProto), in float64.
 
     input_shape is one example's shape without the batch axis; it is needed only when the
     graph input leaves a non-batch size symbolic.
     """
-    return onnx_stack(model, input_shape).network()
-
-
-def onnx_stack(model: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
-    """The regionkit layers of an ONNX model, before they become a Network."""
     onnx = require("onnx", "onnx", "load_onnx")
     proto = model if isinstance(model, onnx.ModelProto) else _read(onnx, model)
     graph = proto.graph

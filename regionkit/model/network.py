@@ -16,7 +16,7 @@ import numpy as np
 from regionkit.errors import NetworkError, NetworkFileError
 
 # Activation name -> core code.
-# Maxout layers are split in Python on top of the core (regionkit.maxout); the core knows
+# Maxout layers are split in Python on top of the core (regionkit.regions.maxout); the core knows
 # them (code 4) only for point signs and maps.
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "hard_tanh": 3, "maxout": 4}
 # Pattern bits per row of W: identity 0, relu/leaky 1, hard tanh 2, maxout 1 per piece.
@@ -161,18 +161,26 @@ class Network:
     def from_torch(cls, module: object, input_shape: Sequence[int] | None = None) -> "Network":
         """A PyTorch nn.Sequential (or a plain chain traced by torch.fx), converted exactly;
         input_shape (one example, no batch axis) is needed for conv and pooling layers.
-        See regionkit.loaders and docs/loaders.md."""
-        from regionkit.loaders import from_torch
+        See regionkit.model.loaders and docs/loaders.md."""
+        from regionkit.model.loaders import torch_stack
 
-        return from_torch(module, input_shape)
+        return cls.from_arrays(*torch_stack(module, input_shape).arrays())
 
     @classmethod
     def from_sklearn(cls, model: object) -> "Network":
         """A fitted scikit-learn MLPClassifier / MLPRegressor (relu or identity hidden
         units); the network outputs the logits, before softmax / logistic."""
-        from regionkit.loaders import from_sklearn
+        from regionkit.model.loaders import sklearn_stack
 
-        return from_sklearn(model)
+        return cls.from_arrays(*sklearn_stack(model).arrays())
+
+    @classmethod
+    def from_onnx(cls, model: object, input_shape: Sequence[int] | None = None) -> "Network":
+        """An ONNX model (onnx.ModelProto or a path), converted exactly; input_shape only for
+        graphs whose input leaves a non-batch size symbolic. See docs/loaders.md."""
+        from regionkit.model.loaders import onnx_stack
+
+        return cls.from_arrays(*onnx_stack(model, input_shape).arrays())
 
     # --- shape -----------------------------------------------------------------------------
     @property
@@ -332,15 +340,13 @@ class Network:
 def load_network(path: str | os.PathLike,
                  input_shape: Sequence[int] | None = None) -> Network:
     """Load a network from an .npz file holding W0, b0, W1, b1, ... (and optional
-    activations), or from an .onnx model (regionkit.loaders.load_onnx; input_shape only
+    activations), or from an .onnx model (Network.from_onnx; input_shape only
     for graphs whose input leaves a non-batch size symbolic)."""
     p = os.fspath(path)
     if not os.path.exists(p):
         raise NetworkFileError(f"{p}: no such file")
     if p.lower().endswith(".onnx"):
-        from regionkit.loaders import load_onnx
-
-        return load_onnx(p, input_shape)
+        return Network.from_onnx(p, input_shape)
     try:
         with np.load(p, allow_pickle=False) as data:
             return Network.from_npz_dict(data, source=p)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.network import Network, activation_slopes, apply_activation, maxout_winners
+from regionkit.model.network import Network, activation_slopes, apply_activation, maxout_winners
 
 BATCH = 512  # points per block, bounding memory at BATCH * width^2 doubles
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from regionkit.errors import NetworkError, UnsupportedLayerError
-from regionkit.loaders import layers as L
-from regionkit.network import Network
+from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
 
-def from_sklearn(model: Any) -> Network:
-    """The network of a fitted MLPClassifier or MLPRegressor with relu or identity units."""
+def sklearn_stack(model: Any) -> L.LayerStack:
+    """The layers of a fitted MLPClassifier or MLPRegressor with relu or identity units."""
     require("sklearn", "sklearn", "from_sklearn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -35,4 +34,4 @@ def from_sklearn(model: Any) -> Network:
         stack.linear(L.finite(coef, f"coefs_[{i}]").T, L.finite(intercept, f"intercepts_[{i}]"))
         if i < n - 1:
             stack.activation(model.activation)
-    return stack.network()
+    return stack

@@ -5,8 +5,8 @@ from typing import Callable
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.network import ACTIVATION_CODES
+from regionkit.core import _core
+from regionkit.model.network import ACTIVATION_CODES
 
 # Per-region arrays of each kind, and its CSR groups: offsets key -> arrays indexed by it.
 _PER_REGION = {"1d": ("lo", "hi", "lab_lo", "lab_hi"), "2d": (), "nd": ("center", "radius"),

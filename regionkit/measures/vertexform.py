@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionkit.frontier import Frontier
+from regionkit.core.frontier import Frontier
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class VertexForm:
 
 def vertex_form(rs) -> VertexForm:
     """Vertex form of a 2-D, vertex-form or LP-form RegionSet (cached on it)."""
-    cached = getattr(rs, "_vertex_form", None)
-    if cached is not None:
-        return cached
+    return rs.measure_cache.get("vertex_form", lambda: _vertex_form(rs))
+
+
+def _vertex_form(rs) -> VertexForm:
     if rs.kind == "2d":
         vf = _polygons(rs)
     elif rs.kind == "vd":
@@ -42,7 +43,6 @@ def vertex_form(rs) -> VertexForm:
         vf = _clip_lp_form(rs)
     else:
         raise ValueError("1-D regions are intervals; they need no vertex form")
-    rs._vertex_form = vf
     return vf
 
 

@@ -3,7 +3,7 @@
 Two activation regions are adjacent iff their closures share a (d-1)-face inside the open
 domain. Every facet of every region (a row with positive facet volume whose label names a
 network hyperplane) is crossed at a relative-interior point p along its outward normal n:
-the neighbour's pattern is the pattern at p + 0*n (regionkit.signs: units that vanish at p,
+the neighbour's pattern is the pattern at p + 0*n (regionkit.measures.signs: units that vanish at p,
 with the engine's tolerance, take the sign of their directional derivative along n). Each
 edge is therefore found from both sides, which the tests use as a consistency check.
 
@@ -20,8 +20,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from regionkit.errors import RegionkitError
-from regionkit.facets import facet_table
-from regionkit.signs import domain_signs
+from regionkit.measures.facets import facet_table
+from regionkit.measures.signs import domain_signs
 
 # Gradients equal within this fraction of their size: same affine map (linear regions).
 LINEAR_RTOL = 1e-9
@@ -91,8 +91,12 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
 
     fast=False crosses every facet geometrically (used by the tests to check the fast path).
     """
-    if rs._graph is not None and fast:
-        return rs._graph
+    if fast:
+        return rs.measure_cache.get("graph", lambda: _adjacency(rs, True))
+    return _adjacency(rs, False)
+
+
+def _adjacency(rs, fast: bool) -> Adjacency:
     if not rs.complete:
         raise RegionkitError("adjacency needs a complete enumeration (this run stopped early: "
                              f"{rs.stop_reason})")
@@ -135,8 +139,5 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
     A = sparse.coo_matrix((np.ones(keep.sum()), (ei[keep], ej[keep])),
                           shape=(rs.n_regions, rs.n_regions))
     n_linear, labels = connected_components(A, directed=False)
-    graph = Adjacency(ei, ej, evol, changes, flip_offsets.astype(np.int64),
-                      flip_index.astype(np.int64), unmatched, labels, int(n_linear))
-    if fast:
-        rs._graph = graph
-    return graph
+    return Adjacency(ei, ej, evol, changes, flip_offsets.astype(np.int64),
+                     flip_index.astype(np.int64), unmatched, labels, int(n_linear))

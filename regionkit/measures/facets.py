@@ -2,7 +2,7 @@
 
 All later measures (region volumes, adjacency, boundary volume) read this one table, built
 exactly: interval ends in 1-D, otherwise the core's cone recursion on the regions' vertex
-form (regionkit.vertexform).
+form (regionkit.measures.vertexform).
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionkit import _core
-from regionkit.vertexform import vertex_form
+from regionkit.core import _core
+from regionkit.measures.vertexform import vertex_form
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,10 @@ class FacetTable:
 
 def facet_table(rs) -> FacetTable:
     """Build (once, cached on the RegionSet) the facet table of a RegionSet."""
-    if rs._facet_table is not None:
-        return rs._facet_table
+    return rs.measure_cache.get("facet_table", lambda: _facet_table(rs))
+
+
+def _facet_table(rs) -> FacetTable:
     off = rs.ineq_offsets
     row_region = np.repeat(np.arange(rs.n_regions), np.diff(off))
     if rs.kind == "1d":
@@ -42,6 +44,4 @@ def facet_table(rs) -> FacetTable:
             pf, pc = fvol, fpt
             fvol, fpt = np.zeros(off[-1]), np.zeros((off[-1], rs.dim))
             fvol[vf.row_map], fpt[vf.row_map] = pf, pc
-    table = FacetTable(np.asarray(vol), fvol, fpt, row_region)
-    rs._facet_table = table
-    return table
+    return FacetTable(np.asarray(vol), fvol, fpt, row_region)

@@ -2,11 +2,12 @@
 with the faces of each cell.
 
 A cell is a relatively open convex polytope on which every network hyperplane and every
-domain inequality has one sign (regionkit.faces): the faces of the regions' closures, told
-apart by their full sign vectors. Two faces of one region's closure satisfy a <= c (a lies in
-the closure of c) iff every constraint vanishing on c vanishes on a, so the cover relation
-(a a facet of c) is read off each region's face list by comparing zero sets. The complex is
-what the exact topology (regionkit.betti) and the level-set volumes (regionkit.decision) use.
+domain inequality has one sign (regionkit.measures.faces): the faces of the regions'
+closures, told apart by their full sign vectors. Two faces of one region's closure satisfy
+a <= c (a lies in the closure of c) iff every constraint vanishing on c vanishes on a, so
+the cover relation (a a facet of c) is read off each region's face list by comparing zero
+sets. The complex is what the exact topology (regionkit.topology.homology) and the
+level-set volumes (regionkit.topology.decision) use.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit.errors import RegionkitError, TopologyError
-from regionkit.faces import face_listing, unique_rows
+from regionkit.measures.faces import face_listing, unique_rows
 
 # Face pairs compared at a time when reading off the cover relation (bounds the memory).
 PAIR_CHUNK = 1 << 20

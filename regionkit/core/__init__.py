@@ -1,0 +1,1 @@
+"""The compiled core (regionkit.core._core) and the frontier geometries it splits."""

@@ -1,0 +1,1 @@
+"""Measures of an enumerated region complex: graph, volumes, faces, signs, distances."""

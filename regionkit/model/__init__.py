@@ -1,0 +1,1 @@
+"""The input side: networks and their activations, domains, tolerances, model loaders."""

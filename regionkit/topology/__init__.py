@@ -1,0 +1,1 @@
+"""Topology of decision regions: the cell complex, its homology, Betti numbers."""
