@@ -18,15 +18,6 @@ from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
-# Elementwise activation name -> (breakpoints, slopes of the pieces between them, left to
-# right). A leaky ReLU's negative slope is filled in from network.slopes.
-_ELEMENTWISE = {
-    "identity": ((), (1.0,)),
-    "relu": ((0.0,), (0.0, 1.0)),
-    "leaky_relu": ((0.0,), (None, 1.0)),
-    "hard_tanh": ((-1.0, 1.0), (0.0, 1.0, 0.0)),
-}
-
 
 @dataclass(frozen=True)
 class SplittingLayer:
@@ -103,11 +94,16 @@ class SplittingLayer:
 
 
 def _shape(name: str, slope: float) -> tuple[tuple[float, ...], tuple[float, ...], bool]:
-    """(breakpoints, slopes, maxout) of the activation called `name` in a Network."""
+    """(breakpoints, slopes, maxout) of the activation `name` (leaky slope `slope`)."""
     if name == "maxout":
         return (), (), True
-    breakpoints, slopes = _ELEMENTWISE[name]
-    return breakpoints, tuple(slope if s is None else s for s in slopes), False
+    if name == "hard_tanh":
+        return (-1.0, 1.0), (0.0, 1.0, 0.0), False
+    if name == "relu":
+        return (0.0,), (0.0, 1.0), False
+    if name == "leaky_relu":
+        return (0.0,), (float(slope), 1.0), False
+    return (), (1.0,), False  # identity
 
 
 def splitting_layers(network: Network, domain: Domain | None = None) -> list[SplittingLayer]:
