@@ -1,8 +1,8 @@
 """Networks with proven region counts, and the random initialisations of the source papers.
 
 Each construction returns the network, the open domain on which its count is proven, and
-the count, so an enumeration can be checked against it exactly. The recipes and proofs are
-in ../shared/bounds-and-constructions.md §2-3 and docs/bounds.md.
+the count, so an enumeration can be checked against it exactly. The recipes are in
+docs/bounds.md and in each function's docstring.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from regionkit.bounds import general_position_regions
+from regionkit.bounds.inputs import check_integer, check_integers, check_widths
 from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Box, Domain
 from regionkit.model.network import Network
@@ -35,12 +36,6 @@ class Construction:
     n_linear_regions: int | None = None
 
 
-def _positive(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise BoundsInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _chain(first: tuple[np.ndarray, np.ndarray], hidden: tuple[np.ndarray, np.ndarray],
            readout: np.ndarray, depth: int) -> Network:
     """A first layer, depth-1 copies of a hidden layer, and a linear readout with bias 0."""
@@ -59,7 +54,7 @@ def zigzag_tower(w: int, k: int) -> Construction:
     Layer l > 1 reads h_w of the previous layer; units relu(h) with h >= 0 touch zero at the
     valleys without splitting.
     """
-    w, k = _positive("w", w, 2), _positive("k", k, 1)
+    w, k = check_integer("w", w, 2), check_integer("k", k, 1)
     coef = np.array([w] + [(-1) ** i * 2 * w for i in range(1, w)], dtype=float)
     b = -np.arange(w) / w
     net = _chain((np.ones((w, 1)), b), (np.tile(coef, (w, 1)), b), coef, k)
@@ -76,7 +71,7 @@ def sawtooth(k: int, width: int = 2) -> Construction:
     1/2) + relu(x - 1) maps [0, 1] into [0, 1/2], where it is the identity: 2 pieces for
     every k.)
     """
-    k = _positive("k", k, 1)
+    k = check_integer("k", k, 1)
     if width == 2:
         tower = zigzag_tower(2, k)
         return Construction(tower.network, tower.domain, 2 ** k,
@@ -120,9 +115,7 @@ def serra_1d(widths: Sequence[int]) -> Construction:
     _serra_zigzag): every layer is an (n_l + 1)-piece zigzag mapping each piece onto
     [0, 1], so the pieces multiply. Two units cannot do it, hence n_l >= 3.
     """
-    ws = [_positive(f"widths[{i}]", n, 3) for i, n in enumerate(widths)]
-    if not ws:
-        raise BoundsInputError("widths must list at least one hidden layer")
+    ws = check_widths(widths, 3)
     weights, biases = [], []
     prev_c, prev_K = np.ones(1), 0.0  # the previous zigzag g = prev_c . h + prev_K; x itself
     for n in ws:
@@ -149,7 +142,7 @@ def generic_hyperplanes(m: int, d: int, radius: float = 0.5) -> tuple[np.ndarray
     Vandermonde, so the arrangement is generic. λ shrinks every vertex (or, when m < d, the
     nearest point of the intersection of all m) to within radius/2 of 0.
     """
-    m, d = _positive("m", m, 1), _positive("d", d, 1)
+    m, d = check_integer("m", m, 1), check_integer("d", d, 1)
     s = np.cos(np.pi * (np.arange(m) + 0.5) / m)
     A = np.vander(s, d, increasing=True)
     r = s ** d
@@ -193,7 +186,7 @@ def classic_hyperplanes(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """
     if name not in CLASSIC:
         raise BoundsInputError(f"unknown arrangement {name!r}; known: {', '.join(CLASSIC)}")
-    n = _positive("n", n, 1 if name == "coordinate" else 2)
+    n = check_integer("n", n, 1 if name == "coordinate" else 2)
     if name == "coordinate":
         return np.eye(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     rows, offsets = [], []
@@ -221,7 +214,7 @@ def classic_region_count(name: str, n: int) -> int:
     (alternating trees), threshold = labelled threshold graphs (n! [x^n] e^x (1-x)/(2-e^x)),
     coordinate 2^n.
     """
-    n = _positive("n", n, 1)
+    n = check_integer("n", n, 1)
     if name == "braid":
         return math.factorial(n)
     if name == "shi":
@@ -282,10 +275,7 @@ def montufar_folding(n_in: int, widths: Sequence[int]) -> Construction:
     Π_{l<L} p_l^{n_0} · Σ_{j<=n_0} C(n_L, j) activation regions. Mirrored cells share affine
     maps, so the number of linear regions is smaller and not claimed (None).
     """
-    n0 = _positive("n_in", n_in, 1)
-    ws = [_positive(f"widths[{i}]", n, 1) for i, n in enumerate(widths)]
-    if not ws:
-        raise BoundsInputError("widths must list at least one hidden layer")
+    n0, ws = check_integer("n_in", n_in, 1), check_widths(widths)
     if any(n < n0 for n in ws[:-1]):
         raise BoundsInputError(f"folding layers need n_l >= n_in = {n0}, got widths {ws}")
     weights, biases, F = [], [], np.eye(n0)
@@ -313,7 +303,7 @@ def raghu_normal(arch: Sequence[int], sigma_w2: float, sigma_b2: float,
 
     `seed` is an int or a numpy Generator (drawn from, so Monte Carlo loops can share one).
     """
-    sizes = [_positive(f"arch[{i}]", n, 1) for i, n in enumerate(arch)]
+    sizes = check_integers("arch", arch, 1)
     if len(sizes) < 2:
         raise BoundsInputError("arch must list the input size and at least one layer")
     if not (sigma_w2 >= 0 and sigma_b2 >= 0):

@@ -18,7 +18,7 @@ from regionkit.constructions import torch_default
 
 # --- reference tables ------------------------------------------------------------------------
 
-# theory.md §4 A3: n0, widths, shallow Σ C(N,j), Montufar LB, Serra LB, Serra UB, 2^N.
+# Reference table A3: n0, widths, shallow Σ C(N,j), Montufar LB, Serra LB, Serra UB, 2^N.
 # Serra UB equals Montufar 2017 and Raghu in every row but the last.
 A3 = [
     (1, [3, 3, 3], 10, 36, 64, 64, 2 ** 9),
@@ -59,7 +59,7 @@ def test_theory_a3_large_rows():
     assert B.montufar_lower(784, ws) is None and B.serra_lower(784, ws) is None
 
 
-# bounds-and-constructions.md §4: Serra Thm 1, Montufar 2017, 2^N, Montufar 2014, Serra Thm 6.
+# Reference table: Serra Thm 1, Montufar 2017, 2^N, Montufar 2014, Serra Thm 6.
 BC4 = [
     (1, [3, 4, 5], 120, 120, 4096, 72, 120),
     (2, [2, 2], 11, 16, 16, 4, None),
@@ -469,6 +469,51 @@ def test_check_linear_column_and_incomplete_runs():
     assert "linear" not in B.check(_fake(rs, 16)).to_markdown().splitlines()[2]
 
 
+def test_splitting_layers_describe_each_activation():
+    """Identity layers compose into the next layer; each layer's hyperplanes are where its
+    units bend, checked against the pre-activations of points on them."""
+    from regionkit.bounds.layers import splitting_layers
+    rng = np.random.default_rng(11)
+    Ws = [rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3)),
+          rng.normal(size=(6, 4)), rng.normal(size=(2, 3)), rng.normal(size=(1, 2))]
+    bs = [rng.normal(size=len(W)) for W in Ws]
+    acts = ["identity", "hard_tanh", "leaky_relu:0.3", "maxout:2", "relu", "identity"]
+    net = rk.Network.from_arrays(Ws, bs, acts)
+    layers = splitting_layers(net)
+    assert [L.name for L in layers] == ["hard_tanh", "leaky_relu:0.3", "maxout:2", "relu"]
+    assert [L.units for L in layers] == [3, 4, 3, 2]
+    assert [L.n_hyperplanes for L in layers] == [6, 4, 3, 2]
+    assert [L.states_per_unit for L in layers] == [3, 2, 2, 2]
+    assert [L.is_relu for L in layers] == [False, False, False, True]
+    assert [L.zeroes for L in layers] == [True, False, False, True]
+    np.testing.assert_allclose(layers[0].W, Ws[1] @ Ws[0])  # the identity layer composed in
+    np.testing.assert_allclose(layers[0].b, Ws[1] @ bs[0] + bs[1])
+    W, b = layers[0].hyperplanes()
+    for i, (w, c) in enumerate(zip(W, b)):  # a point on each hyperplane: z_unit = -1 or 1
+        x = -c * w / (w @ w)
+        assert np.isclose(net.preactivations(x[None])[1][0, i % 3], -1.0 if i < 3 else 1.0)
+    assert B.layer_ranks(net) == [2, 3, 4, 2]  # the composed 3x2 map, then 4x3, 6x4, 2x3
+
+
+def test_leaky_relu_with_zero_slope_gets_the_relu_bounds():
+    relu = C.raghu_normal([2, 5, 4, 1], 2.0, 0.5, seed=5)
+    leaky = rk.Network.from_arrays(relu.weights, relu.biases,
+                                   ["leaky_relu:0", "leaky_relu:0", "identity"])
+    box = rk.Box(-2, 2, dim=2)
+    t_relu = B.check(rk.enumerate_regions(relu, box), strict=True)
+    t_leaky = B.check(rk.enumerate_regions(leaky, box), strict=True)
+    assert [(r.name, r.value, r.activation_status) for r in t_leaky.rows] == \
+        [(r.name, r.value, r.activation_status) for r in t_relu.rows]
+    assert "Serra Thm 1" in _rows(t_leaky)
+
+
+def test_public_names_are_exported():
+    assert len(set(B.__all__)) == len(B.__all__)
+    assert all(hasattr(B, name) for name in B.__all__)
+    assert {"check", "serra_upper", "zaslavsky", "layer_ranks", "hanin_rolnick_volume",
+            "BoundsInputError", "TIGHT", "CHECK_MAX_FLATS"} <= set(B.__all__)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_nets_never_exceed_upper_bounds(seed):
     rng = np.random.default_rng(seed)
@@ -486,7 +531,7 @@ def test_random_nets_never_exceed_upper_bounds(seed):
 # --- Hanin & Rolnick -------------------------------------------------------------------------
 
 def test_hr_one_layer_1d_matches_cauchy_formula():
-    # w, b ~ N(0, 1): the breakpoint -b/w is standard Cauchy (bounds-and-constructions §4).
+    # w, b ~ N(0, 1): the breakpoint -b/w is standard Cauchy.
     n, lo, hi = 5, -1.0, 2.0
     est = B.hanin_rolnick_volume(lambda rng: C.raghu_normal([1, n, 1], 1.0, 1.0, seed=rng),
                                  B.gaussian_density(1.0), rk.Box(lo, hi), n_networks=200,
