@@ -8,7 +8,11 @@ from regionkit.errors import (
                               RegionkitError,
                               SolverError,
 )
-from regionkit.measures.distance import distance_to_boundary, jacobian
+from regionkit.measures.distance import (
+    distance_to_boundary,
+    distance_to_region_boundary,
+    jacobian,
+)
 from regionkit.model.domains import Box, Domain, Plane, Polytope, Segment, Slice
 from regionkit.model.network import Network, load_network
 from regionkit.model.tolerance import Tolerance
@@ -23,8 +27,8 @@ __all__ = [
     "Box", "Domain", "DomainError", "Network", "NetworkError", "NetworkFileError", "Plane",
     "PointsError",
     "Polytope", "RegionSet", "RegionkitError", "Segment", "Slice", "SolverError", "Tolerance",
-    "bounds", "constructions", "trajectory", "distance_to_boundary", "enumerate_regions",
-    "jacobian",
+    "bounds", "constructions", "trajectory", "distance_to_boundary",
+    "distance_to_region_boundary", "enumerate_regions", "jacobian",
     "load_network", "__version__",
     "Betti", "DecisionRegions", "betti_numbers", "class_betti_numbers",
     "decision_boundary_volume", "decision_regions",
