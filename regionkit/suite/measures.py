@@ -22,6 +22,9 @@ import numpy as np
 from regionkit.errors import SuiteError
 from regionkit.suite.params import Kind, Param, registry
 
+__all__ = ["ENUMERATE", "ENUMERATE_PARAMS", "MEASURES", "get", "import_plugins", "job_options",
+           "register"]
+
 MEASURES, register, get = registry("measure")
 
 # Options shared by every measure that enumerates (the key of [options.enumerate]).
