@@ -106,8 +106,8 @@ def test_docstring_examples(name):
 def test_public_module_declares_all(name):
     module = importlib.import_module(name)
     if name in AWAITING_ALL:
-        assert not hasattr(module, "__all__"), f"{name} declares __all__: drop it from " \
-            "AWAITING_ALL"
+        assert not hasattr(module, "__all__"), (
+            f"{name} declares __all__ now: drop it from AWAITING_ALL")
         return
     names = getattr(module, "__all__", None)
     assert isinstance(names, list) and names, f"{name} has no __all__"
