@@ -1,4 +1,18 @@
-"""The regionkit command line."""
+"""The regionkit command line: ``regionkit VERB ...``.
+
+Verbs: count, graph, line, bounds, plot, betti and suite (regionkit.suite.cli); each lists
+its options with ``regionkit VERB --help``, and README.md shows them in use. ``main`` is the
+console script's entry point; ``python -m regionkit.cli`` runs it too.
+
+Examples
+--------
+>>> import json
+>>> from click.testing import CliRunner
+>>> from regionkit.cli import main
+>>> result = CliRunner().invoke(main, ["count", "--example", "2d", "--json"])
+>>> result.exit_code, json.loads(result.output)["n_regions"]
+(0, 1036)
+"""
 from __future__ import annotations
 
 import json
@@ -14,6 +28,8 @@ from regionkit.model.domains import Box
 from regionkit.model.network import load_network
 from regionkit.regions.engine import enumerate_regions
 from regionkit.suite.cli import suite as suite_commands
+
+__all__ = ["GRAPH_MAX_DIM", "main"]
 
 # The graph and measures cost milliseconds per region beyond 4 dimensions (exact face
 # recursion), so `count` computes them by default only up to here.

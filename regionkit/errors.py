@@ -1,9 +1,40 @@
-"""One exception hierarchy for regionkit, rooted at RegionkitError."""
+"""One exception hierarchy for regionkit, rooted at RegionkitError.
+
+Every error regionkit raises on purpose derives from RegionkitError, and also from the
+built-in exception it refines (ValueError for bad input, ImportError for a missing extra,
+RuntimeError for a failed computation), so callers can catch either.
+"""
 from __future__ import annotations
+
+__all__ = [
+    "BoundViolation",
+    "BoundViolationError",
+    "BoundsInputError",
+    "DomainError",
+    "MissingExtraError",
+    "NetworkError",
+    "NetworkFileError",
+    "PointsError",
+    "RegionkitError",
+    "SolverError",
+    "SuiteError",
+    "TopologyError",
+    "UnsupportedLayerError",
+]
 
 
 class RegionkitError(Exception):
-    """Base class of every error regionkit raises on purpose."""
+    """Base class of every error regionkit raises on purpose.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> try:
+    ...     rk.Box(1, -1)
+    ... except rk.RegionkitError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, ValueError), exc)
+    DomainError True empty box: lo[0]=1.0 is not below hi[0]=-1.0
+    """
 
 
 class NetworkError(RegionkitError, ValueError):
@@ -43,7 +74,7 @@ class TopologyError(RegionkitError, RuntimeError):
 
 
 class BoundsInputError(RegionkitError, ValueError):
-    """Bad input to a bound: negative or non-integer widths, n_in < 1, maxout rank k < 2..."""
+    """Bad input to a bound: negative or non-integer widths, n_in < 1, maxout rank k < 2."""
 
 
 class BoundViolationError(RegionkitError):

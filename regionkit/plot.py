@@ -21,6 +21,11 @@ from regionkit.regions.regionset import RegionSet
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+__all__ = ["EDGE_COLOR", "PALETTE", "QUALITATIVE_MAX", "SAMPLED_COLOURS", "colour_classes",
+           "domain_coordinates", "line_graph", "linear_boundaries", "plot_counts",
+           "plot_layer_counts", "plot_line", "plot_partition", "plot_partition_pair", "pyplot",
+           "region_colours", "region_polygons"]
+
 # Soft qualitative colours (Pastel1 without its near-white grey, then Pastel2): boundaries
 # and markers stay readable on every one of them.
 PALETTE = ("#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc", "#e5d8bd",
@@ -34,7 +39,29 @@ SAMPLED_COLOURS = 12
 
 
 def pyplot(backend: str | None = None) -> ModuleType:
-    """matplotlib.pyplot (backend="Agg" draws to files only), or an error naming the extra."""
+    """matplotlib.pyplot, optionally after selecting a backend.
+
+    Parameters
+    ----------
+    backend : str, optional
+        A matplotlib backend to select first ("Agg" draws to files only).
+
+    Returns
+    -------
+    types.ModuleType
+        matplotlib.pyplot.
+
+    Raises
+    ------
+    MissingExtraError
+        If matplotlib is not installed (pip install "regionkit[plot]").
+
+    Examples
+    --------
+    >>> from regionkit import plot
+    >>> plot.pyplot("Agg").__name__
+    'matplotlib.pyplot'
+    """
     if backend is not None:
         require("matplotlib", "plot", "regionkit.plot").use(backend)
     return require("matplotlib.pyplot", "plot", "regionkit.plot")
@@ -70,7 +97,37 @@ def _axis_names(rs: RegionSet) -> list[str]:
 
 # --- 2-D partitions ------------------------------------------------------------------------
 def region_polygons(rs: RegionSet) -> list[np.ndarray]:
-    """Vertices of every region of a 2-D RegionSet, counter-clockwise, one array per region."""
+    """Vertices of every region of a 2-D RegionSet, counter-clockwise.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A 2-D enumeration (2-D engine, or LP form: each region is clipped to its corners).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One (n_vertices, 2) array per region, in domain coordinates.
+
+    Raises
+    ------
+    RegionkitError
+        If rs is not a RegionSet.
+    DomainError
+        If it is not 2-D.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> polys = plot.region_polygons(rs)
+    >>> len(polys), polys[0].tolist()
+    (7, [[1.0, 0.0], [1.0, 1.0], [0.5, 1.0], [0.0, 0.5], [0.0, 0.0]])
+    """
     _require_dim(rs, 2, "region_polygons")
     if rs.kind == "2d":
         return np.split(rs.vertices, rs.vertex_offsets[1:-1])
@@ -84,11 +141,31 @@ def region_polygons(rs: RegionSet) -> list[np.ndarray]:
 
 
 def colour_classes(n: int, i: np.ndarray, j: np.ndarray, n_colours: int) -> np.ndarray:
-    """A colour index per node, different across every edge (i[e], j[e]).
+    """A colour index per node of a graph, different across every edge.
 
     Greedy in node order; each node takes a hashed (deterministic) choice among the first
     n_colours indices its coloured neighbours leave free, so colours vary even where few are
     needed. A node whose neighbours use all n_colours gets the next unused index above.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    i, j : array_like of int
+        The edges (i[e], j[e]); self-loops are ignored.
+    n_colours : int
+        Number of colours to choose from first.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+        Colour index per node.
+
+    Examples
+    --------
+    >>> from regionkit.plot import colour_classes
+    >>> colour_classes(3, [0, 1], [1, 2], 2).tolist()
+    [1, 0, 1]
     """
     i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
     keep = i != j
@@ -134,11 +211,41 @@ def _palette(cmap: Any, count: int) -> np.ndarray:
 
 
 def region_colours(rs: RegionSet, color_by: str = "region", cmap: Any = PALETTE) -> np.ndarray:
-    """RGBA colour of every activation region (n_regions, 4), deterministic.
+    """A deterministic RGBA colour for every activation region.
 
-    color_by="region": adjacent activation regions differ (on an incomplete run, whose
-    adjacency is unknown, colours are a hash of the region index). color_by="linear": the
-    regions of one linear region share a colour, adjacent linear regions differ.
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration.
+    color_by : {"region", "linear"}
+        "region": adjacent activation regions differ (on an incomplete run, whose adjacency
+        is unknown, colours are a hash of the region index). "linear": the regions of one
+        linear region share a colour, adjacent linear regions differ.
+    cmap : str, matplotlib Colormap or sequence of colours, default PALETTE
+        Colours to use (see QUALITATIVE_MAX).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_regions, 4)
+        RGBA colours.
+
+    Raises
+    ------
+    RegionkitError
+        If `color_by` is unknown, or "linear" on an incomplete run.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> plot.region_colours(rs, "linear").shape
+    (7, 4)
     """
     k = _colormap(cmap)[1]
     if color_by == "region":
@@ -167,8 +274,39 @@ def _row_segment(P: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
 
 
 def linear_boundaries(rs: RegionSet, polys: list[np.ndarray] | None = None) -> np.ndarray:
-    """Segments (m, 2, 2) where the affine map changes, one per pair of adjacent activation
-    regions with different maps, then the sides of the domain's boundary."""
+    """Segments of a 2-D complex where the affine map changes, and of the domain's boundary.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete 2-D enumeration.
+    polys : list of numpy.ndarray, optional
+        region_polygons(rs), if already computed.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m, 2, 2)
+        One segment per pair of adjacent activation regions with different maps, then the
+        sides of the domain's boundary.
+
+    Raises
+    ------
+    RegionkitError
+        If the enumeration stopped early or rs is not a RegionSet.
+    DomainError
+        If it is not 2-D.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> plot.linear_boundaries(rs).shape
+    (16, 2, 2)
+    """
     from regionkit.measures.facets import facet_table
 
     polys = region_polygons(rs) if polys is None else polys
@@ -189,8 +327,33 @@ def linear_boundaries(rs: RegionSet, polys: list[np.ndarray] | None = None) -> n
 
 
 def domain_coordinates(domain: Any, x: Any) -> np.ndarray:
-    """Domain coordinates (n, dim) of input points (n, n_in): least squares on the domain's
-    basis, i.e. the orthogonal projection onto its affine span (exact for points on it)."""
+    """Domain coordinates of network inputs, by orthogonal projection onto the domain's span.
+
+    Parameters
+    ----------
+    domain : Domain
+        The domain.
+    x : array_like, shape (n, n_in) or (n_in,)
+        Network inputs.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, dim)
+        Least-squares coordinates on the domain's basis (exact for points on its span).
+
+    Raises
+    ------
+    PointsError
+        If the points are not a finite (n, input_dim) array.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.plot import domain_coordinates
+    >>> plane = rk.Plane([0, 0, 0], [1, 0, 0], [0, 1, 0])
+    >>> domain_coordinates(plane, [[0.5, 0.25, 3.0]]).tolist()
+    [[0.5, 0.25]]
+    """
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     if x.ndim != 2 or x.shape[1] != domain.input_dim or not np.all(np.isfinite(x)):
         raise PointsError(f"points must be a finite (n, {domain.input_dim}) array of network "
@@ -204,12 +367,60 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
                    linewidth: float = 0.4, title: bool = True) -> Axes:
     """Draw a 2-D RegionSet: one polygon per activation region, in one PolyCollection.
 
-    color_by="region": adjacent activation regions get different colours and every region
-    boundary is drawn. color_by="linear": each activation region takes its linear region's
-    colour and only the boundaries where the affine map changes are drawn (gid "boundaries").
-    points: network inputs (n, n_in) to mark, projected into the domain's coordinates;
-    by default the three points a Plane.through domain was built from. The view is the
-    domain's box, widened to hold every point, to scale unless one side is 10x the other.
+    The view is the domain's box, widened to hold every marked point, to scale unless one
+    side is 10x the other.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A 2-D enumeration.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    color_by : {"region", "linear"}
+        "region": adjacent activation regions get different colours and every region
+        boundary is drawn. "linear": each activation region takes its linear region's
+        colour and only the boundaries where the affine map changes are drawn (gid
+        "boundaries").
+    points : array_like, shape (n, n_in), optional
+        Network inputs to mark (gid "points"), projected into the domain's coordinates;
+        by default the three points a Plane.through domain was built from.
+    cmap : str, matplotlib Colormap or sequence of colours, default PALETTE
+        Region colours.
+    edgecolor : matplotlib colour, default EDGE_COLOR
+        Colour of the boundaries.
+    linewidth : float, default 0.4
+        Width of the boundaries.
+    title : bool, default True
+        Title the axes with the region count.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Raises
+    ------
+    RegionkitError
+        If rs is not a RegionSet, `color_by` is unknown, or "linear" on an incomplete run.
+    DomainError
+        If rs is not 2-D.
+    PointsError
+        If `points` are not finite network inputs.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> ax = plot.plot_partition(rs, color_by="linear")
+    >>> ax.get_title(), [c.get_gid() for c in ax.collections]
+    ('4 linear regions', ['regions', 'boundaries'])
+    >>> plt.close(ax.figure)
     """
     _require_dim(rs, 2, "plot_partition")
     ax = _new_axes(ax, (5.0, 5.0), "compressed")
@@ -254,8 +465,44 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
 
 def plot_partition_pair(rs: RegionSet, axes: Sequence[Axes] | None = None,
                         **kwargs: Any) -> tuple[Axes, Axes]:
-    """Activation regions (left) and linear regions (right) side by side; kwargs go to
-    plot_partition."""
+    """Activation regions (left) and linear regions (right) side by side.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A 2-D enumeration.
+    axes : sequence of two matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to plot_partition.
+
+    Returns
+    -------
+    tuple of matplotlib.axes.Axes
+        The left and right axes.
+
+    Raises
+    ------
+    RegionkitError
+        If rs is not a RegionSet or the run is incomplete (linear regions need the graph).
+    DomainError
+        If rs is not 2-D.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> left, right = plot.plot_partition_pair(rs)
+    >>> left.get_title(), right.get_title()
+    ('7 activation regions', '4 linear regions')
+    >>> plt.close(left.figure)
+    """
     _require_dim(rs, 2, "plot_partition_pair")
     if axes is None:
         _, axes = pyplot().subplots(1, 2, figsize=(10.0, 5.0), layout="compressed")
@@ -266,8 +513,40 @@ def plot_partition_pair(rs: RegionSet, axes: Sequence[Axes] | None = None,
 
 # --- 1-D graphs ----------------------------------------------------------------------------
 def line_graph(rs: RegionSet, output: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The network output along a 1-D domain, exactly: (x, y) through the domain's ends and
-    every breakpoint (region boundary), in order; linear in between."""
+    """The network output along a 1-D domain, exactly, as the corners of a polyline.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete 1-D enumeration.
+    output : int, default 0
+        Which output.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        The domain's ends and every breakpoint (region boundary), in increasing order.
+    y : numpy.ndarray
+        The output there; it is linear in between.
+
+    Raises
+    ------
+    RegionkitError
+        If the run is incomplete, rs is not a RegionSet, or `output` is out of range.
+    DomainError
+        If rs is not 1-D.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1], [1]], [[1, -2]]], [[0, -0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1))
+    >>> x, y = plot.line_graph(rs)
+    >>> x.tolist(), y.tolist()
+    ([-1.0, 0.0, 0.5, 1.0], [0.0, 0.0, 0.5, 0.0])
+    """
     _require_dim(rs, 1, "line_graph")
     if not rs.complete:
         raise RegionkitError(f"the graph needs a complete run (this one stopped early: "
@@ -283,11 +562,54 @@ def line_graph(rs: RegionSet, output: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def plot_line(rs: RegionSet, ax: Axes | None = None, *, output: int = 0,
               breakpoints: str = "activation", points: Any = None, color: Any = "C0") -> Axes:
-    """Draw the network output along a 1-D RegionSet (a Segment, or a box of a 1-input
-    net) as the exact polyline through its breakpoints, and mark the interior breakpoints:
-    breakpoints="activation" every region boundary, "linear" only those where the affine map
-    changes (between different linear regions). points: network inputs to mark on the
-    graph, projected onto the segment; by default the two of a Segment.through domain."""
+    """Draw the network output along a 1-D RegionSet as the exact polyline through its corners.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete 1-D enumeration (a Segment, or a box of a 1-input net).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    output : int, default 0
+        Which output.
+    breakpoints : {"activation", "linear"}
+        Which interior breakpoints to mark (gid "breakpoints"): every region boundary, or
+        only those where the affine map changes (between different linear regions).
+    points : array_like, shape (n, n_in), optional
+        Network inputs to mark on the graph (gid "points"), projected onto the segment; by
+        default the two a Segment.through domain was built from.
+    color : matplotlib colour, default "C0"
+        Colour of the graph.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Raises
+    ------
+    RegionkitError
+        If the run is incomplete, rs is not a RegionSet, or `output` or `breakpoints` is
+        invalid.
+    DomainError
+        If rs is not 1-D.
+    PointsError
+        If a point projects outside the domain.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1], [1]], [[1, -2]]], [[0, -0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1))
+    >>> ax = plot.plot_line(rs)
+    >>> ax.get_title()
+    '3 pieces, 2 activation breakpoints'
+    >>> plt.close(ax.figure)
+    """
     x, y = line_graph(rs, output)
     if points is None:
         points = getattr(rs.domain, "points", None)
@@ -326,8 +648,44 @@ def _architecture(rs: RegionSet) -> str:
 
 def plot_layer_counts(results: RegionSet | Sequence[RegionSet], ax: Axes | None = None, *,
                       labels: Sequence[str] | None = None, logy: bool = False) -> Axes:
-    """Number of activation regions after each layer (RegionSet.per_layer), one line per
-    result, labelled by architecture unless labels are given."""
+    """Number of activation regions after each layer (RegionSet.per_layer), one line per result.
+
+    Parameters
+    ----------
+    results : RegionSet or sequence of RegionSet
+        The enumerations.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    labels : sequence of str, optional
+        One legend label per result (default: the architectures).
+    logy : bool, default False
+        Logarithmic count axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Raises
+    ------
+    RegionkitError
+        If the number of labels differs from the number of results.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> ax = plot.plot_layer_counts(rs)
+    >>> ax.lines[0].get_ydata().tolist()
+    [7, 7]
+    >>> plt.close(ax.figure)
+    """
     results = [results] if isinstance(results, RegionSet) else list(results)
     if labels is not None and len(labels) != len(results):
         raise RegionkitError(f"{len(labels)} labels for {len(results)} results")
@@ -372,9 +730,47 @@ def plot_counts(results: Sequence[RegionSet | int], by: str | Sequence[float] = 
                 xlabel: str | None = None, logy: bool = False) -> Axes:
     """Region counts against depth, width, number of hidden units or given x values.
 
-    results: RegionSets (or plain counts with explicit x values). Counts of incomplete runs
-    are lower bounds and are drawn as upward triangles (gid "lower-bounds"); linear=True adds
-    the linear region counts as a second line.
+    Counts of incomplete runs are lower bounds and are drawn as upward triangles (gid
+    "lower-bounds").
+
+    Parameters
+    ----------
+    results : sequence of RegionSet or int
+        Enumerations, or plain counts when `by` gives the x values.
+    by : {"depth", "width", "neurons"} or sequence of float
+        The x axis: read from the RegionSets' networks, or given, one value per result.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    linear : bool, default False
+        Add the linear region counts as a second line (RegionSets only).
+    label : str, optional
+        Legend label of the counts.
+    xlabel : str, optional
+        Label of the x axis (default: from `by`).
+    logy : bool, default False
+        Logarithmic count axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Raises
+    ------
+    RegionkitError
+        If `by` is invalid for the results, or linear=True without RegionSets.
+    MissingExtraError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit import plot
+    >>> plt = plot.pyplot("Agg")
+    >>> ax = plot.plot_counts([5, 12, 30], by=[1, 2, 3], xlabel="hidden layers")
+    >>> ax.lines[0].get_ydata().tolist()
+    [5.0, 12.0, 30.0]
+    >>> plt.close(ax.figure)
     """
     results = list(results)
     if linear and not all(isinstance(r, RegionSet) for r in results):

@@ -1,4 +1,4 @@
-"""RegionSet.distance_to_boundary against independent methods.
+"""RegionSet.distance_to_complex_boundary against independent methods.
 
 1-D: nearest breakpoint -b/w by brute force. 2-D: brute-force point-to-segment distances over
 the polygon edges with network labels, and closed forms for a net whose linear boundary is a
@@ -10,6 +10,7 @@ import pytest
 
 import regionkit as rk
 from regionkit.errors import RegionkitError
+from regionkit.measures import boundary
 
 
 def one_layer(W, b, out=None):
@@ -63,8 +64,8 @@ def test_1d_nearest_breakpoint():
     X = rng.uniform(-2.5, 2.5, size=(500, 1))
     want = np.abs(X - bp[None, :]).min(axis=1)
     for kind in ("activation", "linear"):  # one layer, positive outputs: every kink counts
-        np.testing.assert_allclose(rs.distance_to_boundary(X, kind), want, atol=1e-12)
-    d = rs.distance_to_boundary(rs.interior_points)
+        np.testing.assert_allclose(rs.distance_to_complex_boundary(X, kind), want, atol=1e-12)
+    d = rs.distance_to_complex_boundary(rs.interior_points)
     assert np.all(np.isfinite(d)) and np.all(d > 0)
 
 
@@ -77,12 +78,12 @@ def test_2d_against_polygon_edges(method):
     rs = ref if method == "auto" else rk.enumerate_regions(net, box, method="lp")
     assert rs.n_regions == ref.n_regions
     X = np.random.default_rng(1).uniform(-1.2, 1.2, size=(400, 2))
-    got = rs.distance_to_boundary(X)
+    got = rs.distance_to_complex_boundary(X)
     np.testing.assert_allclose(got, polygon_edge_distances(ref, X), atol=1e-9)
-    d = rs.distance_to_boundary(rs.interior_points)
+    d = rs.distance_to_complex_boundary(rs.interior_points)
     assert np.all(np.isfinite(d)) and np.all(d > 0)
     # the linear boundary is a subset of the activation boundary
-    assert np.all(rs.distance_to_boundary(X, "linear") >= got - 1e-12)
+    assert np.all(rs.distance_to_complex_boundary(X, "linear") >= got - 1e-12)
 
 
 @pytest.mark.parametrize("d,method", [(2, "auto"), (2, "lp"), (3, "auto"), (3, "lp")])
@@ -90,13 +91,13 @@ def test_dead_unit_linear_boundary(d, method):
     rs = rk.enumerate_regions(dead_unit_net(d), rk.Box(-1, 1, dim=d), method=method)
     assert rs.n_regions == 2 ** d
     X = np.random.default_rng(d).uniform(-1, 1, size=(300, d))
-    np.testing.assert_allclose(rs.distance_to_boundary(X, "linear"), np.abs(X[:, -1]),
+    np.testing.assert_allclose(rs.distance_to_complex_boundary(X, "linear"), np.abs(X[:, -1]),
                                atol=1e-12)
-    np.testing.assert_allclose(rs.distance_to_boundary(X, "activation"),
+    np.testing.assert_allclose(rs.distance_to_complex_boundary(X, "activation"),
                                np.abs(X).min(axis=1), atol=1e-12)
     if d == 2 and method == "auto":
-        np.testing.assert_allclose(rs.distance_to_boundary(X), polygon_edge_distances(rs, X),
-                                   atol=1e-12)
+        np.testing.assert_allclose(rs.distance_to_complex_boundary(X),
+                                   polygon_edge_distances(rs, X), atol=1e-12)
 
 
 def sampled_facet_distances(rs, X, rng, per_facet=400):
@@ -128,18 +129,18 @@ def test_3d_against_sampled_facets(method):
     assert rs.n_regions == ref.n_regions
     rng = np.random.default_rng(7)
     X = rng.uniform(-1.1, 1.1, size=(60, 3))
-    got = rs.distance_to_boundary(X)
+    got = rs.distance_to_complex_boundary(X)
     sampled = sampled_facet_distances(ref, X, rng)
     assert np.all(got <= sampled + 1e-9)
     assert np.all(sampled - got < 0.05)
-    assert np.all(rs.distance_to_boundary(X, "linear") >= got - 1e-12)
+    assert np.all(rs.distance_to_complex_boundary(X, "linear") >= got - 1e-12)
 
 
 @pytest.mark.parametrize("method", ["auto", "lp"])
 def test_3d_interior_points_and_row_slacks(method):
     net = random_net([3, 8, 1], 11)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3), method=method)
-    d = rs.distance_to_boundary(rs.interior_points)
+    d = rs.distance_to_complex_boundary(rs.interior_points)
     assert np.all(np.isfinite(d)) and np.all(d > 0)
     hits = 0
     for r in range(rs.n_regions):
@@ -162,18 +163,31 @@ def test_errors():
     partial = rk.enumerate_regions(net, box, max_regions=20)
     assert not partial.complete
     with pytest.raises(RegionkitError, match="complete"):
-        partial.distance_to_boundary(np.zeros((1, 2)))
+        partial.distance_to_complex_boundary(np.zeros((1, 2)))
     rs = rk.enumerate_regions(net, box)
     for bad in (np.zeros(2), np.zeros((3, 3)), np.zeros((2, 1, 2)), [[np.nan, 0.0]], "x"):
         with pytest.raises(RegionkitError, match="points"):
-            rs.distance_to_boundary(bad)
+            rs.distance_to_complex_boundary(bad)
     with pytest.raises(RegionkitError, match="kind"):
-        rs.distance_to_boundary(np.zeros((1, 2)), kind="both")
-    assert rs.distance_to_boundary(np.zeros((0, 2))).shape == (0,)
+        rs.distance_to_complex_boundary(np.zeros((1, 2)), kind="both")
+    assert rs.distance_to_complex_boundary(np.zeros((0, 2))).shape == (0,)
 
 
 def test_single_region_has_no_boundary():
     net = one_layer([[1.0, 0.0]], [5.0])
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     assert rs.n_regions == 1
-    assert np.all(np.isinf(rs.distance_to_boundary(np.zeros((3, 2)))))
+    assert np.all(np.isinf(rs.distance_to_complex_boundary(np.zeros((3, 2)))))
+
+
+def test_old_name_is_an_alias():
+    net = random_net([2, 8, 8, 1], 3)
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    X = np.random.default_rng(4).uniform(-1, 1, size=(40, 2))
+    assert "Alias of distance_to_complex_boundary" in rk.RegionSet.distance_to_boundary.__doc__
+    assert "Alias of distance_to_complex_boundary" in boundary.distance_to_boundary.__doc__
+    for kind in boundary.KINDS:
+        want = rs.distance_to_complex_boundary(X, kind)
+        np.testing.assert_array_equal(rs.distance_to_boundary(X, kind), want)
+        np.testing.assert_array_equal(boundary.distance_to_boundary(rs, X, kind), want)
+        np.testing.assert_array_equal(boundary.distance_to_complex_boundary(rs, X, kind), want)

@@ -4,7 +4,8 @@ import pytest
 
 import regionkit as rk
 from regionkit.constructions import torch_default
-from regionkit.measures.distance import distance_to_boundary, jacobian
+from regionkit.measures import distance as distance_module
+from regionkit.measures.distance import distance_to_region_boundary, jacobian
 
 
 def _first_change(net, x, u, t_max, steps=400):
@@ -34,7 +35,7 @@ def test_distance_equals_ray_shooting_minimum_2d(acts):
         net = rk.Network.from_arrays([3 * w for w in net.weights], list(net.biases), acts)
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(5, 2))
-    d = distance_to_boundary(net, X)
+    d = distance_to_region_boundary(net, X)
     angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)  # 1 - cos(0.5 deg) < 4e-5
     U = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     for x, dx in zip(X, d):
@@ -47,7 +48,7 @@ def test_distance_784_inputs_matches_explicit_gradients():
     net = torch_default([784, 32, 32, 10], seed=1)
     rng = np.random.default_rng(2)
     X = rng.uniform(0, 1, size=(20, 784))
-    d = distance_to_boundary(net, X)
+    d = distance_to_region_boundary(net, X)
     # Explicit per-unit gradients through the full Jacobian (a different computation).
     for x, dx in zip(X, d):
         h, J, best = x, np.eye(784), np.inf
@@ -71,7 +72,7 @@ def test_distance_matches_region_rows():
     net = torch_default([3, 10, 10, 1], seed=9)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
     X = rs.interior_points
-    d = distance_to_boundary(net, X)
+    d = distance_to_region_boundary(net, X)
     for r, (x, dx) in enumerate(zip(X, d)):
         A, b, lab = rs.inequalities(r)
         slack = b - A @ x
@@ -90,3 +91,13 @@ def test_jacobian_matches_region_maps_and_finite_differences():
     h = 1e-7 * rs.chebyshev_radii[:5, None]
     fd = (net.forward(x + h * [1, 0]) - net.forward(x)) / h
     assert np.allclose(J[:5, :, 0], fd, rtol=1e-5, atol=1e-6)
+
+
+def test_old_name_is_an_alias():
+    net = torch_default([2, 8, 8, 1], seed=4)
+    X = np.random.default_rng(1).uniform(-1, 1, size=(50, 2))
+    assert rk.distance_to_region_boundary is distance_to_region_boundary
+    assert rk.distance_to_boundary is distance_module.distance_to_boundary
+    assert "Alias of distance_to_region_boundary" in rk.distance_to_boundary.__doc__
+    np.testing.assert_array_equal(rk.distance_to_boundary(net, X),
+                                  distance_to_region_boundary(net, X))

@@ -1,4 +1,4 @@
-"""Exact Euclidean distance from points to the boundary between regions of a RegionSet.
+"""Exact Euclidean distance from points to the boundary of an enumerated region complex.
 
 kind="activation": the union of every facet shared by two activation regions (the edges of
 regionkit.measures.graph.adjacency); kind="linear": only the facets across which the affine map
@@ -9,6 +9,9 @@ positive facet volume whose label is one of the hyperplanes that flip across the
 whose facet point lies on the closure of j. 1-D boundaries are breakpoints (numpy);
 otherwise the core computes point-to-facet distances by the face-lattice recursion on the
 vertex form (regionkit.measures.vertexform), pruning facets by their hyperplane distance.
+
+The distance from a point to the boundary of its own activation region, computed from the
+network alone, is regionkit.measures.distance.distance_to_region_boundary.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from regionkit.errors import PointsError, RegionkitError
 from regionkit.measures.facets import facet_table
 from regionkit.measures.graph import adjacency
 from regionkit.measures.vertexform import vertex_form
+
+__all__ = ["KINDS", "boundary_rows", "distance_to_boundary", "distance_to_complex_boundary"]
 
 KINDS = ("activation", "linear")
 
@@ -37,11 +42,41 @@ def _check_points(rs, points) -> np.ndarray:
 
 
 def boundary_rows(rs, kind: str = "activation") -> np.ndarray:
-    """Indices into rs.ineq_* of one row per boundary facet of the given kind."""
+    """One inequality row per facet of the complex's boundary of the given kind.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete enumeration.
+    kind : {"activation", "linear"}
+        "activation": every facet shared by two activation regions; "linear": only those
+        across which the affine map changes.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Indices into ``rs.ineq_*``, one row per boundary facet, taken from the lower-index
+        region of each adjacent pair.
+
+    Raises
+    ------
+    RegionkitError
+        If `kind` is unknown or the enumeration stopped early.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.measures.boundary import boundary_rows
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> len(boundary_rows(rs, "activation")), len(boundary_rows(rs, "linear"))
+    (9, 6)
+    """
     if kind not in KINDS:
         raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
     if not rs.complete:
-        raise RegionkitError("distance_to_boundary needs a complete enumeration (this run "
+        raise RegionkitError("the complex's boundary needs a complete enumeration (this run "
                              f"stopped early: {rs.stop_reason})")
     g = adjacency(rs)
     ft = facet_table(rs)
@@ -64,9 +99,49 @@ def boundary_rows(rs, kind: str = "activation") -> np.ndarray:
     return np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64)
 
 
-def distance_to_boundary(rs, points, kind: str = "activation") -> np.ndarray:
-    """Exact distance from each point (n, dim; domain coordinates) to the boundary of the
-    given kind; +inf when that boundary is empty (a single region)."""
+def distance_to_complex_boundary(rs, points, kind: str = "activation") -> np.ndarray:
+    """Exact distance from each point to the boundary of an enumerated region complex.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete enumeration.
+    points : array_like, shape (n, dim)
+        Points in the domain's own coordinates (t-space).
+    kind : {"activation", "linear"}
+        "activation": the union of every facet shared by two activation regions; "linear":
+        only the facets across which the affine map changes (Hanin & Rolnick's B_N).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Euclidean distance in domain coordinates; +inf when that boundary is empty (a
+        single region).
+
+    Raises
+    ------
+    PointsError
+        If the points are not a finite (n, dim) array.
+    RegionkitError
+        If `kind` is unknown or the enumeration stopped early.
+
+    See Also
+    --------
+    regionkit.measures.distance.distance_to_region_boundary : distance from a point to the
+        boundary of its own activation region, from the network alone.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.measures.boundary import distance_to_complex_boundary
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> distance_to_complex_boundary(rs, [[-0.5, 0.5]], "activation").round(4)
+    array([0.3536])
+    >>> distance_to_complex_boundary(rs, [[-0.5, 0.5]], "linear")
+    array([0.5])
+    """
     X = _check_points(rs, points)
     rows = boundary_rows(rs, kind)
     if len(X) == 0:
@@ -86,3 +161,23 @@ def distance_to_boundary(rs, points, kind: str = "activation") -> np.ndarray:
     return _core.vertex_form_facet_distances(
         vf.voff, vf.V, vf.ioff, vf.inc, vf.roff, region, vrow - vf.roff[region],
         rs.ineq_A[rows], rs.ineq_b[rows], X)
+
+
+def distance_to_boundary(rs, points, kind: str = "activation") -> np.ndarray:
+    """Alias of distance_to_complex_boundary, kept for compatibility.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete enumeration.
+    points : array_like, shape (n, dim)
+        Points in the domain's own coordinates.
+    kind : {"activation", "linear"}
+        Which boundary.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        distance_to_complex_boundary(rs, points, kind).
+    """
+    return distance_to_complex_boundary(rs, points, kind)

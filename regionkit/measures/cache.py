@@ -9,12 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
+__all__ = ["MeasureCache"]
+
 T = TypeVar("T")
 
 
 @dataclass
 class MeasureCache:
-    """Slots for the measures computed on one region complex (None until first use)."""
+    """Slots for the measures computed on one region complex (None until first use).
+
+    Parameters
+    ----------
+    vertex_form : VertexForm, optional
+        regionkit.measures.vertexform.vertex_form's result.
+    facet_table : FacetTable, optional
+        regionkit.measures.facets.facet_table's result.
+    graph : Adjacency, optional
+        regionkit.measures.graph.adjacency's result.
+    faces : Faces, optional
+        regionkit.measures.faces.faces's result.
+    """
 
     vertex_form: Any = None
     facet_table: Any = None
@@ -22,7 +36,27 @@ class MeasureCache:
     faces: Any = None
 
     def get(self, slot: str, compute: Callable[[], T]) -> T:
-        """The value in `slot`, computed by `compute()` and kept on first use."""
+        """The value in a slot, computed and kept on first use.
+
+        Parameters
+        ----------
+        slot : str
+            One of the field names.
+        compute : callable
+            Called without arguments when the slot is empty; its result fills the slot.
+
+        Returns
+        -------
+        object
+            The slot's value.
+
+        Examples
+        --------
+        >>> from regionkit.measures.cache import MeasureCache
+        >>> cache = MeasureCache()
+        >>> cache.get("graph", lambda: "computed"), cache.get("graph", lambda: "again")
+        ('computed', 'computed')
+        """
         value = getattr(self, slot)
         if value is None:
             value = compute()

@@ -1,4 +1,4 @@
-"""Exact distance from points to the boundary of their activation region, and Jacobians.
+"""Exact distance from points to the boundary of their own activation region, and Jacobians.
 
 Hanin & Rolnick section 2.2: inside its activation region every pre-activation z is affine,
 so the Euclidean distance from x to the region's boundary is min over units of
@@ -11,6 +11,10 @@ on the same side of every hyperplane.
 Only the norms of the gradients are needed, so the forward pass carries the Gram matrix
 G_l = J_l J_l^T (units x units) instead of the Jacobian J_l (units x inputs): the cost does
 not grow with the input dimension, and 784-dimensional inputs need no enumeration.
+
+This is a pointwise measure of the network. The distance to the boundary of an enumerated
+region complex (every shared facet, or only facets where the affine map changes) is
+regionkit.measures.boundary.distance_to_complex_boundary.
 """
 from __future__ import annotations
 
@@ -18,20 +22,74 @@ import numpy as np
 
 from regionkit.model.network import Network, activation_slopes, apply_activation, maxout_winners
 
+__all__ = ["BATCH", "distance_to_boundary", "distance_to_region_boundary", "jacobian"]
+
 BATCH = 512  # points per block, bounding memory at BATCH * width^2 doubles
 
 
-def distance_to_boundary(net: Network, points: np.ndarray) -> np.ndarray:
-    """Distance from each point (n, n_in) to the boundary of its activation region.
+def distance_to_region_boundary(net: Network, points: np.ndarray) -> np.ndarray:
+    """Distance from each point to the boundary of its own activation region.
 
-    Units whose gradient vanishes at a point never bound its region there and are skipped;
-    a point whose region is the whole space gets inf.
+    Hanin & Rolnick's pointwise distance (section 2.2), computed from the network at each
+    point: no enumeration, so any input dimension works. Units whose gradient vanishes at a
+    point never bound its region there and are skipped; a point whose region is the whole
+    input space gets inf.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    points : array_like, shape (n, n_in) or (n_in,)
+        Network inputs; a single input is one row.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Euclidean distance, in input space, from each point to the nearest point with
+        another activation pattern (inf where there is none).
+
+    Raises
+    ------
+    NetworkError
+        If the points do not have shape (n, n_in).
+
+    See Also
+    --------
+    regionkit.measures.boundary.distance_to_complex_boundary : distance to the boundary of
+        an enumerated complex (RegionSet.distance_to_complex_boundary).
+
+    Examples
+    --------
+    Two ReLU units x > 0 and y > 0: the point (0.5, 0.25) is 0.25 from the line y = 0.
+
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> rk.distance_to_region_boundary(net, [[0.5, 0.25], [-2.0, 3.0]])
+    array([0.25, 2.  ])
     """
     X = net.as_batch(points)
     out = np.empty(len(X))
     for s in range(0, len(X), BATCH):
         out[s:s + BATCH] = _distance_block(net, X[s:s + BATCH])
     return out
+
+
+def distance_to_boundary(net: Network, points: np.ndarray) -> np.ndarray:
+    """Alias of distance_to_region_boundary, kept for compatibility.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    points : array_like, shape (n, n_in) or (n_in,)
+        Network inputs.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        distance_to_region_boundary(net, points).
+    """
+    return distance_to_region_boundary(net, points)
 
 
 def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
@@ -66,7 +124,33 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
 
 
 def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
-    """Jacobian of the output (n, n_out, n_in) at each point, with the local affine maps."""
+    """Jacobian of the network output at each point: the linear part of its local affine map.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    points : array_like, shape (n, n_in) or (n_in,)
+        Network inputs; a single input is one row.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_out, n_in)
+        d output / d input at each point, with the slopes of the activation pattern there
+        (at a kink, the > 0 convention of Network.pattern).
+
+    Raises
+    ------
+    NetworkError
+        If the points do not have shape (n, n_in).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> rk.jacobian(net, [[0.5, 0.25], [-0.5, 0.25]]).tolist()
+    [[[1.0, 1.0]], [[0.0, 1.0]]]
+    """
     X = net.as_batch(points)
     out = np.empty((len(X), net.n_out, net.n_in))
     for s in range(0, len(X), BATCH):

@@ -16,28 +16,81 @@ from regionkit.core import _core
 from regionkit.measures.signs import region_signs
 from regionkit.measures.vertexform import vertex_form
 
+__all__ = ["FaceListing", "Faces", "face_listing", "faces", "owned_faces", "unique_rows"]
+
 
 @dataclass(frozen=True)
 class Faces:
-    """Distinct faces of the complex that lie inside the open domain."""
+    """Distinct faces of the complex that lie inside the open domain.
+
+    Parameters
+    ----------
+    dim : numpy.ndarray of int, shape (n_faces,)
+        Dimension of each face.
+    volume : numpy.ndarray, shape (n_faces,)
+        Its dim-volume (1 for vertices).
+    point : numpy.ndarray, shape (n_faces, d)
+        A relative-interior point of each face (domain coordinates).
+    """
 
     dim: np.ndarray      # dimension of each face
     volume: np.ndarray   # its dim-volume (1 for vertices)
     point: np.ndarray    # a relative-interior point (domain coordinates)
 
     def f_vector(self, d: int) -> np.ndarray:
-        """Number of faces of each dimension 0..d inside the open domain."""
+        """Number of faces of each dimension 0..d inside the open domain.
+
+        Parameters
+        ----------
+        d : int
+            Dimension of the complex.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (d + 1,)
+            Entry k counts the k-dimensional faces.
+        """
         return np.bincount(self.dim, minlength=d + 1)
 
     def strata(self, d: int) -> np.ndarray:
-        """Total (d-k)-volume of the codimension-k faces, k = 0..d (k = d: vertex count)."""
+        """Total (d-k)-volume of the faces of codimension k, for k = 0..d.
+
+        Parameters
+        ----------
+        d : int
+            Dimension of the complex.
+
+        Returns
+        -------
+        numpy.ndarray, shape (d + 1,)
+            Entry k is the (d-k)-volume of the codimension-k faces (k = d: vertex count).
+        """
         return np.array([self.volume[self.dim == d - k].sum() for k in range(d + 1)])
 
 
 @dataclass(frozen=True)
 class FaceListing:
-    """Every face of every region's closure, region by region (a face shared by k regions is
-    listed k times, once from each), faces on the domain's boundary included."""
+    """Every face of every region's closure, region by region, domain boundary included.
+
+    A face shared by k regions is listed k times, once from each.
+
+    Parameters
+    ----------
+    owner : numpy.ndarray of int, shape (n,)
+        Region whose closure the face was listed from.
+    dim : numpy.ndarray of int, shape (n,)
+        Dimension of the face.
+    volume : numpy.ndarray, shape (n,)
+        Its dim-volume (1 for vertices).
+    point : numpy.ndarray, shape (n, d)
+        A relative-interior point (domain coordinates).
+    positive : numpy.ndarray of uint8
+        np.packbits rows: bit h is set when hyperplane h is > 0 on the face.
+    negative : numpy.ndarray of uint8
+        np.packbits rows: bit h is set when hyperplane h is < 0 on the face.
+    on_domain : numpy.ndarray of bool, shape (n, domain rows)
+        The domain inequalities that vanish on the face.
+    """
 
     owner: np.ndarray      # region whose closure the face was listed from
     dim: np.ndarray
@@ -49,8 +102,30 @@ class FaceListing:
 
 
 def unique_rows(*planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first, inverse) for the rows of the packed bit planes side by side: `first` holds
-    the first row of each distinct value, inverse[i] the index in `first` of row i's value."""
+    """The distinct rows of packed bit planes placed side by side.
+
+    Parameters
+    ----------
+    *planes : numpy.ndarray of uint8, shape (n, w_i)
+        Bit planes with the same number of rows.
+
+    Returns
+    -------
+    first : numpy.ndarray of int64
+        Index of one row of each distinct value, in the order of the values.
+    inverse : numpy.ndarray of int64, shape (n,)
+        inverse[i] is the position in `first` of row i's value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regionkit.measures.faces import unique_rows
+    >>> a = np.array([[1], [2], [1]], dtype=np.uint8)
+    >>> b = np.array([[0], [0], [0]], dtype=np.uint8)
+    >>> first, inverse = unique_rows(a, b)
+    >>> len(first), inverse.tolist()
+    (2, [0, 1, 0])
+    """
     packed = np.concatenate(planes, axis=1)
     n, w = packed.shape
     words = np.ascontiguousarray(np.concatenate(
@@ -65,7 +140,30 @@ def unique_rows(*planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def face_listing(rs) -> FaceListing:
-    """Faces of every region's closure with their sign vectors (each region's own maps)."""
+    """Faces of every region's closure with their sign vectors.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration.
+
+    Returns
+    -------
+    FaceListing
+        Every face of every region's closure, with the signs of the hyperplanes computed
+        with the owning region's own local maps.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> from regionkit.measures.faces import face_listing
+    >>> fl = face_listing(rs)
+    >>> len(fl.owner), int((fl.dim == 2).sum())
+    (63, 7)
+    """
     dom = rs.domain
     if rs.kind == "1d":
         lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
@@ -91,12 +189,32 @@ def face_listing(rs) -> FaceListing:
 
 
 def faces(rs) -> Faces:
-    """All distinct faces of the complex inside the open domain (cached on the RegionSet).
+    """All distinct faces of the complex inside the open domain, kept in the measure cache.
 
     Generic complexes take the owned-faces path (each face listed by one region, nothing to
     match); any region that is not simple, or a vertex where the hyperplanes vanishing are
     not exactly its rows', sends the whole set down the sign-vector path, which lists every
     face from every region and matches them by their sign vectors.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration.
+
+    Returns
+    -------
+    Faces
+        One entry per distinct face.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> from regionkit.measures.faces import faces
+    >>> faces(rs).f_vector(2)
+    array([3, 9, 7])
     """
     return rs.measure_cache.get("faces", lambda: _faces(rs))
 
@@ -112,13 +230,25 @@ def _faces(rs) -> Faces:
 
 
 def owned_faces(rs) -> Faces | None:
-    """Faces inside the open domain, each from the one region on the positive side of all
-    its hyperplanes (simple_owned_faces in csrc/simplevolume.hpp), or None when the premise
-    fails: a region is not simple, or at a checked vertex the vanishing hyperplanes are not
-    exactly its rows' (then a hyperplane could contain a face without bounding its region,
-    or fail to cross the others there). Every vertex of the complex, interior or on the
-    domain's boundary, is checked from one region. Maxout nets (several hyperplanes per
-    piece pair) and 1-D runs are left to the sign-vector path.
+    """Faces inside the open domain, each listed by one owning region, when that is exact.
+
+    Each face comes from the one region on the positive side of all its hyperplanes
+    (simple_owned_faces in csrc/simplevolume.hpp). The premise fails when a region is not
+    simple, or at a checked vertex the vanishing hyperplanes are not exactly its rows' (then
+    a hyperplane could contain a face without bounding its region, or fail to cross the
+    others there). Every vertex of the complex, interior or on the domain's boundary, is
+    checked from one region. Maxout nets (several hyperplanes per piece pair) and 1-D runs
+    are left to the sign-vector path.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration.
+
+    Returns
+    -------
+    Faces or None
+        The faces, or None when the premise fails (use the sign-vector path).
     """
     if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
         return None

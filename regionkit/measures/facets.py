@@ -13,10 +13,24 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.measures.vertexform import vertex_form
 
+__all__ = ["FacetTable", "facet_table"]
+
 
 @dataclass(frozen=True)
 class FacetTable:
-    """Per region: volume. Per inequality row (aligned with rs.ineq_*): facet data."""
+    """Region volumes, and facet data per inequality row (aligned with ``rs.ineq_*``).
+
+    Parameters
+    ----------
+    region_volume : numpy.ndarray, shape (n_regions,)
+        Volume of each region.
+    facet_volume : numpy.ndarray, shape (n_rows,)
+        (d-1)-volume of each row's facet; 0 where the row is not a facet (or repeats one).
+    facet_point : numpy.ndarray, shape (n_rows, dim)
+        A relative-interior point of each facet.
+    row_region : numpy.ndarray, shape (n_rows,)
+        The region each row belongs to.
+    """
 
     region_volume: np.ndarray   # (n_regions,)
     facet_volume: np.ndarray    # (n_rows,), 0 where the row is not a facet (or repeats one)
@@ -25,7 +39,29 @@ class FacetTable:
 
 
 def facet_table(rs) -> FacetTable:
-    """Build (once, cached on the RegionSet) the facet table of a RegionSet."""
+    """The facet table of a RegionSet, built once and kept in its measure cache.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        An enumeration (complete or not).
+
+    Returns
+    -------
+    FacetTable
+        Exact region volumes and facet volumes and points.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> from regionkit.measures.facets import facet_table
+    >>> ft = facet_table(rs)
+    >>> float(ft.region_volume.sum()), int((ft.facet_volume > 0).sum())
+    (4.0, 28)
+    """
     return rs.measure_cache.get("facet_table", lambda: _facet_table(rs))
 
 

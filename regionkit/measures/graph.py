@@ -23,13 +23,34 @@ from regionkit.errors import RegionkitError
 from regionkit.measures.facets import facet_table
 from regionkit.measures.signs import domain_signs
 
+__all__ = ["LINEAR_RTOL", "Adjacency", "adjacency"]
+
 # Gradients equal within this fraction of their size: same affine map (linear regions).
 LINEAR_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
 class Adjacency:
-    """Edges (i < j) with the (d-1)-volume of the shared facet and whether the map changes."""
+    """Edges (i < j) between adjacent regions, with their facets, and the linear regions.
+
+    Parameters
+    ----------
+    i, j : numpy.ndarray of int, shape (n_edges,)
+        The regions of each edge, i < j.
+    facet_volume : numpy.ndarray, shape (n_edges,)
+        (d-1)-volume of the shared facet.
+    map_changes : numpy.ndarray of bool, shape (n_edges,)
+        Whether the affine output map differs across the edge (within LINEAR_RTOL).
+    flip_offsets, flip_index : numpy.ndarray of int64
+        CSR: the hyperplanes whose pattern bit differs across edge e are
+        flip_index[flip_offsets[e]:flip_offsets[e + 1]].
+    unmatched_facets : int
+        Facets whose far side matched no region (0 on a consistent complex).
+    linear_labels : numpy.ndarray of int, shape (n_regions,)
+        Linear region of each activation region.
+    n_linear : int
+        Number of linear regions.
+    """
 
     i: np.ndarray
     j: np.ndarray
@@ -87,9 +108,37 @@ def _flip(patterns: np.ndarray, h: np.ndarray, start: np.ndarray, size: np.ndarr
 
 
 def adjacency(rs, fast: bool = True) -> Adjacency:
-    """Compute (once, cached on the RegionSet) the adjacency of its activation regions.
+    """The adjacency of a RegionSet's activation regions, and its linear regions.
 
-    fast=False crosses every facet geometrically (used by the tests to check the fast path).
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete enumeration.
+    fast : bool, default True
+        True: find neighbours by flipping one pattern bit, crossing geometrically only
+        where that fails, and keep the result in the measure cache. False: cross every
+        facet geometrically, uncached (the tests check the fast path with it).
+
+    Returns
+    -------
+    Adjacency
+        The edges and the linear-region labels.
+
+    Raises
+    ------
+    RegionkitError
+        If the enumeration stopped early.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> from regionkit.measures.graph import adjacency
+    >>> g = adjacency(rs)
+    >>> len(g.i), int(g.map_changes.sum()), g.n_linear
+    (9, 6, 4)
     """
     if fast:
         return rs.measure_cache.get("graph", lambda: _adjacency(rs, True))

@@ -13,6 +13,8 @@ from regionkit.core import _core
 from regionkit.model.network import ACTIVATION_CODES, Network
 from regionkit.model.tolerance import Tolerance
 
+__all__ = ["domain_signs", "region_signs"]
+
 
 def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     """The layers and the domain's input map as the core's sign functions take them."""
@@ -22,8 +24,37 @@ def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
 
 
 def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Signs (n, n_hyperplanes) at points T lying in the closures of rs's regions, grouped
-    by region (points poff[r]:poff[r+1] in region r), with each region's own local maps."""
+    """Signs of every network hyperplane at points of the regions' closures.
+
+    Each point is evaluated with its own region's local affine maps, so points on a region's
+    boundary get that region's view of the hyperplanes through them.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration.
+    poff : numpy.ndarray of int64, shape (n_regions + 1,)
+        Points poff[r]:poff[r + 1] lie in the closure of region r.
+    T : numpy.ndarray, shape (n, dim)
+        The points, in domain coordinates, grouped by region.
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (n, n_hyperplanes)
+        -1, 0 or 1: the sign of each hyperplane's value (0 within the engine's tolerance).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> import numpy as np
+    >>> from regionkit.measures.signs import region_signs
+    >>> region_signs(rs, np.arange(rs.n_regions + 1), rs.interior_points)[:2]
+    array([[ 1,  1,  1],
+           [-1,  1,  1]], dtype=int8)
+    """
     layers, first = _core_net(rs.network, rs.domain)
     return _core.signs_in_regions(layers, first, rs.pattern_bits().astype(np.uint8), poff, T,
                                   rs.tol.rtol, rs.tol.atol)
@@ -31,11 +62,40 @@ def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
 
 def domain_signs(net: Network, domain, T: np.ndarray, D: np.ndarray | None,
                  tol: Tolerance) -> tuple[np.ndarray, np.ndarray]:
-    """(signs at T, signs at T + 0*D) of every hyperplane, T and D in domain coordinates.
+    """Signs of every hyperplane at points, and just beyond them along directions.
 
-    Computed by the core with the engine's own layer algebra and tolerance. Each result is
-    (n, n_hyperplanes) of int8 in {-1, 0, 1}: the value's sign (0 within the tolerance)
-    and, beyond the point, the sign of the directional derivative where the value is 0.
+    Computed by the core with the engine's own layer algebra and tolerance.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    domain : Domain
+        The domain whose coordinates T and D are in.
+    T : numpy.ndarray, shape (n, dim)
+        The points.
+    D : numpy.ndarray, shape (n, dim), or None
+        A direction per point (None: no second result is needed).
+    tol : Tolerance
+        The zero tolerance.
+
+    Returns
+    -------
+    at : numpy.ndarray of int8, shape (n, n_hyperplanes)
+        The sign of each value at T (0 within the tolerance).
+    beyond : numpy.ndarray of int8, shape (n, n_hyperplanes)
+        The sign at T + 0*D: where the value is 0, the sign of its directional derivative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import regionkit as rk
+    >>> from regionkit.measures.signs import domain_signs
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> at, beyond = domain_signs(net, rk.Box(-1, 1, dim=2), np.array([[0.0, 0.5]]),
+    ...                           np.array([[-1.0, 0.0]]), rk.Tolerance())
+    >>> at.tolist(), beyond.tolist()
+    ([[0, 1]], [[-1, 1]])
     """
     layers, first = _core_net(net, domain)
     return _core.signs_at_points(layers, first, T, D, tol.rtol, tol.atol)

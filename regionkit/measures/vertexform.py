@@ -12,9 +12,31 @@ import numpy as np
 
 from regionkit.core.frontier import Frontier
 
+__all__ = ["VertexForm", "vertex_form"]
+
 
 @dataclass(frozen=True)
 class VertexForm:
+    """Every region's vertices, rows, and the rows each vertex lies on, as CSR arrays.
+
+    Parameters
+    ----------
+    voff : numpy.ndarray, shape (n_regions + 1,)
+        Vertex offsets: region r's vertices are V[voff[r]:voff[r + 1]].
+    V : numpy.ndarray, shape (n_vertices, dim)
+        The vertices.
+    ioff : numpy.ndarray, shape (n_regions + 1,)
+        Offsets of each region's incidence words.
+    inc : numpy.ndarray of uint64
+        Per vertex, ceil(rows / 64) words whose bits mark the region rows it lies on.
+    roff : numpy.ndarray, shape (n_regions + 1,)
+        Row offsets of the vertex-form rows.
+    row_map : numpy.ndarray
+        Index into ``rs.ineq_*`` of each vertex-form row.
+    all_rows : bool, default False
+        Whether row_map is the identity (2-D and vertex-form runs).
+    """
+
     voff: np.ndarray     # vertex offsets (n_regions + 1)
     V: np.ndarray        # vertices (n_vertices, dim)
     ioff: np.ndarray     # incidence-word offsets (n_regions + 1)
@@ -24,12 +46,51 @@ class VertexForm:
     all_rows: bool = False  # row_map is the identity (2-D and vertex-form runs)
 
     def rows(self, values: np.ndarray) -> np.ndarray:
-        """Per-row values of the RegionSet (rs.ineq_* order) for the vertex-form rows."""
+        """Per-row values of the RegionSet taken to the vertex-form rows.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            One entry per row of the RegionSet (``rs.ineq_*`` order).
+
+        Returns
+        -------
+        numpy.ndarray
+            The entries of the vertex-form rows, in their order.
+        """
         return values if self.all_rows else values[self.row_map]
 
 
 def vertex_form(rs) -> VertexForm:
-    """Vertex form of a 2-D, vertex-form or LP-form RegionSet (cached on it)."""
+    """The vertex form of a RegionSet, built once and kept in its measure cache.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A 2-D, vertex-form or LP-form enumeration (1-D regions are intervals).
+
+    Returns
+    -------
+    VertexForm
+        Polygons (2-D) get their incidence from the edge order, vertex-form runs keep
+        theirs, LP-form regions are clipped out of the domain's box by the core.
+
+    Raises
+    ------
+    ValueError
+        For a 1-D RegionSet.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> from regionkit.measures.vertexform import vertex_form
+    >>> vf = vertex_form(rs)
+    >>> len(vf.voff) - 1, vf.V.shape
+    (7, (28, 2))
+    """
     return rs.measure_cache.get("vertex_form", lambda: _vertex_form(rs))
 
 

@@ -14,6 +14,8 @@ from scipy.optimize import linprog
 
 from regionkit.errors import DomainError
 
+__all__ = ["FLATNESS_RTOL", "Box", "Domain", "Plane", "Polytope", "Segment", "Slice"]
+
 # A polytope is rejected as lower-dimensional when its Chebyshev radius is below this
 # fraction of its bounding-box diameter.
 FLATNESS_RTOL = 1e-9
@@ -34,7 +36,23 @@ def _vector(name: str, v: Any, n: int | None = None) -> np.ndarray:
 
 
 class Domain:
-    """Base class. Subclasses set dim, origin, basis, A, b (t-space: A t < b), lo, hi."""
+    """Base class of the domains: an open convex set in its own coordinates t.
+
+    Subclasses set the attributes below; the network sees x = origin + basis @ t.
+
+    Attributes
+    ----------
+    dim : int
+        Dimension k of the domain's coordinates.
+    origin : numpy.ndarray, shape (input_dim,)
+        Network input at t = 0.
+    basis : numpy.ndarray, shape (input_dim, dim)
+        Linear part of the map from t to network inputs.
+    A, b : numpy.ndarray
+        The open domain is {t : A t < b}, rows of A of unit norm.
+    lo, hi : numpy.ndarray, shape (dim,)
+        Bounding box of the domain in t-space.
+    """
 
     dim: int
     origin: np.ndarray
@@ -46,24 +64,81 @@ class Domain:
 
     @property
     def input_dim(self) -> int:
+        """Dimension of the network input space the domain lives in."""
         return int(self.origin.shape[0])
 
     @property
     def is_slice(self) -> bool:
+        """Whether the domain is an affine slice of a higher-dimensional input space."""
         return False
 
     def to_input(self, t: np.ndarray) -> np.ndarray:
-        """Map domain coordinates (..., dim) to network inputs (..., input_dim)."""
+        """Map domain coordinates to network inputs.
+
+        Parameters
+        ----------
+        t : array_like, shape (..., dim)
+            Points in the domain's coordinates.
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., input_dim)
+            origin + basis @ t for each point.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> seg = rk.Segment([0, 0, 0], [2, 2, 2])
+        >>> seg.to_input([[0.5]]).tolist()
+        [[1.0, 1.0, 1.0]]
+        """
         t = np.asarray(t, dtype=np.float64)
         return self.origin + t @ self.basis.T
 
     def contains(self, t: np.ndarray) -> np.ndarray:
-        """Whether points (in domain coordinates) lie in the open domain."""
+        """Whether points lie in the open domain.
+
+        Parameters
+        ----------
+        t : array_like, shape (n, dim) or (dim,)
+            Points in the domain's coordinates.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n,)
+            True where A t < b holds strictly.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> rk.Box(-1, 1, dim=2).contains([[0, 0], [1, 0]]).tolist()
+        [True, False]
+        """
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         return np.all(t @ self.A.T < self.b, axis=1)
 
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
-        """Uniform points of the open domain, in domain coordinates (rejection from the box)."""
+        """Uniform random points of the open domain, by rejection from its bounding box.
+
+        Parameters
+        ----------
+        n : int
+            Number of points.
+        rng : numpy.random.Generator, int or None
+            Generator or seed (numpy.random.default_rng).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, dim)
+            Points in the domain's coordinates.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> T = rk.Box(-1, 1, dim=2).sample(5, rng=0)
+        >>> T.shape, bool(rk.Box(-1, 1, dim=2).contains(T).all())
+        ((5, 2), True)
+        """
         rng = np.random.default_rng(rng)
         out: list[np.ndarray] = []
         count = 0
@@ -76,18 +151,35 @@ class Domain:
 
     @property
     def box_radius(self) -> np.ndarray:
-        """Largest |t_i| over the domain's bounding box, per coordinate: the magnitude bound
-        every tolerance scale starts from."""
+        """Largest |t_i| over the bounding box, per coordinate: where tolerance scales start."""
         return np.maximum(np.abs(self.lo), np.abs(self.hi))
 
     def input_map(self) -> dict[str, np.ndarray]:
-        """The network input as an affine map of the domain coordinates, x = M t + m, with
-        S bounding |x_i| over the bounding box and R = radius (the core's first maps)."""
+        """The network input as an affine map of the domain coordinates, as the core takes it.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            "M" and "m" with x = M t + m; "S" bounding |x_i| over the bounding box; "R" the
+            box_radius.
+        """
         R = self.box_radius
         return {"M": self.basis.copy(), "m": self.origin.copy(),
                 "S": np.abs(self.origin) + np.abs(self.basis) @ R, "R": R}
 
     def check_network(self, n_in: int) -> None:
+        """Check that the domain lives in a network's input space.
+
+        Parameters
+        ----------
+        n_in : int
+            The network's number of inputs.
+
+        Raises
+        ------
+        DomainError
+            If input_dim differs from n_in.
+        """
         if self.input_dim != n_in:
             what = "slice lives in" if self.is_slice else "domain has"
             raise DomainError(f"the {what} {self.input_dim} input dimensions but the network "
@@ -99,10 +191,40 @@ class Domain:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, np.ndarray]:
+        """The arrays that rebuild the domain (from_dict), as RegionSet files store them.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            "kind" names the class; the other entries are its constructor's arguments.
+        """
         raise NotImplementedError
 
     @staticmethod
     def from_dict(d: dict[str, np.ndarray]) -> "Domain":
+        """Rebuild a domain from the arrays of to_dict.
+
+        Parameters
+        ----------
+        d : dict of str to array_like
+            Output of to_dict (or the matching entries of a RegionSet file).
+
+        Returns
+        -------
+        Domain
+            A domain equal to the one saved.
+
+        Raises
+        ------
+        DomainError
+            If the kind is unknown or the arrays do not make a valid domain.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> rk.Domain.from_dict(rk.Box(0, 1, dim=2).to_dict())
+        Box(lo=[0.0, 0.0], hi=[1.0, 1.0])
+        """
         kind = str(np.asarray(d["kind"]))
         cls = {"box": Box, "polytope": Polytope, "segment": Segment, "plane": Plane,
                "slice": Slice}.get(kind)
@@ -144,7 +266,27 @@ class _BoxShaped(Domain):
 
 
 class Box(_BoxShaped):
-    """The open box (lo, hi) of the network's input space; scalars broadcast if dim given."""
+    """The open box (lo, hi) of the network's input space.
+
+    Parameters
+    ----------
+    lo, hi : float or array_like
+        Lower and upper corners; a scalar broadcasts to every coordinate.
+    dim : int, optional
+        Number of coordinates; by default the length of the longer of lo and hi.
+
+    Raises
+    ------
+    DomainError
+        If the corners are not finite numbers of a matching length, or lo >= hi somewhere.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> box = rk.Box(-1, 1, dim=2)
+    >>> box, box.volume
+    (Box(lo=[-1.0, -1.0], hi=[1.0, 1.0]), 4.0)
+    """
 
     def __init__(self, lo: Any, hi: Any, dim: int | None = None) -> None:
         lo_a = np.atleast_1d(np.asarray(lo, dtype=np.float64))
@@ -166,7 +308,35 @@ class Box(_BoxShaped):
 
 
 class Polytope(Domain):
-    """The open polytope {x : A x < b}; must be bounded and full-dimensional."""
+    """The open polytope {x : A x < b} of the network's input space.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, k)
+        Inequality normals (rows are scaled to unit norm, with b).
+    b : array_like, shape (m,)
+        Right-hand sides.
+
+    Attributes
+    ----------
+    center : numpy.ndarray, shape (k,)
+        Centre of the largest ball inside the polytope (its Chebyshev centre).
+    radius : float
+        Radius of that ball.
+
+    Raises
+    ------
+    DomainError
+        If A or b is malformed or not finite, a row of A is zero, or the polytope is empty,
+        unbounded or not full-dimensional (see FLATNESS_RTOL).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> triangle = rk.Polytope([[-1, 0], [0, -1], [1, 1]], [0, 0, 1])
+    >>> triangle, round(triangle.volume, 12)
+    (Polytope(3 inequalities in 2 dimensions), 0.5)
+    """
 
     def __init__(self, A: Any, b: Any) -> None:
         A = np.array(A, dtype=np.float64)
@@ -231,7 +401,24 @@ class Polytope(Domain):
 
 
 class Segment(_BoxShaped):
-    """The open segment x(t) = x0 + t (x1 - x0), t in (0, 1), of a higher-dimensional input."""
+    """The open segment x(t) = x0 + t (x1 - x0), t in (0, 1), of the input space.
+
+    Parameters
+    ----------
+    x0, x1 : array_like, shape (n_in,)
+        The end points (network inputs).
+
+    Raises
+    ------
+    DomainError
+        If the end points are not finite, differ in length, or coincide.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> rk.Segment([0, 0, 0], [3, 4, 0])
+    Segment(in R^3, length=5)
+    """
 
     def __init__(self, x0: Any, x1: Any) -> None:
         x0 = _vector("x0", x0)
@@ -245,9 +432,33 @@ class Segment(_BoxShaped):
 
     @classmethod
     def through(cls, xa: Any, xb: Any, extend: float = 0.25) -> "Segment":
-        """The line through two data points, extended by `extend` times their distance on
-        each side; the points sit at t = extend / (1 + 2 extend) and (1 + extend) / (1 + 2
-        extend) and are kept in ``points``."""
+        """The segment through two data points, extended beyond both.
+
+        Parameters
+        ----------
+        xa, xb : array_like, shape (n_in,)
+            The data points.
+        extend : float, default 0.25
+            How far the segment goes beyond each point, as a fraction of their distance.
+
+        Returns
+        -------
+        Segment
+            The segment; xa and xb sit at t = extend / (1 + 2 extend) and (1 + extend) /
+            (1 + 2 extend) and are kept in its ``points``.
+
+        Raises
+        ------
+        DomainError
+            If the points are malformed or coincide, or extend is negative or not finite.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> seg = rk.Segment.through([0, 0], [2, 0], extend=0.5)
+        >>> seg.x0.tolist(), seg.x1.tolist()
+        ([-1.0, 0.0], [3.0, 0.0])
+        """
         xa = _vector("xa", xa)
         xb = _vector("xb", xb, xa.shape[0])
         e = float(extend)
@@ -273,7 +484,28 @@ class Segment(_BoxShaped):
 
 
 class Plane(_BoxShaped):
-    """x(s, t) = origin + s u + t v for (s, t) in the open square (lo, hi)^2 (or a rectangle)."""
+    """The rectangle x(s, t) = origin + s u + t v, (s, t) in (lo, hi), of the input space.
+
+    Parameters
+    ----------
+    origin : array_like, shape (n_in,)
+        Network input at s = t = 0.
+    u, v : array_like, shape (n_in,)
+        Independent directions.
+    lo, hi : float or array_like of 2 floats, default -1 and 1
+        Bounds of (s, t); a scalar applies to both.
+
+    Raises
+    ------
+    DomainError
+        If n_in < 2, the vectors are malformed, u and v are dependent, or lo >= hi.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> rk.Plane([0, 0, 0], [1, 0, 0], [0, 1, 0])
+    Plane(in R^3, square [-1.0, -1.0] .. [1.0, 1.0])
+    """
 
     def __init__(self, origin: Any, u: Any, v: Any, lo: Any = -1.0, hi: Any = 1.0) -> None:
         origin = _vector("origin", origin)
@@ -291,10 +523,36 @@ class Plane(_BoxShaped):
 
     @classmethod
     def through(cls, xa: Any, xb: Any, xc: Any, half_width: float | None = None) -> "Plane":
-        """Square centred at the circumcentre of three points, in their plane (H&R section 3.3).
+        """The square centred at the circumcentre of three points, in their plane.
 
-        u, v are an orthonormal basis of the plane, so lengths are input-space lengths.
-        half_width defaults to 1.25 x the circumradius, so all three points lie inside.
+        Hanin & Rolnick's planes (section 3.3). u and v are an orthonormal basis of the
+        plane, so lengths in (s, t) are input-space lengths.
+
+        Parameters
+        ----------
+        xa, xb, xc : array_like, shape (n_in,)
+            Three data points, not collinear; kept in the plane's ``points``.
+        half_width : float, optional
+            Half the side of the square; default 1.25 x the circumradius, so that all three
+            points lie inside.
+
+        Returns
+        -------
+        Plane
+            The square.
+
+        Raises
+        ------
+        DomainError
+            If the points are malformed, two coincide or all three are collinear, or
+            half_width is not positive.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> plane = rk.Plane.through([0, 0, 0], [2, 0, 0], [0, 2, 0])
+        >>> plane.origin.tolist(), float(plane.hi[0])
+        ([1.0, 1.0, 0.0], 1.7677669529663689)
         """
         xa = _vector("xa", xa)
         xb = _vector("xb", xb, xa.shape[0])
@@ -340,10 +598,29 @@ class Plane(_BoxShaped):
 
 
 class Slice(_BoxShaped):
-    """A k-dimensional affine slice x(t) = origin + basis @ t, t in the open box (lo, hi)^k.
+    """A k-dimensional affine slice x(t) = origin + basis @ t, t in the open box (lo, hi).
 
-    basis has shape (n_in, k) with independent columns; Segment and Plane are the k = 1, 2
-    cases with their own parametrisations.
+    Segment and Plane are the k = 1, 2 cases with their own parametrisations.
+
+    Parameters
+    ----------
+    origin : array_like, shape (n_in,)
+        Network input at t = 0.
+    basis : array_like, shape (n_in, k)
+        Independent columns, k <= n_in.
+    lo, hi : float or array_like of k floats, default -1 and 1
+        Bounds of t; a scalar applies to every coordinate.
+
+    Raises
+    ------
+    DomainError
+        If the arrays are malformed or not finite, the columns are dependent, or lo >= hi.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> rk.Slice([0, 0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], 0, 1)
+    Slice(3-D in R^4)
     """
 
     def __init__(self, origin: Any, basis: Any, lo: Any = -1.0, hi: Any = 1.0) -> None:

@@ -19,13 +19,40 @@ from dataclasses import dataclass
 
 from regionkit.errors import RegionkitError
 
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Tolerance"]
+
 DEFAULT_RTOL = 1e-10
 DEFAULT_ATOL = 0.0
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Relative (to the magnitude bound of each hyperplane) and absolute zero tolerance."""
+    """Relative (to the magnitude bound of each hyperplane) and absolute zero tolerance.
+
+    A hyperplane value v is zero when ``|v| <= atol + rtol * scale`` (see the module notes).
+
+    Parameters
+    ----------
+    rtol : float, default DEFAULT_RTOL
+        Relative tolerance, >= 0 and below 1e-2.
+    atol : float, default DEFAULT_ATOL
+        Absolute tolerance, >= 0.
+
+    Raises
+    ------
+    RegionkitError
+        If a tolerance is negative, not finite, or rtol is too coarse to count regions.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> rk.Tolerance()
+    Tolerance(rtol=1e-10, atol=0.0)
+    >>> rk.Tolerance(rtol=-1)
+    Traceback (most recent call last):
+    ...
+    regionkit.errors.RegionkitError: Tolerance.rtol must be a finite number >= 0, got -1
+    """
 
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
@@ -40,7 +67,30 @@ class Tolerance:
 
     @classmethod
     def coerce(cls, tol: "Tolerance | float | None") -> "Tolerance":
-        """None -> defaults; a float -> that rtol; a Tolerance -> itself."""
+        """The Tolerance a `tol` argument stands for.
+
+        Parameters
+        ----------
+        tol : Tolerance, float or None
+            None: the defaults; a number: that rtol with the default atol; a Tolerance:
+            itself.
+
+        Returns
+        -------
+        Tolerance
+            The tolerance to use.
+
+        Raises
+        ------
+        RegionkitError
+            If `tol` is of another type, or a number that is not a valid rtol.
+
+        Examples
+        --------
+        >>> from regionkit.model.tolerance import Tolerance
+        >>> Tolerance.coerce(1e-8)
+        Tolerance(rtol=1e-08, atol=0.0)
+        """
         if tol is None:
             return cls()
         if isinstance(tol, Tolerance):

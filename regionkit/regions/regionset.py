@@ -203,11 +203,49 @@ class RegionSet:
 
     # --- graph and measures (regionkit.measures) -----------------------------------------
     def volumes(self) -> np.ndarray:
-        """Exact k-volume of every region, in domain coordinates (sums to the domain's)."""
+        """Exact k-volume of every region, in domain coordinates.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_regions,)
+            Region volumes; they sum to the domain's volume (lengths in 1-D, areas in 2-D).
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> float(rs.volumes().sum())
+        4.0
+        """
         return facet_table(self).region_volume
 
     def adjacency(self):
-        """Edges between regions sharing a (d-1)-face inside the open domain (cached)."""
+        """Edges between regions whose closures share a (d-1)-face inside the open domain.
+
+        Computed once and cached (regionkit.measures.graph.adjacency).
+
+        Returns
+        -------
+        regionkit.measures.graph.Adjacency
+            Edges (i < j) with the shared facet's volume, whether the affine map changes
+            across it, the hyperplanes that flip, and the linear-region labels.
+
+        Raises
+        ------
+        RegionkitError
+            If the enumeration stopped early.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> len(rs.adjacency().i)
+        9
+        """
         return adjacency(self)
 
     @property
@@ -216,11 +254,51 @@ class RegionSet:
         return self.adjacency().n_linear
 
     def linear_regions(self) -> np.ndarray:
-        """Linear region label (0..n_linear_regions-1) of every activation region."""
+        """Linear region label of every activation region.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n_regions,)
+            Labels 0 .. n_linear_regions - 1.
+
+        Raises
+        ------
+        RegionkitError
+            If the enumeration stopped early.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.n_regions, rs.n_linear_regions, len(set(rs.linear_regions()))
+        (7, 4, 4)
+        """
         return self.adjacency().linear_labels
 
     def adjacency_matrix(self):
-        """Symmetric scipy.sparse CSR matrix whose entries are shared facet volumes."""
+        """Symmetric sparse adjacency matrix whose entries are shared facet volumes.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix, shape (n_regions, n_regions)
+            Entry (i, j) is the (d-1)-volume of the facet regions i and j share.
+
+        Raises
+        ------
+        RegionkitError
+            If the enumeration stopped early.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.adjacency_matrix().nnz
+        18
+        """
         from scipy import sparse
 
         g = self.adjacency()
@@ -229,10 +307,29 @@ class RegionSet:
         return (m + m.T).tocsr()
 
     def adjacency_graph(self):
-        """networkx.Graph: one node per activation region, one edge per shared facet.
+        """The region adjacency graph as a networkx.Graph.
 
-        Nodes: pattern (hex of the packed bits), interior_point, volume, linear_region.
-        Edges: facet_volume, neurons (hyperplane indices that flip), map_changes.
+        Returns
+        -------
+        networkx.Graph
+            One node per activation region, with attributes pattern (hex of the packed
+            bits), interior_point, volume and linear_region; one edge per shared facet, with
+            facet_volume, neurons (indices of the hyperplanes that flip) and map_changes.
+
+        Raises
+        ------
+        RegionkitError
+            If the enumeration stopped early.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> G = rs.adjacency_graph()
+        >>> G.number_of_nodes(), G.number_of_edges()
+        (7, 9)
         """
         import networkx as nx
 
@@ -252,8 +349,30 @@ class RegionSet:
     def boundary_volume(self, kind: str = "activation") -> float:
         """Total (d-1)-volume of the boundaries between regions inside the open domain.
 
-        kind="activation": every shared facet once; kind="linear": only facets across which
-        the affine map changes (Hanin & Rolnick's B_N). In 1-D: the number of breakpoints.
+        Parameters
+        ----------
+        kind : {"activation", "linear"}
+            "activation": every shared facet once; "linear": only facets across which the
+            affine map changes (Hanin & Rolnick's B_N).
+
+        Returns
+        -------
+        float
+            The volume, in domain coordinates; in 1-D the number of breakpoints.
+
+        Raises
+        ------
+        RegionkitError
+            If `kind` is unknown or the enumeration stopped early.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> round(rs.boundary_volume("activation"), 4), rs.boundary_volume("linear")
+        (6.1213, 4.0)
         """
         g = self.adjacency()
         if kind == "activation":
@@ -262,21 +381,102 @@ class RegionSet:
             return float(g.facet_volume[g.map_changes].sum())
         raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
 
+    def distance_to_complex_boundary(self, points: np.ndarray,
+                                     kind: str = "activation") -> np.ndarray:
+        """Exact distance from each point to the boundary of this enumerated complex.
+
+        Parameters
+        ----------
+        points : array_like, shape (n, dim)
+            Points in the domain's own coordinates.
+        kind : {"activation", "linear"}
+            "activation": every facet shared by two activation regions; "linear": only the
+            facets across which the affine map changes.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+            Euclidean distance in domain coordinates; +inf if the boundary is empty.
+
+        Raises
+        ------
+        PointsError
+            If the points are not a finite (n, dim) array.
+        RegionkitError
+            If `kind` is unknown or the enumeration stopped early.
+
+        See Also
+        --------
+        regionkit.distance_to_region_boundary : distance from each point to the boundary of
+            its own activation region, from the network alone (no enumeration).
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.distance_to_complex_boundary([[-0.5, 0.5]], kind="linear")
+        array([0.5])
+        """
+        return boundary.distance_to_complex_boundary(self, points, kind)
+
     def distance_to_boundary(self, points: np.ndarray, kind: str = "activation") -> np.ndarray:
-        """Exact Euclidean distance (domain coordinates) from each point, (n, dim), to the
-        boundary between regions: kind="activation" (every shared facet) or kind="linear"
-        (only facets across which the affine map changes); +inf if there is none."""
-        return boundary.distance_to_boundary(self, points, kind)
+        """Alias of distance_to_complex_boundary, kept for compatibility.
+
+        Parameters
+        ----------
+        points : array_like, shape (n, dim)
+            Points in the domain's own coordinates.
+        kind : {"activation", "linear"}
+            Which boundary.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+            self.distance_to_complex_boundary(points, kind).
+        """
+        return self.distance_to_complex_boundary(points, kind)
 
     def face_counts(self) -> np.ndarray:
-        """f-vector: number of faces of each dimension 0..d of the region complex that lie
-        inside the open domain (vertices, edges, ..., the regions themselves)."""
+        """f-vector of the region complex inside the open domain.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (dim + 1,)
+            Entry k is the number of k-dimensional faces (vertices, edges, ..., the regions
+            themselves) that lie inside the open domain.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.face_counts()
+        array([3, 9, 7])
+        """
         return faces(self).f_vector(self.dim)
 
     def codim_volumes(self) -> np.ndarray:
-        """Hanin & Rolnick's strata: entry k is the total (d-k)-volume of the faces of
-        codimension k inside the open domain (k = 0: domain volume; k = 1: activation
-        boundary volume; k = d: number of vertices)."""
+        """Hanin & Rolnick's strata: the volume of the faces of each codimension.
+
+        Returns
+        -------
+        numpy.ndarray, shape (dim + 1,)
+            Entry k is the total (d-k)-volume of the faces of codimension k inside the open
+            domain (k = 0: the domain's volume; k = 1: the activation boundary volume;
+            k = d: the number of vertices).
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.codim_volumes().round(4)
+        array([4.    , 6.1213, 3.    ])
+        """
         return faces(self).strata(self.dim)
 
     # --- files -----------------------------------------------------------------------------

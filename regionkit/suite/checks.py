@@ -25,6 +25,9 @@ import numpy as np
 
 from regionkit.errors import SuiteError
 
+__all__ = ["AGGREGATES", "CHECK_KEYS", "COMMON_KEYS", "MAX_GROUPS_SHOWN", "CheckResult",
+           "evaluate", "groups", "key", "label", "per_x", "select", "validate", "values"]
+
 AGGREGATES: dict[str, Callable[[np.ndarray], float]] = {
     "mean": np.mean, "median": np.median, "min": np.min, "max": np.max, "sum": np.sum}
 CHECK_KEYS = {
@@ -42,6 +45,24 @@ MAX_GROUPS_SHOWN = 8
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The outcome of one expectation, as the report shows it.
+
+    Parameters
+    ----------
+    name : str
+        The expectation's name.
+    published : str
+        The published value or trend it checks.
+    source : str
+        Where that is published.
+    measured : str
+        The measured numbers, per group.
+    passed : bool or None
+        Whether every group passed; None when there were no rows to check.
+    tolerance : str, default ""
+        How loosely it is checked, and why.
+    """
+
     name: str
     published: str
     source: str
@@ -51,11 +72,33 @@ class CheckResult:
 
     @property
     def verdict(self) -> str:
+        """"PASS", "FAIL" or "NO DATA"."""
         return "NO DATA" if self.passed is None else "PASS" if self.passed else "FAIL"
 
 
 def validate(expect: dict[str, Any]) -> None:
-    """Raise SuiteError for an [[expect]] table this module cannot evaluate."""
+    """Check that an [[expect]] table is one this module can evaluate.
+
+    Parameters
+    ----------
+    expect : dict
+        The table, as read from the suite file.
+
+    Raises
+    ------
+    SuiteError
+        If its check is unknown, it has keys the check does not take, or its shape or agg
+        is invalid.
+
+    Examples
+    --------
+    >>> from regionkit.suite.checks import validate
+    >>> validate({"name": "n", "check": "range", "column": "n", "lo": 1})
+    >>> validate({"name": "n", "check": "range", "x": "depth"})
+    Traceback (most recent call last):
+    ...
+    regionkit.errors.SuiteError: [[expect]] 'n': range takes no ['x']
+    """
     kind = expect.get("check")
     if kind not in CHECK_KEYS:
         raise SuiteError(f"[[expect]] {expect.get('name')!r}: check must be one of "
@@ -70,12 +113,50 @@ def validate(expect: dict[str, Any]) -> None:
 
 
 def key(v: Any) -> Any:
-    """A hashable, printable form of a cell (lists become tuples)."""
+    """A hashable, printable form of a table cell: lists become tuples.
+
+    Parameters
+    ----------
+    v : object
+        A cell.
+
+    Returns
+    -------
+    object
+        `v`, with lists (nested too) turned into tuples.
+
+    Examples
+    --------
+    >>> from regionkit.suite.checks import key
+    >>> key([1, [2, 3]])
+    (1, (2, 3))
+    """
     return tuple(key(x) for x in v) if isinstance(v, list) else v
 
 
 def select(rows: list[dict[str, Any]], where: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Successful rows whose columns match `where` (a value, or a list of accepted values)."""
+    """The successful rows whose columns match a selection.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Table rows.
+    where : dict or None
+        Column to a value, or to a list of accepted values (None: every successful row).
+
+    Returns
+    -------
+    list of dict
+        The rows with status "ok" that match.
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "depth": 1, "n": 4.0}, {"status": "ok", "depth": 2, "n": 9.0},
+    ...         {"status": "ok", "depth": 2, "n": 11.0}, {"status": "error", "depth": 3}]
+    >>> from regionkit.suite.checks import select
+    >>> [r["n"] for r in select(rows, {"depth": [2, 3]})]
+    [9.0, 11.0]
+    """
     out = []
     for r in rows:
         if r.get("status") != "ok":
@@ -90,7 +171,28 @@ def select(rows: list[dict[str, Any]], where: dict[str, Any] | None) -> list[dic
 
 
 def groups(rows: list[dict[str, Any]], by: list[str] | None) -> dict[tuple, list[dict]]:
-    """Rows split by the values of the `by` columns, in order of first appearance."""
+    """Rows split by the values of some columns, in order of first appearance.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Table rows.
+    by : list of str or None
+        The columns (None or empty: one group).
+
+    Returns
+    -------
+    dict of tuple to list of dict
+        The values of the `by` columns (as key gives them) to the rows that have them.
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "depth": 1, "n": 4.0}, {"status": "ok", "depth": 2, "n": 9.0},
+    ...         {"status": "ok", "depth": 2, "n": 11.0}, {"status": "error", "depth": 3}]
+    >>> from regionkit.suite.checks import groups
+    >>> {g: len(rs) for g, rs in groups(rows, ["depth"]).items()}
+    {(1,): 1, (2,): 2, (3,): 1}
+    """
     out: dict[tuple, list[dict]] = {}
     for r in rows:
         out.setdefault(tuple(key(r.get(c)) for c in by or []), []).append(r)
@@ -98,12 +200,50 @@ def groups(rows: list[dict[str, Any]], by: list[str] | None) -> dict[tuple, list
 
 
 def values(rows: list[dict[str, Any]], column: str) -> np.ndarray:
-    """The column's non-missing values as floats."""
+    """A column's non-missing values as floats.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Table rows.
+    column : str
+        The column.
+
+    Returns
+    -------
+    numpy.ndarray
+        Its values, rows without one left out.
+    """
     return np.array([float(r[column]) for r in rows if r.get(column) is not None])
 
 
 def per_x(rows: list[dict[str, Any]], x: str, y: str, agg: str) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted distinct x, agg of y at each x)."""
+    """An aggregate of one column at each distinct value of another.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Table rows.
+    x, y : str
+        The columns; rows missing either are left out.
+    agg : str
+        A key of AGGREGATES.
+
+    Returns
+    -------
+    xs : numpy.ndarray
+        The distinct values of x, sorted.
+    ys : numpy.ndarray
+        The aggregate of y at each.
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "depth": 1, "n": 4.0}, {"status": "ok", "depth": 2, "n": 9.0},
+    ...         {"status": "ok", "depth": 2, "n": 11.0}, {"status": "error", "depth": 3}]
+    >>> from regionkit.suite.checks import per_x
+    >>> [a.tolist() for a in per_x(rows, "depth", "n", "mean")]
+    [[1.0, 2.0], [4.0, 10.0]]
+    """
     xs = sorted({float(r[x]) for r in rows if r.get(x) is not None and r.get(y) is not None})
     ys = [AGGREGATES[agg](values([r for r in rows if r.get(x) is not None
                                   and float(r[x]) == v], y)) for v in xs]
@@ -111,6 +251,26 @@ def per_x(rows: list[dict[str, Any]], x: str, y: str, agg: str) -> tuple[np.ndar
 
 
 def label(group: tuple, by: list[str] | None) -> str:
+    """A group's name for reports: "col=value, ..." or "all".
+
+    Parameters
+    ----------
+    group : tuple
+        The values of the `by` columns (a key of groups()).
+    by : list of str or None
+        The columns.
+
+    Returns
+    -------
+    str
+        The name.
+
+    Examples
+    --------
+    >>> from regionkit.suite.checks import label
+    >>> label((2, 0.5), ["depth", "lr"]), label((), None)
+    ('depth=2, lr=0.5', 'all')
+    """
     return ", ".join(f"{c}={_fmt_key(v)}" for c, v in zip(by or [], group)) or "all"
 
 
@@ -129,7 +289,35 @@ def _in(v: float, lo: float | None, hi: float | None) -> bool:
 
 
 def evaluate(expect: dict[str, Any], rows: list[dict[str, Any]]) -> CheckResult:
-    """Check one expectation against a suite's rows."""
+    """Check one expectation against a suite's rows (see the module notes for the checks).
+
+    Parameters
+    ----------
+    expect : dict
+        An [[expect]] table.
+    rows : list of dict
+        The suite's table rows.
+
+    Returns
+    -------
+    CheckResult
+        The verdict with the measured numbers per group.
+
+    Raises
+    ------
+    SuiteError
+        If the expectation is invalid (see validate).
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "depth": 1, "n": 4.0}, {"status": "ok", "depth": 2, "n": 9.0},
+    ...         {"status": "ok", "depth": 2, "n": 11.0}, {"status": "error", "depth": 3}]
+    >>> from regionkit.suite.checks import evaluate
+    >>> result = evaluate({"name": "growth", "check": "slope", "x": "depth", "y": "n",
+    ...                    "lo": 0}, rows)
+    >>> result.verdict, result.measured
+    ('PASS', 'all: 6')
+    """
     validate(expect)
     kind, agg = expect["check"], expect.get("agg", "mean")
     by = expect.get("by")

@@ -1,4 +1,13 @@
-"""`regionkit suite list | run | report`: the command line of regionkit.suite."""
+"""`regionkit suite list | run | report`: the command line of regionkit.suite.
+
+Examples
+--------
+>>> from click.testing import CliRunner
+>>> from regionkit.suite.cli import suite
+>>> print(CliRunner().invoke(suite, ["list"]).output)
+bounds ...
+hr-fig6-distance ...
+"""
 from __future__ import annotations
 
 import sys
@@ -8,6 +17,8 @@ import click
 import tomllib
 
 from regionkit.errors import RegionkitError
+
+__all__ = ["suite"]
 
 
 def _assignment(text: str) -> tuple[str, Any]:

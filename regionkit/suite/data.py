@@ -12,6 +12,8 @@ import numpy as np
 from regionkit.errors import SuiteError
 from regionkit.optional import require
 
+__all__ = ["DIGITS_SPLIT_SEED", "DIGITS_TEST", "SOURCES", "digits", "labelled_digits", "points"]
+
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST = 297
 SOURCES = ("digits", "digits-test", "digits-gaussian", "normal", "uniform")
@@ -19,7 +21,30 @@ SOURCES = ("digits", "digits-test", "digits-gaussian", "normal", "uniform")
 
 @functools.lru_cache(maxsize=1)
 def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(train images, train labels, test images, test labels); images (n, 64) in [0, 1]."""
+    """The digits, split once into training and test images (cached, read-only).
+
+    Returns
+    -------
+    train_images : numpy.ndarray, shape (1500, 64)
+        Pixels in [0, 1].
+    train_labels : numpy.ndarray, shape (1500,)
+        Their digits.
+    test_images : numpy.ndarray, shape (297, 64)
+        Pixels in [0, 1].
+    test_labels : numpy.ndarray, shape (297,)
+        Their digits.
+
+    Raises
+    ------
+    MissingExtraError
+        If scikit-learn is not installed.
+
+    Examples
+    --------
+    >>> from regionkit.suite.data import digits
+    >>> [a.shape for a in digits()]
+    [(1500, 64), (1500,), (297, 64), (297,)]
+    """
     require("sklearn", "sklearn", "the digits data set")
     from sklearn.datasets import load_digits
 
@@ -34,12 +59,40 @@ def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def points(source: str, n: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
-    """n points of a data source as network inputs (n, n_in).
+    """n points of a data source as network inputs.
 
-    "digits" / "digits-test": images drawn at random (without replacement while there are
-    enough); "digits-gaussian": normal with the componentwise mean and variance of the
-    training images (Hanin & Rolnick's section 3.2 points); "normal": standard normal;
-    "uniform": uniform in [0, 1]^n_in.
+    Parameters
+    ----------
+    source : str
+        "digits" / "digits-test": images drawn at random (without replacement while there
+        are enough); "digits-gaussian": normal with the componentwise mean and variance of
+        the training images (Hanin & Rolnick's section 3.2 points); "normal": standard
+        normal; "uniform": uniform in [0, 1]^n_in.
+    n : int
+        Number of points.
+    n_in : int
+        The network's number of inputs (64 for the digits).
+    rng : numpy.random.Generator
+        The random choices.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_in)
+        The points.
+
+    Raises
+    ------
+    SuiteError
+        If the source is unknown or its images do not have n_in pixels.
+    MissingExtraError
+        If a digits source is asked for without scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regionkit.suite.data import points
+    >>> points("uniform", 4, 3, np.random.default_rng(0)).shape
+    (4, 3)
     """
     if source not in SOURCES:
         raise SuiteError(f"unknown data {source!r}; known: {', '.join(SOURCES)}")
@@ -57,7 +110,25 @@ def points(source: str, n: int, n_in: int, rng: np.random.Generator) -> np.ndarr
 
 
 def labelled_digits(source: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of "digits" (training) or "digits-test"."""
+    """The images and labels of a labelled digits source.
+
+    Parameters
+    ----------
+    source : {"digits", "digits-test"}
+        The training or the test split.
+
+    Returns
+    -------
+    images : numpy.ndarray, shape (n, 64)
+        Pixels in [0, 1].
+    labels : numpy.ndarray, shape (n,)
+        Their digits.
+
+    Raises
+    ------
+    SuiteError
+        For any other source.
+    """
     train_x, train_y, test_x, test_y = digits()
     if source == "digits":
         return train_x, train_y

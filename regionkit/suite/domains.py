@@ -21,6 +21,9 @@ from regionkit.model.network import Network
 from regionkit.suite import data
 from regionkit.suite.params import Param, registry
 
+__all__ = ["DATA", "KINDS", "SEED", "Paths", "Points", "build", "data_points", "get_kind",
+           "register"]
+
 KINDS, register, get_kind = registry("domain kind")
 
 DATA = Param("str", "digits", "data source: " + ", ".join(data.SOURCES))
@@ -29,7 +32,15 @@ SEED = Param("int", 0, "seed of the random choices")
 
 @dataclass(frozen=True)
 class Paths:
-    """Paths of one trajectory kind, as regionkit.trajectory.table takes them."""
+    """Paths of one trajectory kind, as regionkit.trajectory.table takes them.
+
+    Parameters
+    ----------
+    kind : {"line", "arc", "circle"}
+        The kind of path.
+    a, b : numpy.ndarray, shape (n, n_in)
+        Per path, the two points (or point and direction) that define it.
+    """
 
     kind: str           # "line", "arc" or "circle"
     a: np.ndarray
@@ -38,11 +49,51 @@ class Paths:
 
 @dataclass(frozen=True)
 class Points:
+    """A point cloud, measured without enumeration.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n, n_in)
+        Network inputs.
+    """
+
     X: np.ndarray
 
 
 def build(spec: dict[str, Any], net: Network, construction: Any) -> Any:
-    """The Domain, Paths or Points of a domain spec for this network."""
+    """Build the domain of a suite's domain spec for one network.
+
+    Parameters
+    ----------
+    spec : dict
+        A domain spec: "kind" and its parameters.
+    net : Network
+        The network it is built for.
+    construction : object or None
+        The network's construction, for kind "construction".
+
+    Returns
+    -------
+    Domain, Paths or Points
+        The kind's form: "region", "paths" or "points".
+
+    Raises
+    ------
+    SuiteError
+        If the kind is unknown or its parameters do not fit the network.
+    DomainError
+        If the domain is degenerate (e.g. coinciding data points).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.suite.domains import build
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> build({"kind": "box", "lo": -1.0, "hi": 1.0}, net, None)
+    Box(lo=[-1.0, -1.0], hi=[1.0, 1.0])
+    >>> build({"kind": "points", "n": 5, "data": "uniform", "seed": 0}, net, None).X.shape
+    (5, 2)
+    """
     kind = get_kind(spec["kind"])
     params = {k: v for k, v in spec.items() if k not in ("name", "kind", "save_regions")}
     return kind.fn(net=net, construction=construction, **params)
@@ -130,6 +181,29 @@ def _points(n: int, data: str, seed: int, net: Network, construction: Any) -> Po
 
 
 def data_points(source: str, n: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
+    """n points of a data source as network inputs (regionkit.suite.data.points).
+
+    Parameters
+    ----------
+    source : str
+        One of regionkit.suite.data.SOURCES.
+    n : int
+        Number of points, at least 1.
+    n_in : int
+        The network's number of inputs.
+    rng : numpy.random.Generator
+        The random choices.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_in)
+        The points.
+
+    Raises
+    ------
+    SuiteError
+        If n < 1, the source is unknown, or its images do not fit n_in.
+    """
     if n < 1:
         raise SuiteError(f"n must be at least 1, got {n}")
     return data.points(source, n, n_in, rng)

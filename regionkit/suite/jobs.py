@@ -24,13 +24,34 @@ from regionkit.regions.regionset import RegionSet
 from regionkit.suite import domains, measures, networks
 from regionkit.suite.spec import Job
 
+__all__ = ["VOLATILE", "Context", "cell", "run_job", "versions"]
+
 # Columns that differ between identical runs (when and where a job ran): left out when
 # tables are compared.
 VOLATILE = ("started", "seconds", "host")
 
 
 class Context:
-    """What a measure sees: the job, its network, the built domain, a shared enumeration."""
+    """What a measure sees: the job, its network, the built domain, a shared enumeration.
+
+    Parameters
+    ----------
+    job : Job
+        The job; its network and domain are built here.
+
+    Attributes
+    ----------
+    network : Network
+        The job's network.
+    info : dict
+        Columns the network kind adds to the row (accuracy, proven counts).
+    construction : object or None
+        The regionkit.constructions result, for networks of kind "construction".
+    n_neurons : int
+        Number of hidden units.
+    domain : object
+        The built Domain, Paths or Points.
+    """
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -57,6 +78,13 @@ class Context:
 
 
 def versions() -> dict[str, str]:
+    """The versions every row records.
+
+    Returns
+    -------
+    dict of str to str
+        Columns version.regionkit, version.numpy, version.scipy and version.python.
+    """
     import scipy
 
     import regionkit
@@ -66,7 +94,29 @@ def versions() -> dict[str, str]:
 
 
 def run_job(job: Job) -> dict[str, Any]:
-    """The job's row: identity, parameters, network columns, measures, versions, timing."""
+    """Run one job and return its table row; a failure of the job becomes an error row.
+
+    Parameters
+    ----------
+    job : Job
+        The job.
+
+    Returns
+    -------
+    dict
+        Identity, parameters, network columns, measure columns, versions and timing; on a
+        failure, status "error" with the error and its traceback.
+
+    Examples
+    --------
+    >>> from regionkit.suite import parse_suite, run_job
+    >>> suite = parse_suite({"name": "tiny", "measures": ["counts", "linear_counts"],
+    ...                      "networks": [{"kind": "torch_default", "arch": [2, 8, 1]}],
+    ...                      "domains": [{"kind": "box"}]})
+    >>> row = run_job(suite.jobs[0])
+    >>> row["status"], row["arch"], row["n_regions"], row["n_linear_regions"]
+    ('ok', '2-8-1', 20, 20)
+    """
     start = time.perf_counter()
     row: dict[str, Any] = {"job_id": job.job_id, "index": job.index, "suite": job.suite,
                            "status": "ok", "error": None}
@@ -93,8 +143,26 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def cell(v: Any) -> Any:
-    """A value for a table cell: Python scalars or lists of them, tables as JSON text; NaN
-    and inf become None."""
+    """A value as a table cell holds it.
+
+    Parameters
+    ----------
+    v : object
+        A measured value.
+
+    Returns
+    -------
+    object
+        Python scalars or lists of them; dicts as canonical JSON text; NaN and inf as None;
+        integers beyond int64 as floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regionkit.suite.jobs import cell
+    >>> cell(np.arange(3)), cell(np.float64(np.inf)), cell({"b": 1, "a": 2})
+    ([0, 1, 2], None, '{"a": 2, "b": 1}')
+    """
     if isinstance(v, np.ndarray):
         v = v.tolist()
     if isinstance(v, np.generic):

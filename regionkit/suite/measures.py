@@ -22,6 +22,9 @@ import numpy as np
 from regionkit.errors import SuiteError
 from regionkit.suite.params import Kind, Param, registry
 
+__all__ = ["ENUMERATE", "ENUMERATE_PARAMS", "MEASURES", "get", "import_plugins", "job_options",
+           "register"]
+
 MEASURES, register, get = registry("measure")
 
 # Options shared by every measure that enumerates (the key of [options.enumerate]).
@@ -152,9 +155,9 @@ def betti(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
           doc="exact distance from each point to its activation region's boundary "
               "(Hanin & Rolnick section 3.2): mean, x #neurons, and log10 histogram")
 def distances(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
-    from regionkit.measures.distance import distance_to_boundary
+    from regionkit.measures.distance import distance_to_region_boundary
 
-    d = distance_to_boundary(ctx.network, ctx.domain.X)
+    d = distance_to_region_boundary(ctx.network, ctx.domain.X)
     d = d[np.isfinite(d)]
     if d.size == 0:
         raise SuiteError("no point has a finite distance to a region boundary")

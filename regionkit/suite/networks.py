@@ -18,6 +18,9 @@ from regionkit.errors import SuiteError
 from regionkit.model.network import Network, load_network
 from regionkit.suite.params import Param, registry
 
+__all__ = ["ARCH", "CONSTRUCTIONS", "KINDS", "NOISE", "SEED", "build", "describe", "get_kind",
+           "register"]
+
 KINDS, register, get_kind = registry("network kind")
 
 ARCH = Param("list", doc="layer sizes [n_in, n_1, ..., n_out]")
@@ -35,7 +38,39 @@ CONSTRUCTIONS = {
 
 
 def build(spec: dict[str, Any], base_dir: str = ".") -> tuple[Network, dict[str, Any], Any]:
-    """(network, info columns, construction or None) of a network spec from a suite."""
+    """Build the network of a suite's network spec.
+
+    Parameters
+    ----------
+    spec : dict
+        A network spec: "kind" and its parameters, with the noise_std / noise_seed
+        perturbation every kind takes.
+    base_dir : str, default "."
+        Directory relative file paths start from.
+
+    Returns
+    -------
+    network : Network
+        The network, with Gaussian noise added when noise_std > 0.
+    info : dict
+        Columns for the results table (a checkpoint's accuracy, a construction's proven
+        counts).
+    construction : object or None
+        The regionkit.constructions result, for kind "construction".
+
+    Raises
+    ------
+    SuiteError
+        If the kind is unknown or its parameters are invalid.
+
+    Examples
+    --------
+    >>> from regionkit.suite.networks import build
+    >>> net, info, c = build({"kind": "construction", "construction": "sawtooth",
+    ...                       "args": {"k": 3}})
+    >>> net, info["proven_regions"], c.domain
+    (Network(1-2-2-2-1, activations=identity,relu), 8, Box(lo=[0.0], hi=[1.0]))
+    """
     kind = get_kind(spec["kind"])
     params = {k: v for k, v in spec.items() if k not in ("name", "kind") and k not in NOISE}
     net, info, construction = kind.fn(base_dir=base_dir, **params)
@@ -139,7 +174,25 @@ def _digits_mlp(hidden: list[int], seed: int, epoch: float, lr: float, batch: in
 
 
 def describe(net: Network) -> dict[str, Any]:
-    """Columns every job records about its network."""
+    """The columns every job records about its network.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    dict
+        arch, n_in, activations, n_hidden_layers, n_neurons and n_params.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.suite.networks import describe
+    >>> describe(rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]]))["arch"]
+    '2-2-1'
+    """
     hidden = net.hidden_widths
     return {"arch": "-".join(str(w) for w in [net.n_in] + net.widths), "n_in": net.n_in,
             "activations": ",".join(sorted(set(net.activation_names()))),

@@ -25,6 +25,9 @@ from regionkit.errors import MissingExtraError, SuiteError
 from regionkit.suite import checks
 from regionkit.suite.table import find_tables, read_table, regions_dir
 
+__all__ = ["MAX_PANELS", "PLOT_COMMON", "PLOT_KEYS", "plot_section", "suite_section",
+           "validate_plot", "write_report"]
+
 PLOT_KEYS = {
     "line": {"x", "y", "log_x", "log_y", "hlines", "xlabel", "ylabel", "table"},
     "hist": {"column", "edges", "xlabel"},
@@ -35,6 +38,27 @@ MAX_PANELS = 8
 
 
 def validate_plot(plot: dict[str, Any]) -> None:
+    """Check that a [[plots]] table is one the report can draw.
+
+    Parameters
+    ----------
+    plot : dict
+        The table, as read from the suite file.
+
+    Raises
+    ------
+    SuiteError
+        If its kind is unknown or it has keys the kind does not take.
+
+    Examples
+    --------
+    >>> from regionkit.suite.report import validate_plot
+    >>> validate_plot({"kind": "line", "x": "depth", "y": "n_regions"})
+    >>> validate_plot({"kind": "pie"})
+    Traceback (most recent call last):
+    ...
+    regionkit.errors.SuiteError: [[plots]] kind must be one of line, hist, partitions, got 'pie'
+    """
     kind = plot.get("kind")
     if kind not in PLOT_KEYS:
         raise SuiteError(f"[[plots]] kind must be one of {', '.join(PLOT_KEYS)}, got {kind!r}")
@@ -45,7 +69,43 @@ def validate_plot(plot: dict[str, Any]) -> None:
 
 def write_report(results_dir: str | os.PathLike, output: str | os.PathLike | None = None,
                  plots: bool = True) -> Path:
-    """Write the report of every suite table in results_dir (default results_dir/report.md)."""
+    """Write the Markdown report of every suite table in a results directory.
+
+    Parameters
+    ----------
+    results_dir : str or os.PathLike
+        The results directory.
+    output : str or os.PathLike, optional
+        The Markdown file (default results_dir/report.md); plots go to plots/ beside it.
+    plots : bool, default True
+        Draw the plots (skipped, with a note, when matplotlib is missing).
+
+    Returns
+    -------
+    pathlib.Path
+        The report written.
+
+    Raises
+    ------
+    SuiteError
+        If the directory is missing or holds no suite table, or a suite's expectations or
+        plots are invalid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from regionkit.suite import parse_suite, run_suite, write_report
+    >>> suite = parse_suite({"name": "tiny", "measures": ["counts"],
+    ...                      "networks": [{"kind": "torch_default", "arch": [2, 8, 1]}],
+    ...                      "domains": [{"kind": "box"}],
+    ...                      "expect": [{"name": "some regions", "check": "range",
+    ...                                  "column": "n_regions", "lo": 2}]})
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     _ = run_suite(suite, out, fmt="csv")
+    ...     text = write_report(out, plots=False).read_text()
+    >>> "| some regions |  | all: 20 | **PASS** |" in text
+    True
+    """
     import regionkit
 
     res = Path(results_dir)
@@ -75,6 +135,35 @@ def write_report(results_dir: str | os.PathLike, output: str | os.PathLike | Non
 
 def suite_section(spec: dict[str, Any], rows: list[dict[str, Any]], res: Path, base: Path,
                   plot_dir: Path, plt: Any, table_name: str) -> list[str]:
+    """The report's section for one suite: summary, expectations, plots, failed jobs.
+
+    Parameters
+    ----------
+    spec : dict
+        The resolved suite (NAME.suite.json), or just its name.
+    rows : list of dict
+        Its table rows.
+    res : pathlib.Path
+        The results directory.
+    base : pathlib.Path
+        The report's directory (image links are relative to it).
+    plot_dir : pathlib.Path
+        Where images go.
+    plt : module or None
+        matplotlib.pyplot, or None to draw nothing.
+    table_name : str
+        The table's file name, for the summary.
+
+    Returns
+    -------
+    list of str
+        Markdown lines.
+
+    Raises
+    ------
+    SuiteError
+        If an expectation or plot is invalid.
+    """
     name = spec.get("name", "suite")
     ok = [r for r in rows if r.get("status") == "ok"]
     failed = [r for r in rows if r.get("status") != "ok"]
@@ -133,7 +222,37 @@ def _pyplot():
 
 def plot_section(plot: dict[str, Any], rows: list[dict[str, Any]], suite: str, i: int,
                  res: Path, base: Path, plot_dir: Path, plt: Any) -> list[str]:
-    """Markdown for one plot: the image (when matplotlib is there) and its numbers."""
+    """Markdown for one plot: the image (when matplotlib is there) and its numbers.
+
+    Parameters
+    ----------
+    plot : dict
+        A [[plots]] table.
+    rows : list of dict
+        The suite's table rows.
+    suite : str
+        The suite's name.
+    i : int
+        The plot's number in the suite (names the image).
+    res : pathlib.Path
+        The results directory (saved RegionSets are read from it).
+    base : pathlib.Path
+        The report's directory (image links are relative to it).
+    plot_dir : pathlib.Path
+        Where images go.
+    plt : module or None
+        matplotlib.pyplot, or None to draw nothing.
+
+    Returns
+    -------
+    list of str
+        Markdown lines: a heading, the image link if drawn, and the plotted numbers.
+
+    Raises
+    ------
+    SuiteError
+        If the plot table is invalid.
+    """
     validate_plot(plot)
     kind = plot["kind"]
     title = str(plot.get("title", f"{suite} plot {i}"))

@@ -29,11 +29,28 @@ from regionkit.suite.jobs import cell, run_job
 from regionkit.suite.spec import Job, Suite
 from regionkit.suite.table import read_table, regions_dir, table_path, write_table
 
+__all__ = ["RunResult", "SerialExecutor", "finished_rows", "jobs_dir", "make_executor",
+           "run_suite"]
+
 
 class SerialExecutor(cf.Executor):
     """Runs each job when it is submitted, in this process (the default)."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        """Run ``fn(*args, **kwargs)`` now.
+
+        Parameters
+        ----------
+        fn : callable
+            The function.
+        *args, **kwargs
+            Its arguments.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            A finished future holding the result or the exception.
+        """
         future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -44,6 +61,24 @@ class SerialExecutor(cf.Executor):
 
 @dataclass(frozen=True)
 class RunResult:
+    """What a run of a suite did.
+
+    Parameters
+    ----------
+    table : pathlib.Path
+        The table written.
+    n_jobs : int
+        Jobs in the suite.
+    n_skipped : int
+        Jobs already finished in the results directory.
+    n_ok : int
+        Jobs that ran and succeeded.
+    n_failed : int
+        Jobs that ran and failed (their rows hold the errors).
+    seconds : float
+        Wall time of the run.
+    """
+
     table: Path
     n_jobs: int
     n_skipped: int
@@ -57,11 +92,39 @@ class RunResult:
 
 
 def jobs_dir(out_dir: str | os.PathLike, suite: str) -> Path:
+    """Where a suite's per-job rows go.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+    suite : str
+        The suite's name.
+
+    Returns
+    -------
+    pathlib.Path
+        out_dir/SUITE.jobs.
+    """
     return Path(out_dir) / f"{suite}.jobs"
 
 
 def finished_rows(out_dir: str | os.PathLike, suite: str) -> dict[str, dict[str, Any]]:
-    """Rows already in the results directory: the job files, then the table for the rest."""
+    """The rows already in a results directory.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+    suite : str
+        The suite's name.
+
+    Returns
+    -------
+    dict of str to dict
+        Job id to row: from the table, overridden by the per-job files (files cut short
+        by a crash are ignored, so their jobs run again).
+    """
     rows: dict[str, dict[str, Any]] = {}
     for fmt in ("parquet", "csv"):
         path = table_path(out_dir, suite, fmt)
@@ -82,7 +145,27 @@ def finished_rows(out_dir: str | os.PathLike, suite: str) -> dict[str, dict[str,
 @contextlib.contextmanager
 def make_executor(workers: int | None = None, scheduler: str | None = None
                   ) -> Iterator[cf.Executor]:
-    """Serial by default, a process pool with workers > 1, a Dask cluster with scheduler."""
+    """The executor jobs run on, as a context manager.
+
+    Parameters
+    ----------
+    workers : int, optional
+        With more than 1, a process pool of that many workers.
+    scheduler : str, optional
+        The address of a Dask scheduler (e.g. "tcp://host:8786"; needs regionkit[dask]).
+
+    Yields
+    ------
+    concurrent.futures.Executor
+        A SerialExecutor by default.
+
+    Raises
+    ------
+    SuiteError
+        If both workers and scheduler are given.
+    MissingExtraError
+        If a scheduler is given without dask.distributed installed.
+    """
     if workers is not None and scheduler is not None:
         raise SuiteError("give either workers or a Dask scheduler address, not both")
     if scheduler is not None:
@@ -102,11 +185,52 @@ def make_executor(workers: int | None = None, scheduler: str | None = None
 def run_suite(suite: Suite, out_dir: str | os.PathLike, *, executor: cf.Executor | None = None,
               workers: int | None = None, scheduler: str | None = None, fmt: str = "auto",
               retry_failed: bool = True, progress: bool | None = None) -> RunResult:
-    """Run every job of `suite` not already finished in out_dir, then write its table.
+    """Run every job of a suite not already finished in a results directory, then its table.
 
-    Jobs go to `executor` if given, else to make_executor(workers, scheduler). A job that
-    fails is recorded with its error and the rest go on; Ctrl-C cancels the jobs not
-    started, writes the table of the finished ones and re-raises.
+    A job that fails is recorded with its error and the rest go on; Ctrl-C cancels the jobs
+    not started, writes the table of the finished ones and re-raises.
+
+    Parameters
+    ----------
+    suite : Suite
+        The suite.
+    out_dir : str or os.PathLike
+        The results directory (see the module notes for its layout).
+    executor : concurrent.futures.Executor, optional
+        Where jobs run; default make_executor(workers, scheduler).
+    workers : int, optional
+        Process pool size (see make_executor).
+    scheduler : str, optional
+        Dask scheduler address (see make_executor).
+    fmt : {"auto", "parquet", "csv"}
+        Table format (see write_table).
+    retry_failed : bool, default True
+        Rerun jobs whose recorded row is an error.
+    progress : bool, optional
+        Show a progress bar (default: on a terminal).
+
+    Returns
+    -------
+    RunResult
+        Counts of the jobs and the table's path.
+
+    Raises
+    ------
+    SuiteError
+        If the executor options or the table format are invalid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from regionkit.suite import parse_suite, read_table, run_suite
+    >>> suite = parse_suite({"name": "tiny", "measures": ["counts"],
+    ...                      "networks": [{"kind": "torch_default", "arch": [2, 8, 1]}],
+    ...                      "domains": [{"kind": "box"}]})
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     first, again = run_suite(suite, out, fmt="csv"), run_suite(suite, out, fmt="csv")
+    ...     rows = read_table(first.table)
+    >>> first.n_ok, again.n_skipped, rows[0]["n_regions"]
+    (1, 1, 20)
     """
     start = time.perf_counter()
     out = Path(out_dir)

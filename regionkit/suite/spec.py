@@ -29,6 +29,9 @@ import tomllib
 
 from regionkit.errors import SuiteError
 
+__all__ = ["ENTRY_KEYS", "NAME_RE", "TOP_KEYS", "Job", "Suite", "builtin_suites", "job_hash",
+           "load_suite", "parse_suite", "read_suite_text"]
+
 TOP_KEYS = {"name", "title", "description", "source", "measures", "imports", "options", "vars",
             "profiles", "networks", "domains", "expect", "plots", "profile"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -36,7 +39,31 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 @dataclass(frozen=True)
 class Job:
-    """One network on one domain with the measures that apply there; picklable for workers."""
+    """One network on one domain with the measures that apply there; picklable for workers.
+
+    Parameters
+    ----------
+    suite : str
+        The suite's name.
+    index : int
+        Position of the job in the suite.
+    job_id : str
+        Stable hash of what determines the result (see job_hash).
+    network : dict
+        The network spec, kind and every parameter with its default.
+    domain : dict
+        The domain spec, likewise.
+    measures : tuple of str
+        The measures to run.
+    options : dict of str to dict
+        Checked options of each measure (and of the enumeration).
+    imports : tuple of str, default ()
+        Plugin modules to import first (they register measures).
+    base_dir : str, default "."
+        Directory relative network file paths start from.
+    save_dir : str or None, default None
+        Where to save the job's RegionSet (domains with save_regions = true).
+    """
 
     suite: str
     index: int
@@ -52,7 +79,19 @@ class Job:
 
 @dataclass
 class Suite:
-    """A parsed, validated suite: its resolved spec (for the report) and its jobs."""
+    """A parsed, validated suite: its resolved spec (for the report) and its jobs.
+
+    Parameters
+    ----------
+    name : str
+        The suite's name.
+    spec : dict
+        The suite with its variables substituted.
+    jobs : list of Job
+        Every network x domain pair, in order.
+    path : str or None
+        The file or built-in name it was loaded from.
+    """
 
     name: str
     spec: dict[str, Any]
@@ -61,6 +100,7 @@ class Suite:
 
     @property
     def title(self) -> str:
+        """The suite's title (its name when it has none)."""
         return str(self.spec.get("title", self.name))
 
 
@@ -70,7 +110,19 @@ def _builtin_dir():
 
 
 def builtin_suites() -> dict[str, str]:
-    """Built-in suite names and titles."""
+    """The built-in suites.
+
+    Returns
+    -------
+    dict of str to str
+        Name to title, in name order.
+
+    Examples
+    --------
+    >>> from regionkit.suite.spec import builtin_suites
+    >>> "hr-fig6-distance" in builtin_suites()
+    True
+    """
     out = {}
     for entry in sorted(_builtin_dir().iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
@@ -80,7 +132,25 @@ def builtin_suites() -> dict[str, str]:
 
 
 def read_suite_text(source: str | os.PathLike) -> tuple[str, str]:
-    """(TOML text, directory for relative paths) of a suite file or a built-in suite name."""
+    """The TOML text of a suite file or built-in suite.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A path (anything ending in .toml, or an existing file) or a built-in name.
+
+    Returns
+    -------
+    text : str
+        The TOML text.
+    base_dir : str
+        The directory relative paths in it start from ("." for a built-in suite).
+
+    Raises
+    ------
+    SuiteError
+        If the file cannot be read, or the name is neither a file nor a built-in suite.
+    """
     path = Path(source)
     if path.suffix == ".toml" or path.exists():
         try:
@@ -97,8 +167,34 @@ def read_suite_text(source: str | os.PathLike) -> tuple[str, str]:
 
 def load_suite(source: str | os.PathLike, profile: str | None = None,
                overrides: dict[str, Any] | None = None) -> Suite:
-    """Parse a suite file (or built-in name) into jobs; `profile` picks [profiles.NAME] and
-    `overrides` set variables last (as the CLI's --set)."""
+    """Parse a suite file or built-in suite into jobs.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A .toml file or the name of a built-in suite.
+    profile : str, optional
+        Use the variables of [profiles.NAME].
+    overrides : dict, optional
+        Variables set last, after the profile (as the CLI's --set).
+
+    Returns
+    -------
+    Suite
+        The validated suite with its jobs.
+
+    Raises
+    ------
+    SuiteError
+        If the source cannot be read, is not valid TOML, or is not a valid suite.
+
+    Examples
+    --------
+    >>> from regionkit.suite.spec import load_suite
+    >>> suite = load_suite("hr-fig6-distance", profile="tiny")
+    >>> suite.name, suite.jobs[0].measures
+    ('hr-fig6-distance', ('distances',))
+    """
     text, base = read_suite_text(source)
     try:
         raw = tomllib.loads(text)
@@ -111,7 +207,39 @@ def load_suite(source: str | os.PathLike, profile: str | None = None,
 
 def parse_suite(raw: dict[str, Any], *, profile: str | None = None,
                 overrides: dict[str, Any] | None = None, base_dir: str = ".") -> Suite:
-    """Validate a suite dict and expand it into jobs (see the module docstring)."""
+    """Validate a suite dict and expand it into jobs (see the module notes).
+
+    Parameters
+    ----------
+    raw : dict
+        The suite, as read from TOML.
+    profile : str, optional
+        Use the variables of [profiles.NAME].
+    overrides : dict, optional
+        Variables set last.
+    base_dir : str, default "."
+        Directory relative network file paths start from.
+
+    Returns
+    -------
+    Suite
+        The validated suite with its jobs.
+
+    Raises
+    ------
+    SuiteError
+        If anything in the suite is unknown, missing or malformed.
+
+    Examples
+    --------
+    >>> raw = {"name": "tiny", "measures": ["counts"],
+    ...        "networks": [{"kind": "torch_default", "arch": [2, 8, 1], "grid": {"seed": [0, 1]}}],
+    ...        "domains": [{"kind": "box"}]}
+    >>> from regionkit.suite.spec import parse_suite
+    >>> suite = parse_suite(raw)
+    >>> [(job.network["seed"], job.domain["lo"], job.measures) for job in suite.jobs]
+    [(0, -1.0, ('counts',)), (1, -1.0, ('counts',))]
+    """
     from regionkit.suite import checks, domains, measures, networks, report
 
     unknown = set(raw) - TOP_KEYS
@@ -179,7 +307,24 @@ def parse_suite(raw: dict[str, Any], *, profile: str | None = None,
 
 def job_hash(network: dict[str, Any], domain: dict[str, Any], measures: tuple[str, ...],
              options: dict[str, Any], base_dir: str) -> str:
-    """Stable id: sha256 of the canonical JSON of what determines the job's result."""
+    """A job's stable id: a hash of everything that determines its result.
+
+    Parameters
+    ----------
+    network, domain : dict
+        The network and domain specs, defaults filled in.
+    measures : tuple of str
+        The measures.
+    options : dict
+        Their checked options.
+    base_dir : str
+        Directory a network file's path starts from (the file's contents are hashed too).
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of the sha256 of the canonical JSON of all that.
+    """
     payload = {"network": network, "domain": domain, "measures": list(measures),
                "options": options}
     if network.get("kind") == "file":

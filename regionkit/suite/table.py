@@ -16,11 +16,21 @@ from typing import Any, Iterable
 
 from regionkit.errors import SuiteError
 
+__all__ = ["FORMATS", "SUFFIX", "columns_of", "comparable", "find_tables", "have_pyarrow",
+           "read_table", "regions_dir", "table_path", "write_table"]
+
 FORMATS = ("auto", "parquet", "csv")
 SUFFIX = {"parquet": ".parquet", "csv": ".csv"}
 
 
 def have_pyarrow() -> bool:
+    """Whether pyarrow (the "parquet" extra) can be imported.
+
+    Returns
+    -------
+    bool
+        True if Parquet tables can be written and read.
+    """
     try:
         import pyarrow.parquet  # noqa: F401
     except ImportError:
@@ -29,7 +39,24 @@ def have_pyarrow() -> bool:
 
 
 def columns_of(rows: Iterable[dict[str, Any]]) -> list[str]:
-    """Union of the rows' keys in order of first appearance."""
+    """The union of the rows' keys, in order of first appearance.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Table rows.
+
+    Returns
+    -------
+    list of str
+        The column names.
+
+    Examples
+    --------
+    >>> from regionkit.suite.table import columns_of
+    >>> columns_of([{"a": 1, "b": 2}, {"c": 3, "a": 4}])
+    ['a', 'b', 'c']
+    """
     seen: dict[str, None] = {}
     for r in rows:
         for k in r:
@@ -38,17 +65,79 @@ def columns_of(rows: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def table_path(out_dir: str | os.PathLike, suite: str, fmt: str) -> Path:
+    """Where a suite's table of a given format goes.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+    suite : str
+        The suite's name.
+    fmt : {"parquet", "csv"}
+        The format.
+
+    Returns
+    -------
+    pathlib.Path
+        out_dir/SUITE.parquet or out_dir/SUITE.csv.
+    """
     return Path(out_dir) / f"{suite}{SUFFIX[fmt]}"
 
 
 def regions_dir(out_dir: str | os.PathLike, suite: str) -> Path:
-    """Where a suite's saved RegionSets go."""
+    """Where a suite's saved RegionSets go.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+    suite : str
+        The suite's name.
+
+    Returns
+    -------
+    pathlib.Path
+        out_dir/SUITE.regions.
+    """
     return Path(out_dir) / f"{suite}.regions"
 
 
 def write_table(rows: list[dict[str, Any]], out_dir: str | os.PathLike, suite: str,
                 fmt: str = "auto") -> Path:
-    """Write the rows as the suite's table (replacing one in the other format)."""
+    """Write rows as a suite's table, replacing a table in the other format.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of Python scalars and lists.
+    out_dir : str or os.PathLike
+        The results directory (created if needed).
+    suite : str
+        The suite's name.
+    fmt : {"auto", "parquet", "csv"}
+        "auto": Parquet when pyarrow is installed, else CSV.
+
+    Returns
+    -------
+    pathlib.Path
+        The table written.
+
+    Raises
+    ------
+    SuiteError
+        If the format is unknown, or Parquet is asked for without pyarrow.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from regionkit.suite.table import read_table, write_table
+    >>> rows = [{"n": 3, "arch": "2-8-1", "per_layer": [3, 5]}, {"n": None, "arch": "x"}]
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     path = write_table(rows, out, "demo", "csv")
+    ...     print(path.name, read_table(path))
+    demo.csv [{'n': 3, 'arch': '2-8-1', 'per_layer': [3, 5]},
+              {'n': None, 'arch': 'x', 'per_layer': None}]
+    """
     if fmt not in FORMATS:
         raise SuiteError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "auto":
@@ -114,7 +203,24 @@ def _write_csv(rows: list[dict[str, Any]], cols: list[str], path: Path) -> None:
 
 
 def read_table(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of a table written by write_table."""
+    """The rows of a table written by write_table.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A .parquet or .csv table (a CSV table needs its NAME.columns.json sidecar).
+
+    Returns
+    -------
+    list of dict
+        The rows, every column present (None where missing).
+
+    Raises
+    ------
+    SuiteError
+        If the file is missing or not a table, its sidecar is missing, or Parquet is read
+        without pyarrow.
+    """
     p = Path(path)
     if not p.exists():
         raise SuiteError(f"{p}: no such table")
@@ -141,7 +247,18 @@ def read_table(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def find_tables(out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Suite name -> table path of every table in a results directory."""
+    """Every table in a results directory.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Suite name to its table, in name order.
+    """
     out: dict[str, Path] = {}
     for p in sorted(Path(out_dir).iterdir()):
         if p.suffix in (".parquet", ".csv") and p.is_file():
@@ -150,6 +267,25 @@ def find_tables(out_dir: str | os.PathLike) -> dict[str, Path]:
 
 
 def comparable(rows: list[dict[str, Any]], drop: Iterable[str]) -> list[dict[str, Any]]:
-    """Rows with every column present (None where missing) minus `drop`, by job index."""
+    """Rows made comparable: every column present (None where missing) but `drop`.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Table rows with an "index" column.
+    drop : iterable of str
+        Columns to leave out (e.g. jobs.VOLATILE).
+
+    Returns
+    -------
+    list of dict
+        The rows in job-index order.
+
+    Examples
+    --------
+    >>> from regionkit.suite.table import comparable
+    >>> comparable([{"index": 1, "n": 2, "seconds": 0.1}, {"index": 0, "m": 1}], ["seconds"])
+    [{'index': 0, 'n': None, 'm': 1}, {'index': 1, 'n': 2, 'm': None}]
+    """
     cols = [c for c in columns_of(rows) if c not in set(drop)]
     return [{c: r.get(c) for c in cols} for r in sorted(rows, key=lambda r: r["index"])]

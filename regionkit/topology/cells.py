@@ -18,13 +18,33 @@ import numpy as np
 from regionkit.errors import RegionkitError, TopologyError
 from regionkit.measures.faces import face_listing, unique_rows
 
+__all__ = ["PAIR_CHUNK", "CellComplex", "cell_complex"]
+
 # Face pairs compared at a time when reading off the cover relation (bounds the memory).
 PAIR_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class CellComplex:
-    """Cells of the closed domain (all dimensions, boundary cells included) and their covers."""
+    """Cells of the closed domain (all dimensions, boundary cells included) and their covers.
+
+    Parameters
+    ----------
+    dim : numpy.ndarray of int, shape (n_cells,)
+        Dimension of each cell.
+    volume : numpy.ndarray, shape (n_cells,)
+        Its dim-volume (1 for vertices).
+    point : numpy.ndarray, shape (n_cells, d)
+        A relative-interior point (domain coordinates).
+    positive, negative : numpy.ndarray of uint8
+        np.packbits rows: bit h is set when hyperplane h is > 0 (< 0) on the cell.
+    boundary : numpy.ndarray of bool, shape (n_cells,)
+        Whether the cell lies on the domain's boundary.
+    face, coface : numpy.ndarray of int
+        Cover pairs: cell face[e] is a facet of cell coface[e].
+    n_hyperplanes : int
+        Number of network hyperplanes.
+    """
 
     dim: np.ndarray          # (n_cells,) dimension of each cell
     volume: np.ndarray       # its dim-volume (1 for vertices)
@@ -38,10 +58,22 @@ class CellComplex:
 
     @property
     def n_cells(self) -> int:
+        """Number of cells, all dimensions."""
         return int(self.dim.shape[0])
 
     def signs(self, hyperplanes: np.ndarray) -> np.ndarray:
-        """Sign (-1, 0, 1) of the given hyperplanes on every cell, (n_cells, len(hyperplanes))."""
+        """Sign of the given hyperplanes on every cell.
+
+        Parameters
+        ----------
+        hyperplanes : array_like of int
+            Hyperplane indices.
+
+        Returns
+        -------
+        numpy.ndarray of int8, shape (n_cells, len(hyperplanes))
+            -1, 0 or 1.
+        """
         h = np.asarray(hyperplanes, dtype=np.int64)
         byte, shift = h // 8, (7 - h % 8).astype(np.uint8)   # np.packbits is big-endian
         pos = (self.positive[:, byte] >> shift) & 1
@@ -49,9 +81,21 @@ class CellComplex:
         return pos.astype(np.int8) - neg.astype(np.int8)
 
     def check(self, d: int) -> None:
-        """Raise TopologyError unless the cells subdivide a d-ball: every (d-1)-cell inside
-        the domain is a facet of two d-cells (one on the boundary), and the alternating
-        count of the cells is 1."""
+        """Check that the cells subdivide a d-ball.
+
+        Every (d-1)-cell inside the domain must be a facet of two d-cells (of one on the
+        boundary), and the alternating count of the cells must be 1.
+
+        Parameters
+        ----------
+        d : int
+            Dimension of the domain.
+
+        Raises
+        ------
+        TopologyError
+            If a check fails: the network is too degenerate for the tolerance.
+        """
         top = self.dim[self.coface] == d
         count = np.bincount(self.face[top], minlength=self.n_cells)
         ridge = self.dim == d - 1
@@ -66,7 +110,35 @@ class CellComplex:
 
 
 def cell_complex(rs) -> CellComplex:
-    """The cell complex of a complete RegionSet (elementwise activations)."""
+    """The cell complex of a complete RegionSet (elementwise activations).
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete enumeration.
+
+    Returns
+    -------
+    CellComplex
+        Every face of every region's closure once, with the cover relation.
+
+    Raises
+    ------
+    RegionkitError
+        If the enumeration stopped early.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [-1, 0], [0, 1], [0, -1]], [[1, 1, 1, 1]]],
+    ...                              [[0, 0, 0, 0], [0]])
+    >>> box = rk.Box(-1, 1, dim=2)
+    >>> from regionkit.topology.cells import cell_complex
+    >>> cx = cell_complex(rk.enumerate_regions(net, box))
+    >>> cx.check(2)
+    >>> cx.n_cells, cx.signs([0, 2])[:3].tolist()
+    (25, [[0, 0], [0, 1], [0, -1]])
+    """
     if not rs.complete:
         raise RegionkitError("the cell complex needs a complete enumeration (this run stopped "
                              f"early: {rs.stop_reason})")

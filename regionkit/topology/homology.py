@@ -27,16 +27,42 @@ from scipy.sparse.csgraph import connected_components
 from regionkit.errors import TopologyError
 from regionkit.topology.cells import CellComplex
 
+__all__ = ["DUALITY_MAX_DIM", "Betti", "homology"]
+
 # Up to this dimension no linear algebra is needed (b_0, b_{d-1} and chi fix the rest).
 DUALITY_MAX_DIM = 3
 
 
 @dataclass(frozen=True)
 class Betti:
-    """Betti numbers b_0..b_{d-1} of an open set A in the open domain, with its Euler
-    characteristic and its bounded components (those whose closure stays inside the open
-    domain). ``coefficients``: "any field" up to 3-D (integral homology is free there),
-    "GF(2)" from 4-D on."""
+    """Betti numbers of an open set A in the open domain, with its Euler characteristic.
+
+    Parameters
+    ----------
+    betti : tuple of int
+        b_0..b_{d-1}.
+    euler : int
+        Euler characteristic of A.
+    bounded_components : int
+        Components whose closure stays inside the open domain.
+    n_pieces : int
+        Full-dimensional pieces (d-cells) that make up A.
+    n_cells : int
+        Its relatively open cells, all dimensions.
+    description : str
+        Which set A is, e.g. "{F_0 > 0.5}".
+    coefficients : str
+        "any field" up to 3-D (integral homology is free there), "GF(2)" from 4-D on.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [-1, 0], [0, 1], [0, -1]], [[1, 1, 1, 1]]],
+    ...                              [[0, 0, 0, 0], [0]])
+    >>> b = rk.betti_numbers(net, rk.Box(-1, 1, dim=2), level=0.5)
+    >>> b.betti, b.euler, b.total, b.description
+    ((1, 1), 0, 2, '{F_0 > 0.5}')
+    """
 
     betti: tuple[int, ...]
     euler: int
@@ -52,6 +78,14 @@ class Betti:
         return int(sum(self.betti))
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields and the total as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            Keys set, betti (a list), total, euler, bounded_components, n_pieces, n_cells,
+            coefficients.
+        """
         return {"set": self.description, "betti": list(self.betti), "total": self.total,
                 "euler": self.euler, "bounded_components": self.bounded_components,
                 "n_pieces": self.n_pieces, "n_cells": self.n_cells,
@@ -74,9 +108,44 @@ def _touches_boundary(cx: CellComplex, d: int) -> np.ndarray:
 
 def homology(cx: CellComplex, inside: np.ndarray, d: int, description: str = "A",
              by_rank: bool = False) -> Betti:
-    """Betti numbers of the open set that is the union of the cells `inside` (closed under
-    going up, none on the domain's boundary), see the module notes; by_rank=True computes
-    every b_i by GF(2) ranks (in any dimension)."""
+    """Betti numbers of the open set that is the union of some cells of a complex.
+
+    See the module notes for the method.
+
+    Parameters
+    ----------
+    cx : CellComplex
+        The complex of the pieces.
+    inside : array_like of bool, shape (n_cells,)
+        The cells of the set: closed under going up, none on the domain's boundary.
+    d : int
+        Dimension of the domain.
+    description : str, default "A"
+        Which set it is, for the result.
+    by_rank : bool, default False
+        Compute every b_i by GF(2) ranks, in any dimension (a cross-check of duality).
+
+    Returns
+    -------
+    Betti
+        The set's Betti numbers.
+
+    Raises
+    ------
+    TopologyError
+        If the cells are not an open set inside the domain, or the complex is
+        inconsistent.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.topology.homology import homology
+    >>> net = rk.Network.from_arrays([[[1, 0], [-1, 0], [0, 1], [0, -1]], [[1, 1, 1, 1]]],
+    ...                              [[0, 0, 0, 0], [0]])
+    >>> dr = rk.decision_regions(net, rk.Box(-1, 1, dim=2), level=0.5)
+    >>> homology(dr.complex(), dr.set_cells("above"), 2, by_rank=True).betti
+    (1, 1)
+    """
     n = cx.n_cells
     inside = np.asarray(inside, dtype=bool)
     if np.any(inside & cx.boundary):
