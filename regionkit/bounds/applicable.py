@@ -26,6 +26,8 @@ from regionkit.bounds.layers import SplittingLayer, splitting_layers
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
+__all__ = ["CHECK_MAX_FLATS", "applicable_bounds"]
+
 # check() adds the exact Zaslavsky count of a one-layer net only up to this many flats (the
 # poset is built in pure Python).
 CHECK_MAX_FLATS = 5000

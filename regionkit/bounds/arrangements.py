@@ -14,6 +14,10 @@ from typing import Any, NamedTuple
 from regionkit.bounds.inputs import check_integer
 from regionkit.bounds.poset import Poset
 
+__all__ = ["ArrangementCount", "CharacteristicPolynomial", "binomial_sum",
+           "characteristic_polynomial", "face_counts", "general_position_bounded",
+           "general_position_regions", "zaslavsky"]
+
 
 def binomial_sum(n: int, top: int) -> int:
     """Σ_{j=0}^{top} C(n, j): regions of n generic hyperplanes in R^top (no input checks)."""

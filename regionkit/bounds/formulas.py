@@ -14,6 +14,11 @@ from regionkit.bounds.arrangements import binomial_sum
 from regionkit.bounds.inputs import check_integer, check_integers, check_widths
 from regionkit.errors import BoundsInputError
 
+__all__ = ["arora_lower", "arrangement_product", "maxout_deep_lower", "maxout_single_layer_lower",
+           "maxout_single_layer_upper", "maxout_upper", "montufar2017_upper", "montufar_lower",
+           "one_dimensional_max", "raghu_upper", "serra_arora_lower", "serra_lower", "serra_upper",
+           "single_layer_upper", "trivial_upper"]
+
 
 def arrangement_product(n_in: int, hyperplanes: Sequence[int]) -> int:
     """Π_l Σ_{i <= n_in} C(m_l, i): every region cut again by each layer's m_l hyperplanes.

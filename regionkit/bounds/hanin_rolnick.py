@@ -20,6 +20,10 @@ from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
+__all__ = ["MonteCarloEstimate", "gaussian_c_bias", "gaussian_density", "hanin_rolnick_cor4_lower",
+           "hanin_rolnick_cor4_upper", "hanin_rolnick_eta", "hanin_rolnick_regions_1d",
+           "hanin_rolnick_volume"]
+
 
 @dataclass(frozen=True)
 class MonteCarloEstimate:

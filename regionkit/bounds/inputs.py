@@ -10,6 +10,8 @@ from typing import Any, Iterable
 
 from regionkit.errors import BoundsInputError
 
+__all__ = ["check_integer", "check_integers", "check_widths"]
+
 
 def check_integer(name: str, value: Any, minimum: int) -> int:
     """`value` as a Python int when it is an integer (not a bool) >= minimum."""

@@ -18,6 +18,9 @@ from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
+__all__ = ["SplittingLayer", "layer_ranks", "network_label", "require_relu_hidden",
+           "splitting_layers"]
+
 
 @dataclass(frozen=True)
 class SplittingLayer:

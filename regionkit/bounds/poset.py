@@ -16,6 +16,8 @@ from regionkit.bounds.spans import ExactSpan, FloatSpan, augmented_rows
 from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Domain
 
+__all__ = ["Flat", "OPEN_SET_RTOL", "Poset"]
+
 # A flat meets an open set when an LP finds one of its points at depth > this x (1 + max |h|)
 # inside every inequality g.x < h (rows scaled to unit norm).
 OPEN_SET_RTOL = 1e-9

@@ -14,6 +14,8 @@ from regionkit.bounds.applicable import applicable_bounds
 from regionkit.bounds.layers import network_label
 from regionkit.errors import BoundViolation, BoundViolationError
 
+__all__ = ["BoundRow", "BoundsTable", "check"]
+
 HOLDS, TIGHT, VIOLATED, MATCHES, INFO, REACHED, UNKNOWN = (
     "holds", "tight", "VIOLATED", "matches", "info", "reached", "holds so far")
 

@@ -16,6 +16,8 @@ import numpy as np
 
 from regionkit.errors import BoundsInputError
 
+__all__ = ["EXACT_MAX_DENOMINATOR", "ExactSpan", "FLOAT_RANK_RTOL", "FloatSpan", "augmented_rows"]
+
 # Float entries whose exact binary value has a denominator up to this are taken as exact
 # rationals (1/2, 3/4, 0.375 ...); any other float switches the arrangement to float mode.
 EXACT_MAX_DENOMINATOR = 2 ** 20
