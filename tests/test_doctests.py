@@ -52,6 +52,15 @@ AWAITING_ALL = {
 # have numpydoc docstrings. Extend this list as modules are documented.
 NUMPYDOC_MODULES = [
     "regionkit.bounds",
+    "regionkit.bounds.applicable",
+    "regionkit.bounds.arrangements",
+    "regionkit.bounds.formulas",
+    "regionkit.bounds.hanin_rolnick",
+    "regionkit.bounds.inputs",
+    "regionkit.bounds.layers",
+    "regionkit.bounds.poset",
+    "regionkit.bounds.report",
+    "regionkit.bounds.spans",
     "regionkit.errors",
     "regionkit.examples",
     "regionkit.measures.boundary",

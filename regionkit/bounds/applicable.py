@@ -103,6 +103,19 @@ def applicable_bounds(network: Network, domain: Domain) -> list[Row]:
     layers the maxout bounds, other elementwise nets the breakpoint bounds; a net with one
     elementwise splitting layer also gets the exact Zaslavsky count on the domain (up to
     CHECK_MAX_FLATS flats).
+
+    Parameters
+    ----------
+    network : Network
+        The network; its splitting layers choose the bounds and give their arguments.
+    domain : Domain
+        Its domain, in the network's input space; n0 is its dimension.
+
+    Returns
+    -------
+    list of (str, str, int, str)
+        One (name, kind, value, source) per bound, kind 'upper', 'exact', 'lower' or
+        'reference'; a network without a splitting layer gets the one exact row 1.
     """
     layers = splitting_layers(network, domain)
     if not layers:

@@ -20,13 +20,34 @@ __all__ = ["ArrangementCount", "CharacteristicPolynomial", "binomial_sum",
 
 
 def binomial_sum(n: int, top: int) -> int:
-    """Σ_{j=0}^{top} C(n, j): regions of n generic hyperplanes in R^top (no input checks)."""
+    """Σ_{j=0}^{top} C(n, j): regions of n generic hyperplanes in R^top (no input checks).
+
+    Parameters
+    ----------
+    n : int
+        Number of hyperplanes, >= 0.
+    top : int
+        Last index of the sum (the dimension), >= 0.
+
+    Returns
+    -------
+    int
+        The sum (terms with j > n are zero).
+    """
     return sum(math.comb(n, j) for j in range(min(n, top) + 1))
 
 
 @dataclass(frozen=True)
 class CharacteristicPolynomial:
-    """χ_A(t) = Σ_X μ(0̂, X) t^dim X; coeffs[i] is the (int) coefficient of t^i."""
+    """χ_A(t) = Σ_X μ(0̂, X) t^dim X of an arrangement; calling it evaluates χ_A at t.
+
+    Parameters
+    ----------
+    coeffs : tuple of int
+        coeffs[i] is the coefficient of t^i, i = 0..d.
+    rank : int
+        Dimension of the span of the hyperplanes' normals.
+    """
 
     coeffs: tuple[int, ...]
     rank: int  # dimension of the span of the normals
@@ -36,6 +57,7 @@ class CharacteristicPolynomial:
 
     @property
     def dim(self) -> int:
+        """Degree of χ_A: the dimension d of the ambient space."""
         return len(self.coeffs) - 1
 
     def __str__(self) -> str:
@@ -45,7 +67,15 @@ class CharacteristicPolynomial:
 
 
 class ArrangementCount(NamedTuple):
-    """regions; bounded = relatively bounded regions of R^d (None for an open box)."""
+    """Region counts of an arrangement, as zaslavsky returns them.
+
+    Parameters
+    ----------
+    regions : int
+        Number of regions, in R^d or inside the open set.
+    bounded : int or None
+        Number of relatively bounded regions of R^d; None when counted inside an open set.
+    """
 
     regions: int
     bounded: int | None
@@ -195,6 +225,7 @@ def general_position_regions(n: int, d: int) -> int:
     Returns
     -------
     int
+        The most regions n hyperplanes can cut R^d into.
 
     Raises
     ------
@@ -223,6 +254,7 @@ def general_position_bounded(n: int, d: int) -> int:
     Returns
     -------
     int
+        The number of bounded regions (0 when n <= d).
 
     Raises
     ------

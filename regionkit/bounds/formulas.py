@@ -25,6 +25,18 @@ def arrangement_product(n_in: int, hyperplanes: Sequence[int]) -> int:
 
     The argument of Raghu et al. 2017, Thm 1, for layers of any piecewise-linear activation
     (inputs already checked).
+
+    Parameters
+    ----------
+    n_in : int
+        Input dimension n_0, >= 1.
+    hyperplanes : sequence of int
+        m_l, the hyperplanes of each splitting layer, >= 0.
+
+    Returns
+    -------
+    int
+        An upper bound on the number of activation regions.
     """
     return math.prod(binomial_sum(m, n_in) for m in hyperplanes)
 
@@ -49,6 +61,7 @@ def trivial_upper(n_units: int, n_hard_tanh_units: int = 0) -> int:
     Returns
     -------
     int
+        2^N 3^M, the number of activation patterns: an upper bound on the regions.
 
     Raises
     ------
@@ -83,6 +96,7 @@ def single_layer_upper(n_in: int, n_units: int) -> int:
     Returns
     -------
     int
+        The most regions one hidden layer of N units can cut R^{n_in} into.
 
     Raises
     ------
@@ -119,6 +133,7 @@ def serra_upper(n_in: int, widths: Sequence[int], ranks: Sequence[int] | None = 
     Returns
     -------
     int
+        An upper bound on the number of activation regions.
 
     Raises
     ------
@@ -182,6 +197,7 @@ def montufar2017_upper(n_in: int, widths: Sequence[int]) -> int:
     Returns
     -------
     int
+        An upper bound on the number of activation regions.
 
     Raises
     ------
@@ -217,6 +233,7 @@ def raghu_upper(n_in: int, widths: Sequence[int], hard_tanh: bool = False) -> in
     Returns
     -------
     int
+        An upper bound on the number of activation regions.
 
     Raises
     ------
@@ -251,7 +268,8 @@ def montufar_lower(n_in: int, widths: Sequence[int]) -> int | None:
     Returns
     -------
     int or None
-        None when its hypothesis n_l >= n_0 fails.
+        A number of regions that some choice of weights reaches; None when its
+        hypothesis n_l >= n_0 fails.
 
     Raises
     ------
@@ -285,7 +303,8 @@ def serra_lower(n_in: int, widths: Sequence[int]) -> int | None:
     Returns
     -------
     int or None
-        None when its hypothesis n_l >= 3 n_0 fails.
+        A number of regions that some choice of weights reaches; None when its
+        hypothesis n_l >= 3 n_0 fails.
 
     Raises
     ------
@@ -305,8 +324,10 @@ def serra_lower(n_in: int, widths: Sequence[int]) -> int | None:
 
 
 def one_dimensional_max(widths: Sequence[int]) -> int:
-    """Π_l (n_l + 1): an upper bound for n_0 = 1 (Montúfar 2017 with d_l = 1), and the exact
-    maximum when every n_l >= 3 (Serra et al. 2018, Thm 5; see constructions.serra_1d).
+    """Π_l (n_l + 1): an upper bound on the regions of a ReLU net with a 1-D input.
+
+    Montúfar 2017's bound with d_l = 1; the exact maximum when every n_l >= 3 (Serra et al.
+    2018, Thm 5; see constructions.serra_1d).
 
     Parameters
     ----------
@@ -316,6 +337,7 @@ def one_dimensional_max(widths: Sequence[int]) -> int:
     Returns
     -------
     int
+        The bound; the exact maximum over weights when every n_l >= 3.
 
     Raises
     ------
@@ -357,6 +379,7 @@ def arora_lower(n_in: int, m: int, w: int, n_layers: int) -> int:
     Returns
     -------
     int
+        A number of regions that some choice of weights reaches.
 
     Raises
     ------
@@ -373,8 +396,9 @@ def arora_lower(n_in: int, m: int, w: int, n_layers: int) -> int:
 
 
 def serra_arora_lower(n_in: int, m: int, w: int, n_layers: int) -> int:
-    """Serra et al. 2018, Thm 7: Arora's construction improved to 2 Σ_{j<n_0} C(m-1, j)
-    (w+1)^{L-1}, same architecture (2m units, then L-1 layers of w units).
+    """Serra et al. 2018, Thm 7: 2 Σ_{j<n_0} C(m-1, j) (w+1)^{L-1} regions exist.
+
+    Arora's construction improved, same architecture (2m units, then L-1 layers of w units).
 
     Parameters
     ----------
@@ -390,6 +414,7 @@ def serra_arora_lower(n_in: int, m: int, w: int, n_layers: int) -> int:
     Returns
     -------
     int
+        A number of regions that some choice of weights reaches.
 
     Raises
     ------
@@ -408,10 +433,10 @@ def serra_arora_lower(n_in: int, m: int, w: int, n_layers: int) -> int:
 # --- maxout ------------------------------------------------------------------------------
 
 def maxout_upper(n_in: int, widths: Sequence[int], k: int) -> int:
-    """Serra et al. 2018, Thm 8, for L layers of rank-k maxout units:
-    Π_l Σ_{j <= d_l} C(k(k-1)/2 · n_l, j), d_l = min(n_0, ..., n_l).
+    """Serra et al. 2018, Thm 8: Π_l Σ_{j <= d_l} C(k(k-1)/2 · n_l, j) for rank-k maxout.
 
-    Equals montufar2017_upper for k = 2.
+    L layers of n_l rank-k maxout units, d_l = min(n_0, ..., n_l). Equals montufar2017_upper
+    for k = 2.
 
     Parameters
     ----------
@@ -425,6 +450,7 @@ def maxout_upper(n_in: int, widths: Sequence[int], k: int) -> int:
     Returns
     -------
     int
+        An upper bound on the number of activation regions.
 
     Raises
     ------
@@ -443,10 +469,10 @@ def maxout_upper(n_in: int, widths: Sequence[int], k: int) -> int:
 
 
 def maxout_single_layer_upper(n_in: int, n_units: int, k: int) -> int:
-    """Montúfar et al. 2014, one layer of m rank-k maxout units: min{Σ_{j=0}^{n_0} C(k² m, j),
-    k^m}.
+    """Montúfar et al. 2014: min{Σ_{j=0}^{n_0} C(k² m, j), k^m} for m rank-k maxout units.
 
-    The survey S0 starts the sum at j = 1; j = 0 is correct (and the larger bound).
+    One layer of m maxout units of rank k. The survey S0 starts the sum at j = 1; j = 0 is
+    correct (and the larger bound).
 
     Parameters
     ----------
@@ -460,6 +486,7 @@ def maxout_single_layer_upper(n_in: int, n_units: int, k: int) -> int:
     Returns
     -------
     int
+        An upper bound on the number of activation regions.
 
     Raises
     ------
@@ -492,6 +519,7 @@ def maxout_single_layer_lower(n_in: int, n_units: int, k: int) -> int:
     Returns
     -------
     int
+        A number of regions that some choice of weights reaches.
 
     Raises
     ------
@@ -523,6 +551,7 @@ def maxout_deep_lower(n_in: int, n_layers: int, k: int) -> int:
     Returns
     -------
     int
+        A number of regions that some choice of weights reaches.
 
     Raises
     ------

@@ -27,7 +27,19 @@ __all__ = ["MonteCarloEstimate", "gaussian_c_bias", "gaussian_density", "hanin_r
 
 @dataclass(frozen=True)
 class MonteCarloEstimate:
-    """mean ± stderr over n_networks independent networks, n_points points each."""
+    """mean ± stderr over n_networks independent networks, n_points points each.
+
+    Parameters
+    ----------
+    mean : float
+        Mean of the per-network estimates.
+    stderr : float
+        Standard error of that mean: the per-network estimates' std (ddof=1) / √n_networks.
+    n_networks : int
+        Networks sampled.
+    n_points : int
+        Uniform points of the domain per network.
+    """
 
     mean: float
     stderr: float
@@ -214,6 +226,7 @@ def hanin_rolnick_regions_1d(n_neurons: int, length: float, breakpoints: int = 1
     Returns
     -------
     float
+        constant · length · breakpoints · n_neurons, the approximate expected region count.
 
     Raises
     ------
@@ -246,6 +259,7 @@ def hanin_rolnick_cor4_upper(n_neurons: int, k: int, c_grad: float, c_bias: floa
     Returns
     -------
     float
+        The upper bound on E[vol_{d-k}(B_{N,k} ∩ K)]/vol(K).
 
     Raises
     ------
@@ -277,6 +291,7 @@ def hanin_rolnick_cor4_lower(n_neurons: int, k: int, c_bias_min: float) -> float
     Returns
     -------
     float
+        The lower bound on E[vol_{d-k}(B_{N,k} ∩ K)]/vol(K).
 
     Raises
     ------
@@ -316,6 +331,7 @@ def hanin_rolnick_eta(sup_norm_sq: float, n_in: int, bias_vars: Sequence[float],
     Returns
     -------
     float
+        η, the bias range over which Corollary 4's c_bias takes the infimum.
 
     Raises
     ------
@@ -344,6 +360,7 @@ def gaussian_c_bias(std: float) -> float:
     Returns
     -------
     float
+        1/(σ √(2π)), the maximum of the N(0, σ²) density.
 
     Raises
     ------

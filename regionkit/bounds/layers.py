@@ -26,7 +26,7 @@ __all__ = ["SplittingLayer", "layer_ranks", "network_label", "require_relu_hidde
 class SplittingLayer:
     """A layer whose activation cuts the domain, in the domain's coordinates.
 
-    Attributes
+    Parameters
     ----------
     W, b : ndarray
         Pre-activation map z = W t + b of the layer as a function of the domain's
@@ -56,18 +56,22 @@ class SplittingLayer:
 
     @property
     def units(self) -> int:
+        """Number of units: rows of W divided by pieces."""
         return self.W.shape[0] // self.pieces
 
     @property
     def hyperplanes_per_unit(self) -> int:
-        """Hyperplanes whose arrangement refines a unit's states: one per breakpoint, or the
-        k(k-1)/2 pairwise differences of a maxout unit's pieces."""
+        """Number of hyperplanes whose arrangement refines one unit's states.
+
+        One per breakpoint, or the k(k-1)/2 pairwise differences of a maxout unit's pieces.
+        """
         if self.maxout:
             return self.pieces * (self.pieces - 1) // 2
         return len(self.breakpoints)
 
     @property
     def n_hyperplanes(self) -> int:
+        """Number of hyperplanes of the layer: units times hyperplanes_per_unit."""
         return self.units * self.hyperplanes_per_unit
 
     @property
@@ -77,19 +81,31 @@ class SplittingLayer:
 
     @property
     def zeroes(self) -> bool:
-        """Some piece of the activation is constant (ReLU, hard tanh): units there pass on
-        nothing, so the layer's image can lose dimensions; a leaky ReLU keeps full rank."""
+        """Whether some piece of the activation is constant (ReLU, hard tanh).
+
+        Units there pass on nothing, so the layer's image can lose dimensions; a leaky ReLU
+        keeps full rank.
+        """
         return 0.0 in self.slopes
 
     @property
     def is_relu(self) -> bool:
-        """One breakpoint and a constant side: ReLU up to an affine change of its output,
-        the activation of Serra's and Montúfar's bounds."""
+        """Whether the activation is ReLU up to an affine change of its output.
+
+        One breakpoint and a constant side: the activation of Serra's and Montúfar's bounds.
+        """
         return not self.maxout and len(self.breakpoints) == 1 and self.zeroes
 
     def hyperplanes(self) -> tuple[np.ndarray, np.ndarray]:
-        """(W, b) of the elementwise layer's hyperplanes z_i = t for every breakpoint t (all
-        units for the first breakpoint, then the next); rows with zero weights dropped."""
+        """The elementwise layer's hyperplanes z_i = t, for every unit i and breakpoint t.
+
+        All units for the first breakpoint, then the next; rows with zero weights dropped.
+
+        Returns
+        -------
+        tuple of ndarray
+            (W, b): hyperplane j is W[j] t + b[j] = 0 in the domain's coordinates t.
+        """
         W = np.vstack([self.W] * len(self.breakpoints))
         b = np.concatenate([self.b - t for t in self.breakpoints])
         live = W.any(axis=1)
@@ -183,6 +199,13 @@ def layer_ranks(network: Network, domain: Domain | None = None) -> list[int]:
 def require_relu_hidden(network: Network, feature: str) -> None:
     """Refuse a network unless its hidden layers are ReLU and its output layer is linear.
 
+    Parameters
+    ----------
+    network : Network
+        The network to check.
+    feature : str
+        What needs a ReLU network, named in the error message.
+
     Raises
     ------
     BoundsInputError
@@ -196,6 +219,25 @@ def require_relu_hidden(network: Network, feature: str) -> None:
 
 
 def network_label(network: Network) -> str:
-    """'2-12-1 (identity,relu)': the architecture and the set of activations, for tables."""
+    """'2-12-1 (identity,relu)': the architecture and the set of activations, for tables.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    str
+        The input dimension and the layer widths joined by '-', then the distinct
+        activation names, sorted, in parentheses.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.5, 0.5], [0.0]])
+    >>> rk.bounds.layers.network_label(net)
+    '1-2-1 (identity,relu)'
+    """
     arch = "-".join(str(w) for w in [network.n_in] + network.widths)
     return f"{arch} ({','.join(sorted(set(network.activation_names())))})"

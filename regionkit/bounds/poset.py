@@ -25,7 +25,17 @@ OPEN_SET_RTOL = 1e-9
 
 @dataclass(frozen=True)
 class Flat:
-    """A flat of the arrangement, named by the hyperplanes that contain it."""
+    """A flat of the arrangement, named by the hyperplanes that contain it.
+
+    Parameters
+    ----------
+    mask : int
+        Bit i set iff hyperplane i contains the flat (0 for R^d itself).
+    dim : int
+        Dimension of the flat.
+    span : ExactSpan or FloatSpan
+        Row span of the flat's equations.
+    """
 
     mask: int  # bit i set iff hyperplane i contains the flat
     dim: int
@@ -39,6 +49,31 @@ class Poset:
     contain them, so duplicate hyperplanes and non-generic intersections are handled.
     below[x] holds the indices of the flats strictly containing flats[x] (below it in L(A));
     it is assembled from the covering flats met during generation, never by pairwise tests.
+
+    Parameters
+    ----------
+    W : array_like, shape (m, d)
+        Normals of the m hyperplanes; no row may be zero.
+    b : array_like, shape (m,)
+        Offsets: hyperplane i is W_i x + b_i = 0.
+    exact : bool or None
+        Arithmetic mode, as in characteristic_polynomial.
+
+    Attributes
+    ----------
+    d : int
+        Dimension of the space.
+    flats : list of Flat
+        The flats by rank, flats[0] = R^d; a flat's subflats come after it.
+    below : list of set of int
+        Indices of the flats strictly containing each flat.
+    mu : list of int
+        μ(0̂, X) for every flat X, in flats order.
+
+    Raises
+    ------
+    BoundsInputError
+        When W, b are not finite numeric arrays of matching shapes or W has a zero row.
     """
 
     def __init__(self, W: Any, b: Any, exact: bool | None) -> None:
@@ -83,7 +118,18 @@ class Poset:
             level = nxt
 
     def mobius_interval(self, x: int) -> dict[int, int]:
-        """μ(X, Y) for X = flats[x] and every flat Y ⊆ X (index -> value)."""
+        """μ(X, Y) for X = flats[x] and every flat Y ⊆ X (index -> value).
+
+        Parameters
+        ----------
+        x : int
+            Index of X in flats.
+
+        Returns
+        -------
+        dict of int to int
+            μ(X, Y) keyed by the index of Y, X itself included (μ(X, X) = 1).
+        """
         mu = {x: 1}
         for y in range(x + 1, len(self.flats)):
             if x in self.below[y]:
@@ -91,7 +137,24 @@ class Poset:
         return mu
 
     def meets(self, box: Any) -> list[bool]:
-        """Which flats meet the open set `box` ((lo, hi), a Domain, or None for R^d)."""
+        """Which flats meet the open set `box` ((lo, hi), a Domain, or None for R^d).
+
+        Parameters
+        ----------
+        box : (lo, hi) or Domain or None
+            The open set in the arrangement's coordinates; None means R^d.
+
+        Returns
+        -------
+        list of bool
+            One per flat, in flats order: whether it has a point inside the open set at
+            depth above OPEN_SET_RTOL (R^d itself always counts).
+
+        Raises
+        ------
+        BoundsInputError
+            When box is neither (lo, hi) nor a Domain, is empty, or has another dimension.
+        """
         open_set = _open_set(box, self.d)
         if open_set is None:
             return [True] * len(self.flats)

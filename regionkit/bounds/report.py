@@ -22,7 +22,26 @@ HOLDS, TIGHT, VIOLATED, MATCHES, INFO, REACHED, UNKNOWN = (
 
 @dataclass(frozen=True)
 class BoundRow:
-    """One bound beside the measured counts. kind: 'upper', 'exact', 'lower' or 'reference'."""
+    """One bound beside the measured counts.
+
+    Parameters
+    ----------
+    name : str
+        The bound's name.
+    kind : str
+        'upper', 'exact', 'lower' or 'reference'.
+    value : int
+        The bound's value.
+    source : str
+        Where the bound is proven.
+    activation_status : str
+        How the activation-region count sits against it: 'holds', 'tight', 'VIOLATED',
+        'matches', 'holds so far' (incomplete run), 'reached' or 'info' (lower and
+        reference rows).
+    linear_status : str or None
+        The same for the linear-region count; None for exact rows or when linear regions
+        were not counted.
+    """
 
     name: str
     kind: str
@@ -33,6 +52,7 @@ class BoundRow:
 
     @property
     def violated(self) -> bool:
+        """Whether a measured count breaks the bound."""
         return VIOLATED in (self.activation_status, self.linear_status)
 
 
@@ -57,7 +77,25 @@ def _fmt(v: int) -> str:
 
 @dataclass(frozen=True)
 class BoundsTable:
-    """Every bound that applies to a network on a domain, beside its measured region counts."""
+    """Every bound that applies to a network on a domain, beside its measured region counts.
+
+    Parameters
+    ----------
+    architecture : str
+        The network's label (see network_label).
+    domain : str
+        The domain's repr.
+    n0 : int
+        The domain's dimension, the input dimension of the bounds.
+    n_activation : int
+        Measured activation regions.
+    n_linear : int or None
+        Measured linear regions; None when not counted.
+    complete : bool
+        Whether the enumeration finished; if not, the counts are lower bounds.
+    rows : tuple of BoundRow
+        One row per applicable bound.
+    """
 
     architecture: str
     domain: str
@@ -69,6 +107,7 @@ class BoundsTable:
 
     @property
     def violations(self) -> list[BoundRow]:
+        """The rows whose bound a measured count breaks."""
         return [r for r in self.rows if r.violated]
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
@@ -98,7 +137,13 @@ class BoundsTable:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
-        """The table as GitHub markdown, under its one-line header."""
+        """The table as GitHub markdown, under its one-line header.
+
+        Returns
+        -------
+        str
+            The header line, a blank line, then the markdown table.
+        """
         head, body = self._cells()
         lines = [self._header(), "", "| " + " | ".join(head) + " |",
                  "|" + "---|" * len(head)]
