@@ -237,7 +237,7 @@ def test_same_model_from_torch_sklearn_and_onnx_has_the_same_regions(tmp_path):
             "sklearn.onnx": load_onnx(tmp_path / "sklearn.onnx")}
     ref = nets["sklearn"]
     for name, net in nets.items():
-        assert net.activations == ("relu", "relu", "identity"), name
+        assert net.activation_names() == ["relu", "relu", "identity"], name
         for W, V in zip(net.weights + net.biases, ref.weights + ref.biases):
             np.testing.assert_array_equal(W, V, err_msg=name)
     box = rk.Box(-3, 3, dim=2)

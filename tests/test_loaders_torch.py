@@ -114,7 +114,7 @@ def test_affine_layers_compose_and_batchnorm_folds():
     torch.manual_seed(1)
     model = MODELS["mlp-batchnorm"][0]().eval()
     net = from_torch(model)
-    assert net.activations == ("relu", "identity") and net.widths == [6, 2]
+    assert net.activation_names() == ["relu", "identity"] and net.widths == [6, 2]
     l0, bn0, _, bn1, l1, l2 = copy.deepcopy(model).double()
     s0 = (bn0.weight / torch.sqrt(bn0.running_var + bn0.eps)).detach().numpy()
     np.testing.assert_allclose(net.weights[0], s0[:, None] * l0.weight.detach().numpy(),
@@ -130,7 +130,7 @@ def test_maxpool_is_a_selection_maxout_layer():
     the padding repeat the window's first input."""
     model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, padding=1)).eval()
     Ws, bs, acts = torch_stack(model, (1, 3, 3)).arrays()
-    assert acts == ["relu", "maxout:4"]
+    assert [a.spec for a in acts] == ["relu", "maxout:4"]
     W = Ws[1]
     assert W.shape == (4 * 4, 9) and not np.any(bs[1])
     assert np.all(W.sum(axis=1) == 1) and set(np.unique(W)) == {0.0, 1.0}

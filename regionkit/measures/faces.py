@@ -120,7 +120,7 @@ def owned_faces(rs) -> Faces | None:
     domain's boundary, is checked from one region. Maxout nets (several hyperplanes per
     piece pair) and 1-D runs are left to the sign-vector path.
     """
-    if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
+    if rs.kind == "1d" or rs.network.has_maxout or rs.n_regions == 0:
         return None
     vf = vertex_form(rs)
     labels = vf.rows(rs.ineq_labels)
