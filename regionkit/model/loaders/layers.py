@@ -264,8 +264,8 @@ class LayerStack:
         self.activation(act.identity() if a == 1.0 else act.leaky_relu(a))
 
     def clip(self, lo: float, hi: float) -> None:
-        """min(max(x, lo), hi): relu, relu6 or hard_tanh(lo, hi) when both ends are finite,
-        otherwise the one-breakpoint table."""
+        """min(max(x, lo), hi): relu for [0, inf), relu6 for [0, 6], hard_tanh(lo, hi) for
+        other finite ends, a one-breakpoint table for other one-sided clips."""
         lo, hi = float(lo), float(hi)
         if not lo < hi:
             raise NetworkError(f"clip needs min < max, got min={lo}, max={hi}")
