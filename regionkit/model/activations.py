@@ -201,14 +201,13 @@ class Maxout:
     """
 
     pieces: int
+    name = "maxout"  # a class attribute, not a field
 
     def __post_init__(self) -> None:
         k = self.pieces
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise NetworkError(f"maxout needs its number of pieces, an integer >= 1, got {k!r}")
         object.__setattr__(self, "pieces", int(k))
-
-    name = "maxout"
 
     @property
     def kind(self) -> ActivationKind:
@@ -247,8 +246,20 @@ Activation = Union[PiecewiseLinear, Maxout]
 
 
 def maxout_winners(z: np.ndarray, k: int) -> np.ndarray:
-    """Row of z (a maxout layer's pieces, (n, U k)) that wins in every unit, (n, U); ties go
-    to the lowest piece index."""
+    """The winning row of every maxout unit; ties go to the lowest piece index.
+
+    Parameters
+    ----------
+    z : ndarray (n, U k)
+        A maxout layer's pieces, unit u's at columns u k .. u k + k - 1.
+    k : int
+        Pieces per unit.
+
+    Returns
+    -------
+    ndarray (n, U)
+        The column of z that wins in each unit.
+    """
     return np.argmax(z.reshape(z.shape[0], -1, k), axis=2) + k * np.arange(z.shape[1] // k)
 
 
@@ -324,12 +335,39 @@ def relu() -> PiecewiseLinear:
 
 
 def leaky_relu(a: float = 0.01) -> PiecewiseLinear:
-    """z for z > 0, a z below (a finite, a != 1); one bit, z > 0."""
+    """z for z > 0, a z below; one bit, z > 0.
+
+    Parameters
+    ----------
+    a : float
+        Slope below 0, finite and != 1 (slope 1 is the identity).
+
+    Raises
+    ------
+    NetworkError
+        a is not finite or equals 1.
+    """
     return _named("leaky_relu", a)
 
 
 def hard_tanh(lo: float = -1.0, hi: float = 1.0) -> PiecewiseLinear:
-    """min(max(z, lo), hi) with lo < hi; two bits, z > lo and z > hi."""
+    """min(max(z, lo), hi); two bits, z > lo and z > hi.
+
+    Parameters
+    ----------
+    lo, hi : float
+        The clip range, finite, lo < hi.
+
+    Raises
+    ------
+    NetworkError
+        lo >= hi or a bound is not finite.
+
+    Examples
+    --------
+    >>> hard_tanh(-2, 3)(np.array([-5.0, 0.5, 5.0])).tolist()
+    [-2.0, 0.5, 3.0]
+    """
     return _named("hard_tanh", lo, hi)
 
 
@@ -344,7 +382,20 @@ def hard_sigmoid() -> PiecewiseLinear:
 
 
 def clipped_leaky_relu(a: float = 0.01, cap: float = 6.0) -> PiecewiseLinear:
-    """a z below 0, z on (0, cap], cap above (cap > 0); two bits, z > 0 and z > cap."""
+    """a z below 0, z on (0, cap], cap above; two bits, z > 0 and z > cap.
+
+    Parameters
+    ----------
+    a : float
+        Slope below 0, finite.
+    cap : float
+        The output's upper bound, finite, > 0.
+
+    Raises
+    ------
+    NetworkError
+        cap <= 0 or a value is not finite.
+    """
     return _named("clipped_leaky_relu", a, cap)
 
 
@@ -354,8 +405,19 @@ def absolute() -> PiecewiseLinear:
 
 
 def soft_shrink(lam: float = 0.5) -> PiecewiseLinear:
-    """torch's Softshrink: z - lam above lam, z + lam below -lam, 0 between (lam > 0); two
-    bits, z > -lam and z > lam."""
+    """torch's Softshrink: z - lam above lam, z + lam below -lam, 0 between; two bits,
+    z > -lam and z > lam.
+
+    Parameters
+    ----------
+    lam : float
+        The half-width of the dead zone, finite, > 0.
+
+    Raises
+    ------
+    NetworkError
+        lam <= 0 or not finite.
+    """
     return _named("soft_shrink", lam)
 
 
@@ -461,13 +523,21 @@ class CoreTable(NamedTuple):
 
 @lru_cache(maxsize=256)
 def core_table(act: Activation) -> CoreTable:
-    """The core's layer arguments for an activation: kind, the table as read-only float64
-    arrays (maxout: an empty table) and the pieces per unit."""
-    if isinstance(act, Maxout):
-        c, s, o = (), (1.0,), (0.0,)
-    else:
-        c, s, o = act.breakpoints, act.slopes, act.offsets
-    arrays = [np.array(v, dtype=np.float64) for v in (c, s, o)]
-    for a in arrays:
+    """The compiled core's layer arguments for an activation (the one bridge to the core).
+
+    Parameters
+    ----------
+    act : PiecewiseLinear or Maxout
+
+    Returns
+    -------
+    CoreTable
+        kind, the table as read-only float64 arrays (maxout: an empty table) and the rows
+        of W per unit; cached per activation.
+    """
+    table: Table = (((), (1.0,), (0.0,)) if isinstance(act, Maxout)
+                    else (act.breakpoints, act.slopes, act.offsets))
+    c, s, o = (np.array(v, dtype=np.float64) for v in table)
+    for a in (c, s, o):
         a.setflags(write=False)
-    return CoreTable(int(act.kind), *arrays, act.rows_per_unit)
+    return CoreTable(int(act.kind), c, s, o, act.rows_per_unit)
