@@ -4,6 +4,7 @@
 // local affine map h(x) = M x + m of the current layer input. One call splits a whole
 // frontier by one layer: the layer's hyperplanes are affine in x inside each region.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -17,11 +18,12 @@ class SolverError : public std::runtime_error {
   explicit SolverError(const std::string& what) : std::runtime_error(what) {}
 };
 
-// Maxout layers are split in Python (regionkit/maxout.py); the core knows them only for
-// point signs and post-activation maps: one "hyperplane" slot per piece (pattern bit).
-enum Activation : int {
-  ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_HARD_TANH = 3, ACT_MAXOUT = 4
-};
+// How a layer's activation is read; the Python twin is ActivationKind in
+// regionkit/model/activations.py (keep the values equal). ELEMENTWISE: a continuous
+// piecewise-linear table (Layer::breaks, slopes, offsets). MAXOUT: split in Python
+// (regionkit/regions/maxout.py); the core knows it only for point signs and post-activation
+// maps: one "hyperplane" slot per piece (pattern bit).
+enum ActivationKind : int { ACT_ELEMENTWISE = 0, ACT_MAXOUT = 1 };
 
 // A value v of a hyperplane is "zero" when |v| <= atol + rtol * scale, where scale bounds
 // the magnitude of the terms that were summed to produce the hyperplane (see Maps::S).
@@ -30,7 +32,9 @@ struct Tolerance {
   double atol = 0.0;
 };
 
-// One dense layer z = W h + b followed by an activation.
+// One dense layer z = W h + b followed by an activation. An elementwise activation is the
+// table f(z) = slopes[i] z + offsets[i] on piece i, breaks[i-1] < z <= breaks[i]; unit j has
+// one hyperplane z_j = breaks[h] per breakpoint, its bit h set iff z_j > breaks[h].
 struct Layer {
   int n_out = 0;
   int n_in = 0;
@@ -38,13 +42,47 @@ struct Layer {
   const double* b = nullptr;  // n_out
   const double* Wt = nullptr;     // W transposed (n_in x n_out), filled by prepare_layer
   const double* absWt = nullptr;  // |W| transposed
-  int act = ACT_RELU;
-  double slope = 0.0;         // negative-side slope of leaky ReLU
+  int kind = ACT_ELEMENTWISE;
+  int n_breaks = 0;
+  const double* breaks = nullptr;   // n_breaks, strictly increasing
+  const double* slopes = nullptr;   // n_breaks + 1
+  const double* offsets = nullptr;  // n_breaks + 1
   int pieces = 1;             // maxout: rows u*pieces .. u*pieces+pieces-1 are unit u's
 };
 
-// Number of hyperplanes each unit of this activation contributes (hard tanh: z=-1, z=+1).
-int hyperplanes_per_unit(int act);
+// Hyperplanes (pattern bits) per row of W: maxout 1 (one per piece), elementwise n_breaks.
+int hyperplanes_per_unit(const Layer& L);
+
+// Piece of an elementwise unit from its n_breaks bits: the highest set bit + 1, so that
+// breakpoints closer than the tolerance never read an inconsistent pattern.
+inline int table_piece(const uint8_t* bits, int n_breaks) {
+  for (int h = n_breaks - 1; h >= 0; --h)
+    if (bits[h]) return h + 1;
+  return 0;
+}
+
+// The zero-tolerance scale of the hyperplane P_a - P_j between pieces a and j of a maxout
+// unit whose input is bounded by S: |b_a - b_j| + sum_i |W_ai - W_ji| S_i, the magnitude of
+// the terms summed to produce it (as Maps::S for any hyperplane). The one formula for the
+// engine's maxout split (regionkit/regions/maxout.py, through the compiled module) and for
+// point signs (signs.cpp). Built once per unit: only the inputs where two rows differ count.
+class MaxoutPairScales {
+ public:
+  // W: the unit's k rows (k x n_in, row-major), b: its k biases.
+  MaxoutPairScales(int k, int n_in, const double* W, const double* b);
+  double operator()(int a, int j, const double* S) const {
+    const size_t p = a < j ? static_cast<size_t>(a) * k_ + j : static_cast<size_t>(j) * k_ + a;
+    double s = db_[p];
+    for (size_t t = off_[p]; t < off_[p + 1]; ++t) s += val_[t] * S[idx_[t]];
+    return s;
+  }
+
+ private:
+  int k_;
+  std::vector<double> db_, val_;
+  std::vector<size_t> off_;
+  std::vector<int> idx_;
+};
 
 // Read-only view of local affine maps (arrays owned by the caller), laid out as Maps, and
 // R, the largest |t_i| over the domain for each domain coordinate i.

@@ -13,15 +13,33 @@
 
 namespace rk {
 
-int hyperplanes_per_unit(int act) {
-  switch (act) {
-    case ACT_IDENTITY: return 0;
-    case ACT_RELU:
-    case ACT_LEAKY_RELU:
+int hyperplanes_per_unit(const Layer& L) {
+  switch (L.kind) {
     case ACT_MAXOUT: return 1;
-    case ACT_HARD_TANH: return 2;
-    default: throw std::invalid_argument("unknown activation code " + std::to_string(act));
+    case ACT_ELEMENTWISE: return L.n_breaks;
+    default: throw std::invalid_argument("unknown activation kind " + std::to_string(L.kind));
   }
+}
+
+MaxoutPairScales::MaxoutPairScales(int k, int n_in, const double* W, const double* b)
+    : k_(k), db_(static_cast<size_t>(k) * k, 0.0), off_(static_cast<size_t>(k) * k + 1, 0) {
+  for (int a = 0; a < k; ++a)
+    for (int j = 0; j < k; ++j) {
+      const size_t p = static_cast<size_t>(a) * k + j;
+      off_[p] = val_.size();
+      if (a >= j) continue;  // pairs are stored once, at a < j
+      db_[p] = std::fabs(b[a] - b[j]);
+      const double* wa = W + static_cast<size_t>(a) * n_in;
+      const double* wj = W + static_cast<size_t>(j) * n_in;
+      for (int i = 0; i < n_in; ++i) {
+        const double d = std::fabs(wa[i] - wj[i]);
+        if (d != 0.0) {
+          val_.push_back(d);
+          idx_.push_back(i);
+        }
+      }
+    }
+  off_.back() = val_.size();
 }
 
 void prepare_layer(Layer& L, LayerStorage& st) {
@@ -68,7 +86,7 @@ RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size
       for (int j = 0; j < n_out; ++j) Pt[j] += wk[j] * Mkt;
     }
   }
-  const int per = hyperplanes_per_unit(L.act);
+  const int per = hyperplanes_per_unit(L);
   H.count = per * n_out;
   H.dim = d;
   H.a.resize(static_cast<size_t>(H.count) * d);
@@ -79,9 +97,10 @@ RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size
       const int idx = j * per + h;
       for (int t = 0; t < d; ++t)
         H.a[static_cast<size_t>(idx) * d + t] = H.Pt[static_cast<size_t>(t) * n_out + j];
-      // Hard tanh: hyperplane 0 is z = -1 (z + 1 > 0), hyperplane 1 is z = +1 (z - 1 > 0).
-      const double shift = per == 2 ? (h == 0 ? 1.0 : -1.0) : 0.0;
-      H.c[idx] = H.q[j] + shift;
+      // Hyperplane h of an elementwise unit is z - breaks[h] = 0 (its bit: z > breaks[h]);
+      // a maxout piece's slot is z itself.
+      const double shift = L.kind == ACT_ELEMENTWISE ? L.breaks[h] : 0.0;
+      H.c[idx] = H.q[j] - shift;
       H.eps[idx] = tol.atol + tol.rtol * (H.s[j] + std::fabs(shift));
     }
   }
@@ -112,32 +131,19 @@ void append_maxout(const Layer& L, const Hyperplanes& H, const uint8_t* bits, co
 
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
                             const double* R, Maps& out) {
-  if (L.act == ACT_MAXOUT) {
+  if (L.kind == ACT_MAXOUT) {
     append_maxout(L, H, bits, R, out);
     return;
   }
-  const int d = H.dim, n = L.n_out;
+  const int d = H.dim, n = L.n_out, nb = L.n_breaks;
   const size_t M0 = out.M.size(), m0 = out.m.size();
   out.M.resize(M0 + static_cast<size_t>(n) * d);
   out.m.resize(m0 + n);
   out.S.resize(m0 + n);
   double* M = out.M.data() + M0;
   for (int j = 0; j < n; ++j) {
-    double slope = 1.0, offset = 0.0;
-    switch (L.act) {
-      case ACT_RELU: slope = bits[j] ? 1.0 : 0.0; break;
-      case ACT_LEAKY_RELU: slope = bits[j] ? 1.0 : L.slope; break;
-      case ACT_HARD_TANH:
-        if (bits[2 * j + 1]) {
-          slope = 0.0; offset = 1.0;
-        } else if (bits[2 * j]) {
-          slope = 1.0;
-        } else {
-          slope = 0.0; offset = -1.0;
-        }
-        break;
-      default: break;
-    }
+    const int piece = table_piece(bits + static_cast<size_t>(j) * nb, nb);
+    const double slope = L.slopes[piece], offset = L.offsets[piece];
     double size = 0.0;  // bound of |z_j| over the domain's box
     for (int t = 0; t < d; ++t) {
       const double p = H.Pt[static_cast<size_t>(t) * n + j];

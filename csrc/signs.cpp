@@ -6,13 +6,24 @@
 namespace rk {
 namespace {
 
-// Prepared copies of the layers (W^T for the layer algebra) and the pattern length.
-int prepare_all(std::vector<Layer>& layers, std::vector<LayerStorage>& storage) {
+// Pair scales of every unit of a maxout layer (none for other layers).
+using UnitScales = std::vector<MaxoutPairScales>;
+
+// Prepared copies of the layers (W^T for the layer algebra), the maxout pair scales and the
+// pattern length.
+int prepare_all(std::vector<Layer>& layers, std::vector<LayerStorage>& storage,
+                std::vector<UnitScales>& scales) {
   storage.resize(layers.size());
+  scales.assign(layers.size(), UnitScales());
   int total = 0;
   for (size_t li = 0; li < layers.size(); ++li) {
-    prepare_layer(layers[li], storage[li]);
-    total += hyperplanes_per_unit(layers[li].act) * layers[li].n_out;
+    Layer& L = layers[li];
+    prepare_layer(L, storage[li]);
+    total += hyperplanes_per_unit(L) * L.n_out;
+    if (L.kind != ACT_MAXOUT) continue;
+    for (int r0 = 0; r0 < L.n_out; r0 += L.pieces)
+      scales[li].emplace_back(L.pieces, L.n_in, L.W + static_cast<size_t>(r0) * L.n_in,
+                              L.b + r0);
   }
   return total;
 }
@@ -28,25 +39,20 @@ inline int8_t sign_at(const Hyperplanes& H, int j, const double* t, double* valu
 }
 
 // A maxout layer's pieces at t. The winner is the piece the engine's clips give the point
-// (regionkit/maxout.py: a beats lower pieces by more than the pair tolerance and is not
-// beaten by more than it by higher ones; the first maximum if the tolerance is not
-// transitive there). `at`: +1 for a winner without ties, 0 for the winner and every piece
-// within the pair tolerance of it, -1 for the rest. `beyond` (if not null): the tied piece
+// (regionkit/regions/maxout.py: a beats lower pieces by more than the pair tolerance, from
+// MaxoutPairScales, and is not beaten by more than it by higher ones; the first maximum if
+// the tolerance is not transitive there). `at`: +1 for a winner without ties, 0 for the
+// winner and every piece within the pair tolerance of it, -1 for the rest. `beyond` (if not null): the tied piece
 // growing fastest along dir wins (ties to the lowest index), +1 for it and -1 for the rest.
-void maxout_signs(const Layer& L, const Hyperplanes& H, const double* S, const Tolerance& tol,
-                  const double* t, const double* dir, int8_t* at, int8_t* beyond) {
+void maxout_signs(const Layer& L, const UnitScales& scales, const Hyperplanes& H,
+                  const double* S, const Tolerance& tol, const double* t, const double* dir,
+                  int8_t* at, int8_t* beyond) {
   const int d = H.dim, k = L.pieces, units = L.n_out / k;
   std::vector<double> v(k), g(k);
   std::vector<char> tied(k);
-  auto pair_eps = [&](int a, int j) {
-    const double* wa = L.W + static_cast<size_t>(a) * L.n_in;
-    const double* wj = L.W + static_cast<size_t>(j) * L.n_in;
-    double s = std::fabs(L.b[a] - L.b[j]);
-    for (int i = 0; i < L.n_in; ++i) s += std::fabs(wa[i] - wj[i]) * S[i];
-    return tol.atol + tol.rtol * s;
-  };
   for (int u = 0; u < units; ++u) {
     const int r0 = u * k;
+    auto pair_eps = [&](int a, int j) { return tol.atol + tol.rtol * scales[u](a, j, S); };
     int first_max = 0;
     for (int j = 0; j < k; ++j) {
       const double* a = &H.a[static_cast<size_t>(r0 + j) * d];
@@ -64,7 +70,7 @@ void maxout_signs(const Layer& L, const Hyperplanes& H, const double* S, const T
       bool wins = true;
       for (int j = 0; j < k && wins; ++j) {
         if (j == a) continue;
-        const double e = pair_eps(r0 + a, r0 + j);
+        const double e = pair_eps(a, j);
         wins = j < a ? v[a] - v[j] > e : v[j] - v[a] <= e;
       }
       if (wins) w = a;
@@ -72,7 +78,7 @@ void maxout_signs(const Layer& L, const Hyperplanes& H, const double* S, const T
     if (w < 0) w = first_max;
     bool any_tie = false;
     for (int j = 0; j < k; ++j) {
-      tied[j] = j == w || std::fabs(v[w] - v[j]) <= pair_eps(r0 + w, r0 + j);
+      tied[j] = j == w || std::fabs(v[w] - v[j]) <= pair_eps(w, j);
       any_tie = any_tie || (j != w && tied[j]);
     }
     int best = w;
@@ -93,7 +99,8 @@ void point_signs(const std::vector<Layer>& layers_in, const MapsView& input,
                  int8_t* beyond) {
   std::vector<Layer> layers(layers_in);
   std::vector<LayerStorage> storage;
-  const int H_total = prepare_all(layers, storage);
+  std::vector<UnitScales> scales;
+  const int H_total = prepare_all(layers, storage, scales);
   const int d = input.dim;
   // The first layer's hyperplanes are the same affine functions for every point.
   Hyperplanes first, H;
@@ -113,13 +120,13 @@ void point_signs(const std::vector<Layer>& layers_in, const MapsView& input,
       }
       const Hyperplanes& h = li == 0 ? first : H;
       bits.assign(h.count, 0);
-      if (L.act == ACT_MAXOUT) {
+      if (L.kind == ACT_MAXOUT) {
         int8_t* a = at + static_cast<size_t>(p) * H_total + col;
         int8_t* b = beyond + static_cast<size_t>(p) * H_total + col;
-        maxout_signs(L, h, li == 0 ? input.S : maps.S.data(), tol, t, dir, a, b);
+        maxout_signs(L, scales[li], h, li == 0 ? input.S : maps.S.data(), tol, t, dir, a, b);
         for (int j = 0; j < h.count; ++j) bits[j] = b[j] > 0;
       }
-      for (int j = 0; j < h.count && L.act != ACT_MAXOUT; ++j) {
+      for (int j = 0; j < h.count && L.kind != ACT_MAXOUT; ++j) {
         double v, dv = 0.0;
         const int8_t s = sign_at(h, j, t, &v);
         if (dir)
@@ -146,7 +153,8 @@ void region_point_signs(const std::vector<Layer>& layers_in, const MapsView& inp
                         const int64_t* poff, const double* T, int8_t* out) {
   std::vector<Layer> layers(layers_in);
   std::vector<LayerStorage> storage;
-  const int H_total = prepare_all(layers, storage);
+  std::vector<UnitScales> scales;
+  const int H_total = prepare_all(layers, storage, scales);
   const int d = input.dim;
   Hyperplanes H, first;  // the first layer's are every region's: computed once
   if (!layers.empty()) layer_hyperplanes(layers[0], input, 0, tol, first);
@@ -169,8 +177,8 @@ void region_point_signs(const std::vector<Layer>& layers_in, const MapsView& inp
       for (int64_t p = poff[r]; p < poff[r + 1]; ++p) {
         const double* t = T + static_cast<size_t>(p) * d;
         int8_t* o = out + static_cast<size_t>(p) * H_total + col;
-        if (L.act == ACT_MAXOUT) {
-          maxout_signs(L, H, S, tol, t, nullptr, o, nullptr);
+        if (L.kind == ACT_MAXOUT) {
+          maxout_signs(L, scales[li], H, S, tol, t, nullptr, o, nullptr);
           continue;
         }
         for (int j = 0; j < H.count; ++j) o[j] = sign_at(H, j, t, &v);

@@ -34,6 +34,8 @@ from regionkit.measures.distance import (
     distance_to_region_boundary,
     jacobian,
 )
+from regionkit.model import activations
+from regionkit.model.activations import Maxout, PiecewiseLinear
 from regionkit.model.domains import Box, Domain, Plane, Polytope, Segment, Slice
 from regionkit.model.network import Network, load_network
 from regionkit.model.tolerance import Tolerance
@@ -50,9 +52,11 @@ __all__ = [
     "DecisionRegions",
     "Domain",
     "DomainError",
+    "Maxout",
     "Network",
     "NetworkError",
     "NetworkFileError",
+    "PiecewiseLinear",
     "Plane",
     "PointsError",
     "Polytope",
@@ -63,6 +67,7 @@ __all__ = [
     "SolverError",
     "Tolerance",
     "__version__",
+    "activations",
     "betti_numbers",
     "bounds",
     "class_betti_numbers",

@@ -132,7 +132,7 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         click.echo(json.dumps(summary))
         return
     arch = "-".join(str(w) for w in summary["architecture"])
-    click.echo(f"network:            {arch} ({', '.join(network.activations)})")
+    click.echo(f"network:            {arch} ({', '.join(network.activation_names())})")
     click.echo(f"domain:             {domain!r}")
     click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
                f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
@@ -225,7 +225,7 @@ def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: 
         return f"{v:.6g}"
 
     arch = "-".join(str(w) for w in summary["architecture"])
-    click.echo(f"network:        {arch} ({', '.join(network.activations)})")
+    click.echo(f"network:        {arch} ({', '.join(network.activation_names())})")
     click.echo(f"path:           {tr.kind}, t in {'R' if whole else '[0, 1]'}")
     click.echo(f"pieces:         {tr.n_pieces}")
     click.echo(f"patterns:       {tr.n_patterns}")
@@ -363,7 +363,7 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
         click.echo(json.dumps(out))
         return
     arch = "-".join(str(w) for w in [network.n_in] + network.widths)
-    click.echo(f"network:          {arch} ({', '.join(network.activations)})")
+    click.echo(f"network:          {arch} ({', '.join(network.activation_names())})")
     click.echo(f"domain:           {domain!r} (open)")
     click.echo(f"pieces:           {dr.n_pieces}")
     for b in [sides["above"], sides["below"], *per_class]:

@@ -10,24 +10,26 @@ import regionkit as rk
 EXACT = 1e-9
 
 
+def table_forward(act, z: np.ndarray) -> np.ndarray:
+    """A continuous piecewise-linear table read as data and evaluated as its first piece plus
+    one hinge per breakpoint: s_0 z + o_0 + sum_j (s_j - s_(j-1)) max(z - c_j, 0)."""
+    s, c = act.slopes, act.breakpoints
+    out = s[0] * z + act.offsets[0]
+    for j, cj in enumerate(c, start=1):
+        out = out + (s[j] - s[j - 1]) * np.maximum(z - cj, 0.0)
+    return out
+
+
 def forward_arrays(weights, biases, activations, X: np.ndarray) -> np.ndarray:
-    """h_l = act_l(W_l h_(l-1) + b_l); 'maxout:k' takes the max of each unit's k consecutive
-    rows."""
+    """h_l = act_l(W_l h_(l-1) + b_l); a maxout layer (act.pieces) takes the max of each
+    unit's k consecutive rows."""
     h = np.asarray(X, dtype=np.float64)
     for W, b, act in zip(weights, biases, activations):
         z = h @ np.asarray(W).T + b
-        name, _, param = act.partition(":")
-        if name == "relu":
-            h = np.maximum(z, 0.0)
-        elif name == "leaky_relu":
-            h = np.where(z > 0, z, float(param) * z)
-        elif name == "hard_tanh":
-            h = np.clip(z, -1.0, 1.0)
-        elif name == "maxout":
-            h = z.reshape(z.shape[0], -1, int(param)).max(axis=2)
+        if isinstance(act, rk.activations.Maxout):
+            h = z.reshape(z.shape[0], -1, act.pieces).max(axis=2)
         else:
-            assert name == "identity", act
-            h = z
+            h = table_forward(act, z)
     return h
 
 

@@ -2,9 +2,9 @@
 
 Nothing here calls regionkit's engine, its RegionSet or its compiled core (regionkit is
 used only to build Network inputs): networks and domains are read as plain data (weights,
-biases, activation names, slopes; a domain's inequalities ``A t < b`` and its map
-``x = origin + basis @ t``). Linear programs are solved by scipy's HiGHS, exact ones with
-fractions.Fraction.
+biases, each activation's table -- breakpoints, slopes, offsets -- or maxout pieces; a
+domain's inequalities ``A t < b`` and its map ``x = origin + basis @ t``). Linear programs
+are solved by scipy's HiGHS, exact ones with fractions.Fraction.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, HalfspaceIntersection
 
-from regionkit import Network
+from regionkit import Maxout, Network
 
 # A candidate region exists when its Chebyshev radius exceeds MARGIN and does not exist when
 # the (signed) radius is below -MARGIN; anything in between is too close to call robustly.
@@ -31,7 +31,17 @@ class AmbiguousOracle(Exception):
 # --- forward passes ----------------------------------------------------------------------------
 
 def _layers(net):
-    return zip(net.weights, net.biases, net.activations, net.slopes)
+    return zip(net.weights, net.biases, net.activations)
+
+
+def _table_values(act, z: np.ndarray) -> np.ndarray:
+    """A table evaluated as its first piece plus one hinge per breakpoint (continuity makes
+    this the table): s_0 z + o_0 + sum_j (s_j - s_(j-1)) max(z - c_j, 0)."""
+    s = act.slopes
+    out = s[0] * z + act.offsets[0]
+    for j, c in enumerate(act.breakpoints, start=1):
+        out = out + (s[j] - s[j - 1]) * np.maximum(z - c, 0.0)
+    return out
 
 
 def _q(v) -> Fraction:
@@ -42,29 +52,23 @@ def _q(v) -> Fraction:
 def forward_pattern(net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(patterns, outputs) of inputs X (n, n_in) by a forward pass written from the spec.
 
-    Bits: one per ReLU / leaky unit (z > 0), two per hard tanh unit (z > -1, z > 1), one per
-    maxout piece (set for the first maximal piece).
+    Bits: one per breakpoint c of a unit's table (z > c: ReLU z > 0, hard tanh z > -1 and
+    z > 1), one per maxout piece (set for the first maximal piece).
     """
     h = np.atleast_2d(np.asarray(X, dtype=np.float64))
     bits = []
-    for (W, b, act, slope), k in zip(_layers(net), net.pieces):
+    for W, b, act in _layers(net):
         z = h @ W.T + b
-        if act == "maxout":
+        if isinstance(act, Maxout):
+            k = act.pieces
             groups = z.reshape(len(z), -1, k)
             first = np.argmax(groups == groups.max(axis=2, keepdims=True), axis=2)
             bits.append((np.arange(k) == first[:, :, None]).reshape(len(z), -1))
             h = groups.max(axis=2)
-        elif act == "relu":
-            bits.append(z > 0)
-            h = np.where(z > 0, z, 0.0)
-        elif act == "leaky_relu":
-            bits.append(z > 0)
-            h = np.where(z > 0, z, slope * z)
-        elif act == "hard_tanh":
-            bits.append(np.stack([z > -1, z > 1], axis=2).reshape(len(z), -1))
-            h = np.minimum(np.maximum(z, -1.0), 1.0)
         else:
-            h = z
+            c = np.asarray(act.breakpoints)
+            bits.append((z[:, :, None] > c).reshape(len(z), -1))
+            h = _table_values(act, z)
     pattern = np.concatenate(bits, axis=1) if bits else np.zeros((len(h), 0), dtype=bool)
     return pattern, h
 
@@ -76,19 +80,13 @@ def exact_pattern(net, domain, t) -> tuple[bool, ...]:
     h = [sum((_q(u) * _q(ti) for u, ti in zip(row, t)), _q(o))
          for row, o in zip(domain.basis, domain.origin)]
     bits: list[bool] = []
-    for W, b, act, slope in _layers(net):
+    for W, b, act in _layers(net):
         z = [sum((_q(w) * v for w, v in zip(row, h)), _q(bj)) for row, bj in zip(W, b)]
-        if act == "relu":
-            bits += [v > 0 for v in z]
-            h = [max(v, Fraction(0)) for v in z]
-        elif act == "leaky_relu":
-            bits += [v > 0 for v in z]
-            h = [v if v > 0 else _q(slope) * v for v in z]
-        elif act == "hard_tanh":
-            bits += [s for v in z for s in (v > -1, v > 1)]
-            h = [min(max(v, Fraction(-1)), Fraction(1)) for v in z]
-        else:
-            h = z
+        c = [_q(v) for v in act.breakpoints]
+        s, o = [_q(v) for v in act.slopes], [_q(v) for v in act.offsets]
+        unit_bits = [[v > cj for cj in c] for v in z]
+        bits += [bit for ub in unit_bits for bit in ub]
+        h = [s[sum(ub)] * v + o[sum(ub)] for v, ub in zip(z, unit_bits)]
     return tuple(bits)
 
 
@@ -119,26 +117,21 @@ class OracleRegion:
 
 def _layer_hyperplanes(W, bias, act, M, m):
     """(a, c, magnitude) of each hyperplane value a.t + c of a layer whose input is M t + m,
-    and the layer's pre-activation map (P, q). Magnitude bounds the terms summed in c."""
+    one per unit and breakpoint b of its table (z - b), and the layer's pre-activation map
+    (P, q). Magnitude bounds the terms summed in c."""
     P, q = W @ M, W @ m + bias
     mag = np.abs(W) @ (np.abs(M).sum(axis=1) + np.abs(m)) + np.abs(bias)
-    if act == "identity":
-        return [], P, q
-    if act == "hard_tanh":
-        return [(P[j], q[j] + s, mag[j] + 1) for j in range(len(q)) for s in (1.0, -1.0)], P, q
-    return [(P[j], q[j], mag[j]) for j in range(len(q))], P, q
+    return ([(P[j], q[j] - b, mag[j] + abs(b)) for j in range(len(q))
+             for b in act.breakpoints], P, q)
 
 
-def _post_activation(act, slope, P, q, bits):
-    """The layer output map (M, m) on a piece with the given layer bits."""
-    if act == "identity":
-        return P, q
-    if act == "hard_tanh":
-        lo, hi = np.array(bits[0::2]), np.array(bits[1::2])
-        k = (lo & ~hi).astype(float)
-        return k[:, None] * P, k * q + np.where(hi, 1.0, np.where(lo, 0.0, -1.0))
-    k = np.where(bits, 1.0, 0.0 if act == "relu" else slope)
-    return k[:, None] * P, k * q
+def _post_activation(act, P, q, bits):
+    """The layer output map (M, m) on a piece with the given layer bits: each unit's piece
+    is its number of set bits."""
+    k = len(act.breakpoints)
+    piece = np.array(bits, dtype=int).reshape(len(q), k).sum(axis=1)
+    s, o = np.asarray(act.slopes)[piece], np.asarray(act.offsets)[piece]
+    return s[:, None] * P, s * q + o
 
 
 def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
@@ -165,15 +158,15 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
         if li == len(layers):
             found[tuple(bits)] = OracleRegion(tuple(bits), A, b, x, s, M, m)
             return
-        W, bias, act, slope = layers[li]
-        if act == "maxout":
-            visit_maxout(li, W @ M, W @ m + bias, net.pieces[li], 0, A, b, x, s, bits, [])
+        W, bias, act = layers[li]
+        if isinstance(act, Maxout):
+            visit_maxout(li, W @ M, W @ m + bias, act.pieces, 0, A, b, x, s, bits, [])
             return
         planes, P, q = _layer_hyperplanes(W, bias, act, M, m)
 
         def visit_plane(j, A, b, x, s, layer_bits):
             if j == len(planes):
-                M2, m2 = _post_activation(act, slope, P, q, layer_bits)
+                M2, m2 = _post_activation(act, P, q, layer_bits)
                 visit_layer(li + 1, M2, m2, A, b, x, s, bits + layer_bits)
                 return
             a, c, mag = planes[j]
@@ -229,6 +222,63 @@ def brute_force_regions(net, domain) -> dict[tuple[bool, ...], OracleRegion]:
     return found
 
 
+# --- faces of the brute-force regions ----------------------------------------------------------
+
+# Vertices of one region lie on a row when |a.v - b| <= FACE_TOL (|a| + |b|); two faces found
+# from different regions are one when their centroids are within FACE_TOL.
+FACE_TOL = 1e-7
+
+
+def _region_faces(A: np.ndarray, b: np.ndarray, center: np.ndarray):
+    """(dimension, centroid) of every face of the closure of the polytope {A t < b} (d <= 3):
+    vertices by scipy's half-space intersection, facets as rows whose vertices span a
+    hyperplane, and every other face as an intersection of facets."""
+    d = A.shape[1]
+    if d == 1:
+        a = A[:, 0]
+        lo, hi = np.max(b[a < 0] / a[a < 0]), np.min(b[a > 0] / a[a > 0])
+        return [(1, np.array([(lo + hi) / 2])), (0, np.array([lo])), (0, np.array([hi]))]
+    V = HalfspaceIntersection(np.hstack([A, -b[:, None]]), center).intersections
+    keep = [i for i in range(len(V))
+            if not any(np.abs(V[i] - V[j]).max() <= FACE_TOL for j in range(i))]
+    V = V[keep]
+    on = np.abs(V @ A.T - b) <= FACE_TOL * (np.abs(A).sum(axis=1) + np.abs(b))
+
+    def rank(vs: frozenset) -> int:
+        P = V[sorted(vs)]
+        return int(np.linalg.matrix_rank(P - P.mean(axis=0), tol=FACE_TOL)) if len(P) > 1 else 0
+
+    facets = {frozenset(np.flatnonzero(on[:, j])) for j in range(len(b))}
+    faces = {f for f in facets if len(f) >= d and rank(f) == d - 1}
+    layer = set(faces)
+    while layer:  # intersections of faces with facets: the lower-dimensional faces
+        layer = {f & g for f in layer for g in faces if f & g and f & g != f} - faces
+        faces |= layer
+    faces |= {frozenset([i]) for i in range(len(V))}
+    out = [(d, V.mean(axis=0))]
+    out += [(rank(f), V[sorted(f)].mean(axis=0)) for f in faces]
+    return out
+
+
+def brute_force_faces(regions: dict[tuple[bool, ...], OracleRegion], domain) -> np.ndarray:
+    """f-vector (f_0, ..., f_d) of the faces inside the open domain (d <= 3) of the complex of
+    the regions brute_force_regions found: each region's faces from its own inequalities,
+    matched across regions by their centroids, those in the domain's boundary dropped."""
+    d = domain.dim
+    found: list[tuple[int, np.ndarray]] = []
+    for region in regions.values():
+        found += _region_faces(region.A, region.b, region.center)
+    scale = np.abs(domain.A).sum(axis=1) + np.abs(domain.b)
+    f = np.zeros(d + 1, dtype=np.int64)
+    for k in range(d + 1):
+        pts = np.array([c for dim, c in found if dim == k]).reshape(-1, d)
+        inside = np.all(domain.b - pts @ domain.A.T > FACE_TOL * scale, axis=1)
+        pts = pts[inside]
+        near = np.abs(pts[:, None, :] - pts[None, :, :]).max(axis=2) <= FACE_TOL
+        f[k] = int(sum(not near[i, :i].any() for i in range(len(pts))))
+    return f
+
+
 # --- exact rational enumeration in 1-D and 2-D -----------------------------------------------
 
 def _clip(poly, vals, keep_positive: bool):
@@ -276,10 +326,10 @@ def exact_regions(net, domain) -> dict[tuple[bool, ...], list[tuple[Fraction, ..
     d = domain.dim
     M0 = [[_q(v) for v in row] for row in domain.basis]
     regions = [(_exact_domain(domain), M0, [_q(v) for v in domain.origin], ())]
-    for W, bias, act, slope in _layers(net):
+    for W, bias, act in _layers(net):
         W = [[_q(w) for w in row] for row in W]
-        bias, slope = [_q(v) for v in bias], _q(slope)
-        shifts = {"hard_tanh": (1, -1), "identity": ()}.get(act, (0,))
+        bias = [_q(v) for v in bias]
+        shifts = [-_q(c) for c in act.breakpoints]
         out = []
         for poly, M, m, bits in regions:
             P = [[sum(w * M[k][t] for k, w in enumerate(row)) for t in range(d)] for row in W]
@@ -298,22 +348,19 @@ def exact_regions(net, domain) -> dict[tuple[bool, ...], list[tuple[Fraction, ..
                             nxt.append((piece, pb + (max(vals) > 0,)))
                     pieces = nxt
             for piece, pb in pieces:
-                out.append((piece, *_exact_post_activation(act, slope, P, q, pb), bits + pb))
+                out.append((piece, *_exact_post_activation(act, P, q, pb), bits + pb))
         regions = out
     return {bits: poly for poly, _, _, bits in regions}
 
 
-def _exact_post_activation(act, slope, P, q, bits):
-    """Layer output map (M, m) on a piece with the given layer bits, in rationals."""
-    if act == "identity":
-        return P, q
-    if act == "hard_tanh":
-        on = [lo and not hi for lo, hi in zip(bits[0::2], bits[1::2])]
-        off = [1 if hi else (0 if lo else -1) for lo, hi in zip(bits[0::2], bits[1::2])]
-        return ([[v if k else Fraction(0) for v in row] for row, k in zip(P, on)],
-                [(v if k else 0) + o for v, k, o in zip(q, on, off)])
-    k = [Fraction(1) if b else (Fraction(0) if act == "relu" else slope) for b in bits]
-    return [[kj * v for v in row] for row, kj in zip(P, k)], [kj * v for kj, v in zip(k, q)]
+def _exact_post_activation(act, P, q, bits):
+    """Layer output map (M, m) on a piece with the given layer bits, in rationals: each
+    unit's piece is its number of set bits."""
+    k = len(act.breakpoints)
+    s, o = [_q(v) for v in act.slopes], [_q(v) for v in act.offsets]
+    piece = [sum(bits[j * k:(j + 1) * k]) for j in range(len(q))]
+    return ([[s[i] * v for v in row] for row, i in zip(P, piece)],
+            [s[i] * v + o[i] for v, i in zip(q, piece)])
 
 
 def exact_area(poly) -> Fraction:

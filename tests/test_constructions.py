@@ -188,7 +188,7 @@ def test_random_initialisations_are_seeded_and_scaled():
     assert abs(a.biases[0].var() / 0.25 - 1) < 0.15
     he = C.he_normal([300, 400, 2], seed=1)
     assert abs(he.weights[0].var() * 300 / 2.0 - 1) < 0.02 and he.biases[0].std() < 3e-3
-    assert he.activations == ("relu", "identity")
+    assert he.activation_names() == ["relu", "identity"]
     t = torch_default([300, 400, 1], seed=2)
     bound = 1 / np.sqrt(300)
     assert np.abs(t.weights[0]).max() <= bound and np.abs(t.weights[0]).max() > 0.99 * bound

@@ -54,10 +54,11 @@ def test_distance_784_inputs_matches_explicit_gradients():
         h, J, best = x, np.eye(784), np.inf
         for W, b, act in zip(net.weights, net.biases, net.activations):
             z, Jz = W @ h + b, W @ J
-            if act == "relu":
+            relu = act.name == "relu"
+            if relu:
                 g = np.linalg.norm(Jz, axis=1)
                 best = min(best, np.min(np.abs(z)[g > 0] / g[g > 0]))
-            k = (z > 0).astype(float) if act == "relu" else np.ones_like(z)
+            k = (z > 0).astype(float) if relu else np.ones_like(z)
             h, J = k * z, k[:, None] * Jz
         assert dx == pytest.approx(best, rel=1e-9)
         # a ball of radius 0.999 d keeps the pattern in random directions

@@ -128,6 +128,62 @@ def test_matches_reference_evaluator(name, tmp_path):
     assert load_onnx(str(path)).n_in == int(np.prod(shape))
 
 
+def _activations_graph():
+    """HardSigmoid with general coefficients, Shrink (soft), Clip to [0, 6], to [0.5, inf),
+    to (-inf, 1.5], LeakyRelu with alpha 1."""
+    n = helper.make_node
+    nodes = [n("Gemm", ["x", "W0", "b0"], ["a"]),
+             n("HardSigmoid", ["a"], ["b"], alpha=0.25, beta=0.375),
+             n("Gemm", ["b", "W1", "b1"], ["c"]), n("Shrink", ["c"], ["d"], lambd=0.5, bias=0.5),
+             n("Gemm", ["d", "W2", "b2"], ["e"]), n("Clip", ["e", "zero", "six"], ["f"]),
+             n("Gemm", ["f", "W3", "b3"], ["g"]), n("Clip", ["g", "lo", ""], ["h"]),
+             n("Clip", ["h", "", "hi"], ["i"]), n("LeakyRelu", ["i"], ["j"], alpha=1.0),
+             n("Gemm", ["j", "W4"], ["y"])]
+    inits = {"W0": _w(3, 5, scale=4.0), "b0": _w(5), "W1": _w(5, 5, scale=4.0), "b1": _w(5),
+             "W2": _w(5, 5, scale=6.0), "b2": _w(5), "W3": _w(5, 4), "b3": _w(4),
+             "zero": np.array(0.0), "six": np.array(6.0), "lo": np.array(0.5),
+             "hi": np.array(1.5), "W4": _w(4, 2)}
+    return _model(nodes, inits, [3]), (3,)
+
+
+def test_activation_ops_map_onto_tables():
+    """Each op is one layer with its table (general HardSigmoid: an affine map and a clip to
+    [0, 1]), and the network matches the reference evaluator."""
+    model, shape = _activations_graph()
+    net = load_onnx(model)
+    assert net.activation_names() == [
+        "hard_tanh:0.0,1.0", "soft_shrink", "relu6",
+        "piecewise_linear:breakpoints=0.5;slopes=0.0,1.0;offsets=0.5,0.0",
+        "piecewise_linear:breakpoints=1.5;slopes=1.0,0.0;offsets=0.0,1.5", "identity"]
+    X = np.random.default_rng(4).normal(size=(300,) + shape)
+    assert_matches(onnx_stack(model), X, ReferenceEvaluator(model).run(None, {"x": X})[0])
+
+
+def test_torch_hardsigmoid_export_is_hard_sigmoid():
+    """torch writes Hardsigmoid as HardSigmoid(alpha=float32(1/6), beta=0.5): read back as
+    hard_sigmoid, it matches torch in float64."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    torch.manual_seed(4)
+    module = nn.Sequential(nn.Linear(3, 6), nn.Hardsigmoid(), nn.Linear(6, 2)).double().eval()
+    model = _export(module, (3,))
+    assert "HardSigmoid" in {node.op_type for node in model.graph.node}
+    net = load_onnx(model)
+    assert net.activation_names() == ["hard_sigmoid", "identity"]
+    X = np.random.default_rng(5).normal(size=(300, 3)) * 10
+    with torch.no_grad():
+        ref = module(torch.from_numpy(X)).numpy()
+    assert np.abs(net.forward(X) - ref).max() <= EXACT
+
+
+def test_hard_shrink_is_refused():
+    n = helper.make_node
+    model = _model([n("Gemm", ["x", "W"], ["a"]), n("Shrink", ["a"], ["y"], lambd=0.5)],
+                   {"W": _w(3, 2)}, [3])
+    with pytest.raises(UnsupportedLayerError, match="bias = lambd"):
+        load_onnx(model)
+
+
 def _export(module, shape, fold=False):
     torch = pytest.importorskip("torch")
     buf = io.BytesIO()
@@ -237,7 +293,7 @@ def test_same_model_from_torch_sklearn_and_onnx_has_the_same_regions(tmp_path):
             "sklearn.onnx": load_onnx(tmp_path / "sklearn.onnx")}
     ref = nets["sklearn"]
     for name, net in nets.items():
-        assert net.activations == ("relu", "relu", "identity"), name
+        assert net.activation_names() == ["relu", "relu", "identity"], name
         for W, V in zip(net.weights + net.biases, ref.weights + ref.biases):
             np.testing.assert_array_equal(W, V, err_msg=name)
     box = rk.Box(-3, 3, dim=2)

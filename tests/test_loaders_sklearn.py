@@ -62,7 +62,7 @@ def test_matches_sklearn_forward(kind, activation, n_classes):
     if activation == "identity":   # no activation between the layers: one affine layer
         assert net.n_layers == 1
     else:
-        assert net.activations == ("relu", "relu", "identity") and net.widths[:2] == [7, 6]
+        assert net.activation_names() == ["relu", "relu", "identity"] and net.widths[:2] == [7, 6]
 
 
 def test_tanh_and_logistic_are_refused():

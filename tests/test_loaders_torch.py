@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from loaders_common import assert_matches, forward_arrays
+from loaders_common import EXACT, assert_matches, forward_arrays
 
 import regionkit as rk
 from regionkit.errors import MissingExtraError, NetworkError, UnsupportedLayerError
@@ -114,7 +114,7 @@ def test_affine_layers_compose_and_batchnorm_folds():
     torch.manual_seed(1)
     model = MODELS["mlp-batchnorm"][0]().eval()
     net = from_torch(model)
-    assert net.activations == ("relu", "identity") and net.widths == [6, 2]
+    assert net.activation_names() == ["relu", "identity"] and net.widths == [6, 2]
     l0, bn0, _, bn1, l1, l2 = copy.deepcopy(model).double()
     s0 = (bn0.weight / torch.sqrt(bn0.running_var + bn0.eps)).detach().numpy()
     np.testing.assert_allclose(net.weights[0], s0[:, None] * l0.weight.detach().numpy(),
@@ -130,7 +130,7 @@ def test_maxpool_is_a_selection_maxout_layer():
     the padding repeat the window's first input."""
     model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, padding=1)).eval()
     Ws, bs, acts = torch_stack(model, (1, 3, 3)).arrays()
-    assert acts == ["relu", "maxout:4"]
+    assert [a.spec for a in acts] == ["relu", "maxout:4"]
     W = Ws[1]
     assert W.shape == (4 * 4, 9) and not np.any(bs[1])
     assert np.all(W.sum(axis=1) == 1) and set(np.unique(W)) == {0.0, 1.0}
@@ -175,6 +175,55 @@ def test_regions_of_a_converted_conv_net_on_a_plane():
     with torch.no_grad():
         ref = model.double()(torch.from_numpy(x.reshape(-1, 1, 6, 6))).numpy()
     np.testing.assert_allclose(rs.outputs(t, regions), ref, atol=1e-9)
+
+
+# --- activations onto named tables ---------------------------------------------------------
+
+class Functional(nn.Module):
+    """The functional forms, traced by torch.fx."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(3, 5), nn.Linear(5, 5), nn.Linear(5, 5)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, x):
+        x = F.hardsigmoid(self.a(x))
+        x = F.softshrink(self.b(x), 0.3)
+        x = F.relu6(self.c(x))
+        return F.leaky_relu(self.out(x), negative_slope=1.0)  # slope 1: the identity
+
+
+@pytest.mark.parametrize("module,spec", [
+    (nn.ReLU6(), "relu6"), (nn.Hardsigmoid(), "hard_sigmoid"),
+    (nn.Hardtanh(-2.0, 3.0), "hard_tanh:-2.0,3.0"), (nn.Hardtanh(0.0, 6.0), "relu6"),
+    (nn.LeakyReLU(0.3), "leaky_relu:0.3"), (nn.Softshrink(0.7), "soft_shrink:0.7"),
+    (nn.Softshrink(), "soft_shrink")], ids=lambda v: v if isinstance(v, str) else None)
+def test_activation_modules_map_onto_named_tables(module, spec):
+    """Each activation is one regionkit layer with its named table (no affine maps around
+    it), and the network matches torch on inputs that reach every piece."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 6), module, nn.Linear(6, 2)).eval()
+    net = from_torch(model)
+    assert net.activation_names() == [spec, "identity"]
+    X = np.random.default_rng(1).normal(size=(400, 3)) * 12
+    act = net.activations[0]
+    pieces = act.piece(net.preactivations(X)[0])
+    assert set(np.unique(pieces)) == set(range(act.bits_per_unit + 1))
+    with torch.no_grad():
+        ref = copy.deepcopy(model).double()(torch.from_numpy(X)).numpy()
+    assert np.abs(net.forward(X) - ref).max() <= EXACT
+
+
+def test_functional_activations_are_traced_onto_named_tables():
+    torch.manual_seed(2)
+    model = Functional().eval()
+    net = from_torch(model)
+    assert net.activation_names() == ["hard_sigmoid", "soft_shrink:0.3", "relu6", "identity"]
+    X = np.random.default_rng(3).normal(size=(300, 3)) * 10
+    with torch.no_grad():
+        ref = copy.deepcopy(model).double()(torch.from_numpy(X)).numpy()
+    assert np.abs(net.forward(X) - ref).max() <= EXACT
 
 
 # --- refusals -----------------------------------------------------------------------------

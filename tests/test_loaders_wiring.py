@@ -35,7 +35,7 @@ def test_network_from_torch_and_onnx_file(tmp_path):
                             torch.nn.Flatten(), torch.nn.Linear(2 * 3 * 3, 1)).double().eval()
     net = rk.Network.from_torch(m, input_shape=(1, 8, 8))
     _same(net, from_torch(m, (1, 8, 8)))
-    assert "maxout" in net.activations
+    assert net.has_maxout
     X = np.random.default_rng(0).uniform(size=(20, 64))
     with torch.no_grad():
         ref = m(torch.from_numpy(X.reshape(-1, 1, 8, 8))).numpy()

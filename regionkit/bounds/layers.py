@@ -3,10 +3,9 @@
 The bounds depend on a layer's activation only through its shape as a piecewise-linear
 function: where a unit bends (breakpoints), the slopes between the bends, or the number of
 maxout pieces. This module turns a network into that description (SplittingLayer), so the
-rest of the package never looks at activation names. It reads, and is the only module of
-regionkit.bounds to read: ``network.weights``, ``network.biases``, ``network.activations``,
-``network.slopes``, ``network.pieces``, ``network.activation_names()``, ``network.widths``
-and ``network.n_in``.
+rest of the package never looks at activations. It reads, and is the only module of
+regionkit.bounds to read, the activation tables (regionkit.model.activations): their
+breakpoints and slopes, or a maxout layer's pieces.
 """
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit.errors import BoundsInputError
+from regionkit.model.activations import Activation, ActivationKind, relu
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
@@ -112,17 +112,11 @@ class SplittingLayer:
         return W[live], b[live]
 
 
-def _shape(name: str, slope: float) -> tuple[tuple[float, ...], tuple[float, ...], bool]:
-    """(breakpoints, slopes, maxout) of the activation `name` (leaky slope `slope`)."""
-    if name == "maxout":
+def _shape(act: Activation) -> tuple[tuple[float, ...], tuple[float, ...], bool]:
+    """(breakpoints, slopes, maxout) of an activation."""
+    if act.kind == ActivationKind.MAXOUT:
         return (), (), True
-    if name == "hard_tanh":
-        return (-1.0, 1.0), (0.0, 1.0, 0.0), False
-    if name == "relu":
-        return (0.0,), (0.0, 1.0), False
-    if name == "leaky_relu":
-        return (0.0,), (float(slope), 1.0), False
-    return (), (1.0,), False  # identity
+    return tuple(act.breakpoints), tuple(act.slopes), False
 
 
 def splitting_layers(network: Network, domain: Domain | None = None) -> list[SplittingLayer]:
@@ -157,11 +151,10 @@ def splitting_layers(network: Network, domain: Domain | None = None) -> list[Spl
     else:
         M, m = np.asarray(domain.basis, float), np.asarray(domain.origin, float)
     out = []
-    for W, b, act, slope, k, name in zip(network.weights, network.biases, network.activations,
-                                         network.slopes, network.pieces,
-                                         network.activation_names()):
+    for W, b, act, k, name in zip(network.weights, network.biases, network.activations,
+                                  network.pieces, network.activation_names()):
         M, m = W @ M, W @ m + b
-        breakpoints, slopes, maxout = _shape(act, slope)
+        breakpoints, slopes, maxout = _shape(act)
         if breakpoints or maxout:
             out.append(SplittingLayer(M, m, k, breakpoints, slopes, maxout, name))
             M, m = np.eye(W.shape[0] // k), np.zeros(W.shape[0] // k)
@@ -211,9 +204,9 @@ def require_relu_hidden(network: Network, feature: str) -> None:
     BoundsInputError
         Naming `feature` and the network's activations.
     """
-    shapes = [_shape(a, s) for a, s in zip(network.activations, network.slopes)]
-    relu, linear = _shape("relu", 0.0), _shape("identity", 0.0)
-    if shapes[-1] != linear or any(s != relu for s in shapes[:-1]):
+    shapes = [_shape(a) for a in network.activations]
+    last_bends = shapes[-1][0] or shapes[-1][2]
+    if last_bends or any(s != _shape(relu()) for s in shapes[:-1]):
         raise BoundsInputError(f"{feature} needs ReLU hidden layers and a linear output "
                                f"layer, got {network.activation_names()}")
 

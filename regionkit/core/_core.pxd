@@ -15,9 +15,12 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         int n_in          # width of the layer input
         const double* W   # n_out x n_in, row-major
         const double* b   # n_out
-        int act           # activation code (see regionkit/network.py)
-        double slope      # leaky ReLU negative slope
-        int pieces        # maxout pieces per unit (1 otherwise)
+        int kind              # ActivationKind (regionkit/model/activations.py)
+        int n_breaks          # elementwise: breakpoints of the table
+        const double* breaks  # n_breaks, strictly increasing
+        const double* slopes  # n_breaks + 1: f = slopes[i] z + offsets[i] on piece i
+        const double* offsets # n_breaks + 1
+        int pieces            # maxout pieces per unit (1 otherwise)
     cdef cppclass MapsView:
         int rows          # units per region map
         int dim           # input (slice) dimension
@@ -31,7 +34,13 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         vector[double] M  # regions x rows x dim
         vector[double] m  # regions x rows
         vector[double] S  # regions x rows, magnitude bounds
-    int hyperplanes_per_unit(int act) except +
+    cdef enum ActivationKind:
+        ACT_ELEMENTWISE
+        ACT_MAXOUT
+    int hyperplanes_per_unit(const Layer& L) except +
+    cdef cppclass MaxoutPairScales:
+        MaxoutPairScales(int k, int n_in, const double* W, const double* b) except +
+        double operator()(int a, int j, const double* S)
 
 cdef extern from "lp.hpp" namespace "rk" nogil:
     cdef cppclass LPWork:

@@ -6,15 +6,19 @@ from numpy.typing import ArrayLike, NDArray
 
 LP_STATUS: dict[int, str]
 
-def hyperplane_count(act: int) -> int: ...
+# (kind, breaks, slopes, offsets, pieces): regionkit.model.activations.CoreTable
+CoreTableLike = tuple[int, ArrayLike, ArrayLike, ArrayLike, int]
+
+def activation_kinds() -> dict[str, int]: ...
+def hyperplane_count(table: CoreTableLike) -> int: ...
+def maxout_pair_scales(W: ArrayLike, b: ArrayLike, S: ArrayLike) -> NDArray[np.float64]: ...
 def split_frontier(
     kind: str,
     frontier: dict[str, NDArray[Any]],
     maps: dict[str, NDArray[np.float64]],
     W: ArrayLike,
     b: ArrayLike,
-    act: int,
-    slope: float,
+    table: CoreTableLike,
     rtol: float,
     atol: float,
     label_base: int,

@@ -14,7 +14,6 @@ from regionkit.errors import SolverError as _SolverError
 
 cnp.import_array()
 
-MAXOUT = 4  # activation code of maxout layers (csrc/core.hpp ACT_MAXOUT)
 LP_STATUS = {0: "optimal", 1: "stopped", 2: "unbounded", 3: "iteration limit"}
 
 
@@ -92,17 +91,43 @@ cdef dict _maps_out(Maps& mp, size_t n):
     }
 
 
-cdef Layer _layer(const double[:, ::1] W, const double[::1] b, int act, double slope,
-                  int pieces=1):
-    cdef Layer L
-    L.pieces = pieces
-    L.n_out = W.shape[0]
-    L.n_in = W.shape[1]
-    L.W = &W[0, 0]
-    L.b = &b[0]
-    L.act = act
-    L.slope = slope
-    return L
+cdef class _Table:
+    """A layer's activation as the core reads it, from the tuple (kind, breaks, slopes,
+    offsets, pieces) of regionkit.model.activations.core_table; keeps the arrays alive."""
+    cdef int kind
+    cdef int pieces
+    cdef const double[::1] breaks
+    cdef const double[::1] slopes
+    cdef const double[::1] offsets
+
+    def __init__(self, table):
+        kind, breaks, slopes, offsets, pieces = table
+        if kind not in (ACT_ELEMENTWISE, ACT_MAXOUT):
+            raise ValueError(f"unknown activation kind {kind!r}")
+        self.kind = kind
+        self.pieces = pieces
+        self.breaks = np.ascontiguousarray(breaks, dtype=np.float64)
+        self.slopes = np.ascontiguousarray(slopes, dtype=np.float64)
+        self.offsets = np.ascontiguousarray(offsets, dtype=np.float64)
+        if (self.slopes.shape[0] != self.breaks.shape[0] + 1
+                or self.offsets.shape[0] != self.breaks.shape[0] + 1 or self.pieces < 1):
+            raise ValueError("an activation table needs n + 1 slopes and offsets for n "
+                             "breakpoints, and pieces >= 1")
+
+    cdef Layer layer(self, const double[:, ::1] W, const double[::1] b):
+        """The core's Layer for W, b (views the caller keeps alive) with this activation."""
+        cdef Layer L
+        L.n_out = W.shape[0]
+        L.n_in = W.shape[1]
+        L.W = &W[0, 0]
+        L.b = &b[0]
+        L.kind = self.kind
+        L.n_breaks = self.breaks.shape[0]
+        L.breaks = &self.breaks[0] if L.n_breaks else NULL
+        L.slopes = &self.slopes[0]
+        L.offsets = &self.offsets[0]
+        L.pieces = self.pieces
+        return L
 
 
 def _translate(exc):
@@ -111,15 +136,50 @@ def _translate(exc):
     return exc
 
 
-def hyperplane_count(int act):
-    """Hyperplanes contributed by one unit with activation code `act`."""
-    return hyperplanes_per_unit(act)
+def activation_kinds():
+    """The core's ActivationKind values by name (csrc/core.hpp)."""
+    return {"ELEMENTWISE": <int>ACT_ELEMENTWISE, "MAXOUT": <int>ACT_MAXOUT}
 
 
-def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slope, double rtol,
-                   double atol, int64_t label_base, size_t max_total, double seconds,
+def hyperplane_count(table):
+    """Hyperplanes (pattern bits) per row of W of a layer with this activation table."""
+    cdef _Table t = _Table(table)
+    cdef const double[:, ::1] W = np.zeros((1, 1))
+    cdef const double[::1] b = np.zeros(1)
+    return hyperplanes_per_unit(t.layer(W, b))
+
+
+def maxout_pair_scales(W, b, S):
+    """Zero-tolerance scales of the hyperplanes P_a - P_j between the pieces of one maxout
+    unit (its k rows of W and b) on n regions whose layer input is bounded by S (n, n_in):
+    (n, k, k), symmetric, 0 on the diagonal; see MaxoutPairScales in csrc/core.hpp."""
+    cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
+    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    cdef const double[:, ::1] Sv = np.ascontiguousarray(S, dtype=np.float64)
+    cdef int k = Wv.shape[0], n_in = Wv.shape[1], a, j
+    cdef Py_ssize_t n = Sv.shape[0], r
+    if bv.shape[0] != k or Sv.shape[1] != n_in or k == 0 or n_in == 0:
+        raise ValueError("maxout_pair_scales: W (k, n_in), b (k,) and S (n, n_in) do not match")
+    out = np.zeros((n, k, k), dtype=np.float64)
+    cdef double[:, :, ::1] ov = out
+    cdef MaxoutPairScales* scales = new MaxoutPairScales(k, n_in, &Wv[0, 0], &bv[0])
+    try:
+        with nogil:
+            for r in range(n):
+                for a in range(k):
+                    for j in range(k):
+                        if j != a:
+                            ov[r, a, j] = scales[0](a, j, &Sv[r, 0])
+    finally:
+        del scales
+    return out
+
+
+def split_frontier(str kind, dict frontier, dict maps, W, b, table, double rtol, double atol,
+                   int64_t label_base, size_t max_total, double seconds,
                    double hard_seconds=np.inf):
-    """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer.
+    """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer whose
+    activation is `table` (regionkit.model.activations.core_table; not maxout).
 
     Returns (n_done, children, child_maps, bits, parent, aborted); bits has one byte per
     hyperplane; aborted: a region was left unsplit to keep the partition within max_total
@@ -127,9 +187,10 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
     """
     cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
     cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
-    if act == MAXOUT:
+    cdef _Table t = _Table(table)
+    if t.kind == ACT_MAXOUT:
         raise ValueError("maxout layers are split by regionkit.regions.maxout, not by the core")
-    cdef Layer L = _layer(Wv, bv, act, slope)
+    cdef Layer L = t.layer(Wv, bv)
     cdef Tolerance tol
     tol.rtol = rtol
     tol.atol = atol
@@ -218,7 +279,7 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, int act, double slo
             raise ValueError(f"unknown frontier kind {kind!r}")
     except RuntimeError as exc:
         raise _translate(exc) from None
-    nh = hyperplanes_per_unit(act) * L.n_out
+    nh = hyperplanes_per_unit(L) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
     return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh),
@@ -407,12 +468,16 @@ cdef class _NetView:
     def __init__(self, layers, dict input_map, double rtol, double atol):
         cdef const double[:, ::1] Wv
         cdef const double[::1] bv
+        cdef _Table t
         self.keep = []
-        for W, b, act, slope, pieces in layers:
+        self.n_hyperplanes = 0
+        for W, b, table in layers:
             Wv = np.ascontiguousarray(W, dtype=np.float64)
             bv = np.ascontiguousarray(b, dtype=np.float64)
-            self.keep.append((Wv, bv))
-            self.layers.push_back(_layer(Wv, bv, act, slope, pieces))
+            t = _Table(table)
+            self.keep.append((Wv, bv, t))
+            self.layers.push_back(t.layer(Wv, bv))
+            self.n_hyperplanes += hyperplanes_per_unit(self.layers.back()) * Wv.shape[0]
         cdef const double[:, ::1] Mv = np.ascontiguousarray(input_map["M"], dtype=np.float64)
         cdef const double[::1] mv = np.ascontiguousarray(input_map["m"], dtype=np.float64)
         cdef const double[::1] Sv = np.ascontiguousarray(input_map["S"], dtype=np.float64)
@@ -426,8 +491,6 @@ cdef class _NetView:
         self.view.R = &Rv[0]
         self.tol.rtol = rtol
         self.tol.atol = atol
-        self.n_hyperplanes = sum(hyperplanes_per_unit(act) * np.shape(W)[0]
-                                 for W, _, act, _, _ in layers)
 
     cdef public int n_hyperplanes
 
@@ -435,7 +498,7 @@ cdef class _NetView:
 def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     """Hyperplane signs at points T (domain coordinates) and just beyond them along D.
 
-    layers: list of (W, b, activation code, slope); input_map: the network input as an
+    layers: list of (W, b, core_table(activation)); input_map: the network input as an
     affine map of the domain coordinates, {"M": (n_in, d), "m": (n_in,), "S": (n_in,),
     "R": (d,)}, as the engine's first maps. D may be None. Returns two (n, n_hyperplanes)
     int8 arrays in {-1, 0, 1}; see csrc/signs.hpp.

@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 
 from regionkit.core import _core
-from regionkit.model.network import ACTIVATION_CODES
+from regionkit.model.activations import core_table, relu
 
 # Per-region arrays of each kind, and its CSR groups: offsets key -> arrays indexed by it.
 _PER_REGION = {"1d": ("lo", "hi", "lab_lo", "lab_hi"), "2d": (), "nd": ("center", "radius"),
@@ -101,8 +101,8 @@ class Frontier:
             maps = {"M": M[:, None, :], "m": m[:, None],
                     "S": (np.abs(M) @ R + np.abs(m))[:, None], "R": R}
             _, children, _, bits, parent, _ = _core.split_frontier(
-                kind, out.data, maps, np.ones((1, 1)), np.zeros(1), ACTIVATION_CODES["relu"],
-                0.0, rtol, atol, j, 1 << 62, np.inf)
+                kind, out.data, maps, np.ones((1, 1)), np.zeros(1), core_table(relu()), rtol,
+                atol, j, 1 << 62, np.inf)
             inside = np.flatnonzero(bits[:, 0] == 1)
             out, owner = cls(kind, children).take(inside), owner[parent[inside]]
         if not np.array_equal(owner, np.arange(n)):

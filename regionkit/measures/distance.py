@@ -2,9 +2,10 @@
 
 Hanin & Rolnick section 2.2: inside its activation region every pre-activation z is affine,
 so the Euclidean distance from x to the region's boundary is min over units of
-|z(x) - t| / ||grad z(x)|| over the unit's thresholds t (0 for ReLU and leaky ReLU, -1 and +1
-for hard tanh); a maxout unit's region ends where its winning piece a ties with another
-piece j, at distance (z_a - z_j) / ||grad (z_a - z_j)||. Taking the minimum over every
+|z(x) - t| / ||grad z(x)|| over the unit's thresholds t (the breakpoints of its activation's
+table: 0 for ReLU and leaky ReLU, -1 and +1 for hard tanh); a maxout unit's region ends
+where its winning piece a ties with another piece j, at distance (z_a - z_j) /
+||grad (z_a - z_j)||. Taking the minimum over every
 unit, redundant ones included, is exact: a ball around x stays in the region iff it stays
 on the same side of every hyperplane.
 
@@ -20,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.model.network import Network, activation_slopes, apply_activation, maxout_winners
+from regionkit.model.activations import Maxout, maxout_winners
+from regionkit.model.network import Network
 
 __all__ = ["BATCH", "distance_to_boundary", "distance_to_region_boundary", "jacobian"]
 
@@ -97,29 +99,27 @@ def _distance_block(net: Network, X: np.ndarray) -> np.ndarray:
     best = np.full(n, np.inf)
     h = X
     G = None  # Gram matrix of the layer input's Jacobian; None means the identity
-    for W, b, act, slope, k in zip(net.weights, net.biases, net.activations, net.slopes,
-                                   net.pieces):
+    for W, b, act in zip(net.weights, net.biases, net.activations):
         z = h @ W.T + b
         if G is None:
             Gz = np.broadcast_to(W @ W.T, (n,) + (W.shape[0],) * 2)
         else:
             Gz = np.einsum("ij,njk,lk->nil", W, G, W, optimize=True)
-        if act == "maxout":
-            win = maxout_winners(z, k)
-            best = np.minimum(best, _maxout_distance(z, Gz, win, k))
+        if isinstance(act, Maxout):
+            win = maxout_winners(z, act.pieces)
+            best = np.minimum(best, _maxout_distance(z, Gz, win, act.pieces))
             G = Gz[np.arange(n)[:, None, None], win[:, :, None], win[:, None, :]]
             h = z[np.arange(n)[:, None], win]
             continue
-        grad = np.sqrt(np.maximum(np.einsum("nii->ni", Gz), 0.0))
-        if act != "identity":
-            thresholds = (-1.0, 1.0) if act == "hard_tanh" else (0.0,)
+        if act.thresholds:
+            grad = np.sqrt(np.maximum(np.einsum("nii->ni", Gz), 0.0))
             with np.errstate(divide="ignore", invalid="ignore"):
-                for t in thresholds:
+                for t in act.thresholds:
                     dist = np.where(grad > 0, np.abs(z - t) / grad, np.inf)
                     best = np.minimum(best, dist.min(axis=1))
-        k = activation_slopes(act, slope, z)
-        G = k[:, :, None] * Gz * k[:, None, :]
-        h = apply_activation(act, slope, z)
+        s = act.slope_at(z)
+        G = s[:, :, None] * Gz * s[:, None, :]
+        h = act(z)
     return best
 
 
@@ -156,17 +156,16 @@ def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
     for s in range(0, len(X), BATCH):
         Xb = X[s:s + BATCH]
         h, J = Xb, None
-        for W, b, act, slope, k in zip(net.weights, net.biases, net.activations, net.slopes,
-                                       net.pieces):
+        for W, b, act in zip(net.weights, net.biases, net.activations):
             z = h @ W.T + b
             Jz = np.broadcast_to(W, (len(Xb),) + W.shape) if J is None else W @ J
-            if act == "maxout":
-                win = maxout_winners(z, k)
+            if isinstance(act, Maxout):
+                win = maxout_winners(z, act.pieces)
                 J = Jz[np.arange(len(Xb))[:, None], win]
                 h = z[np.arange(len(Xb))[:, None], win]
                 continue
-            J = activation_slopes(act, slope, z)[:, :, None] * Jz
-            h = apply_activation(act, slope, z)
+            J = act.slope_at(z)[:, :, None] * Jz
+            h = act(z)
         out[s:s + BATCH] = J
     return out
 

@@ -250,7 +250,7 @@ def owned_faces(rs) -> Faces | None:
     Faces or None
         The faces, or None when the premise fails (use the sign-vector path).
     """
-    if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
+    if rs.kind == "1d" or rs.network.has_maxout or rs.n_regions == 0:
         return None
     vf = vertex_form(rs)
     labels = vf.rows(rs.ineq_labels)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from regionkit.core import _core
-from regionkit.model.network import ACTIVATION_CODES, Network
+from regionkit.model.activations import core_table
+from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 
 __all__ = ["domain_signs", "region_signs"]
@@ -18,8 +19,8 @@ __all__ = ["domain_signs", "region_signs"]
 
 def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     """The layers and the domain's input map as the core's sign functions take them."""
-    layers = [(W, b, ACTIVATION_CODES[a], s, k) for W, b, a, s, k in
-              zip(net.weights, net.biases, net.activations, net.slopes, net.pieces)]
+    layers = [(W, b, core_table(a)) for W, b, a in
+              zip(net.weights, net.biases, net.activations)]
     return layers, domain.input_map()
 
 

@@ -14,8 +14,9 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.errors import RegionkitError
+from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain, Polytope
-from regionkit.model.network import ACTIVATION_CODES, Network
+from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
@@ -66,11 +67,12 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       progress: bool | None = None, method: Method = "auto") -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
-    A unit is active iff its pre-activation is > 0; only full-dimensional regions count;
-    hyperplanes that only touch a region (within `tol`, see regionkit.model.tolerance) split
-    nothing. 1-D domains split by sorted breakpoints, 2-D by exact polygon clipping, 3-D and
-    4-D in vertex form (vertices with their incidences, method="vertex"), higher dimensions
-    (or method="lp") by the core's dense LP solver.
+    A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
+    z > 0; maxout: set for the winning piece; see regionkit.model.activations); only
+    full-dimensional regions count; hyperplanes that only touch a region (within `tol`, see
+    regionkit.model.tolerance) split nothing. 1-D domains split by sorted breakpoints, 2-D
+    by exact polygon clipping, 3-D and 4-D in vertex form (vertices with their incidences,
+    method="vertex"), higher dimensions (or method="lp") by the core's dense LP solver.
 
     max_regions / time_limit: the partition being built never holds more than max_regions
     regions and no split runs past time_limit; when either budget is hit, or on Ctrl-C
@@ -117,21 +119,20 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                         if now >= deadline:
                             stop_reason = "time_limit"
                             break
-                        j = min(n, i + (MAXOUT_CHUNK_REGIONS if act == "maxout"
+                        j = min(n, i + (MAXOUT_CHUNK_REGIONS if isinstance(act, Maxout)
                                         else CHUNK_REGIONS))
                         # The partition being built: children so far + this chunk + the rest.
                         cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
                         chunk_maps = {k: v[i:j] for k, v in maps.items()}
                         chunk_maps["R"] = radius
-                        if act == "maxout":
+                        if isinstance(act, Maxout):
                             done, ch, ch_maps, bits, parent, aborted = split_maxout(
-                                kind, frontier.slice(i, j), chunk_maps, W, b, net.pieces[li],
+                                kind, frontier.slice(i, j), chunk_maps, W, b, act.pieces,
                                 tol, int(offsets[li]), cap, float(deadline - now))
                         else:
                             done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
                                 kind, frontier.slice(i, j).data, chunk_maps, W, b,
-                                ACTIVATION_CODES[act], net.slopes[li], tol.rtol, tol.atol,
-                                int(offsets[li]), int(cap),
+                                core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
                                 float(min(CALL_SECONDS, deadline - now)), float(deadline - now))
                         parts.append(Frontier(kind, ch))
                         maps_parts.append(ch_maps)

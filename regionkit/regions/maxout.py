@@ -7,7 +7,8 @@ clipped by the k-1 hyperplanes P_a - P_j with the core's ordinary ReLU split (pe
 maps make the same layer mean different hyperplanes in each copy); the child whose signs are
 (+ for j < a, not + for j > a) is the cell of a, any others are dropped. Each hyperplane
 P_a - P_j gets the tolerance the engine would give it as a hyperplane of its own: scale
-sum_k |W_ak - W_jk| S_k + |b_a - b_j|, so identical pieces tie exactly and the lower wins.
+sum_k |W_ak - W_jk| S_k + |b_a - b_j| (the core's maxout_pair_scales, the formula point
+signs use too), so identical pieces tie exactly and the lower wins.
 
 A facet of a maxout cell on P_a = P_j carries the label of piece j's bit: across it, unit
 u's winner changes from a to j (regionkit.measures.graph uses this).
@@ -18,7 +19,7 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
-from regionkit.model.network import ACTIVATION_CODES
+from regionkit.model.activations import core_table, relu
 from regionkit.model.tolerance import Tolerance
 
 # Labels the core gives the new rows of a clip call: _NEW + q for the q-th clipping row.
@@ -50,10 +51,9 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         if k == 1 or len(current) == 0:  # one piece wins alone / nothing left to split
             break
         rows = u * k + np.arange(k)
-        # Scale of each hyperplane P_a - P_j as the core computes it, |W_a - W_j| S +
-        # |b_a - b_j|, for every ordered pair (a, j); its zero tolerance atol + rtol scale.
-        dW = np.abs(W[rows][:, None] - W[rows][None]).reshape(k * k, -1)
-        scale = maps["S"][src] @ dW.T + np.abs(b[rows][:, None] - b[rows][None]).reshape(-1)
+        # Scale of each hyperplane P_a - P_j, per region and ordered pair (a, j), flattened
+        # to a * k + j; its zero tolerance is atol + rtol scale.
+        scale = _core.maxout_pair_scales(W[rows], b[rows], maps["S"][src]).reshape(-1, k * k)
         sure = _sure_winners(kind, current, ZM[src[:, None], rows], Zm[src[:, None], rows],
                              (tol.atol + tol.rtol * scale).reshape(-1, k, k))
         whole = np.flatnonzero(sure >= 0)
@@ -74,8 +74,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         if len(cut):
             done, children, _, bits, parent, aborted = _core.split_frontier(
                 kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
-                ACTIVATION_CODES["relu"], 0.0, tol.rtol, tol.atol, _NEW, 1 << 62, seconds,
-                seconds)
+                core_table(relu()), tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds)
             if aborted or done < len(copies):
                 return _nothing_done(frontier, U, k)
             keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))

@@ -31,7 +31,8 @@ class RegionSet:
     Coordinates are those of the domain (t-space; for slices, map with domain.to_input).
     Region r:
       * pattern: bit h of ``patterns[r]`` (packed, little bit order) is 1 iff hyperplane h
-        (one per ReLU unit, two per hard tanh unit: z > -1, z > 1) is positive on r;
+        (one per breakpoint of a unit's activation table: ReLU z > 0, hard tanh z > -1 and
+        z > 1; one per maxout piece) is positive on r;
       * inequalities ``ineq_A[o[r]:o[r+1]] t < ineq_b[...]`` (unit-norm rows; labels >= 0
         name network hyperplanes, label -1-k names domain inequality k);
       * ``interior_points[r]`` (its Chebyshev centre) and ``chebyshev_radii[r]`` (in 2-D and

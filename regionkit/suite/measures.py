@@ -183,7 +183,7 @@ def trajectory(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
 
     net, paths = ctx.network, ctx.domain
     tab = T.table(net, paths.kind, paths.a, paths.b)
-    hidden = [d for d, act in enumerate(net.activations, start=1) if act != "identity"]
+    hidden = [d for d, act in enumerate(net.activations, start=1) if act.bits_per_unit]
     pieces = tab["n_pieces"].astype(float)
     trans = [float(tab[f"transitions_{d}"].mean()) for d in hidden]
     lengths = [_finite(tab[f"length_post_{d}"].mean()) for d in hidden]

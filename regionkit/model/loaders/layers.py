@@ -5,9 +5,11 @@ ONNX lay tensors out), so flatten and reshape change only the recorded shape. Li
 convolutions, average pooling and batch norm in inference form are affine maps x -> W x + b
 (sparse while the model is read); LayerStack composes consecutive affine maps into one,
 W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2), so a regionkit layer ends at each activation
-and batch norm folds into its neighbours. Max pooling takes the maximum of k selected
-entries: a maxout layer ("maxout:k") whose pieces are the selected rows of the affine map
-before it (rows of the identity when an activation precedes it).
+and batch norm folds into its neighbours. Elementwise activations become the named tables
+of regionkit.model.activations (ReLU6 -> relu6, clip to [lo, hi] -> hard_tanh(lo, hi), ...);
+max pooling takes the maximum of k selected entries: a maxout layer (Maxout(k)) whose pieces
+are the selected rows of the affine map before it (rows of the identity when an activation
+precedes it).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from regionkit.errors import NetworkError
+from regionkit.model import activations as act
 
 Matrix = Union[np.ndarray, sparse.csr_array]
 
@@ -196,7 +199,7 @@ class LayerStack:
         self.shape = shape
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
-        self.activations: list[str] = []
+        self.activations: list[act.Activation] = []
         self._W: Matrix | None = None
         self._b = np.zeros(self.size)
 
@@ -246,40 +249,43 @@ class LayerStack:
         self.shape = shape
 
     # piecewise-linear units
-    def activation(self, spec: str) -> None:
-        """An elementwise activation: 'relu', 'leaky_relu:slope', 'hard_tanh' or 'identity'."""
-        name, _, param = spec.partition(":")
-        if name == "identity" or (name == "leaky_relu" and float(param) == 1.0):
+    def activation(self, activation: act.Activation) -> None:
+        """An elementwise activation (a table of regionkit.model.activations); one without
+        breakpoints is affine and folds into the pending map."""
+        if activation.kind != act.ActivationKind.ELEMENTWISE:
+            raise NetworkError(f"{activation.spec} is not an elementwise activation")
+        if not activation.bits_per_unit:
+            self.elementwise(activation.slopes[0], activation.offsets[0])
             return
-        self._close(spec)
+        self._close(activation)
+
+    def leaky(self, a: float) -> None:
+        """Leaky ReLU with negative slope a (slope 1 is the identity)."""
+        self.activation(act.identity() if a == 1.0 else act.leaky_relu(a))
 
     def clip(self, lo: float, hi: float) -> None:
-        """min(max(x, lo), hi) through relu or hard_tanh between two elementwise maps."""
+        """min(max(x, lo), hi): relu for [0, inf), relu6 for [0, 6], hard_tanh(lo, hi) for
+        other finite ends, a one-breakpoint table for other one-sided clips."""
         lo, hi = float(lo), float(hi)
         if not lo < hi:
             raise NetworkError(f"clip needs min < max, got min={lo}, max={hi}")
         if math.isinf(lo) and math.isinf(hi):
             return
-        if math.isinf(hi):          # relu(x - lo) + lo
-            self.elementwise(1.0, -lo)
-            self.activation("relu")
-            self.elementwise(1.0, lo)
-        elif math.isinf(lo):        # hi - relu(hi - x)
-            self.elementwise(-1.0, hi)
-            self.activation("relu")
-            self.elementwise(-1.0, hi)
-        else:                       # mid + half * hard_tanh((x - mid) / half)
-            half, mid = (hi - lo) / 2.0, (hi + lo) / 2.0
-            self.elementwise(1.0 / half, -mid / half)
-            self.activation("hard_tanh")
-            self.elementwise(half, mid)
+        if (lo, hi) in ((0.0, math.inf), (0.0, 6.0)):
+            self.activation(act.relu() if math.isinf(hi) else act.relu6())
+        elif math.isinf(hi):        # max(x, lo)
+            self.activation(act.PiecewiseLinear((lo,), (0.0, 1.0), (lo, 0.0)))
+        elif math.isinf(lo):        # min(x, hi)
+            self.activation(act.PiecewiseLinear((hi,), (1.0, 0.0), (0.0, hi)))
+        else:
+            self.activation(act.hard_tanh(lo, hi))
 
     def maxpool(self, index: np.ndarray, out_shape: Sequence[int]) -> None:
-        """Maxima over the rows of index (U, k) of flat entries: a 'maxout:k' layer."""
+        """Maxima over the rows of index (U, k) of flat entries: a Maxout(k) layer."""
         out_shape = tuple(int(d) for d in out_shape)
         if index.shape[0] != math.prod(out_shape):
             raise NetworkError(f"{index.shape[0]} pooled outputs for output shape {out_shape}")
-        self._close(f"maxout:{index.shape[1]}", index.reshape(-1))
+        self._close(act.Maxout(index.shape[1]), index.reshape(-1))
         self.shape = out_shape
         self._b = np.zeros(self.size)
 
@@ -295,20 +301,20 @@ class LayerStack:
         W = self._W if rows is None else self._W[rows]
         return (W.toarray() if sparse.issparse(W) else np.array(W)), b.copy()
 
-    def _close(self, act: str, rows: np.ndarray | None = None) -> None:
+    def _close(self, activation: act.Activation, rows: np.ndarray | None = None) -> None:
         W, b = self._pending(rows)
         self.weights.append(W)
         self.biases.append(b)
-        self.activations.append(act)
+        self.activations.append(activation)
         self._W, self._b = None, np.zeros(self.size)
 
     # results
-    def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+    def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[act.Activation]]:
         """(weights, biases, activations); a pending affine map becomes an identity layer."""
         Ws, bs, acts = list(self.weights), list(self.biases), list(self.activations)
         if self._W is not None or not Ws:
             W, b = self._pending()
             Ws.append(W)
             bs.append(b)
-            acts.append("identity")
+            acts.append(act.identity())
         return Ws, bs, acts

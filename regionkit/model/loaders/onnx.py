@@ -13,12 +13,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from regionkit.errors import NetworkError, NetworkFileError, UnsupportedLayerError
+from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip",
-                 "Flatten", "Reshape", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-                 "BatchNormalization", "Identity", "Dropout", "Constant")
+                 "HardSigmoid", "Shrink", "Flatten", "Reshape", "Conv", "MaxPool", "AveragePool",
+                 "GlobalAveragePool", "BatchNormalization", "Identity", "Dropout", "Constant")
 
 
 def onnx_stack(model: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
@@ -185,9 +186,17 @@ def _node(stack: L.LayerStack, node: Any, attrs: dict[str, Any], consts: dict[st
         else:
             stack.elementwise(1.0 / c, 0.0)
     elif op == "Relu":
-        stack.activation("relu")
+        stack.activation(A.relu())
     elif op == "LeakyRelu":
-        stack.activation(f"leaky_relu:{float(attrs.get('alpha', 0.01))!r}")
+        stack.leaky(float(attrs.get("alpha", 0.01)))
+    elif op == "HardSigmoid":
+        _hard_sigmoid(stack, float(attrs.get("alpha", 0.2)), float(attrs.get("beta", 0.5)))
+    elif op == "Shrink":
+        lam, bias = float(attrs.get("lambd", 0.5)), float(attrs.get("bias", 0.0))
+        if lam != bias or lam <= 0:
+            raise UnsupportedLayerError(f"{where}: only Shrink with bias = lambd > 0 (soft "
+                                        f"shrink) is continuous; got lambd={lam}, bias={bias}")
+        stack.activation(A.soft_shrink(lam))
     elif op == "Clip":
         lo, hi = const(1, "min"), const(2, "max")
         stack.clip(float(lo) if lo is not None else float(attrs.get("min", -np.inf)),
@@ -235,6 +244,17 @@ def _node(stack: L.LayerStack, node: Any, attrs: dict[str, Any], consts: dict[st
     elif op != "Identity":
         raise UnsupportedLayerError(f"{where} is not supported; supported operators: "
                                     f"{', '.join(SUPPORTED_OPS)}")
+
+
+def _hard_sigmoid(stack: L.LayerStack, alpha: float, beta: float) -> None:
+    """max(0, min(1, alpha x + beta)). Attributes are float32, so torch's Hardsigmoid exports
+    as alpha = float32(1/6), beta = 1/2: read as hard_sigmoid (slope exactly 1/6, the model
+    that was exported); other coefficients are an elementwise map and a clip to [0, 1]."""
+    if np.float32(alpha) == np.float32(1.0 / 6.0) and beta == 0.5:
+        stack.activation(A.hard_sigmoid())
+        return
+    stack.elementwise(alpha, beta)
+    stack.clip(0.0, 1.0)
 
 
 def _reshape(shape: tuple[int, ...], target: np.ndarray | None, batch: int | None,

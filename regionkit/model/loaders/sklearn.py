@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from regionkit.errors import NetworkError, UnsupportedLayerError
+from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
@@ -28,10 +29,11 @@ def sklearn_stack(model: Any) -> L.LayerStack:
         raise UnsupportedLayerError(
             f"{type(model).__name__}(activation={model.activation!r}) is not piecewise-linear; "
             "regionkit reads activation='relu' or 'identity'")
+    activation = A.relu() if model.activation == "relu" else A.identity()
     stack = L.LayerStack((model.coefs_[0].shape[0],))
     n = len(model.coefs_)
     for i, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
         stack.linear(L.finite(coef, f"coefs_[{i}]").T, L.finite(intercept, f"intercepts_[{i}]"))
         if i < n - 1:
-            stack.activation(model.activation)
+            stack.activation(activation)
     return stack

@@ -12,13 +12,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from regionkit.errors import NetworkError, UnsupportedLayerError
+from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
 SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, "
-             "BatchNorm1d/2d/3d, Flatten, ReLU, LeakyReLU, Hardtanh, ReLU6, Identity, "
-             "Dropout (and torch.relu, F.relu, F.leaky_relu, F.hardtanh, F.relu6, "
-             "torch.flatten, Tensor.relu, Tensor.flatten in a traced forward)")
+             "BatchNorm1d/2d/3d, Flatten, ReLU, LeakyReLU, Hardtanh, ReLU6, Hardsigmoid, "
+             "Softshrink, Identity, Dropout (and torch.relu, F.relu, F.leaky_relu, F.hardtanh, "
+             "F.relu6, F.hardsigmoid, F.softshrink, torch.flatten, Tensor.relu, Tensor.flatten "
+             "in a traced forward)")
 
 
 def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
@@ -37,6 +39,10 @@ def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.Laye
     return stack
 
 
+# Kinds of elementwise activation modules (each becomes a named table).
+ELEMENTWISE = ("relu", "relu6", "hardtanh", "leaky", "hardsigmoid", "softshrink")
+
+
 # --- the chain of layers ---------------------------------------------------------------------
 
 def _kinds(torch: Any) -> dict[str, tuple[type, ...]]:
@@ -49,9 +55,12 @@ def _kinds(torch: Any) -> dict[str, tuple[type, ...]]:
         "maxpool": (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d),
         "batchnorm": (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d),
         "flatten": (nn.Flatten,),
-        "hardtanh": (nn.Hardtanh,),  # ReLU6 is a Hardtanh
+        "relu6": (nn.ReLU6,),  # before hardtanh: ReLU6 is a Hardtanh
+        "hardtanh": (nn.Hardtanh,),
         "relu": (nn.ReLU,),
         "leaky": (nn.LeakyReLU,),
+        "hardsigmoid": (nn.Hardsigmoid,),
+        "softshrink": (nn.Softshrink,),
         "noop": (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                  nn.AlphaDropout),
     }
@@ -128,6 +137,8 @@ def _functional(torch: Any, node: Any, where: str) -> Any:
                  F.relu6: lambda: nn.ReLU6(),
                  F.leaky_relu: lambda: nn.LeakyReLU(arg(0, "negative_slope", 0.01)),
                  F.hardtanh: lambda: nn.Hardtanh(arg(0, "min_val", -1.0), arg(1, "max_val", 1.0)),
+                 F.hardsigmoid: lambda: nn.Hardsigmoid(),
+                 F.softshrink: lambda: nn.Softshrink(arg(0, "lambd", 0.5)),
                  torch.flatten: lambda: nn.Flatten(arg(0, "start_dim", 0), arg(1, "end_dim", -1))}
         what = getattr(target, "__name__", str(target))
     else:
@@ -153,7 +164,7 @@ def _input_shape(torch: Any, steps: list[tuple[str, Any]],
             _refuse(name, m)
         if kind == "linear":
             return (int(m.in_features),)
-        if kind not in ("relu", "leaky", "hardtanh", "noop"):
+        if kind not in ELEMENTWISE and kind != "noop":
             raise NetworkError(f"{name} ({type(m).__name__}) needs the input shape: pass "
                                "input_shape, one example's shape without the batch axis, "
                                "e.g. from_torch(model, input_shape=(1, 28, 28))")
@@ -264,9 +275,15 @@ def _convert(torch: Any, stack: L.LayerStack, name: str, m: Any) -> None:
                                         "do not flatten axes after the batch axis")
         merged = full[:s] + (int(np.prod(full[s:e + 1])),) + full[e + 1:]
         stack.reshape(merged[1:])
+    elif kind == "relu":
+        stack.activation(A.relu())
+    elif kind == "relu6":
+        stack.activation(A.relu6())
     elif kind == "hardtanh":
         stack.clip(float(m.min_val), float(m.max_val))
-    elif kind == "relu":
-        stack.activation("relu")
     elif kind == "leaky":
-        stack.activation(f"leaky_relu:{float(m.negative_slope)!r}")
+        stack.leaky(float(m.negative_slope))
+    elif kind == "hardsigmoid":
+        stack.activation(A.hard_sigmoid())
+    elif kind == "softshrink":
+        stack.activation(A.soft_shrink(float(m.lambd)))
