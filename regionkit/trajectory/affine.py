@@ -1,0 +1,110 @@
+"""Segments, whole lines and polyline legs: affine slices cut by the engine's 1-D core.
+
+A leg x(t) = origin + t u over a window lo < t < hi is the 1-D domain
+``Slice(origin, u, lo, hi)``: ``enumerate_regions`` splits it exactly (sorted breakpoints)
+with the engine's tolerance (regionkit.model.tolerance) and gives every interval its full
+activation pattern. On an interval every layer is affine in t, so image lengths are exact
+from the layer values at the interval's ends (``net.preactivations``; post-activations
+follow from the interval's pattern through the activation tables).
+
+A whole line is cut in windows of its parameter, each one engine call whose tolerance
+scale bounds |x| over that window (as for a segment of that size): [-1, 1], then the
+shells 2^(k-1) <= |t| <= 2^k. Activation regions are convex, and so is the set of points
+that ``Network.pattern`` gives one pattern, so a shell whose two ends have the same pattern
+holds no breakpoint and needs no call. Probing the ends of the shells out to
+|t| = 2^LINE_DOUBLINGS beyond the scale |t u| = |x0| finds every breakpoint a pre-activation
+threshold of ordinary size can make; beyond that the pattern is taken as constant, and the
+two outer pieces as unbounded.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from regionkit.model.domains import Slice
+from regionkit.model.network import Network
+from regionkit.model.tolerance import Tolerance
+from regionkit.regions.engine import enumerate_regions
+from regionkit.trajectory.activations import Table, post_differences, post_values
+from regionkit.trajectory.counts import Layout, layer_pieces
+from regionkit.trajectory.results import LENGTH_RTOL
+
+# Doublings of the parameter probed beyond |t u| = |x0| for a whole line's outermost
+# breakpoints: a pre-activation a t + g meets a threshold c there only if
+# |a| < |c - g| / 2^64, a slope far below any tolerance (rtol = 1e-10) of its terms.
+LINE_DOUBLINGS = 64
+
+Cut = tuple[np.ndarray, np.ndarray, np.ndarray]  # (lo, hi, pattern bits) of sorted pieces
+
+
+def window(net: Network, origin: np.ndarray, u: np.ndarray, lo: float, hi: float,
+           tol: Tolerance) -> Cut:
+    """The pieces of origin + t u, lo < t < hi: one engine call."""
+    rs = enumerate_regions(net, Slice(origin, u[:, None], lo, hi), tol, progress=False)
+    ends = rs.vertices.reshape(-1, 2)
+    order = np.argsort(ends[:, 0], kind="stable")
+    return ends[order, 0], ends[order, 1], rs.pattern_bits()[order]
+
+
+def line(net: Network, x0: np.ndarray, u: np.ndarray, tol: Tolerance) -> Cut:
+    """The pieces of the whole line x0 + t u; the first and last are unbounded."""
+    ratio = float(np.linalg.norm(x0) / np.linalg.norm(u))
+    K = LINE_DOUBLINGS + (math.ceil(math.log2(ratio)) if ratio > 1.0 else 0)
+    edge = 2.0 ** np.arange(K + 1)  # shell k is edge[k-1] <= |t| <= edge[k]
+    probe = net.pattern(x0 + np.r_[-edge[::-1], edge][:, None] * u)
+    parts = [window(net, x0, u, -1.0, 1.0, tol)]
+    for sign, P in ((-1.0, probe[K::-1]), (1.0, probe[K + 1:])):
+        same = np.all(P[1:] == P[:-1], axis=1)  # same[k - 1]: shell k holds no breakpoint
+        k = 1
+        while k <= K:
+            j = k
+            while j <= K and same[j - 1]:
+                j += 1
+            if j > k:  # shells k .. j-1 hold no breakpoint: one piece
+                parts.append(_piece(sign * edge[k - 1], sign * edge[j - 1], P[k - 1]))
+                k = j
+            else:
+                parts.append(window(net, x0, u, *sorted((sign * edge[k - 1], sign * edge[k])),
+                                    tol))
+                k += 1
+        parts.append(_piece(sign * edge[K], sign * math.inf, P[K]))
+    lo, hi, bits = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    order = np.argsort(lo, kind="stable")
+    return lo[order], hi[order], bits[order]
+
+
+def _piece(a: float, b: float, bits: np.ndarray) -> Cut:
+    return np.array([min(a, b)]), np.array([max(a, b)]), bits[None]
+
+
+def lengths(net: Network, tables: list[Table], origin: np.ndarray, u: np.ndarray,
+            cut: Cut) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """(input, pre, post, error) image lengths of contiguous pieces of origin + t u.
+
+    Each layer is affine on a piece, so its image there has length |v(hi) - v(lo)|; an
+    unbounded piece has length inf when its values at two of its points differ, else 0.
+    ``error`` bounds the rounding of the values at the ends: LENGTH_RTOL times the size of
+    the terms summed into them (|W| |h| + |b|), per end, layer and image.
+    """
+    lo, hi, bits = cut
+    unbounded = np.isinf(lo) | np.isinf(hi)
+    t = np.r_[np.where(np.isinf(lo), 2.0 * hi, lo),
+              2.0 * lo[-1] if np.isinf(hi[-1]) else hi[-1]]
+    X = origin + t[:, None] * u
+    Z = net.preactivations(X)
+    pieces = layer_pieces(Layout.of(net), bits)
+    left = np.r_[0, np.arange(lo.shape[0])]  # the piece whose map gives layer outputs at t
+    bounded = ~unbounded
+    n_in = float(np.linalg.norm(u)) * (hi - lo)
+    pre, post = np.zeros(net.n_layers), np.zeros(net.n_layers)
+    error, h = LENGTH_RTOL * float(n_in[bounded].sum()), X
+    for li, (W, b, table) in enumerate(zip(net.weights, net.biases, tables)):
+        dz = Z[li][1:] - Z[li][:-1]
+        for out, d in ((pre, dz), (post, post_differences(table, dz, pieces[li]))):
+            size = np.linalg.norm(d, axis=1)
+            out[li] = size[bounded].sum() + (math.inf if np.any(size[unbounded] > 0) else 0.0)
+        terms = np.linalg.norm(np.abs(h) @ np.abs(W).T + np.abs(b), axis=1)
+        error += 2.0 * LENGTH_RTOL * float((terms[:-1] + terms[1:])[bounded].sum())
+        h = post_values(table, Z[li], pieces[li][left])
+    return float(n_in.sum()), pre, post, error
