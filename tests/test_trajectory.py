@@ -1,11 +1,12 @@
-"""regionkit.trajectory against independent methods (theory.md sections 1.7, 1.11, 4 A2, A4,
-B1, B2, B5).
+"""regionkit.trajectory against independent methods.
 
 Each check compares with something the module does not use: closed forms (the tent map's
 dyadic breakpoints, one-layer crossings -b_i / (w_i . u), products of affine maps, a rotating
-half-plane's 2s labellings), the compiled 1-D engine, plain forward passes sampled densely and
-refined by bisection, polygonal approximations of image lengths, or the zero-bias ReLU
-variance identity E|D W v|^2 = (sigma_w^2 / 2) |v|^2.
+half-plane's 2s labellings), plain forward passes sampled densely and refined by bisection,
+polygonal approximations of image lengths, or the zero-bias ReLU variance identity
+E|D W v|^2 = (sigma_w^2 / 2) |v|^2. Segments, lines and polylines are cut by the engine's
+1-D core, so comparing them with enumerate_regions checks how the pieces are assembled; the
+forward-pass checks beside those comparisons are the independent ones.
 """
 from __future__ import annotations
 

@@ -65,3 +65,23 @@ def post_differences(table: Table, dz: np.ndarray, piece: np.ndarray) -> np.ndar
         rows = np.arange(piece.shape[1]) * table.pieces + piece
         return np.take_along_axis(dz, rows, axis=1)
     return table.slopes[piece] * dz
+
+
+def pieces_at(table: Table, z: np.ndarray) -> np.ndarray:
+    """(n, units) piece every unit is on at pre-activations z, as ``Network.pattern``
+    decides: thresholds exceeded (z > c), or the winning piece, ties to the lowest."""
+    if table.maxout:
+        return z.reshape(z.shape[0], -1, table.pieces).argmax(axis=2)
+    piece = np.zeros(z.shape, dtype=np.int64)
+    for c in table.thresholds:
+        piece += z > c
+    return piece
+
+
+def piece_bits(table: Table, piece: np.ndarray) -> np.ndarray:
+    """The pattern bits of units on pieces ``piece``: z > c_i per threshold, or one-hot on
+    a maxout unit's winner."""
+    n = piece.shape[0]
+    if table.maxout:
+        return (piece[:, :, None] == np.arange(table.pieces)).reshape(n, -1)
+    return (piece[:, :, None] > np.arange(len(table.thresholds))).reshape(n, -1)

@@ -26,7 +26,14 @@ from regionkit.model.domains import Slice
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.regions.engine import enumerate_regions
-from regionkit.trajectory.activations import Table, post_differences, post_values
+from regionkit.trajectory.activations import (
+    Table,
+    layer_tables,
+    piece_bits,
+    pieces_at,
+    post_differences,
+    post_values,
+)
 from regionkit.trajectory.counts import Layout, layer_pieces
 from regionkit.trajectory.results import LENGTH_RTOL
 
@@ -52,7 +59,8 @@ def line(net: Network, x0: np.ndarray, u: np.ndarray, tol: Tolerance) -> Cut:
     ratio = float(np.linalg.norm(x0) / np.linalg.norm(u))
     K = LINE_DOUBLINGS + (math.ceil(math.log2(ratio)) if ratio > 1.0 else 0)
     edge = 2.0 ** np.arange(K + 1)  # shell k is edge[k-1] <= |t| <= edge[k]
-    probe = net.pattern(x0 + np.r_[-edge[::-1], edge][:, None] * u)
+    tables = layer_tables(net)
+    probe = np.concatenate(_values(net, tables, x0, u, np.r_[-edge[::-1], edge])[2], axis=1)
     parts = [window(net, x0, u, -1.0, 1.0, tol)]
     for sign, P in ((-1.0, probe[K::-1]), (1.0, probe[K + 1:])):
         same = np.all(P[1:] == P[:-1], axis=1)  # same[k - 1]: shell k holds no breakpoint
@@ -78,33 +86,57 @@ def _piece(a: float, b: float, bits: np.ndarray) -> Cut:
     return np.array([min(a, b)]), np.array([max(a, b)]), bits[None]
 
 
+def _values(net: Network, tables: list[Table], x0: np.ndarray, u: np.ndarray, t: np.ndarray,
+            pieces: list[np.ndarray] | None = None
+            ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Per layer, the pre-activations, outputs and pattern bits at x0 + t u.
+
+    The first layer is W (x0 + t u) + b = (W x0 + b) + t (W u): two products per line, not
+    one per point. ``pieces`` (per layer, one row per t) fixes the piece of every unit;
+    otherwise it is the one the values select, as ``Network.pattern`` does.
+    """
+    W, b = net.weights[0], net.biases[0]
+    z = (W @ x0 + b) + t[:, None] * (W @ u)
+    Z, H, B = [], [], []
+    for li, table in enumerate(tables):
+        if li:
+            z = H[-1] @ net.weights[li].T + net.biases[li]
+        piece = pieces_at(table, z) if pieces is None else pieces[li]
+        Z.append(z)
+        H.append(post_values(table, z, piece))
+        B.append(piece_bits(table, piece) if pieces is None else np.zeros((len(t), 0), bool))
+    return Z, H, B
+
+
 def lengths(net: Network, tables: list[Table], origin: np.ndarray, u: np.ndarray,
             cut: Cut) -> tuple[float, np.ndarray, np.ndarray, float]:
     """(input, pre, post, error) image lengths of contiguous pieces of origin + t u.
 
-    Each layer is affine on a piece, so its image there has length |v(hi) - v(lo)|; an
+    Each layer is affine on a piece, so its image there has length |v(hi) - v(lo)|, with the
+    values at the ends computed through the piece's own activation pieces (the pieces of the
+    left neighbour at a shared end give the same values: the network is continuous). An
     unbounded piece has length inf when its values at two of its points differ, else 0.
     ``error`` bounds the rounding of the values at the ends: LENGTH_RTOL times the size of
-    the terms summed into them (|W| |h| + |b|), per end, layer and image.
+    the terms summed into them (at most |W|_F |h| + |b|), per end, layer and image.
     """
     lo, hi, bits = cut
     unbounded = np.isinf(lo) | np.isinf(hi)
+    bounded = ~unbounded
     t = np.r_[np.where(np.isinf(lo), 2.0 * hi, lo),
               2.0 * lo[-1] if np.isinf(hi[-1]) else hi[-1]]
-    X = origin + t[:, None] * u
-    Z = net.preactivations(X)
+    left = np.r_[0, np.arange(lo.shape[0])]  # the piece whose map gives the values at t
     pieces = layer_pieces(Layout.of(net), bits)
-    left = np.r_[0, np.arange(lo.shape[0])]  # the piece whose map gives layer outputs at t
-    bounded = ~unbounded
+    Z, H, _ = _values(net, tables, origin, u, t, [p[left] for p in pieces])
     n_in = float(np.linalg.norm(u)) * (hi - lo)
     pre, post = np.zeros(net.n_layers), np.zeros(net.n_layers)
-    error, h = LENGTH_RTOL * float(n_in[bounded].sum()), X
+    error = LENGTH_RTOL * float(n_in[bounded].sum())
+    size = np.linalg.norm(origin + t[:, None] * u, axis=1)  # |h| of the layer input
     for li, (W, b, table) in enumerate(zip(net.weights, net.biases, tables)):
         dz = Z[li][1:] - Z[li][:-1]
         for out, d in ((pre, dz), (post, post_differences(table, dz, pieces[li]))):
-            size = np.linalg.norm(d, axis=1)
-            out[li] = size[bounded].sum() + (math.inf if np.any(size[unbounded] > 0) else 0.0)
-        terms = np.linalg.norm(np.abs(h) @ np.abs(W).T + np.abs(b), axis=1)
+            step = np.linalg.norm(d, axis=1)
+            out[li] = step[bounded].sum() + (math.inf if np.any(step[unbounded] > 0) else 0.0)
+        terms = np.linalg.norm(W) * size + np.linalg.norm(b)
         error += 2.0 * LENGTH_RTOL * float((terms[:-1] + terms[1:])[bounded].sum())
-        h = post_values(table, Z[li], pieces[li][left])
+        size = np.linalg.norm(H[li], axis=1)
     return float(n_in.sum()), pre, post, error
