@@ -1,11 +1,11 @@
 """Segments, whole lines and polyline legs: affine slices cut by the engine's 1-D core.
 
 A leg x(t) = origin + t u over a window lo < t < hi is the 1-D domain
-``Slice(origin, u, lo, hi)``: ``enumerate_regions`` splits it exactly (sorted breakpoints)
-with the engine's tolerance (regionkit.model.tolerance) and gives every interval its full
-activation pattern. On an interval every layer is affine in t, so image lengths are exact
-from the layer values at the interval's ends (``net.preactivations``; post-activations
-follow from the interval's pattern through the activation tables).
+``Slice(origin, u[:, None], lo, hi)``: ``enumerate_regions`` splits it exactly (sorted
+breakpoints) with the engine's tolerance (regionkit.model.tolerance) and gives every
+interval its full activation pattern. On an interval every layer is affine in t, so image
+lengths are exact from the layer values at the interval's ends, computed through the
+interval's own activation pieces (regionkit.trajectory.activations).
 
 A whole line is cut in windows of its parameter, each one engine call whose tolerance
 scale bounds |x| over that window (as for a segment of that size): [-1, 1], then the
@@ -19,6 +19,7 @@ two outer pieces as unbounded.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,6 +50,7 @@ def window(net: Network, origin: np.ndarray, u: np.ndarray, lo: float, hi: float
            tol: Tolerance) -> Cut:
     """The pieces of origin + t u, lo < t < hi: one engine call."""
     rs = enumerate_regions(net, Slice(origin, u[:, None], lo, hi), tol, progress=False)
+    assert rs.vertices is not None  # 1-D regions always carry their two ends
     ends = rs.vertices.reshape(-1, 2)
     order = np.argsort(ends[:, 0], kind="stable")
     return ends[order, 0], ends[order, 1], rs.pattern_bits()[order]
@@ -73,8 +75,8 @@ def line(net: Network, x0: np.ndarray, u: np.ndarray, tol: Tolerance) -> Cut:
                 parts.append(_piece(sign * edge[k - 1], sign * edge[j - 1], P[k - 1]))
                 k = j
             else:
-                parts.append(window(net, x0, u, *sorted((sign * edge[k - 1], sign * edge[k])),
-                                    tol))
+                a, b = sorted((sign * edge[k - 1], sign * edge[k]))
+                parts.append(window(net, x0, u, a, b, tol))
                 k += 1
         parts.append(_piece(sign * edge[K], sign * math.inf, P[K]))
     lo, hi, bits = (np.concatenate([p[i] for p in parts]) for i in range(3))
@@ -97,7 +99,9 @@ def _values(net: Network, tables: list[Table], x0: np.ndarray, u: np.ndarray, t:
     """
     W, b = net.weights[0], net.biases[0]
     z = (W @ x0 + b) + t[:, None] * (W @ u)
-    Z, H, B = [], [], []
+    Z: list[np.ndarray] = []
+    H: list[np.ndarray] = []
+    B: list[np.ndarray] = []
     for li, table in enumerate(tables):
         if li:
             z = H[-1] @ net.weights[li].T + net.biases[li]
@@ -108,7 +112,29 @@ def _values(net: Network, tables: list[Table], x0: np.ndarray, u: np.ndarray, t:
     return Z, H, B
 
 
-def lengths(net: Network, tables: list[Table], origin: np.ndarray, u: np.ndarray,
+@dataclass(frozen=True)
+class Prepared:
+    """What ``lengths`` needs of a network, computed once per call of the public functions:
+    activation tables, bit layout, and |W|_F, |b| per layer for the error bound."""
+
+    net: Network
+    tables: list[Table]
+    layout: Layout
+    w_norm: np.ndarray
+    b_norm: np.ndarray
+
+    @classmethod
+    def of(cls, net: Network) -> "Prepared":
+        return cls(net, layer_tables(net), Layout.of(net),
+                   np.array([np.linalg.norm(W) for W in net.weights]),
+                   np.array([np.linalg.norm(b) for b in net.biases]))
+
+
+def _norms(v: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->i", v, v))
+
+
+def lengths(prep: Prepared, origin: np.ndarray, u: np.ndarray,
             cut: Cut) -> tuple[float, np.ndarray, np.ndarray, float]:
     """(input, pre, post, error) image lengths of contiguous pieces of origin + t u.
 
@@ -119,24 +145,24 @@ def lengths(net: Network, tables: list[Table], origin: np.ndarray, u: np.ndarray
     ``error`` bounds the rounding of the values at the ends: LENGTH_RTOL times the size of
     the terms summed into them (at most |W|_F |h| + |b|), per end, layer and image.
     """
-    lo, hi, bits = cut
+    net, lo, hi, bits = prep.net, *cut
     unbounded = np.isinf(lo) | np.isinf(hi)
     bounded = ~unbounded
     t = np.r_[np.where(np.isinf(lo), 2.0 * hi, lo),
               2.0 * lo[-1] if np.isinf(hi[-1]) else hi[-1]]
     left = np.r_[0, np.arange(lo.shape[0])]  # the piece whose map gives the values at t
-    pieces = layer_pieces(Layout.of(net), bits)
-    Z, H, _ = _values(net, tables, origin, u, t, [p[left] for p in pieces])
+    pieces = layer_pieces(prep.layout, bits)
+    Z, H, _ = _values(net, prep.tables, origin, u, t, [p[left] for p in pieces])
     n_in = float(np.linalg.norm(u)) * (hi - lo)
     pre, post = np.zeros(net.n_layers), np.zeros(net.n_layers)
     error = LENGTH_RTOL * float(n_in[bounded].sum())
-    size = np.linalg.norm(origin + t[:, None] * u, axis=1)  # |h| of the layer input
-    for li, (W, b, table) in enumerate(zip(net.weights, net.biases, tables)):
+    size = _norms(origin + t[:, None] * u)  # |h| of the layer input
+    for li, table in enumerate(prep.tables):
         dz = Z[li][1:] - Z[li][:-1]
         for out, d in ((pre, dz), (post, post_differences(table, dz, pieces[li]))):
-            step = np.linalg.norm(d, axis=1)
+            step = _norms(d)
             out[li] = step[bounded].sum() + (math.inf if np.any(step[unbounded] > 0) else 0.0)
-        terms = np.linalg.norm(W) * size + np.linalg.norm(b)
+        terms = prep.w_norm[li] * size + prep.b_norm[li]
         error += 2.0 * LENGTH_RTOL * float((terms[:-1] + terms[1:])[bounded].sum())
-        size = np.linalg.norm(H[li], axis=1)
+        size = _norms(H[li])
     return float(n_in.sum()), pre, post, error

@@ -81,7 +81,8 @@ def _basis(th: np.ndarray) -> np.ndarray:
 
 
 def _crossings(Z: np.ndarray, eps: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               thresholds: Sequence[float], tol: Tolerance) -> list[tuple[np.ndarray, ...]]:
+               thresholds: Sequence[float],
+               tol: Tolerance) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(piece, root, delta) of the crossings of R cos(th - phi) + G = c inside a piece.
 
     A value with amplitude R moves by at most R |th - mid| from its value at the piece's

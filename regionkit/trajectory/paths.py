@@ -13,7 +13,6 @@ from regionkit.errors import DomainError
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.trajectory import affine, arcs
-from regionkit.trajectory.activations import layer_tables
 from regionkit.trajectory.counts import Layout, Pieces, count, per_layer, states
 from regionkit.trajectory.inputs import check_independent, check_net, rows, vector
 from regionkit.trajectory.results import Lengths, Trajectory, Transitions
@@ -194,18 +193,18 @@ def _affine_trajectory(kind: str, net: Network,
                        curve: Curve, start: float, closed: bool = False,
                        period: float = math.inf) -> Trajectory:
     """Legs (origin, direction, parameter offset, pieces) into one trajectory."""
-    tables = layer_tables(net)
-    total = [0.0, np.zeros(net.n_layers), np.zeros(net.n_layers), 0.0]
+    prep = affine.Prepared.of(net)
+    length_in, pre, post, error = 0.0, np.zeros(net.n_layers), np.zeros(net.n_layers), 0.0
     for origin, u, _, cut in legs:
-        for i, v in enumerate(affine.lengths(net, tables, origin, u, cut)):
-            total[i] = total[i] + v
+        leg_in, leg_pre, leg_post, leg_error = affine.lengths(prep, origin, u, cut)
+        length_in, pre, post, error = (length_in + leg_in, pre + leg_pre, post + leg_post,
+                                       error + leg_error)
     lo = np.concatenate([cut[0] + shift for _, _, shift, cut in legs])
     hi = np.concatenate([cut[1] + shift for _, _, shift, cut in legs])
     bits = np.concatenate([cut[2] for *_, cut in legs])
     pc = Pieces(np.zeros(lo.shape[0], dtype=np.int64), lo, hi, bits)
-    return _trajectory(kind, net, pc, Lengths(float(total[0]), total[1], total[2],
-                                              float(total[3])),
-                       curve, start, closed, period)
+    return _trajectory(kind, net, pc, Lengths(length_in, pre, post, error), curve, start,
+                       closed, period)
 
 
 def _trajectory(kind: str, net: Network, pc: Pieces, lengths: Lengths, curve: Curve,

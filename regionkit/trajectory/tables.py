@@ -10,7 +10,6 @@ from regionkit.errors import DomainError, RegionkitError
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.trajectory import affine, arcs
-from regionkit.trajectory.activations import layer_tables
 from regionkit.trajectory.counts import Layout, Pieces, count
 from regionkit.trajectory.inputs import check_independent, check_net, rows
 
@@ -96,13 +95,13 @@ def _dtype(net: Network) -> np.dtype:
 def _affine_rows(net: Network, kind: str, A: np.ndarray, B: np.ndarray,
                  tol: Tolerance) -> np.ndarray:
     """Segments a[i] -> b[i] or lines through a[i] along b[i], one engine cut per path."""
-    n, tables = A.shape[0], layer_tables(net)
+    n, prep = A.shape[0], affine.Prepared.of(net)
     cuts, lengths = [], np.zeros((n, 2 * net.n_layers + 2))
     for i in range(n):
         u = B[i] - A[i] if kind == "segment" else B[i]
         cut = (affine.window(net, A[i], u, 0.0, 1.0, tol) if kind == "segment"
                else affine.line(net, A[i], u, tol))
-        inp, pre, post, err = affine.lengths(net, tables, A[i], u, cut)
+        inp, pre, post, err = affine.lengths(prep, A[i], u, cut)
         lengths[i] = np.r_[inp, pre, post, err]
         cuts.append(cut)
     path = np.repeat(np.arange(n), [c[0].shape[0] for c in cuts])
