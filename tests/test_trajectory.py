@@ -546,6 +546,28 @@ def test_identity_layer_keeps_patterns_aligned():
                                                                        [[True], [False]])
 
 
+def test_tol_joins_breakpoints_closer_than_the_engines_resolution():
+    """Two hyperplanes 1e-7 apart along the path: the engine's rule resolves them at the
+    default rtol and joins them (a simultaneous transition) when rtol * scale / |slope|,
+    about 1.5 rtol here, exceeds their distance. Floats and Tolerance objects both work."""
+    gap = 1e-7
+    seg_net = rk.Network.from_arrays([np.ones((2, 1)), np.ones((1, 2))],
+                                     [np.array([-0.5, -0.5 - gap]), np.zeros(1)])
+    th = np.array([0.5, 0.5 + gap])  # units -sin(th_j) x1 + cos(th_j) x2 change sign at th_j
+    arc_net = rk.Network.from_arrays([np.stack([-np.sin(th), np.cos(th)], axis=1),
+                                      np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
+    cases = [(lambda tol: T.segment(seg_net, [0.0], [1.0], tol=tol), 1.0),
+             (lambda tol: T.arc(arc_net, [1.0, 0.0], [0.0, 1.0], tol=tol), 2 / np.pi)]
+    for cut, unit in cases:
+        fine, coarse = cut(None), cut(rk.Tolerance(rtol=1e-6))
+        assert fine.n_pieces == 3 and np.allclose(np.diff(fine.breakpoints), gap * unit,
+                                                  rtol=1e-6)
+        assert coarse.n_pieces == 2 and cut(1e-6).n_pieces == 2
+        assert fine.transitions.total == coarse.transitions.total == 2
+    rs = rk.enumerate_regions(seg_net, rk.Segment([0.0], [1.0]), tol=1e-6, progress=False)
+    assert rs.n_regions == 2
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 def test_clear_errors():
