@@ -10,8 +10,9 @@ interval's own activation pieces (regionkit.trajectory.activations).
 A whole line is cut in windows of its parameter, each one engine call whose tolerance
 scale bounds |x| over that window (as for a segment of that size): [-1, 1], then the
 shells 2^(k-1) <= |t| <= 2^k. Activation regions are convex, and so is the set of points
-that ``Network.pattern`` gives one pattern, so a shell whose two ends have the same pattern
-holds no breakpoint and needs no call. Probing the ends of the shells out to
+with one pattern in ``Network.pattern``'s convention (z > c, maxout ties to the lowest
+piece), so a shell whose two ends have the same pattern holds no breakpoint and needs no
+call. Probing the ends of the shells out to
 |t| = 2^LINE_DOUBLINGS beyond the scale |t u| = |x0| finds every breakpoint a pre-activation
 threshold of ordinary size can make; beyond that the pattern is taken as constant, and the
 two outer pieces as unbounded.
