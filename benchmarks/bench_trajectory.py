@@ -1,13 +1,14 @@
 """Trajectory speed: exact pieces per second next to sampling at 10^5 points per path.
 
-Cases (theory.md sections 3.1, 3.2):
+Cases (Hanin & Rolnick's lines, Raghu et al.'s arcs):
   * whole lines through the origin and a data-like point (uniform in [0, 1]^784) in a
     784-64-64-64-10 ReLU net, He normal weights, bias variance 1e-6 (Hanin & Rolnick);
   * circular arcs x(t) = cos(pi t / 2) x0 + sin(pi t / 2) x1 between random normal vectors
     through a 100-wide depth-8 hard-tanh net, weights N(0, sigma_w^2 / 100) with
     sigma_w^2 = 2, biases N(0, 0.01) (Raghu et al.);
-  * segments in the same 784-64-64-64-10 net, by regionkit.trajectory.table and by one
-    enumerate_regions call per segment (the compiled 1-D engine).
+  * segments in the same 784-64-64-64-10 net, by regionkit.trajectory.table (one engine
+    call per segment, plus transitions and per-layer lengths) and by the bare
+    enumerate_regions call per segment (the compiled 1-D engine alone).
 
 The sampling count is the seeds' method: the pattern at 10^5 evenly spaced points of the
 path (for a whole line, of the window spanned by its exact breakpoints plus 10 %), pieces =

@@ -1,11 +1,12 @@
-"""regionkit.trajectory against independent methods (theory.md sections 1.7, 1.11, 4 A2, A4,
-B1, B2, B5).
+"""regionkit.trajectory against independent methods.
 
 Each check compares with something the module does not use: closed forms (the tent map's
 dyadic breakpoints, one-layer crossings -b_i / (w_i . u), products of affine maps, a rotating
-half-plane's 2s labellings), the compiled 1-D engine, plain forward passes sampled densely and
-refined by bisection, polygonal approximations of image lengths, or the zero-bias ReLU
-variance identity E|D W v|^2 = (sigma_w^2 / 2) |v|^2.
+half-plane's 2s labellings), plain forward passes sampled densely and refined by bisection,
+polygonal approximations of image lengths, or the zero-bias ReLU variance identity
+E|D W v|^2 = (sigma_w^2 / 2) |v|^2. Segments, lines and polylines are cut by the engine's
+1-D core, so comparing them with enumerate_regions checks how the pieces are assembled; the
+forward-pass checks beside those comparisons are the independent ones.
 """
 from __future__ import annotations
 
@@ -410,6 +411,161 @@ def test_dichotomies_agree_with_sampled_sweep(layer):
     assert np.allclose(d.breakpoints, flips, atol=1e-9)
     assert d.n_dichotomies == len(np.unique(L, axis=0))
     assert d.label_flips == len(flips)
+
+
+# --- every path kind and activation against dense sampling ---------------------------------------
+
+def oracle_net(kind, d, seed):
+    """Small generic nets of every activation kind on d inputs (Gaussian, biases 0.5)."""
+    rng = np.random.default_rng(seed)
+    if kind == "maxout":  # 8 maxout units of 3 pieces, then relu
+        Ws = [rng.normal(size=(24, d)) / np.sqrt(d), rng.normal(size=(10, 8)) / np.sqrt(8),
+              rng.normal(size=(2, 10)) / np.sqrt(10)]
+        acts = ["maxout:3", "relu", "identity"]
+    else:
+        acts = {"relu": ["relu", "relu", "identity"],
+                "leaky": ["leaky_relu:0.2", "leaky_relu:0.2", "identity"],
+                "hard_tanh": ["hard_tanh", "hard_tanh", "identity"],
+                "identity_middle": ["relu", "identity", "hard_tanh", "identity"]}[kind]
+        arch = [d] + [10] * (len(acts) - 1) + [2]
+        Ws = [rng.normal(size=(o, i)) * np.sqrt(2.0 / i) for i, o in zip(arch[:-1], arch[1:])]
+    return rk.Network.from_arrays(Ws, [0.5 * rng.normal(size=W.shape[0]) for W in Ws], acts)
+
+
+def unit_pieces(net, X):
+    """Per layer, the piece of its activation each unit is on, from plain forward passes."""
+    out = []
+    for z, act, k in zip(net.preactivations(X), net.activations, net.pieces):
+        if act == "maxout":
+            out.append(z.reshape(z.shape[0], -1, k).argmax(axis=2))
+        elif act == "hard_tanh":
+            out.append((z > -1).astype(int) + (z > 1))
+        elif act == "identity":
+            out.append(np.zeros((z.shape[0], 0), dtype=int))
+        else:
+            out.append((z > 0).astype(int))
+    return out
+
+
+def polygon_lengths(net, X):
+    """Lengths of the polygons through the images of X at every layer, pre and post."""
+    pre, post = [], []
+    for li, z in enumerate(net.preactivations(X)):
+        pre.append(np.linalg.norm(np.diff(z, axis=0), axis=1).sum())
+        post.append(np.linalg.norm(np.diff(net.activate(li, z), axis=0), axis=1).sum())
+    return np.array(pre), np.array(post)
+
+
+PATH_KINDS = ["segment", "line", "polyline", "closed_polyline", "arc", "circle"]
+
+
+# arcs need two independent inputs; d = 784 for one net kind only (time)
+SAMPLED_CASES = [(net, path, d) for net in ["relu", "leaky", "hard_tanh", "maxout",
+                                            "identity_middle"]
+                 for path in PATH_KINDS for d in (1, 5, 60, 784)
+                 if not (d == 1 and path in ("arc", "circle", "closed_polyline"))
+                 and (d < 784 or net == "identity_middle")]
+
+
+@pytest.mark.parametrize("net_kind,path,d", SAMPLED_CASES)
+def test_paths_agree_with_dense_sampling(net_kind, path, d):
+    """Breakpoints, patterns, states, per-unit transitions, distinct patterns and every
+    layer's image length against forward passes sampled densely along the path (pattern
+    changes refined by bisection, polygons through the images)."""
+    seed = 7 * d + len(net_kind) + len(path)
+    net = oracle_net(net_kind, d, seed)
+    rng = np.random.default_rng(seed)
+    x0, x1 = 1.5 * rng.normal(size=(2, d))
+    closed = path in ("circle", "closed_polyline")
+    if path == "segment":
+        tr = T.segment(net, x0, x1)
+    elif path == "line":
+        tr = T.line(net, x0, x1)
+    elif path in ("polyline", "closed_polyline"):
+        tr = T.polyline(net, 1.5 * rng.normal(size=(4, d)), closed=closed)
+    else:
+        tr = getattr(T, path)(net, x0, x1)
+    # the sampled window: the path's parameter range, or for a whole line its breakpoints
+    # and one unit beyond
+    lo, hi = ((tr.lo[1] - 1.0, tr.hi[-2] + 1.0) if path == "line"
+              else (0.0, tr.period if closed else 3.0 if path == "polyline" else 1.0))
+    # a grid point at every polyline vertex: inside a leg patterns never recur (convex
+    # regions), so bisection finds every change; arcs can re-enter a region between two
+    # grid points unless every piece is wider than the grid
+    arcs = path in ("arc", "circle")
+    found, step = sampled_breakpoints(net, tr.points, lo, hi, 120001 if arcs else 24001)
+    exact = tr.breakpoints
+    if path == "line":
+        assert tr.lo[0] == -np.inf and tr.hi[-1] == np.inf
+    if arcs:
+        ends = np.r_[lo, exact, hi] if not closed else np.r_[exact, exact[:1] + tr.period]
+        assert np.diff(ends).min() > 3 * step, "oracle invalid: a piece is narrower than the grid"
+    assert len(found) == len(exact) and np.allclose(found, exact, rtol=0, atol=1e-9)
+    # patterns and states at an interior point of every piece
+    X = tr.points(tr.midpoints())
+    assert np.array_equal(tr.patterns, net.pattern(X))
+    assert tr.n_patterns == len(np.unique(tr.patterns, axis=0))
+    pieces = unit_pieces(net, X)
+    for li, (act, p) in enumerate(zip(net.activations, pieces)):
+        assert np.array_equal(tr.states[li], p - 1 if act == "hard_tanh" else p)
+        step_ = (np.roll(p, -1, axis=0) - p)[: None if closed else -1]
+        expected = (step_ != 0).sum(axis=0) if act == "maxout" else np.abs(step_).sum(axis=0)
+        got = tr.transitions.per_neuron[li]
+        assert np.array_equal(got, expected if act != "identity" else np.zeros_like(got))
+    # image lengths: polygons through the breakpoints (exact on affine pieces), with a fine
+    # grid on arcs
+    if path == "line":
+        far = tr.points(np.array([lo - 1.0, lo, hi, hi + 1.0]))
+        pre, post = polygon_lengths(net, far[:2]), polygon_lengths(net, far[2:])
+        assert np.array_equal(np.isinf(tr.lengths.pre), (pre[0] > 0) | (post[0] > 0))
+        assert np.array_equal(np.isinf(tr.lengths.post), (pre[1] > 0) | (post[1] > 0))
+        return
+    t = np.union1d(np.r_[lo, exact, hi], np.arange(0.0, hi + 1.0) if "polyline" in path
+                   else [])
+    if arcs:
+        t = np.union1d(t, np.linspace(lo, hi, 120001))
+    pre, post = polygon_lengths(net, tr.points(t))
+    rel = 1e-7 if arcs else 1e-11
+    assert np.allclose(tr.lengths.pre, pre, rtol=rel, atol=0)
+    assert np.allclose(tr.lengths.post, post, rtol=rel, atol=0)
+
+
+def test_identity_layer_keeps_patterns_aligned():
+    """Regression: an identity layer before a ReLU layer once shifted the states by a layer,
+    so patterns had no columns where Network.pattern has one."""
+    rng = np.random.default_rng(31)
+    net = rk.Network.from_arrays([rng.normal(size=(3, 2)), rng.normal(size=(1, 3)),
+                                  rng.normal(size=(1, 1))],
+                                 [rng.normal(size=3), rng.normal(size=1), np.zeros(1)],
+                                 ["identity", "relu", "identity"])
+    for tr in (T.line(net, [0.0, 0.0], [1.0, 0.3]), T.circle(net, [3.0, 0.0], [0.0, 3.0])):
+        assert tr.patterns.shape == (tr.n_pieces, 1)
+        assert_patterns_by_forward_pass(net, tr)
+        assert [s.shape[1] for s in tr.states] == [0, 1, 0]
+    assert T.line(net, [0.0, 0.0], [1.0, 0.3]).patterns.tolist() in ([[False], [True]],
+                                                                       [[True], [False]])
+
+
+def test_tol_joins_breakpoints_closer_than_the_engines_resolution():
+    """Two hyperplanes 1e-7 apart along the path: the engine's rule resolves them at the
+    default rtol and joins them (a simultaneous transition) when rtol * scale / |slope|,
+    about 1.5 rtol here, exceeds their distance. Floats and Tolerance objects both work."""
+    gap = 1e-7
+    seg_net = rk.Network.from_arrays([np.ones((2, 1)), np.ones((1, 2))],
+                                     [np.array([-0.5, -0.5 - gap]), np.zeros(1)])
+    th = np.array([0.5, 0.5 + gap])  # units -sin(th_j) x1 + cos(th_j) x2 change sign at th_j
+    arc_net = rk.Network.from_arrays([np.stack([-np.sin(th), np.cos(th)], axis=1),
+                                      np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
+    cases = [(lambda tol: T.segment(seg_net, [0.0], [1.0], tol=tol), 1.0),
+             (lambda tol: T.arc(arc_net, [1.0, 0.0], [0.0, 1.0], tol=tol), 2 / np.pi)]
+    for cut, unit in cases:
+        fine, coarse = cut(None), cut(rk.Tolerance(rtol=1e-6))
+        assert fine.n_pieces == 3 and np.allclose(np.diff(fine.breakpoints), gap * unit,
+                                                  rtol=1e-6)
+        assert coarse.n_pieces == 2 and cut(1e-6).n_pieces == 2
+        assert fine.transitions.total == coarse.transitions.total == 2
+    rs = rk.enumerate_regions(seg_net, rk.Segment([0.0], [1.0]), tol=1e-6, progress=False)
+    assert rs.n_regions == 2
 
 
 # --- bad input ---------------------------------------------------------------------------------
