@@ -436,11 +436,11 @@ def unit_pieces(net, X):
     """Per layer, the piece of its activation each unit is on, from plain forward passes."""
     out = []
     for z, act, k in zip(net.preactivations(X), net.activations, net.pieces):
-        if act == "maxout":
+        if act.name == "maxout":
             out.append(z.reshape(z.shape[0], -1, k).argmax(axis=2))
-        elif act == "hard_tanh":
+        elif act.name == "hard_tanh":
             out.append((z > -1).astype(int) + (z > 1))
-        elif act == "identity":
+        elif act.name == "identity":
             out.append(np.zeros((z.shape[0], 0), dtype=int))
         else:
             out.append((z > 0).astype(int))
@@ -507,11 +507,11 @@ def test_paths_agree_with_dense_sampling(net_kind, path, d):
     assert tr.n_patterns == len(np.unique(tr.patterns, axis=0))
     pieces = unit_pieces(net, X)
     for li, (act, p) in enumerate(zip(net.activations, pieces)):
-        assert np.array_equal(tr.states[li], p - 1 if act == "hard_tanh" else p)
+        assert np.array_equal(tr.states[li], p - 1 if act.name == "hard_tanh" else p)
         step_ = (np.roll(p, -1, axis=0) - p)[: None if closed else -1]
-        expected = (step_ != 0).sum(axis=0) if act == "maxout" else np.abs(step_).sum(axis=0)
+        expected = (step_ != 0).sum(axis=0) if act.name == "maxout" else np.abs(step_).sum(axis=0)
         got = tr.transitions.per_neuron[li]
-        assert np.array_equal(got, expected if act != "identity" else np.zeros_like(got))
+        assert np.array_equal(got, expected if act.name != "identity" else np.zeros_like(got))
     # image lengths: polygons through the breakpoints (exact on affine pieces), with a fine
     # grid on arcs
     if path == "line":

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regionkit.model.activations import Activation
 from regionkit.model.domains import Slice
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.regions.engine import enumerate_regions
 from regionkit.trajectory.activations import (
-    Table,
-    layer_tables,
     piece_bits,
     pieces_at,
     post_differences,
@@ -62,7 +61,7 @@ def line(net: Network, x0: np.ndarray, u: np.ndarray, tol: Tolerance) -> Cut:
     ratio = float(np.linalg.norm(x0) / np.linalg.norm(u))
     K = LINE_DOUBLINGS + (math.ceil(math.log2(ratio)) if ratio > 1.0 else 0)
     edge = 2.0 ** np.arange(K + 1)  # shell k is edge[k-1] <= |t| <= edge[k]
-    tables = layer_tables(net)
+    tables = list(net.activations)
     probe = np.concatenate(_values(net, tables, x0, u, np.r_[-edge[::-1], edge])[2], axis=1)
     parts = [window(net, x0, u, -1.0, 1.0, tol)]
     for sign, P in ((-1.0, probe[K::-1]), (1.0, probe[K + 1:])):
@@ -89,7 +88,7 @@ def _piece(a: float, b: float, bits: np.ndarray) -> Cut:
     return np.array([min(a, b)]), np.array([max(a, b)]), bits[None]
 
 
-def _values(net: Network, tables: list[Table], x0: np.ndarray, u: np.ndarray, t: np.ndarray,
+def _values(net: Network, tables: list[Activation], x0: np.ndarray, u: np.ndarray, t: np.ndarray,
             pieces: list[np.ndarray] | None = None
             ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Per layer, the pre-activations, outputs and pattern bits at x0 + t u.
@@ -119,14 +118,14 @@ class Prepared:
     activation tables, bit layout, and |W|_F, |b| per layer for the error bound."""
 
     net: Network
-    tables: list[Table]
+    tables: list[Activation]
     layout: Layout
     w_norm: np.ndarray
     b_norm: np.ndarray
 
     @classmethod
     def of(cls, net: Network) -> "Prepared":
-        return cls(net, layer_tables(net), Layout.of(net),
+        return cls(net, list(net.activations), Layout.of(net),
                    np.array([np.linalg.norm(W) for W in net.weights]),
                    np.array([np.linalg.norm(b) for b in net.biases]))
 

@@ -32,9 +32,10 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ellipeinc
 
+from regionkit.model.activations import Activation
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
-from regionkit.trajectory.activations import Table, layer_tables
+from regionkit.trajectory.activations import is_maxout
 from regionkit.trajectory.counts import Pieces
 from regionkit.trajectory.results import LENGTH_RTOL
 
@@ -43,7 +44,7 @@ from regionkit.trajectory.results import LENGTH_RTOL
 ELLIPE_ERR = 2e-15
 TWO_PI = 2.0 * math.pi
 
-Layer = tuple[np.ndarray, np.ndarray, Table]  # (W, b, activation table)
+Layer = tuple[np.ndarray, np.ndarray, Activation]  # (W, b, activation table)
 
 
 @dataclass
@@ -177,17 +178,17 @@ def _eps(S: np.ndarray, W: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndar
     return tol.atol + tol.rtol * (S @ np.abs(W).T + np.abs(b))
 
 
-def _elementwise(pc: ArcPieces, Z: np.ndarray, eps: np.ndarray, table: Table,
+def _elementwise(pc: ArcPieces, Z: np.ndarray, eps: np.ndarray, table: Activation,
                  tol: Tolerance) -> tuple[np.ndarray, ArcPieces, np.ndarray]:
     """Cut by the thresholds of an elementwise layer; (parent, next pieces, pattern bits)."""
-    th = table.thresholds
+    th = table.breakpoints
     if not th:
         return (np.arange(pc.lo.shape[0]),
                 ArcPieces(pc.path, pc.lo, pc.hi, Z, np.abs(Z).sum(axis=1)),
                 np.zeros((pc.lo.shape[0], 0), dtype=bool))
     parent, lo, hi, count = _split(pc.lo, pc.hi, Z, eps, th, tol)
     Zc = Z[parent]
-    slope, offset = table.slopes[count], table.offsets[count]
+    slope, offset = np.asarray(table.slopes)[count], np.asarray(table.offsets)[count]
     coef = Zc * slope[:, None, :]
     coef[:, -1, :] += offset
     S = np.abs(slope) * np.abs(Zc).sum(axis=1) + np.abs(offset)
@@ -247,7 +248,7 @@ def propagate(pc: ArcPieces, layers: Sequence[Layer], n_paths: int, tol: Toleran
         length, err = _lengths(Z, pc.lo, pc.hi)
         pre[:, li] = np.bincount(pc.path, length, minlength=n_paths)
         error += np.bincount(pc.path, err, minlength=n_paths)
-        if table.maxout:
+        if is_maxout(table):
             parent, pc, bits = _maxout(pc, Z, W, b, table.pieces, tol)
         else:
             parent, pc, bits = _elementwise(pc, Z, _eps(pc.S, W, b, tol), table, tol)
@@ -266,4 +267,4 @@ def propagate(pc: ArcPieces, layers: Sequence[Layer], n_paths: int, tol: Toleran
 
 
 def network_layers(net: Network) -> list[Layer]:
-    return list(zip(net.weights, net.biases, layer_tables(net)))
+    return list(zip(net.weights, net.biases, net.activations))

@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from regionkit.errors import NetworkError
+from regionkit.model.activations import relu
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.trajectory import arcs
-from regionkit.trajectory.activations import RELU, layer_tables, post_values
+from regionkit.trajectory.activations import post_values
 from regionkit.trajectory.counts import Counted, Layout, count, layer_pieces
 from regionkit.trajectory.inputs import check_net, rows
 from regionkit.trajectory.results import Dichotomies
@@ -73,7 +74,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
     layers[0] = (np.hstack([W0, W1]),) + layers[0][1:]
     sign = np.zeros((1, net.n_out))
     sign[0, output] = 1.0
-    layers.append((sign, np.zeros(1), RELU))  # labels: the bit of this cut
+    layers.append((sign, np.zeros(1), relu()))  # labels: the bit of this cut
     run = arcs.propagate(start, layers, s, tol)
     full = Layout.of(net)
     off = full.offsets[layer:] - full.offsets[layer]
@@ -85,7 +86,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
 def _inputs_of(net: Network, layer: int, X: np.ndarray) -> np.ndarray:
     """The outputs of layer - 1 at X (the swept layer's fixed inputs)."""
     pieces = layer_pieces(Layout.of(net), net.pattern(X))[layer - 1]
-    return post_values(layer_tables(net)[layer - 1], net.preactivations(X)[layer - 1], pieces)
+    return post_values(net.activations[layer - 1], net.preactivations(X)[layer - 1], pieces)
 
 
 def _partner(W1: Any, W0: np.ndarray) -> np.ndarray:
