@@ -72,7 +72,7 @@ def _axis_names(rs: RegionSet) -> list[str]:
 def region_polygons(rs: RegionSet) -> list[np.ndarray]:
     """Vertices of every region of a 2-D RegionSet, counter-clockwise, one array per region."""
     _require_dim(rs, 2, "region_polygons")
-    if rs.kind == "2d":
+    if rs.kind.cyclic_vertices:
         return np.split(rs.vertices, rs.vertex_offsets[1:-1])
     vf = vertex_form(rs)    # LP-form runs: clip each region, then order its (convex) corners
     polys = []

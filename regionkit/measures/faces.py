@@ -67,7 +67,7 @@ def unique_rows(*planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def face_listing(rs) -> FaceListing:
     """Faces of every region's closure with their sign vectors (each region's own maps)."""
     dom = rs.domain
-    if rs.kind == "1d":
+    if rs.kind.is_interval:
         lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
         n = len(lo)
         owner = np.concatenate([np.arange(n)] * 3)
@@ -120,7 +120,7 @@ def owned_faces(rs) -> Faces | None:
     domain's boundary, is checked from one region. Maxout nets (several hyperplanes per
     piece pair) and 1-D runs are left to the sign-vector path.
     """
-    if rs.kind == "1d" or "maxout" in rs.network.activations or rs.n_regions == 0:
+    if rs.kind.is_interval or "maxout" in rs.network.activations or rs.n_regions == 0:
         return None
     vf = vertex_form(rs)
     labels = vf.rows(rs.ineq_labels)
