@@ -55,6 +55,7 @@ def test_geometry_is_its_saved_name():
         assert g == name and Geometry(name) is g and str(g) == name and f"{g}" == name
         assert hash(g) == hash(name) and {name: 1}[g] == 1 and g in {name}
         assert json.loads(json.dumps({"kind": g}))["kind"] == name
+        assert g.upper() == name.upper() and g.count(name) == 1  # still a str
 
 
 def test_choose_follows_the_dimension_rule():
@@ -88,16 +89,21 @@ def test_core_returns_the_schema_columns(g):
     assert list(ch) == [c.name for c in g.columns]
     for c in g.columns:
         assert ch[c.name].dtype == c.dtype
-        assert ch[c.name].shape[1:] == (() if c.width == 1 else (c.per_entry(d),))
-    assert g.check(ch, d) == 2 == len(Frontier(g, ch))
+        assert ch[c.name].shape[1:] == (() if c.width == 1 else
+                                        (d,) if c.width == DIM else (c.width,))
     assert set(g.per_region) | set(g.groups) | {k for v in g.groups.values() for k in v} \
         == set(ch)
     kids = Frontier(g, ch)
+    assert len(kids) == 2
     again = Frontier.concat(g, [kids.slice(1, 2), kids.take(np.array([0]))])
-    assert g.check(again.data, d) == 2
     back = Frontier.concat(g, [again.slice(1, 2), again.slice(0, 1)])
     for k in ch:
         np.testing.assert_array_equal(back.data[k], ch[k])
+    # The children split again (the core checks them): t_{d-1} = 1/2 cuts both halves, in
+    # 1-D only (0, 1).
+    done, ch2, _, _, parent2, _ = _split(g, again.data, _maps(2, d), np.eye(d)[-1:],
+                                         -0.5 * np.ones(1))
+    assert done == 2 and len(Frontier(g, ch2)) == len(parent2) == (3 if d == 1 else 4)
 
 
 def test_schema_roles_are_consistent():
@@ -174,15 +180,14 @@ def test_hyperplane_count_unknown_activation():
 def test_split_frontier_bad_frontiers(g):
     fr, d = _root(g), DIMS[g]
     W, b = np.eye(d)[:1], np.zeros(1)
-    first = g.columns[0].name
     cases = {
         "lacks": {k: v for k, v in fr.data.items() if k != g.columns[-1].name},
         "values": {**fr.data, g.columns[1].name: fr.data[g.columns[1].name][:-1]},
-        "1-D": {**fr.data, first: fr.data[first][None]},
+        "more": {**fr.data, g.columns[-1].name: np.repeat(fr.data[g.columns[-1].name], 2)},
     }
-    if g.groups:
-        off = next(iter(g.groups))
-        cases["ends"] = {**fr.data, off: fr.data[off] + 1}
+    for off in g.groups:
+        cases["ends " + off] = {**fr.data, off: fr.data[off] + 1}
+        cases["falls " + off] = {**fr.data, off: fr.data[off][::-1]}
     for why, data in cases.items():
         with pytest.raises(CoreInputError):
             _split(g, data, _maps(1, d), W, b)

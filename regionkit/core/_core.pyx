@@ -14,7 +14,7 @@ from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libcpp cimport bool as cbool
 from libcpp.vector cimport vector
 
-from regionkit.core.geometry import Geometry, check_offsets
+from regionkit.core.geometry import DIM as _DIM, OFFSETS as _OFFSETS, REGION as _REGION, Geometry
 from regionkit.errors import CoreInputError, CoreMemoryError, RegionkitError, SolverError
 
 cnp.import_array()
@@ -158,6 +158,62 @@ def _points(arr, int d, str name):
     return np.ascontiguousarray(a.reshape(-1, d))
 
 
+cdef int64_t _check_offsets(cnp.ndarray off, Py_ssize_t n, int64_t total, str name) except -1:
+    """The last entry of CSR offsets `off` (int64, C-contiguous): n + 1 entries (any number
+    if n < 0) from 0, never decreasing, ending at total (anywhere if total < 0)."""
+    cdef Py_ssize_t m = cnp.PyArray_SIZE(off), i
+    cdef const int64_t* p = <const int64_t*>cnp.PyArray_DATA(off)
+    cdef bint ok = off.ndim == 1 and m > 0 and (n < 0 or m == n + 1)
+    if not ok:
+        raise CoreInputError(f"{name} must be offsets with one entry per region plus one, got "
+                             f"shape {np.shape(off)}" + (f" for {n} regions" if n >= 0 else ""))
+    ok = p[0] == 0
+    for i in range(m - 1):
+        ok = ok and p[i + 1] >= p[i]
+    if not ok:
+        raise CoreInputError(f"{name} must start at 0 and never decrease")
+    if total >= 0 and p[m - 1] != total:
+        raise CoreInputError(f"{name} ends at {p[m - 1]}, expected {total}")
+    return p[m - 1]
+
+
+cdef Py_ssize_t _check_frontier(object geometry, list arrays, int dim) except -1:
+    """The number of regions of a frontier, given as flat C-contiguous arrays of the schema's
+    dtypes in Geometry.columns order (None: not given; offsets must be): CoreInputError
+    naming the first column that does not fit its offsets or the region count."""
+    cdef tuple columns = geometry.columns
+    cdef Py_ssize_t n, k, i, expected
+    cdef const int64_t* vo
+    cdef const int64_t* io
+    cdef const int64_t* ro
+    if geometry.dim is not None and geometry.dim != dim:
+        raise CoreInputError(f"{geometry} frontiers are {geometry.dim}-dimensional, got "
+                             f"dimension {dim}")
+    n = len(arrays[0]) - (columns[0].by == _OFFSETS)
+    ends = {_REGION: n}  # entries of the columns indexed by each offsets column
+    for k, col in enumerate(columns):
+        if col.by == _OFFSETS:
+            ends[col.name] = _check_offsets(arrays[k], n, -1, col.name)
+    for k, col in enumerate(columns):
+        if col.by != _OFFSETS and arrays[k] is not None:
+            expected = ends[col.by] * (dim if col.width == _DIM else col.width)
+            if len(arrays[k]) != expected:
+                raise CoreInputError(f"{geometry} frontier column {col.name!r} holds "
+                                     f"{len(arrays[k])} values, expected {expected}")
+    if geometry.incidence_columns is not None:
+        index = {col.name: k for k, col in enumerate(columns)}
+        voff, ioff, _, roff = geometry.incidence_columns
+        vo = <const int64_t*>cnp.PyArray_DATA(arrays[index[voff]])
+        io = <const int64_t*>cnp.PyArray_DATA(arrays[index[ioff]])
+        ro = <const int64_t*>cnp.PyArray_DATA(arrays[index[roff]])
+        for i in range(n):
+            words = max((ro[i + 1] - ro[i] + 63) // 64, 1)
+            if io[i + 1] - io[i] != (vo[i + 1] - vo[i]) * words:
+                raise CoreInputError(f"region {i} has {io[i + 1] - io[i]} incidence words, "
+                                     "expected ceil(rows / 64) (at least one) per vertex")
+    return n
+
+
 @_translate
 def hyperplane_count(int act):
     """Hyperplanes contributed by one unit with activation code `act`."""
@@ -246,10 +302,16 @@ cdef _Columns _columns(Job& job):
     return c
 
 
-cdef void _bind(_Columns c, tuple columns, dict frontier, int dim, list keep) except *:
-    """Point the view's Spans at the frontier's arrays (kept alive by keep)."""
+cdef Py_ssize_t _bind(_Columns c, object geometry, dict frontier, int dim,
+                      list keep) except -1:
+    """Point the view's Spans at the frontier's arrays (kept alive by keep, in schema order)
+    and check that they fit together; returns the number of regions."""
+    cdef tuple columns = geometry.columns
     if c.schema != [(col.name, col.dtype) for col in columns]:
         raise SolverError("internal error: the core's view fields do not match the schema")
+    missing = [col.name for col in columns if col.name not in frontier]
+    if missing:
+        raise CoreInputError(f"{geometry} frontier lacks column(s) {missing}")
     if c.dim != NULL:
         c.dim[0] = dim
     for k, col in enumerate(columns):
@@ -259,6 +321,7 @@ cdef void _bind(_Columns c, tuple columns, dict frontier, int dim, list keep) ex
             _span((<Span[int64_t]*>c.spans[k])[0], frontier[col.name], keep)
         else:
             _span((<Span[uint64_t]*>c.spans[k])[0], frontier[col.name], keep)
+    return _check_frontier(geometry, keep, dim)
 
 
 cdef dict _take(_Columns c, tuple columns, int dim):
@@ -271,24 +334,27 @@ cdef dict _take(_Columns c, tuple columns, int dim):
             a = _arr[int64_t]((<vector[int64_t]*>c.vecs[k])[0])
         else:
             a = _arr[uint64_t]((<vector[uint64_t]*>c.vecs[k])[0])
-        out[col.name] = a if col.width == 1 else a.reshape(-1, col.per_entry(dim))
+        out[col.name] = (a if col.width == 1 else
+                         a.reshape(-1, dim if col.width == _DIM else col.width))
     return out
 
 
-cdef tuple _split(Job& job, tuple columns, dict frontier, const MapsView& mi, const Layer& L,
-                  const Tolerance& tol, int64_t label_base, size_t max_total, double seconds,
-                  double hard_seconds, Maps& mo, vector[uint8_t]& bits,
-                  vector[int64_t]& parent, cbool& aborted):
-    """Split the frontier's regions by layer L (split_layer in csrc/split.hpp); returns
-    (regions done, children count, children columns)."""
+cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
+                  const MapsView& mi, const Layer& L, const Tolerance& tol, int64_t label_base,
+                  size_t max_total, double seconds, double hard_seconds, Maps& mo,
+                  vector[uint8_t]& bits, vector[int64_t]& parent, cbool& aborted):
+    """Split the frontier's regions (one map each, n_maps) by layer L (split_layer in
+    csrc/split.hpp); returns (regions done, children count, children columns)."""
     cdef _Columns c = _columns(job)
     cdef list keep = []  # the arrays the input view points into
-    _bind(c, columns, frontier, mi.dim, keep)
+    cdef Py_ssize_t n = _bind(c, geometry, frontier, mi.dim, keep)
+    if n != n_maps:
+        raise CoreInputError(f"the frontier holds {n} regions, the maps {n_maps}")
     cdef size_t done
     with nogil:
         done = split_layer(job.inp, mi, L, tol, label_base, max_total, seconds, hard_seconds,
                            job.out, mo, bits, parent, aborted)
-    return done, job.out.count(), _take(c, columns, mi.dim)
+    return done, job.out.count(), _take(c, geometry.columns, mi.dim)
 
 
 @_translate
@@ -301,7 +367,8 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, int act, double slo
     hyperplane; aborted: a region was left unsplit to keep the partition within max_total
     regions or the split within hard_seconds (see split_layer in csrc/split.hpp).
     """
-    geometry = Geometry(geometry)
+    if type(geometry) is not Geometry:
+        geometry = Geometry(geometry)
     cdef const double[:, ::1] Wv = _c(W, np.float64, 2, "W")
     cdef const double[::1] bv = _c(b, np.float64, 1, "b")
     if act == MAXOUT:
@@ -332,9 +399,6 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, int act, double slo
     if Wv.shape[1] != mi.rows or bv.shape[0] != Wv.shape[0]:
         raise CoreInputError(f"W {Wv.shape[0], Wv.shape[1]} and b ({bv.shape[0]},) do not "
                              f"take the maps' {mi.rows} units")
-    if geometry.check(frontier, mi.dim) != Mv.shape[0]:
-        raise CoreInputError(f"the frontier holds {geometry.count(frontier)} regions, the "
-                             f"maps {Mv.shape[0]}")
     cdef Maps mo
     cdef vector[uint8_t] bits
     cdef vector[int64_t] parent
@@ -344,19 +408,19 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, int act, double slo
     cdef PolygonsJob p_job
     cdef HPolytopesJob h_job
     cdef VPolytopesJob v_job
-    columns = geometry.columns
+    cdef Py_ssize_t n_maps = Mv.shape[0]
     if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
-        done, n, children = _split(i_job, columns, frontier, mi, L, tol, label_base, max_total,
-                                   seconds, hard_seconds, mo, bits, parent, aborted)
+        done, n, children = _split(i_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
     elif geometry is Geometry.POLYGONS:
-        done, n, children = _split(p_job, columns, frontier, mi, L, tol, label_base, max_total,
-                                   seconds, hard_seconds, mo, bits, parent, aborted)
+        done, n, children = _split(p_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
     elif geometry is Geometry.LP:
-        done, n, children = _split(h_job, columns, frontier, mi, L, tol, label_base, max_total,
-                                   seconds, hard_seconds, mo, bits, parent, aborted)
+        done, n, children = _split(h_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
     else:
-        done, n, children = _split(v_job, columns, frontier, mi, L, tol, label_base, max_total,
-                                   seconds, hard_seconds, mo, bits, parent, aborted)
+        done, n, children = _split(v_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
     nh = hyperplanes_per_unit(act) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
@@ -399,8 +463,9 @@ def chebyshev(off, A, b, centers):
         raise CoreInputError(f"A {Av.shape[0], Av.shape[1]} needs b ({Av.shape[0]},) and "
                              f"centers (n, {Av.shape[1]}); got b {bv.shape[0]}, centers "
                              f"{out.shape}")
-    check_offsets(off, out.shape[0], Av.shape[0], "off")
-    cdef const int64_t[::1] ov = _c(off, np.int64, 1, "off")
+    off = _c(off, np.int64, 1, "off")
+    _check_offsets(off, out.shape[0], Av.shape[0], "off")
+    cdef const int64_t[::1] ov = off
     cdef double[:, ::1] xv = out
     radii = np.empty(out.shape[0], dtype=np.float64)
     cdef double[::1] rv = radii
@@ -425,14 +490,16 @@ cdef class _VertexForm:
     cdef const uint64_t[::1] inc
 
     def __init__(self, voff, V, ioff, inc, roff):
-        F = {"voff": _c(voff, np.int64, 1, "voff"), "V": _c(V, np.float64, 2, "V"),
-             "ioff": _c(ioff, np.int64, 1, "ioff"), "inc": _c(inc, np.uint64, 1, "inc"),
-             "roff": _c(roff, np.int64, 1, "roff")}
-        if F["V"].shape[1] < 1:
+        V = _c(V, np.float64, 2, "V")
+        if V.shape[1] < 1:
             raise CoreInputError("V must hold at least one coordinate per vertex")
-        Geometry.VERTEX.check(F, F["V"].shape[1], partial=True)
-        self.vo, self.io, self.ro, self.V, self.inc = (F["voff"], F["ioff"], F["roff"], F["V"],
-                                                       F["inc"])
+        given = {"voff": _c(voff, np.int64, 1, "voff"), "V": V.reshape(-1),
+                 "ioff": _c(ioff, np.int64, 1, "ioff"), "inc": _c(inc, np.uint64, 1, "inc"),
+                 "roff": _c(roff, np.int64, 1, "roff")}
+        _check_frontier(Geometry.VERTEX,
+                        [given.get(col.name) for col in Geometry.VERTEX.columns], V.shape[1])
+        self.vo, self.io, self.ro, self.V, self.inc = (given["voff"], given["ioff"],
+                                                       given["roff"], V, given["inc"])
 
 
 @_translate
@@ -627,8 +694,9 @@ def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double 
     if bv.shape[1] != nv.n_hyperplanes:
         raise CoreInputError(f"bits must hold {nv.n_hyperplanes} bits (the layers' "
                              f"hyperplanes) per region, got {bv.shape[1]}")
-    check_offsets(poff, n_regions, Tv.shape[0], "poff")
-    cdef const int64_t[::1] pv = _c(poff, np.int64, 1, "poff")
+    poff = _c(poff, np.int64, 1, "poff")
+    _check_offsets(poff, n_regions, Tv.shape[0], "poff")
+    cdef const int64_t[::1] pv = poff
     out = np.zeros((Tv.shape[0], nv.n_hyperplanes), dtype=np.int8)
     cdef int8_t[:, ::1] ov = out
     if Tv.shape[0] == 0 or nv.n_hyperplanes == 0:

@@ -18,11 +18,11 @@ class Frontier:
     (columns as in Geometry.columns)."""
 
     def __init__(self, geometry: Geometry | str, data: dict[str, np.ndarray]) -> None:
-        self.geometry = Geometry(geometry)
+        self.geometry = geometry if type(geometry) is Geometry else Geometry(geometry)
         self.data = data
 
     def __len__(self) -> int:
-        return self.geometry.count(self.data)
+        return self.geometry.n_regions(self.data)
 
     @classmethod
     def root(cls, geometry: Geometry, domain: Domain, tol: Tolerance) -> "Frontier":

@@ -1,9 +1,10 @@
 """The four frontier geometries the core splits, and the one schema of their columns.
 
 A frontier is a dict of flat arrays (columns). Each geometry names its columns here once, in
-the order of the fields of its C++ view (csrc/split.hpp): the compiled core binds a frontier
-to the view and hands the children back by this schema; Frontier slices, takes and joins by
-it; RegionSet reads its inequalities, vertices, incidences and Chebyshev balls through it.
+the order of the fields of its C++ view (csrc/split.hpp): the compiled core checks a frontier
+against this schema, binds it to the view and hands the children back by it; Frontier
+slices, takes and joins by it; RegionSet reads its inequalities, vertices, incidences and
+Chebyshev balls through it.
 Everything else asks a Geometry what it holds (``has_vertices``...) instead of testing names.
 
 ``Geometry`` is a str enum: its values '1d', '2d', 'vd', 'nd' are what RegionSet files store
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
+from types import MappingProxyType
 from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
@@ -42,18 +43,9 @@ class Column(NamedTuple):
     by: str = REGION  # REGION, OFFSETS, or the name of the offsets column indexing it
     width: int = 1  # values per entry; DIM: one per domain coordinate
 
-    def per_entry(self, dim: int) -> int:
-        """Values per entry in a `dim`-dimensional frontier."""
-        return dim if self.width == DIM else self.width
-
 
 def _offsets(name: str) -> Column:
     return Column(name, np.int64, OFFSETS)
-
-
-def _words(rows: np.ndarray) -> np.ndarray:
-    """uint64 words per vertex for incidence sets over `rows` rows (csrc words_for)."""
-    return np.maximum((rows + 63) // 64, 1)
 
 
 # --- what differs in code, geometry by geometry ---------------------------------------------
@@ -123,13 +115,6 @@ def _interval_chebyshev(F: Data) -> tuple[np.ndarray, np.ndarray]:
     return ((lo + hi) / 2)[:, None], (hi - lo) / 2
 
 
-class _Incidence(NamedTuple):
-    voff: str  # vertex offsets
-    ioff: str  # word offsets
-    inc: str  # the words: bit j of a vertex's words is set iff it lies on row j
-    roff: str  # row offsets
-
-
 @dataclass(frozen=True)
 class _Layout:
     columns: tuple[Column, ...]  # in the order of the C++ view's fields
@@ -138,26 +123,8 @@ class _Layout:
     vertices: Callable[[Data], tuple[np.ndarray, np.ndarray]] | None  # (offsets, V)
     box: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]] | None
     chebyshev: Callable[[Data], tuple[np.ndarray, np.ndarray]] | None  # (centres, radii)
-    incidence: _Incidence | None = None  # columns of the rows' bit sets per vertex
+    incidence: tuple[str, str, str, str] | None = None  # see Geometry.incidence_columns
     cyclic: bool = False  # vertices in boundary order (counter-clockwise polygons)
-
-    # Derived once: frontiers are sliced, taken and checked by these on every core call.
-    @cached_property
-    def per_region(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.by == REGION)
-
-    @cached_property
-    def groups(self) -> dict[str, tuple[str, ...]]:
-        return {o.name: tuple(c.name for c in self.columns if c.by == o.name)
-                for o in self.columns if o.by == OFFSETS}
-
-    @cached_property
-    def labels(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.dtype is np.int64 and c.by != OFFSETS)
-
-    @cached_property
-    def values(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.by != OFFSETS)
 
 
 _F, _I, _U = np.float64, np.int64, np.uint64
@@ -173,7 +140,7 @@ _LAYOUTS: dict[str, _Layout] = {
                    Column("inc", _U, "ioff"), _offsets("roff"), Column("A", _F, "roff", DIM),
                    Column("b", _F, "roff"), Column("lab", _I, "roff")),
                   None, _vertex_rows, lambda F: (F["voff"].astype(np.int64), F["V"]),
-                  _vertex_box, None, incidence=_Incidence("voff", "ioff", "inc", "roff")),
+                  _vertex_box, None, incidence=("voff", "ioff", "inc", "roff")),
     "nd": _Layout((_offsets("off"), Column("A", _F, "off", DIM), Column("b", _F, "off"),
                    Column("lab", _I, "off"), Column("center", _F, REGION, DIM),
                    Column("radius", _F)),
@@ -182,74 +149,74 @@ _LAYOUTS: dict[str, _Layout] = {
 
 
 class Geometry(str, Enum):
-    """How a frontier stores its regions; compares (and hashes) equal to its value."""
+    """How a frontier stores its regions; compares (and hashes) equal to its value.
+
+    Attributes
+    ----------
+    columns : tuple of Column
+        Every column, in the order of the core's view fields.
+    per_region : tuple of str
+        Columns with one entry per region.
+    groups : mapping of str to tuple of str
+        CSR groups: offsets column -> the columns whose entries it ranges over.
+    label_columns : tuple of Column
+        The columns of hyperplane labels: every int64 column that is not offsets.
+    dim : int or None
+        The one domain dimension this geometry holds, None for any.
+    has_vertices : bool
+        Regions keep their vertices (all but the LP form).
+    has_incidence : bool
+        Regions keep which of their rows each vertex lies on (vertex form).
+    has_chebyshev : bool
+        Regions come with their Chebyshev centre and radius (stored, or closed form).
+    incidence_columns : tuple of 4 str, or None
+        In vertex form (vertex offsets, word offsets, words, row offsets): a vertex's words
+        are ceil(rows / 64) uint64 (at least one), bit j set iff it lies on row j.
+    cyclic_vertices : bool
+        Vertices are stored in boundary order (counter-clockwise polygons).
+    is_interval : bool
+        Regions are intervals: measures take closed forms, there is no vertex form.
+    """
 
     INTERVALS = "1d"  # 1-D: open intervals (lo, hi) with the labels of their ends
     POLYGONS = "2d"  # 2-D: counter-clockwise polygons, per edge its row and label
     VERTEX = "vd"  # any dimension: vertices, rows and which rows each vertex lies on
     LP = "nd"  # any dimension: rows only, with a Chebyshev centre and radius (LP form)
 
+    columns: tuple[Column, ...]
+    per_region: tuple[str, ...]
+    groups: Mapping[str, tuple[str, ...]]
+    label_columns: tuple[Column, ...]
+    dim: int | None
+    has_vertices: bool
+    has_incidence: bool
+    has_chebyshev: bool
+    incidence_columns: tuple[str, str, str, str] | None
+    cyclic_vertices: bool
+    is_interval: bool
+    _layout: _Layout
+
+    def __init__(self, value: str) -> None:
+        # Plain attributes, read on every core call and frontier slice.
+        layout = self._layout = _LAYOUTS[value]
+        cols = self.columns = layout.columns
+        self.per_region = tuple(c.name for c in cols if c.by == REGION)
+        self.groups = MappingProxyType({o.name: tuple(c.name for c in cols if c.by == o.name)
+                                        for o in cols if o.by == OFFSETS})
+        self.label_columns = tuple(c for c in cols if c.dtype is np.int64 and c.by != OFFSETS)
+        self.dim = layout.dim
+        self.has_vertices = layout.vertices is not None
+        self.has_incidence = layout.incidence is not None
+        self.has_chebyshev = layout.chebyshev is not None
+        self.incidence_columns = layout.incidence
+        self.cyclic_vertices = layout.cyclic
+        self.is_interval = layout.dim == 1
+
     def __str__(self) -> str:
         return str(self.value)
 
     def __hash__(self) -> int:
         return str.__hash__(self)
-
-    @property
-    def _layout(self) -> _Layout:
-        return _LAYOUTS[self.value]
-
-    # --- schema ------------------------------------------------------------------------
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        """Every column, in the order of the core's view fields."""
-        return self._layout.columns
-
-    @property
-    def per_region(self) -> tuple[str, ...]:
-        """Columns with one entry per region."""
-        return self._layout.per_region
-
-    @property
-    def groups(self) -> dict[str, tuple[str, ...]]:
-        """CSR groups: offsets column -> the columns whose entries it ranges over."""
-        return self._layout.groups
-
-    @property
-    def label_columns(self) -> tuple[Column, ...]:
-        """The columns of hyperplane labels: every int64 column that is not offsets."""
-        return self._layout.labels
-
-    @property
-    def dim(self) -> int | None:
-        """The one domain dimension this geometry holds, or None for any."""
-        return self._layout.dim
-
-    # --- what a geometry holds -----------------------------------------------------------
-    @property
-    def has_vertices(self) -> bool:
-        """Regions keep their vertices (all but the LP form)."""
-        return self._layout.vertices is not None
-
-    @property
-    def has_incidence(self) -> bool:
-        """Regions keep which of their rows each vertex lies on (vertex form)."""
-        return self._layout.incidence is not None
-
-    @property
-    def has_chebyshev(self) -> bool:
-        """Regions come with their Chebyshev centre and radius (stored, or closed form)."""
-        return self._layout.chebyshev is not None
-
-    @property
-    def cyclic_vertices(self) -> bool:
-        """Vertices are stored in boundary order (counter-clockwise polygons)."""
-        return self._layout.cyclic
-
-    @property
-    def is_interval(self) -> bool:
-        """Regions are intervals: measures take closed forms, there is no vertex form."""
-        return self._layout.dim == 1
 
     @classmethod
     def choose(cls, dim: int, method: str) -> "Geometry":
@@ -289,64 +256,10 @@ class Geometry(str, Enum):
         return cls.VERTEX if method == "vertex" or dim <= VERTEX_MAX_DIM else cls.LP
 
     # --- reading and building frontiers ---------------------------------------------------
-    def count(self, data: Data) -> int:
+    def n_regions(self, data: Data) -> int:
         """Number of regions in a frontier of this geometry."""
         first = self.columns[0]
         return len(data[first.name]) - (first.by == OFFSETS)
-
-    def check(self, data: Data, dim: int, partial: bool = False) -> int:
-        """Check that a frontier's columns fit together; return its number of regions.
-
-        Parameters
-        ----------
-        data : mapping of str to array
-            The frontier's columns.
-        dim : int
-            Its domain dimension.
-        partial : bool
-            Skip the non-offsets columns that are absent.
-
-        Returns
-        -------
-        int
-            The number of regions.
-
-        Raises
-        ------
-        CoreInputError
-            A column is missing or has the wrong length, offsets are not a CSR index into
-            their columns, incidence words do not match the rows, or `dim` is not this
-            geometry's.
-        """
-        layout = self._layout
-        if layout.dim is not None and dim != layout.dim:
-            raise CoreInputError(f"{self.value} frontiers are {layout.dim}-dimensional, got "
-                                 f"dimension {dim}")
-        missing = [c.name for c in layout.columns if c.name not in data
-                   and (not partial or c.by == OFFSETS)]
-        if missing:
-            raise CoreInputError(f"{self.value} frontier lacks column(s) {missing}")
-        first = layout.columns[0].name
-        if np.ndim(data[first]) != 1:
-            raise CoreInputError(f"{self.value} frontier column {first!r} must be 1-D")
-        n = self.count(data)
-        totals = {REGION: n}
-        for name in layout.groups:
-            totals[name] = check_offsets(data[name], n, None, name)
-        for c in layout.values:
-            if c.name in data:
-                size = totals[c.by] * c.per_entry(dim)
-                if np.size(data[c.name]) != size:
-                    raise CoreInputError(f"{self.value} frontier column {c.name!r} holds "
-                                         f"{np.size(data[c.name])} values, expected {size}")
-        inc = layout.incidence
-        if inc is not None:
-            voff, ioff, roff = data[inc.voff], data[inc.ioff], data[inc.roff]
-            words = (voff[1:] - voff[:-1]) * _words(roff[1:] - roff[:-1])
-            if (ioff[1:] - ioff[:-1] != words).any():
-                raise CoreInputError("incidence words must be ceil(rows / 64) per vertex "
-                                     "(at least one)")
-        return n
 
     def rows(self, data: Data) -> Rows:
         """(offsets, A, b, labels): region r is A[o[r]:o[r+1]] t < b[...]."""
@@ -359,8 +272,10 @@ class Geometry(str, Enum):
 
     def incidence(self, data: Data) -> tuple[np.ndarray, np.ndarray] | None:
         """(offsets, words): per vertex the bit set of the rows it lies on, in vertex form."""
-        inc = self._layout.incidence
-        return None if inc is None else (data[inc.ioff].astype(np.int64), data[inc.inc])
+        if self.incidence_columns is None:
+            return None
+        _, ioff, inc, _ = self.incidence_columns
+        return data[ioff].astype(np.int64), data[inc]
 
     def chebyshev(self, data: Data) -> tuple[np.ndarray, np.ndarray] | None:
         """(centres, radii) of the regions where the frontier holds them, else None."""
@@ -382,23 +297,3 @@ class Geometry(str, Enum):
             raise CoreInputError("LP-form frontiers start from the domain's inequalities, "
                                  "not from a box")
         return build(np.asarray(lo, np.float64), np.asarray(hi, np.float64))
-
-
-def check_offsets(off: np.ndarray, n: int | None, total: int | None, name: str) -> int:
-    """Check a CSR offsets array (n + 1 entries from 0, non-decreasing, ending at `total`);
-    return its last entry. None skips the count or the end.
-
-    Raises
-    ------
-    CoreInputError
-        When it is not.
-    """
-    off = np.asarray(off)
-    if off.ndim != 1 or (n is not None and len(off) != n + 1) or len(off) == 0:
-        raise CoreInputError(f"{name} must be offsets with one entry per region plus one, got "
-                             f"shape {off.shape}" + ("" if n is None else f" for {n} regions"))
-    if off[0] != 0 or (off[1:] < off[:-1]).any():
-        raise CoreInputError(f"{name} must start at 0 and never decrease")
-    if total is not None and off[-1] != total:
-        raise CoreInputError(f"{name} ends at {off[-1]}, expected {total}")
-    return int(off[-1])

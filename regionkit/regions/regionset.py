@@ -68,7 +68,7 @@ class RegionSet:
     measure_cache: MeasureCache = field(default_factory=MeasureCache, repr=False)
 
     def __post_init__(self) -> None:
-        self.kind = Geometry(self.kind)
+        self.kind = Geometry(self.kind)  # files and callers may give the plain name
 
     # --- construction ----------------------------------------------------------------------
     @classmethod
