@@ -1,7 +1,8 @@
 """Type stubs for the compiled core (regionkit/core/_core.pyx).
 
-Checked against the built module by mypy's stubtest (see .ci/run). Every function raises
-CoreInputError (arrays that do not fit together), CoreMemoryError or SolverError only.
+Checked against the built module by mypy's stubtest (see .ci/run). Every function fails with
+CoreInputError (arrays that do not fit together), CoreMemoryError or SolverError only (and
+TypeError for an argument of the wrong kind, such as a list where a dict is expected).
 """
 from typing import Any
 

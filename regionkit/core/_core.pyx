@@ -153,7 +153,7 @@ def _c(arr, dtype, int ndim, str name):
 def _points(arr, int d, str name):
     """arr as a C-contiguous (n, d) float64 array of points (any shape with d | size)."""
     a = np.asarray(arr, dtype=np.float64)
-    if a.size % d:
+    if d < 1 or a.size % d:
         raise CoreInputError(f"{name} must hold {d} coordinates per point, got shape {a.shape}")
     return np.ascontiguousarray(a.reshape(-1, d))
 
@@ -183,6 +183,7 @@ cdef Py_ssize_t _check_frontier(object geometry, list arrays, int dim) except -1
     naming the first column that does not fit its offsets or the region count."""
     cdef tuple columns = geometry.columns
     cdef Py_ssize_t n, k, i, expected
+    cdef int64_t words
     cdef const int64_t* vo
     cdef const int64_t* io
     cdef const int64_t* ro
