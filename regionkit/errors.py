@@ -66,7 +66,17 @@ class SuiteError(RegionkitError, ValueError):
 
 
 class SolverError(RegionkitError, RuntimeError):
-    """The compiled LP solver could not certify an answer."""
+    """The compiled core could not finish: its LP solver could not certify an answer, or
+    clipping a polytope out of a box lost it (numerically empty or too thin)."""
+
+
+class CoreInputError(RegionkitError, ValueError):
+    """Arrays handed to the compiled core do not fit together (shapes, lengths, offsets),
+    or ask a frontier geometry for what it cannot hold."""
+
+
+class CoreMemoryError(RegionkitError, MemoryError):
+    """The compiled core ran out of memory; the message says how to ask for less."""
 
 
 class TopologyError(RegionkitError, RuntimeError):

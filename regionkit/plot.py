@@ -129,7 +129,7 @@ def region_polygons(rs: RegionSet) -> list[np.ndarray]:
     (7, [[1.0, 0.0], [1.0, 1.0], [0.5, 1.0], [0.0, 0.5], [0.0, 0.0]])
     """
     _require_dim(rs, 2, "region_polygons")
-    if rs.kind == "2d":
+    if rs.kind.cyclic_vertices:
         return np.split(rs.vertices, rs.vertex_offsets[1:-1])
     vf = vertex_form(rs)    # LP-form runs: clip each region, then order its (convex) corners
     polys = []

@@ -1,7 +1,8 @@
 # The contract between regionkit's Python layer and its C++ core (csrc/).
 # Every C++ entry point may throw std::invalid_argument (-> ValueError), std::bad_alloc
 # (-> MemoryError) or rk::SolverError (a std::runtime_error -> RuntimeError); `except +`
-# translates them and _core.pyx re-raises them as regionkit errors.
+# translates them and _core.pyx's _translate turns them into CoreInputError, CoreMemoryError
+# and SolverError (regionkit.errors).
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libcpp cimport bool as cbool
 from libcpp.vector cimport vector
@@ -54,6 +55,8 @@ cdef extern from "split.hpp" namespace "rk" nogil:
     cdef cppclass Span[T]:           # read-only view of caller-owned memory
         const T* p
         size_t n
+    # The frontier geometries: each view's Span fields are the columns of its Geometry, in
+    # the order of Geometry.columns (regionkit/core/geometry.py); _core.pyx binds them by it.
     cdef cppclass IntervalsView "rk::Intervals::View":
         Span[double] lo, hi
         Span[int64_t] lab_lo, lab_hi

@@ -1,31 +1,45 @@
-"""Type stubs for the compiled core (regionkit/_core.pyx)."""
+"""Type stubs for the compiled core (regionkit/core/_core.pyx).
+
+Checked against the built module by mypy's stubtest (see .ci/run). Every function fails with
+CoreInputError (arrays that do not fit together), CoreMemoryError or SolverError only (and
+TypeError for an argument of the wrong kind, such as a list where a dict is expected).
+"""
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from regionkit.core.geometry import Geometry
+
 LP_STATUS: dict[int, str]
 
 # (kind, breaks, slopes, offsets, pieces): regionkit.model.activations.CoreTable
-CoreTableLike = tuple[int, ArrayLike, ArrayLike, ArrayLike, int]
+_CoreTableLike = tuple[int, ArrayLike, ArrayLike, ArrayLike, int]
 
 def activation_kinds() -> dict[str, int]: ...
-def hyperplane_count(table: CoreTableLike) -> int: ...
+def hyperplane_count(table: _CoreTableLike) -> int: ...
 def maxout_pair_scales(W: ArrayLike, b: ArrayLike, S: ArrayLike) -> NDArray[np.float64]: ...
 def split_frontier(
-    kind: str,
-    frontier: dict[str, NDArray[Any]],
-    maps: dict[str, NDArray[np.float64]],
+    geometry: Geometry | str,
+    frontier: dict[str, Any],
+    maps: dict[str, Any],
     W: ArrayLike,
     b: ArrayLike,
-    table: CoreTableLike,
+    table: _CoreTableLike,
     rtol: float,
     atol: float,
     label_base: int,
-    max_out: int,
+    max_total: int,
     seconds: float,
-) -> tuple[int, dict[str, NDArray[Any]], dict[str, NDArray[np.float64]], NDArray[np.uint8],
-           NDArray[np.int64]]: ...
+    hard_seconds: float = ...,
+) -> tuple[
+    int,
+    dict[str, NDArray[Any]],
+    dict[str, NDArray[np.float64]],
+    NDArray[np.uint8],
+    NDArray[np.int64],
+    bool,
+]: ...
 def lp_min(
     A: ArrayLike, b: ArrayLike, c: ArrayLike, x0: ArrayLike, stop_below: float = ...
 ) -> tuple[str, NDArray[np.float64], float]: ...
@@ -40,12 +54,31 @@ def vertex_form_measures(
     roff: ArrayLike,
     A: ArrayLike | None = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def vertex_form_owned_faces(
+    voff: ArrayLike,
+    V: ArrayLike,
+    ioff: ArrayLike,
+    inc: ArrayLike,
+    roff: ArrayLike,
+    A: ArrayLike,
+    flag: ArrayLike,
+) -> (
+    tuple[
+        NDArray[np.int64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+        NDArray[np.int64],
+    ]
+    | None
+): ...
 def vertex_form_faces(
     voff: ArrayLike, V: ArrayLike, ioff: ArrayLike, inc: ArrayLike, roff: ArrayLike
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]: ...
 def signs_at_points(
     layers: list[tuple[Any, ...]],
-    input_map: dict[str, NDArray[np.float64]],
+    input_map: dict[str, Any],
     T: ArrayLike,
     D: ArrayLike | None,
     rtol: float,
@@ -53,7 +86,7 @@ def signs_at_points(
 ) -> tuple[NDArray[np.int8], NDArray[np.int8]]: ...
 def signs_in_regions(
     layers: list[tuple[Any, ...]],
-    input_map: dict[str, NDArray[np.float64]],
+    input_map: dict[str, Any],
     bits: ArrayLike,
     poff: ArrayLike,
     T: ArrayLike,

@@ -2,15 +2,20 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """regionkit's compiled core: one layer of splitting for a whole frontier, the dense LP.
 
-Everything here is private; regionkit.regions.engine validates input and calls these functions.
+Everything here is private: regionkit.core.frontier, regionkit.regions and regionkit.measures
+call these functions. Every entry point checks that its arrays fit together before the C++
+reads them, and leaves with regionkit errors only (see _translate).
 """
+import functools
+
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libcpp cimport bool as cbool
 from libcpp.vector cimport vector
 
-from regionkit.errors import SolverError as _SolverError
+from regionkit.core.geometry import DIM as _DIM, OFFSETS as _OFFSETS, REGION as _REGION, Geometry
+from regionkit.errors import CoreInputError, CoreMemoryError, RegionkitError, SolverError
 
 cnp.import_array()
 
@@ -130,17 +135,118 @@ cdef class _Table:
         return L
 
 
-def _translate(exc):
-    if isinstance(exc, RuntimeError) and not isinstance(exc, _SolverError):
-        return _SolverError(str(exc))
-    return exc
+def _translate(fn):
+    """Make `fn` leave with one regionkit error for every failure.
+
+    Cython turns C++ exceptions into builtin ones (``except +``): std::invalid_argument
+    into ValueError, std::bad_alloc into MemoryError, other std::exceptions (rk::SolverError
+    among them) into RuntimeError. Those, and the checks of arrays that do not fit, leave as
+    CoreInputError, CoreMemoryError and SolverError named after the entry point.
+    """
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise _regionkit_error(fn.__name__, exc) from None
+    return entry
 
 
+def _regionkit_error(str where, exc):
+    if isinstance(exc, RegionkitError) and not isinstance(exc, CoreInputError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return CoreMemoryError(
+            f"{where}: the compiled core ran out of memory ({exc or 'bad_alloc'}); enumerate "
+            "a smaller domain or a smaller network, or pass max_regions (or time_limit) to "
+            "stop early")
+    if isinstance(exc, (ValueError, IndexError, OverflowError, KeyError)):
+        return CoreInputError(f"{where}: {exc}")
+    if isinstance(exc, RuntimeError):
+        return SolverError(f"{where}: {exc}")
+    return exc  # TypeError: an argument of the wrong kind, raised as Python does
+
+
+def _c(arr, dtype, int ndim, str name):
+    """arr as a C-contiguous array of dtype with ndim dimensions (CoreInputError if not)."""
+    a = np.ascontiguousarray(arr, dtype=dtype)
+    if a.ndim != ndim:
+        raise CoreInputError(f"{name} must be {ndim}-D, got shape {a.shape}")
+    return a
+
+
+def _points(arr, int d, str name):
+    """arr as a C-contiguous (n, d) float64 array of points (any shape with d | size)."""
+    a = np.asarray(arr, dtype=np.float64)
+    if d < 1 or a.size % d:
+        raise CoreInputError(f"{name} must hold {d} coordinates per point, got shape {a.shape}")
+    return np.ascontiguousarray(a.reshape(-1, d))
+
+
+cdef int64_t _check_offsets(cnp.ndarray off, Py_ssize_t n, int64_t total, str name) except -1:
+    """The last entry of CSR offsets `off` (int64, C-contiguous): n + 1 entries (any number
+    if n < 0) from 0, never decreasing, ending at total (anywhere if total < 0)."""
+    cdef Py_ssize_t m = cnp.PyArray_SIZE(off), i
+    cdef const int64_t* p = <const int64_t*>cnp.PyArray_DATA(off)
+    cdef bint ok = off.ndim == 1 and m > 0 and (n < 0 or m == n + 1)
+    if not ok:
+        raise CoreInputError(f"{name} must be offsets with one entry per region plus one, got "
+                             f"shape {np.shape(off)}" + (f" for {n} regions" if n >= 0 else ""))
+    ok = p[0] == 0
+    for i in range(m - 1):
+        ok = ok and p[i + 1] >= p[i]
+    if not ok:
+        raise CoreInputError(f"{name} must start at 0 and never decrease")
+    if total >= 0 and p[m - 1] != total:
+        raise CoreInputError(f"{name} ends at {p[m - 1]}, expected {total}")
+    return p[m - 1]
+
+
+cdef Py_ssize_t _check_frontier(object geometry, list arrays, int dim) except -1:
+    """The number of regions of a frontier, given as flat C-contiguous arrays of the schema's
+    dtypes in Geometry.columns order (None: not given; offsets must be): CoreInputError
+    naming the first column that does not fit its offsets or the region count."""
+    cdef tuple columns = geometry.columns
+    cdef Py_ssize_t n, k, i, expected
+    cdef int64_t words
+    cdef const int64_t* vo
+    cdef const int64_t* io
+    cdef const int64_t* ro
+    if geometry.dim is not None and geometry.dim != dim:
+        raise CoreInputError(f"{geometry} frontiers are {geometry.dim}-dimensional, got "
+                             f"dimension {dim}")
+    n = len(arrays[0]) - (columns[0].by == _OFFSETS)
+    ends = {_REGION: n}  # entries of the columns indexed by each offsets column
+    for k, col in enumerate(columns):
+        if col.by == _OFFSETS:
+            ends[col.name] = _check_offsets(arrays[k], n, -1, col.name)
+    for k, col in enumerate(columns):
+        if col.by != _OFFSETS and arrays[k] is not None:
+            expected = ends[col.by] * (dim if col.width == _DIM else col.width)
+            if len(arrays[k]) != expected:
+                raise CoreInputError(f"{geometry} frontier column {col.name!r} holds "
+                                     f"{len(arrays[k])} values, expected {expected}")
+    if geometry.incidence_columns is not None:
+        index = {col.name: k for k, col in enumerate(columns)}
+        voff, ioff, _, roff = geometry.incidence_columns
+        vo = <const int64_t*>cnp.PyArray_DATA(arrays[index[voff]])
+        io = <const int64_t*>cnp.PyArray_DATA(arrays[index[ioff]])
+        ro = <const int64_t*>cnp.PyArray_DATA(arrays[index[roff]])
+        for i in range(n):
+            words = max((ro[i + 1] - ro[i] + 63) // 64, 1)
+            if io[i + 1] - io[i] != (vo[i + 1] - vo[i]) * words:
+                raise CoreInputError(f"region {i} has {io[i + 1] - io[i]} incidence words, "
+                                     "expected ceil(rows / 64) (at least one) per vertex")
+    return n
+
+
+@_translate
 def activation_kinds():
     """The core's ActivationKind values by name (csrc/core.hpp)."""
     return {"ELEMENTWISE": <int>ACT_ELEMENTWISE, "MAXOUT": <int>ACT_MAXOUT}
 
 
+@_translate
 def hyperplane_count(table):
     """Hyperplanes (pattern bits) per row of W of a layer with this activation table."""
     cdef _Table t = _Table(table)
@@ -149,6 +255,7 @@ def hyperplane_count(table):
     return hyperplanes_per_unit(t.layer(W, b))
 
 
+@_translate
 def maxout_pair_scales(W, b, S):
     """Zero-tolerance scales of the hyperplanes P_a - P_j between the pieces of one maxout
     unit (its k rows of W and b) on n regions whose layer input is bounded by S (n, n_in):
@@ -175,18 +282,158 @@ def maxout_pair_scales(W, b, S):
     return out
 
 
-def split_frontier(str kind, dict frontier, dict maps, W, b, table, double rtol, double atol,
+cdef extern from *:
+    """
+    // A geometry's input view and its output side by side: one split_layer call serves all.
+    template <class Geo> struct rk_split_job { typename Geo::View in; Geo out; };
+    """
+    cdef cppclass IntervalsJob "rk_split_job<rk::Intervals>":
+        IntervalsView inp "in"
+        Intervals out
+    cdef cppclass PolygonsJob "rk_split_job<rk::Polygons>":
+        PolygonsView inp "in"
+        Polygons out
+    cdef cppclass HPolytopesJob "rk_split_job<rk::HPolytopes>":
+        HPolytopesView inp "in"
+        HPolytopes out
+    cdef cppclass VPolytopesJob "rk_split_job<rk::VPolytopes>":
+        VPolytopesView inp "in"
+        VPolytopes out
+
+ctypedef fused Job:
+    IntervalsJob
+    PolygonsJob
+    HPolytopesJob
+    VPolytopesJob
+
+
+cdef class _Columns:
+    """Where a geometry's columns live in C++, in Geometry.columns order: per column its
+    input Span and its output vector, so that one loop binds a frontier to the view (no
+    copy) and one loop hands the children back (taking over the vectors' memory)."""
+    cdef list schema          # (name, dtype) per column, to check against Geometry.columns
+    cdef vector[void*] spans
+    cdef vector[void*] vecs
+    cdef int* dim             # the view's dimension field, NULL where it has none
+
+
+cdef void _add(_Columns c, str name, Span[spanned]* s, vector[spanned]* v):
+    if spanned is double:
+        c.schema.append((name, np.float64))
+    elif spanned is int64_t:
+        c.schema.append((name, np.int64))
+    else:
+        c.schema.append((name, np.uint64))
+    c.spans.push_back(s)
+    c.vecs.push_back(v)
+
+
+cdef _Columns _columns(Job& job):
+    """The one place where the schema's column names meet the fields of csrc/split.hpp."""
+    cdef _Columns c = _Columns()
+    c.schema = []
+    c.dim = NULL
+    if Job is IntervalsJob:
+        _add[double](c, "lo", &job.inp.lo, &job.out.lo)
+        _add[double](c, "hi", &job.inp.hi, &job.out.hi)
+        _add[int64_t](c, "lab_lo", &job.inp.lab_lo, &job.out.lab_lo)
+        _add[int64_t](c, "lab_hi", &job.inp.lab_hi, &job.out.lab_hi)
+    elif Job is PolygonsJob:
+        _add[int64_t](c, "off", &job.inp.off, &job.out.off)
+        _add[double](c, "xy", &job.inp.xy, &job.out.xy)
+        _add[int64_t](c, "lab", &job.inp.lab, &job.out.lab)
+        _add[double](c, "row", &job.inp.row, &job.out.row)
+    elif Job is HPolytopesJob:
+        c.dim = &job.inp.dim
+        _add[int64_t](c, "off", &job.inp.off, &job.out.off)
+        _add[double](c, "A", &job.inp.A, &job.out.A)
+        _add[double](c, "b", &job.inp.b, &job.out.b)
+        _add[int64_t](c, "lab", &job.inp.lab, &job.out.lab)
+        _add[double](c, "center", &job.inp.center, &job.out.center)
+        _add[double](c, "radius", &job.inp.radius, &job.out.radius)
+    else:
+        c.dim = &job.inp.dim
+        _add[int64_t](c, "voff", &job.inp.voff, &job.out.voff)
+        _add[double](c, "V", &job.inp.V, &job.out.V)
+        _add[int64_t](c, "ioff", &job.inp.ioff, &job.out.ioff)
+        _add[uint64_t](c, "inc", &job.inp.inc, &job.out.inc)
+        _add[int64_t](c, "roff", &job.inp.roff, &job.out.roff)
+        _add[double](c, "A", &job.inp.A, &job.out.A)
+        _add[double](c, "b", &job.inp.b, &job.out.b)
+        _add[int64_t](c, "lab", &job.inp.lab, &job.out.lab)
+    return c
+
+
+cdef Py_ssize_t _bind(_Columns c, object geometry, dict frontier, int dim,
+                      list keep) except -1:
+    """Point the view's Spans at the frontier's arrays (kept alive by keep, in schema order)
+    and check that they fit together; returns the number of regions."""
+    cdef tuple columns = geometry.columns
+    if c.schema != [(col.name, col.dtype) for col in columns]:
+        raise SolverError("internal error: the core's view fields do not match the schema")
+    missing = [col.name for col in columns if col.name not in frontier]
+    if missing:
+        raise CoreInputError(f"{geometry} frontier lacks column(s) {missing}")
+    if c.dim != NULL:
+        c.dim[0] = dim
+    for k, col in enumerate(columns):
+        if col.dtype is np.float64:
+            _span((<Span[double]*>c.spans[k])[0], frontier[col.name], keep)
+        elif col.dtype is np.int64:
+            _span((<Span[int64_t]*>c.spans[k])[0], frontier[col.name], keep)
+        else:
+            _span((<Span[uint64_t]*>c.spans[k])[0], frontier[col.name], keep)
+    return _check_frontier(geometry, keep, dim)
+
+
+cdef dict _take(_Columns c, tuple columns, int dim):
+    """The output's columns as numpy arrays that own the vectors' memory."""
+    cdef dict out = {}
+    for k, col in enumerate(columns):
+        if col.dtype is np.float64:
+            a = _arr((<vector[double]*>c.vecs[k])[0])
+        elif col.dtype is np.int64:
+            a = _arr[int64_t]((<vector[int64_t]*>c.vecs[k])[0])
+        else:
+            a = _arr[uint64_t]((<vector[uint64_t]*>c.vecs[k])[0])
+        out[col.name] = (a if col.width == 1 else
+                         a.reshape(-1, dim if col.width == _DIM else col.width))
+    return out
+
+
+cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
+                  const MapsView& mi, const Layer& L, const Tolerance& tol, int64_t label_base,
+                  size_t max_total, double seconds, double hard_seconds, Maps& mo,
+                  vector[uint8_t]& bits, vector[int64_t]& parent, cbool& aborted):
+    """Split the frontier's regions (one map each, n_maps) by layer L (split_layer in
+    csrc/split.hpp); returns (regions done, children count, children columns)."""
+    cdef _Columns c = _columns(job)
+    cdef list keep = []  # the arrays the input view points into
+    cdef Py_ssize_t n = _bind(c, geometry, frontier, mi.dim, keep)
+    if n != n_maps:
+        raise CoreInputError(f"the frontier holds {n} regions, the maps {n_maps}")
+    cdef size_t done
+    with nogil:
+        done = split_layer(job.inp, mi, L, tol, label_base, max_total, seconds, hard_seconds,
+                           job.out, mo, bits, parent, aborted)
+    return done, job.out.count(), _take(c, geometry.columns, mi.dim)
+
+
+@_translate
+def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol, double atol,
                    int64_t label_base, size_t max_total, double seconds,
                    double hard_seconds=np.inf):
-    """Split frontier regions of `kind` ('1d', '2d', 'nd', 'vd') by one layer whose
+    """Split the regions of a frontier (columns as in Geometry.columns) by one layer whose
     activation is `table` (regionkit.model.activations.core_table; not maxout).
 
     Returns (n_done, children, child_maps, bits, parent, aborted); bits has one byte per
     hyperplane; aborted: a region was left unsplit to keep the partition within max_total
     regions or the split within hard_seconds (see split_layer in csrc/split.hpp).
     """
-    cdef const double[:, ::1] Wv = np.ascontiguousarray(W, dtype=np.float64)
-    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
+    if type(geometry) is not Geometry:
+        geometry = Geometry(geometry)
+    cdef const double[:, ::1] Wv = _c(W, np.float64, 2, "W")
+    cdef const double[::1] bv = _c(b, np.float64, 1, "b")
     cdef _Table t = _Table(table)
     if t.kind == ACT_MAXOUT:
         raise ValueError("maxout layers are split by regionkit.regions.maxout, not by the core")
@@ -194,12 +441,16 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, table, double rtol,
     cdef Tolerance tol
     tol.rtol = rtol
     tol.atol = atol
-    cdef const double[:, :, ::1] Mv = np.ascontiguousarray(maps["M"], dtype=np.float64)
-    cdef const double[:, ::1] mv = np.ascontiguousarray(maps["m"], dtype=np.float64)
-    cdef const double[:, ::1] Sv = np.ascontiguousarray(maps["S"], dtype=np.float64)
-    cdef const double[::1] Rv = np.ascontiguousarray(maps["R"], dtype=np.float64)
-    if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0):
-        raise ValueError("maps must hold one entry per region, and at least one region")
+    missing = [k for k in ("M", "m", "S", "R") if k not in maps]
+    if missing:
+        raise CoreInputError(f"maps lacks {missing}")
+    cdef const double[:, :, ::1] Mv = _c(maps["M"], np.float64, 3, "maps['M']")
+    cdef const double[:, ::1] mv = _c(maps["m"], np.float64, 2, "maps['m']")
+    cdef const double[:, ::1] Sv = _c(maps["S"], np.float64, 2, "maps['S']")
+    cdef const double[::1] Rv = _c(maps["R"], np.float64, 1, "maps['R']")
+    if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0
+            and Mv.shape[1] == mv.shape[1] == Sv.shape[1]):
+        raise CoreInputError("maps must hold one (M, m, S) per region, and at least one region")
     cdef MapsView mi
     mi.rows = Mv.shape[1]
     mi.dim = Mv.shape[2]
@@ -207,78 +458,33 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, table, double rtol,
     mi.m = &mv[0, 0]
     mi.S = &Sv[0, 0]
     if Rv.shape[0] != mi.dim:
-        raise ValueError("maps['R'] must hold one bound per domain coordinate")
+        raise CoreInputError("maps['R'] must hold one bound per domain coordinate")
     mi.R = &Rv[0]
+    if Wv.shape[1] != mi.rows or bv.shape[0] != Wv.shape[0]:
+        raise CoreInputError(f"W {Wv.shape[0], Wv.shape[1]} and b ({bv.shape[0]},) do not "
+                             f"take the maps' {mi.rows} units")
     cdef Maps mo
     cdef vector[uint8_t] bits
     cdef vector[int64_t] parent
     cdef size_t done = 0, n = 0
     cdef cbool aborted = False
-    cdef Intervals i_out
-    cdef Polygons p_out
-    cdef HPolytopes h_out
-    cdef VPolytopes v_out
-    cdef IntervalsView i_in
-    cdef PolygonsView p_in
-    cdef HPolytopesView h_in
-    cdef VPolytopesView v_in
-    cdef list keep = []  # the arrays the input views point into
-    try:
-        if kind == "1d":
-            _span(i_in.lo, frontier["lo"], keep); _span(i_in.hi, frontier["hi"], keep)
-            _span(i_in.lab_lo, frontier["lab_lo"], keep)
-            _span(i_in.lab_hi, frontier["lab_hi"], keep)
-            with nogil:
-                done = split_layer[Intervals, IntervalsView](
-                    i_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, i_out, mo,
-                    bits, parent, aborted)
-            n = i_out.count()
-            children = {"lo": _arr(i_out.lo), "hi": _arr(i_out.hi),
-                        "lab_lo": _arr[int64_t](i_out.lab_lo), "lab_hi": _arr[int64_t](i_out.lab_hi)}
-        elif kind == "2d":
-            _span(p_in.off, frontier["off"], keep); _span(p_in.xy, frontier["xy"], keep)
-            _span(p_in.lab, frontier["lab"], keep); _span(p_in.row, frontier["row"], keep)
-            with nogil:
-                done = split_layer[Polygons, PolygonsView](
-                    p_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, p_out, mo,
-                    bits, parent, aborted)
-            n = p_out.count()
-            children = {"off": _arr[int64_t](p_out.off), "xy": _arr(p_out.xy).reshape(-1, 2),
-                        "lab": _arr[int64_t](p_out.lab), "row": _arr(p_out.row).reshape(-1, 3)}
-        elif kind == "nd":
-            h_in.dim = mi.dim
-            _span(h_in.off, frontier["off"], keep); _span(h_in.A, frontier["A"], keep)
-            _span(h_in.b, frontier["b"], keep); _span(h_in.lab, frontier["lab"], keep)
-            _span(h_in.center, frontier["center"], keep)
-            _span(h_in.radius, frontier["radius"], keep)
-            with nogil:
-                done = split_layer[HPolytopes, HPolytopesView](
-                    h_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, h_out, mo,
-                    bits, parent, aborted)
-            n = h_out.count()
-            children = {"off": _arr[int64_t](h_out.off), "A": _arr(h_out.A).reshape(-1, mi.dim),
-                        "b": _arr(h_out.b), "lab": _arr[int64_t](h_out.lab),
-                        "center": _arr(h_out.center).reshape(-1, mi.dim),
-                        "radius": _arr(h_out.radius)}
-        elif kind == "vd":
-            v_in.dim = mi.dim
-            _span(v_in.voff, frontier["voff"], keep); _span(v_in.V, frontier["V"], keep)
-            _span(v_in.ioff, frontier["ioff"], keep); _span(v_in.inc, frontier["inc"], keep)
-            _span(v_in.roff, frontier["roff"], keep); _span(v_in.A, frontier["A"], keep)
-            _span(v_in.b, frontier["b"], keep); _span(v_in.lab, frontier["lab"], keep)
-            with nogil:
-                done = split_layer[VPolytopes, VPolytopesView](
-                    v_in, mi, L, tol, label_base, max_total, seconds, hard_seconds, v_out, mo,
-                    bits, parent, aborted)
-            n = v_out.count()
-            children = {"voff": _arr[int64_t](v_out.voff), "V": _arr(v_out.V).reshape(-1, mi.dim),
-                        "ioff": _arr[int64_t](v_out.ioff), "inc": _arr[uint64_t](v_out.inc),
-                        "roff": _arr[int64_t](v_out.roff), "A": _arr(v_out.A).reshape(-1, mi.dim),
-                        "b": _arr(v_out.b), "lab": _arr[int64_t](v_out.lab)}
-        else:
-            raise ValueError(f"unknown frontier kind {kind!r}")
-    except RuntimeError as exc:
-        raise _translate(exc) from None
+    cdef IntervalsJob i_job
+    cdef PolygonsJob p_job
+    cdef HPolytopesJob h_job
+    cdef VPolytopesJob v_job
+    cdef Py_ssize_t n_maps = Mv.shape[0]
+    if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
+        done, n, children = _split(i_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+    elif geometry is Geometry.POLYGONS:
+        done, n, children = _split(p_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+    elif geometry is Geometry.LP:
+        done, n, children = _split(h_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+    else:
+        done, n, children = _split(v_job, geometry, frontier, n_maps, mi, L, tol, label_base,
+                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
     nh = hyperplanes_per_unit(L) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
@@ -286,54 +492,61 @@ def split_frontier(str kind, dict frontier, dict maps, W, b, table, double rtol,
             _arr[int64_t](parent), bool(aborted))
 
 
+@_translate
 def lp_min(A, b, c, x0, double stop_below=-np.inf):
     """Minimise c.x over A x <= b from feasible x0 with the core's dense solver.
 
     Returns (status name, x, value). For tests and diagnostics.
     """
-    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
-    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
-    cdef const double[::1] cv = np.ascontiguousarray(c, dtype=np.float64)
-    x = np.array(x0, dtype=np.float64, copy=True)
+    cdef const double[:, ::1] Av = _c(A, np.float64, 2, "A")
+    cdef const double[::1] bv = _c(b, np.float64, 1, "b")
+    cdef const double[::1] cv = _c(c, np.float64, 1, "c")
+    x = _c(np.array(x0, dtype=np.float64, copy=True), np.float64, 1, "x0")
     cdef double[::1] xv = x
     cdef double value = 0.0
     cdef int status
     cdef LPWork work
     cdef int d = Av.shape[1], m = Av.shape[0]
-    try:
-        with nogil:
-            status = lp_minimize(d, m, &Av[0, 0], &bv[0], &cv[0], &xv[0], stop_below, &value,
-                                 work)
-    except RuntimeError as exc:
-        raise _translate(exc) from None
+    if d < 1 or bv.shape[0] != m or cv.shape[0] != d or xv.shape[0] != d:
+        raise CoreInputError(f"A {m, d} needs b ({m},), c ({d},) and x0 ({d},) with d >= 1; "
+                             f"got b {bv.shape[0]}, c {cv.shape[0]}, x0 {xv.shape[0]}")
+    with nogil:
+        status = lp_minimize(d, m, &Av[0, 0], &bv[0], &cv[0], &xv[0], stop_below, &value,
+                             work)
     return LP_STATUS[status], x, value
 
 
+@_translate
 def chebyshev(off, A, b, centers):
     """Chebyshev centre and radius of each region {A x < b} (CSR rows), from feasible points."""
-    cdef const int64_t[::1] ov = np.ascontiguousarray(off, dtype=np.int64)
-    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
-    cdef const double[::1] bv = np.ascontiguousarray(b, dtype=np.float64)
-    out = np.array(centers, dtype=np.float64, copy=True, order="C")
+    cdef const double[:, ::1] Av = _c(A, np.float64, 2, "A")
+    cdef const double[::1] bv = _c(b, np.float64, 1, "b")
+    out = _c(np.array(centers, dtype=np.float64, copy=True, order="C"), np.float64, 2,
+             "centers")
+    if Av.shape[1] < 1 or bv.shape[0] != Av.shape[0] or out.shape[1] != Av.shape[1]:
+        raise CoreInputError(f"A {Av.shape[0], Av.shape[1]} needs b ({Av.shape[0]},) and "
+                             f"centers (n, {Av.shape[1]}); got b {bv.shape[0]}, centers "
+                             f"{out.shape}")
+    off = _c(off, np.int64, 1, "off")
+    _check_offsets(off, out.shape[0], Av.shape[0], "off")
+    cdef const int64_t[::1] ov = off
     cdef double[:, ::1] xv = out
     radii = np.empty(out.shape[0], dtype=np.float64)
     cdef double[::1] rv = radii
     cdef LPWork work
     cdef Py_ssize_t r
     cdef int d = Av.shape[1]
-    try:
-        with nogil:
-            for r in range(xv.shape[0]):
-                rv[r] = chebyshev_center(d, <int>(ov[r + 1] - ov[r]), &Av[ov[r], 0], &bv[ov[r]],
-                                         &xv[r, 0], work)
-    except RuntimeError as exc:
-        raise _translate(exc) from None
+    with nogil:
+        for r in range(xv.shape[0]):
+            rv[r] = chebyshev_center(d, <int>(ov[r + 1] - ov[r]), &Av[ov[r], 0], &bv[ov[r]],
+                                     &xv[r, 0], work)
     return out, radii
 
 
 cdef class _VertexForm:
     """Typed views of a vertex form's arrays: vertex, incidence-word and row offsets, the
-    vertices and the incidence words (see regionkit/vertexform.py)."""
+    vertices and the incidence words (see regionkit/measures/vertexform.py), checked
+    against the vertex-form schema (Geometry.VERTEX)."""
     cdef const int64_t[::1] vo
     cdef const int64_t[::1] io
     cdef const int64_t[::1] ro
@@ -341,13 +554,19 @@ cdef class _VertexForm:
     cdef const uint64_t[::1] inc
 
     def __init__(self, voff, V, ioff, inc, roff):
-        self.vo = np.ascontiguousarray(voff, dtype=np.int64)
-        self.io = np.ascontiguousarray(ioff, dtype=np.int64)
-        self.ro = np.ascontiguousarray(roff, dtype=np.int64)
-        self.V = np.ascontiguousarray(V, dtype=np.float64)
-        self.inc = np.ascontiguousarray(inc, dtype=np.uint64)
+        V = _c(V, np.float64, 2, "V")
+        if V.shape[1] < 1:
+            raise CoreInputError("V must hold at least one coordinate per vertex")
+        given = {"voff": _c(voff, np.int64, 1, "voff"), "V": V.reshape(-1),
+                 "ioff": _c(ioff, np.int64, 1, "ioff"), "inc": _c(inc, np.uint64, 1, "inc"),
+                 "roff": _c(roff, np.int64, 1, "roff")}
+        _check_frontier(Geometry.VERTEX,
+                        [given.get(col.name) for col in Geometry.VERTEX.columns], V.shape[1])
+        self.vo, self.io, self.ro, self.V, self.inc = (given["voff"], given["ioff"],
+                                                       given["roff"], V, given["inc"])
 
 
+@_translate
 def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     """Exact volume of each vertex-form region, and per row its facet volume and centroid.
 
@@ -363,10 +582,10 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     cdef Py_ssize_t n = vo.shape[0] - 1, r
     cdef int d = Vv.shape[1], nv, nf
     cdef bint normals = A is not None
-    cdef const double[:, ::1] Av = np.ascontiguousarray(
-        A if normals else np.zeros((ro[n], d)), dtype=np.float64)
-    if Av.shape[0] != ro[n] or (ro[n] and Av.shape[1] != d):
-        raise ValueError("A must hold one normal of the vertices' dimension per region row")
+    cdef const double[:, ::1] Av = _c(A if normals else np.zeros((ro[n], d)), np.float64, 2,
+                                      "A")
+    if Av.shape[0] != ro[n] or Av.shape[1] != d:
+        raise CoreInputError("A must hold one normal of the vertices' dimension per region row")
     volumes = np.zeros(n, dtype=np.float64)
     facet_volume = np.zeros(ro[n], dtype=np.float64)
     facet_centroid = np.zeros((ro[n], d), dtype=np.float64)
@@ -388,6 +607,7 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     return volumes, facet_volume, facet_centroid
 
 
+@_translate
 def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
     """The faces each simple vertex-form region owns (see simple_owned_faces in
     csrc/simplevolume.hpp), or None if some region is not simple.
@@ -400,12 +620,13 @@ def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
     cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
     cdef const double[:, ::1] Vv = f.V
     cdef const uint64_t[::1] iv = f.inc
-    cdef const double[:, ::1] Av = np.ascontiguousarray(A, dtype=np.float64)
-    cdef const uint8_t[::1] fl = np.ascontiguousarray(flag, dtype=np.uint8)
+    cdef const double[:, ::1] Av = _c(A, np.float64, 2, "A")
+    cdef const uint8_t[::1] fl = _c(flag, np.uint8, 1, "flag")
     cdef Py_ssize_t n = vo.shape[0] - 1, r
     cdef int d = Vv.shape[1], nv, nf
-    if Av.shape[0] != ro[n] or fl.shape[0] != ro[n] or (ro[n] and Av.shape[1] != d):
-        raise ValueError("A and flag must hold one entry per region row")
+    if Av.shape[0] != ro[n] or fl.shape[0] != ro[n] or Av.shape[1] != d:
+        raise CoreInputError("A and flag must hold one entry per region row (A: one normal "
+                             "of the vertices' dimension)")
     cdef FaceOutput out
     cdef vector[int64_t] owner, check_vertex, check_row
     cdef size_t before, before_check, i
@@ -433,6 +654,7 @@ def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
             _arr[int64_t](check_row).reshape(-1, d))
 
 
+@_translate
 def vertex_form_faces(voff, V, ioff, inc, roff):
     """Every face of every vertex-form region: (region, dimension, volume, centroid) arrays.
 
@@ -495,6 +717,7 @@ cdef class _NetView:
     cdef public int n_hyperplanes
 
 
+@_translate
 def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     """Hyperplane signs at points T (domain coordinates) and just beyond them along D.
 
@@ -505,14 +728,14 @@ def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     """
     cdef _NetView nv = _NetView(layers, input_map, rtol, atol)
     cdef int d = nv.view.dim
-    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, d)), dtype=np.float64)
+    cdef const double[:, ::1] Tv = _points(T, d, "T")
     cdef const double[:, ::1] Dv
     cdef const double* dptr = NULL
     cdef int n = Tv.shape[0]
     if D is not None:
-        Dv = np.ascontiguousarray(np.reshape(D, (-1, d)), dtype=np.float64)
+        Dv = _points(D, d, "D")
         if Dv.shape[0] != n:
-            raise ValueError("D must hold one direction per point")
+            raise CoreInputError("D must hold one direction per point")
         dptr = &Dv[0, 0] if n else NULL
     at = np.zeros((n, nv.n_hyperplanes), dtype=np.int8)
     beyond = np.zeros((n, nv.n_hyperplanes), dtype=np.int8)
@@ -520,39 +743,37 @@ def signs_at_points(layers, dict input_map, T, D, double rtol, double atol):
     cdef int8_t[:, ::1] bo = beyond
     if n == 0 or nv.n_hyperplanes == 0:
         return at, beyond
-    try:
-        with nogil:
-            point_signs(nv.layers, nv.view, nv.tol, n, &Tv[0, 0], dptr, &av[0, 0], &bo[0, 0])
-    except RuntimeError as exc:
-        raise _translate(exc) from None
+    with nogil:
+        point_signs(nv.layers, nv.view, nv.tol, n, &Tv[0, 0], dptr, &av[0, 0], &bo[0, 0])
     return at, beyond
 
 
+@_translate
 def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double atol):
     """Hyperplane signs at points T grouped by region (CSR poff), each region's pattern in
     bits (n_regions, n_hyperplanes) of 0/1; see region_point_signs in csrc/signs.hpp."""
     cdef _NetView nv = _NetView(layers, input_map, rtol, atol)
     cdef int d = nv.view.dim
-    cdef const uint8_t[:, ::1] bv = np.ascontiguousarray(bits, dtype=np.uint8)
-    cdef const int64_t[::1] pv = np.ascontiguousarray(poff, dtype=np.int64)
-    cdef const double[:, ::1] Tv = np.ascontiguousarray(np.reshape(T, (-1, d)), dtype=np.float64)
+    cdef const uint8_t[:, ::1] bv = _c(bits, np.uint8, 2, "bits")
+    cdef const double[:, ::1] Tv = _points(T, d, "T")
     cdef int n_regions = bv.shape[0]
-    if bv.shape[1] != nv.n_hyperplanes or pv.shape[0] != n_regions + 1 \
-            or pv[n_regions] != Tv.shape[0]:
-        raise ValueError("bits, poff and T do not match")
+    if bv.shape[1] != nv.n_hyperplanes:
+        raise CoreInputError(f"bits must hold {nv.n_hyperplanes} bits (the layers' "
+                             f"hyperplanes) per region, got {bv.shape[1]}")
+    poff = _c(poff, np.int64, 1, "poff")
+    _check_offsets(poff, n_regions, Tv.shape[0], "poff")
+    cdef const int64_t[::1] pv = poff
     out = np.zeros((Tv.shape[0], nv.n_hyperplanes), dtype=np.int8)
     cdef int8_t[:, ::1] ov = out
     if Tv.shape[0] == 0 or nv.n_hyperplanes == 0:
         return out
-    try:
-        with nogil:
-            region_point_signs(nv.layers, nv.view, nv.tol, n_regions, &bv[0, 0], &pv[0],
-                               &Tv[0, 0], &ov[0, 0])
-    except RuntimeError as exc:
-        raise _translate(exc) from None
+    with nogil:
+        region_point_signs(nv.layers, nv.view, nv.tol, n_regions, &bv[0, 0], &pv[0],
+                           &Tv[0, 0], &ov[0, 0])
     return out
 
 
+@_translate
 def vertex_form_facet_distances(voff, V, ioff, inc, roff, f_region, f_row, fA, fb, X):
     """Exact distance from each point X[i] to the union of the given facets.
 
@@ -563,16 +784,19 @@ def vertex_form_facet_distances(voff, V, ioff, inc, roff, f_region, f_row, fA, f
     cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
     cdef const double[:, ::1] Vv = f.V
     cdef const uint64_t[::1] iv = f.inc
-    cdef const int64_t[::1] fr = np.ascontiguousarray(f_region, dtype=np.int64)
-    cdef const int64_t[::1] fw = np.ascontiguousarray(f_row, dtype=np.int64)
-    cdef const double[:, ::1] A = np.ascontiguousarray(fA, dtype=np.float64)
-    cdef const double[::1] b = np.ascontiguousarray(fb, dtype=np.float64)
-    cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
+    cdef const int64_t[::1] fr = _c(f_region, np.int64, 1, "f_region")
+    cdef const int64_t[::1] fw = _c(f_row, np.int64, 1, "f_row")
+    cdef const double[:, ::1] A = _c(fA, np.float64, 2, "fA")
+    cdef const double[::1] b = _c(fb, np.float64, 1, "fb")
+    cdef const double[:, ::1] Xv = _c(X, np.float64, 2, "X")
     cdef int d = Vv.shape[1]
     cdef int64_t nf = fr.shape[0], n = Xv.shape[0]
     if Xv.shape[1] != d or A.shape[0] != nf or b.shape[0] != nf or fw.shape[0] != nf \
-            or (nf and A.shape[1] != d):
-        raise ValueError("vertex_form_facet_distances: inconsistent shapes")
+            or A.shape[1] != d:
+        raise CoreInputError(f"X (n, {d}) and one fA ({d} values), fb, f_row per facet "
+                             f"(f_region: {nf} facets) must fit together")
+    if nf and (np.min(fr) < 0 or np.max(fr) >= vo.shape[0] - 1):
+        raise CoreInputError(f"f_region must name regions 0..{vo.shape[0] - 2}")
     result = np.full(n, np.inf, dtype=np.float64)
     cdef double[::1] out = result
     if n == 0 or nf == 0:

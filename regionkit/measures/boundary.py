@@ -148,7 +148,7 @@ def distance_to_complex_boundary(rs, points, kind: str = "activation") -> np.nda
         return np.zeros(0)
     if len(rows) == 0:
         return np.full(len(X), np.inf)
-    if rs.kind == "1d":
+    if rs.kind.is_interval:
         pts = np.unique(facet_table(rs).facet_point[rows, 0])
         return np.abs(X[:, :1] - pts[None, :]).min(axis=1)
     vf = vertex_form(rs)

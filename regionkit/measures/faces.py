@@ -165,7 +165,7 @@ def face_listing(rs) -> FaceListing:
     (63, 7)
     """
     dom = rs.domain
-    if rs.kind == "1d":
+    if rs.kind.is_interval:
         lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
         n = len(lo)
         owner = np.concatenate([np.arange(n)] * 3)
@@ -250,7 +250,7 @@ def owned_faces(rs) -> Faces | None:
     Faces or None
         The faces, or None when the premise fails (use the sign-vector path).
     """
-    if rs.kind == "1d" or rs.network.has_maxout or rs.n_regions == 0:
+    if rs.kind.is_interval or rs.network.has_maxout or rs.n_regions == 0:
         return None
     vf = vertex_form(rs)
     labels = vf.rows(rs.ineq_labels)

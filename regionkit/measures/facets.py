@@ -68,7 +68,7 @@ def facet_table(rs) -> FacetTable:
 def _facet_table(rs) -> FacetTable:
     off = rs.ineq_offsets
     row_region = np.repeat(np.arange(rs.n_regions), np.diff(off))
-    if rs.kind == "1d":
+    if rs.kind.is_interval:
         vol = rs.vertices[1::2, 0] - rs.vertices[0::2, 0]
         fvol = np.ones(len(row_region))
         fpt = rs.vertices.copy()

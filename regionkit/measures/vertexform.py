@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit.core.frontier import Frontier
+from regionkit.core.geometry import Geometry
+from regionkit.errors import RegionkitError
 
 __all__ = ["VertexForm", "vertex_form"]
 
@@ -95,16 +97,15 @@ def vertex_form(rs) -> VertexForm:
 
 
 def _vertex_form(rs) -> VertexForm:
-    if rs.kind == "2d":
-        vf = _polygons(rs)
-    elif rs.kind == "vd":
-        vf = VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
-                        rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True)
-    elif rs.kind == "nd":
-        vf = _clip_lp_form(rs)
-    else:
-        raise ValueError("1-D regions are intervals; they need no vertex form")
-    return vf
+    if rs.kind.is_interval:
+        raise RegionkitError("1-D regions are intervals: they have no vertex form (the "
+                             "measures take closed forms)")
+    if rs.kind.has_incidence:
+        return VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
+                          rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True)
+    if rs.kind.cyclic_vertices:
+        return _polygons(rs)
+    return _clip_lp_form(rs)
 
 
 def _polygons(rs) -> VertexForm:
@@ -126,7 +127,7 @@ def _polygons(rs) -> VertexForm:
 
 def _clip_lp_form(rs) -> VertexForm:
     off = rs.ineq_offsets
-    F = Frontier.clip_many("vd", rs.domain.lo, rs.domain.hi, rs.ineq_A, rs.ineq_b, off,
+    F = Frontier.clip_many(Geometry.VERTEX, rs.domain.lo, rs.domain.hi, rs.ineq_A, rs.ineq_b, off,
                            rs.tol.rtol, rs.tol.atol).data
     region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
     # every row comes from the region's own rows

@@ -13,9 +13,10 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
+from regionkit.core.geometry import Geometry
 from regionkit.errors import RegionkitError
 from regionkit.model.activations import Maxout, core_table
-from regionkit.model.domains import Domain, Polytope
+from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.regions.maxout import split_maxout
@@ -28,38 +29,7 @@ CHUNK_REGIONS = 1 << 15
 # chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
 
-# Highest dimension split in vertex form by default; above it vertex counts grow quickly
-# and the LP form is cheaper.
-VERTEX_MAX_DIM = 4
-
 Method = Literal["auto", "lp", "vertex"]
-
-
-def _choose_kind(dim: int, method: str) -> str:
-    """Frontier geometry: 1d/2d exact clipping, vd vertex form, nd LP form."""
-    if method == "lp":
-        return "nd"
-    if method == "vertex":
-        return "vd" if dim > 2 else ("1d" if dim == 1 else "2d")
-    if dim <= 2:
-        return "1d" if dim == 1 else "2d"
-    return "vd" if dim <= VERTEX_MAX_DIM else "nd"
-
-
-def _root_frontier(domain: Domain, kind: str, tol: Tolerance) -> Frontier:
-    """The domain itself as a one-region frontier of the given kind."""
-    if kind == "nd":
-        A, b = domain.A, domain.b
-        centre = getattr(domain, "center", (domain.lo + domain.hi) / 2)
-        centre, radius = _core.chebyshev(np.array([0, len(b)]), A, b, centre[None])
-        return Frontier("nd", {"off": np.array([0, len(b)], dtype=np.int64), "A": A, "b": b,
-                               "lab": -1 - np.arange(len(b), dtype=np.int64),
-                               "center": centre, "radius": radius})
-    if not isinstance(domain, Polytope):
-        return Frontier.box(kind, domain.lo, domain.hi)
-    # Every facet of the clipped piece lies on polytope row j: domain label -1-j.
-    piece = Frontier.clip(kind, domain.lo, domain.hi, domain.A, domain.b, tol.rtol, tol.atol)
-    return piece.relabel(lambda lab: -1 - lab)
 
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
@@ -86,16 +56,14 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
     domain.check_network(net.n_in)
     tol = Tolerance.coerce(tol)
-    if method not in ("auto", "lp", "vertex"):
-        raise RegionkitError(f"method must be 'auto', 'lp' or 'vertex', got {method!r}")
     if max_regions is not None and max_regions < 1:
         raise RegionkitError("max_regions must be at least 1")
-    kind = _choose_kind(domain.dim, method)
+    geometry = Geometry.choose(domain.dim, method)
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
     budget = math.inf if max_regions is None else int(max_regions)
 
-    frontier = _root_frontier(domain, kind, tol)
+    frontier = Frontier.root(geometry, domain, tol)
     first = domain.input_map()
     radius = first.pop("R")
     maps = {k: v[None] for k, v in first.items()}
@@ -127,14 +95,14 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                         chunk_maps["R"] = radius
                         if isinstance(act, Maxout):
                             done, ch, ch_maps, bits, parent, aborted = split_maxout(
-                                kind, frontier.slice(i, j), chunk_maps, W, b, act.pieces,
+                                geometry, frontier.slice(i, j), chunk_maps, W, b, act.pieces,
                                 tol, int(offsets[li]), cap, float(deadline - now))
                         else:
                             done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
-                                kind, frontier.slice(i, j).data, chunk_maps, W, b,
+                                geometry, frontier.slice(i, j).data, chunk_maps, W, b,
                                 core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
                                 float(min(CALL_SECONDS, deadline - now)), float(deadline - now))
-                        parts.append(Frontier(kind, ch))
+                        parts.append(Frontier(geometry, ch))
                         maps_parts.append(ch_maps)
                         bits_parts.append(bits)
                         parent_parts.append(parent + i)
@@ -159,11 +127,11 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     done_parents = (np.concatenate(parent_parts) if parent_parts
                                     else np.zeros(0, np.int64))
                     partial = (done_bits, done_parents, np.arange(i, n))
-                    frontier = Frontier.concat(kind, parts + [frontier.slice(i, n)])
+                    frontier = Frontier.concat(geometry, parts + [frontier.slice(i, n)])
                     per_layer.append(produced)
-                    return _assemble(net, domain, kind, tol, frontier, None, layer_bits, parents,
+                    return _assemble(net, domain, tol, frontier, None, layer_bits, parents,
                                      per_layer, start, stop_reason, partial)
-                frontier = Frontier.concat(kind, parts)
+                frontier = Frontier.concat(geometry, parts)
                 maps = (maps_parts[0] if len(maps_parts) == 1 else
                         {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
                 layer_bits.append(np.concatenate(bits_parts))
@@ -172,7 +140,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         finally:
             if bar is not None:
                 bar.close()
-    return _assemble(net, domain, kind, tol, frontier, maps, layer_bits, parents, per_layer,
+    return _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
                      start, None, None)
 
 
@@ -200,7 +168,7 @@ def _progress_bar(progress: bool | None):
     return tqdm(total=0, delay=0.0 if progress else 1.0, unit="region", leave=False)
 
 
-def _assemble(net: Network, domain: Domain, kind: str, tol: Tolerance, frontier: Frontier,
+def _assemble(net: Network, domain: Domain, tol: Tolerance, frontier: Frontier,
               maps: dict[str, np.ndarray] | None, layer_bits: list[np.ndarray],
               parents: list[np.ndarray], per_layer: list[int], start: float,
               stop_reason: str | None,
@@ -230,6 +198,6 @@ def _assemble(net: Network, domain: Domain, kind: str, tol: Tolerance, frontier:
         out_M = np.full((n, net.n_out, domain.dim), np.nan)
         out_m = np.full((n, net.n_out), np.nan)
     return RegionSet.from_frontier(
-        network=net, domain=domain, kind=kind, tol=tol, frontier=frontier, patterns=patterns,
+        network=net, domain=domain, tol=tol, frontier=frontier, patterns=patterns,
         output_M=out_M, output_m=out_m, per_layer=per_layer, depth=depth,
         seconds=time.perf_counter() - start, stop_reason=stop_reason)

@@ -54,7 +54,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         # Scale of each hyperplane P_a - P_j, per region and ordered pair (a, j), flattened
         # to a * k + j; its zero tolerance is atol + rtol scale.
         scale = _core.maxout_pair_scales(W[rows], b[rows], maps["S"][src]).reshape(-1, k * k)
-        sure = _sure_winners(kind, current, ZM[src[:, None], rows], Zm[src[:, None], rows],
+        sure = _sure_winners(current, ZM[src[:, None], rows], Zm[src[:, None], rows],
                              (tol.atol + tol.rtol * scale).reshape(-1, k, k))
         whole = np.flatnonzero(sure >= 0)
         cut = np.flatnonzero(sure < 0)
@@ -98,8 +98,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     return n, current.data, child_maps, bits, src, False
 
 
-def _sure_winners(kind: str, fr: Frontier, P: np.ndarray, p: np.ndarray,
-                  eps: np.ndarray) -> np.ndarray:
+def _sure_winners(fr: Frontier, P: np.ndarray, p: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """The piece that wins on the whole of each region, or -1 where the clip must decide.
 
     The core decides a hyperplane's side from its values at a region's vertices (1-D, 2-D
@@ -109,14 +108,9 @@ def _sure_winners(kind: str, fr: Frontier, P: np.ndarray, p: np.ndarray,
     have no vertices and are always clipped.
     """
     n, k = p.shape
-    if kind == "nd" or n == 0:
+    if not fr.geometry.has_vertices or n == 0:
         return np.full(n, -1, dtype=np.int64)
-    if kind == "1d":
-        X = np.stack([fr.data["lo"], fr.data["hi"]], axis=1).reshape(-1, 1)
-        off = 2 * np.arange(n + 1)
-    else:
-        X, off = (fr.data["xy"], fr.data["off"]) if kind == "2d" else (fr.data["V"],
-                                                                      fr.data["voff"])
+    off, X = fr.geometry.vertices(fr.data)
     reg = np.repeat(np.arange(n), np.diff(off))
     vals = np.einsum("vkd,vd->vk", P[reg], X) + p[reg]         # (vertices, k)
     D = vals[:, :, None] - vals[:, None, :]                     # D[v, a, j] = P_a - P_j

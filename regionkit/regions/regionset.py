@@ -10,6 +10,7 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
+from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
 from regionkit.errors import NetworkFileError, RegionkitError
 from regionkit.measures import boundary
@@ -46,7 +47,7 @@ class RegionSet:
     network: Network
     domain: Domain
     tol: Tolerance
-    kind: str
+    kind: Geometry  # compares equal to its value: '1d', '2d', 'vd' or 'nd'
     patterns: np.ndarray
     ineq_offsets: np.ndarray
     ineq_A: np.ndarray
@@ -67,42 +68,22 @@ class RegionSet:
     _index: PatternIndex | None = field(default=None, repr=False)
     measure_cache: MeasureCache = field(default_factory=MeasureCache, repr=False)
 
+    def __post_init__(self) -> None:
+        self.kind = Geometry(self.kind)  # files and callers may give the plain name
+
     # --- construction ----------------------------------------------------------------------
     @classmethod
-    def from_frontier(cls, *, network: Network, domain: Domain, kind: str, tol: Tolerance,
+    def from_frontier(cls, *, network: Network, domain: Domain, tol: Tolerance,
                       frontier: Frontier, patterns: np.ndarray, output_M: np.ndarray,
                       output_m: np.ndarray, per_layer: list[int], depth: np.ndarray,
                       seconds: float, stop_reason: str | None) -> "RegionSet":
-        F = frontier.data
-        n = len(frontier)
-        if kind == "1d":
-            lo, hi = F["lo"], F["hi"]
-            ineq_offsets = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
-            ineq_A = np.tile([[-1.0], [1.0]], (n, 1))
-            ineq_b = np.stack([-lo, hi], axis=1).reshape(-1)
-            labels = np.stack([F["lab_lo"], F["lab_hi"]], axis=1).reshape(-1)
-            interior = ((lo + hi) / 2)[:, None]
-            radii = (hi - lo) / 2
-            voff = ineq_offsets.copy()
-            verts = np.stack([lo, hi], axis=1).reshape(-1, 1)
-            ioff = inc = None
-        elif kind == "2d":
-            ineq_offsets = F["off"].astype(np.int64)
-            ineq_A, ineq_b, labels = F["row"][:, :2], F["row"][:, 2], F["lab"]
-            interior = radii = None  # Chebyshev centres on first use
-            voff, verts = ineq_offsets.copy(), F["xy"]
-            ioff = inc = None
-        elif kind == "vd":
-            ineq_offsets, ineq_A, ineq_b, labels = F["roff"], F["A"], F["b"], F["lab"]
-            voff, verts = F["voff"].astype(np.int64), F["V"]
-            ioff, inc = F["ioff"].astype(np.int64), F["inc"]
-            interior = radii = None  # Chebyshev centres on first use
-        else:
-            ineq_offsets, ineq_A, ineq_b, labels = F["off"], F["A"], F["b"], F["lab"]
-            interior, radii = F["center"], F["radius"]
-            voff = verts = ioff = inc = None
+        g, F = frontier.geometry, frontier.data
+        ineq_offsets, ineq_A, ineq_b, labels = g.rows(F)
+        voff, verts = g.vertices(F) or (None, None)
+        ioff, inc = g.incidence(F) or (None, None)
+        interior, radii = g.chebyshev(F) or (None, None)  # else computed on first use
         packed = np.packbits(patterns.astype(bool), axis=1, bitorder="little")
-        return cls(network=network, domain=domain, tol=tol, kind=kind, patterns=packed,
+        return cls(network=network, domain=domain, tol=tol, kind=g, patterns=packed,
                    ineq_offsets=np.asarray(ineq_offsets, np.int64), ineq_A=np.asarray(ineq_A),
                    ineq_b=np.asarray(ineq_b), ineq_labels=np.asarray(labels, np.int64),
                    _centres=interior, _radii=radii,
@@ -159,7 +140,7 @@ class RegionSet:
         """JSON-ready scalars: counts, completeness, time."""
         return {"n_regions": self.n_regions, "per_layer": [int(c) for c in self.per_layer],
                 "complete": self.complete, "stop_reason": self.stop_reason,
-                "seconds": self.seconds, "dim": self.dim, "kind": self.kind,
+                "seconds": self.seconds, "dim": self.dim, "kind": self.kind.value,
                 "architecture": [self.network.n_in] + self.network.widths}
 
     # --- per-region access -----------------------------------------------------------------
@@ -494,7 +475,7 @@ class RegionSet:
         for k in ("vertex_offsets", "vertices", "incidence_offsets", "incidence"):
             if getattr(self, k) is not None:
                 arrays[k] = getattr(self, k)
-        meta = {"format": FORMAT_VERSION, "kind": self.kind, "per_layer": self.per_layer,
+        meta = {"format": FORMAT_VERSION, "kind": self.kind.value, "per_layer": self.per_layer,
                 "seconds": self.seconds, "stop_reason": self.stop_reason,
                 "rtol": self.tol.rtol, "atol": self.tol.atol}
         arrays["meta"] = np.array(json.dumps(meta))
