@@ -548,9 +548,7 @@ def line_graph(rs: RegionSet, output: int = 0) -> tuple[np.ndarray, np.ndarray]:
     ([-1.0, 0.0, 0.5, 1.0], [0.0, 0.0, 0.5, 0.0])
     """
     _require_dim(rs, 1, "line_graph")
-    if not rs.complete:
-        raise RegionkitError(f"the graph needs a complete run (this one stopped early: "
-                             f"{rs.stop_reason})")
+    rs.require_complete("the graph")
     if not 0 <= output < rs.network.n_out:
         raise RegionkitError(f"output must be in 0..{rs.network.n_out - 1}, got {output}")
     lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]

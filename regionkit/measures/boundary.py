@@ -75,9 +75,7 @@ def boundary_rows(rs, kind: str = "activation") -> np.ndarray:
     """
     if kind not in KINDS:
         raise RegionkitError(f"kind must be 'activation' or 'linear', got {kind!r}")
-    if not rs.complete:
-        raise RegionkitError("the complex's boundary needs a complete enumeration (this run "
-                             f"stopped early: {rs.stop_reason})")
+    rs.require_complete("the complex's boundary")
     g = adjacency(rs)
     ft = facet_table(rs)
     edges = np.arange(len(g.i)) if kind == "activation" else np.flatnonzero(g.map_changes)

@@ -19,7 +19,6 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from regionkit.errors import RegionkitError
 from regionkit.measures.facets import facet_table
 from regionkit.measures.signs import domain_signs
 
@@ -146,9 +145,7 @@ def adjacency(rs, fast: bool = True) -> Adjacency:
 
 
 def _adjacency(rs, fast: bool) -> Adjacency:
-    if not rs.complete:
-        raise RegionkitError("adjacency needs a complete enumeration (this run stopped early: "
-                             f"{rs.stop_reason})")
+    rs.require_complete("adjacency")
     ft = facet_table(rs)
     rows = np.flatnonzero((ft.facet_volume > 0) & (rs.ineq_labels >= 0))
     src = ft.row_region[rows]

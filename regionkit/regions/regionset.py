@@ -124,6 +124,27 @@ class RegionSet:
     def complete(self) -> bool:
         return self.stop_reason is None
 
+    def require_complete(self, feature: str) -> None:
+        """Refuse `feature` on a run that a budget or Ctrl-C stopped early.
+
+        Measures of the complex (its graph, boundary, faces, cells) need every region: on a
+        partial run they would be wrong, not approximate.
+
+        Parameters
+        ----------
+        feature : str
+            What needs the complete enumeration, named in the message.
+
+        Raises
+        ------
+        RegionkitError
+            If the run stopped early; the message names the reason.
+        """
+        if not self.complete:
+            raise RegionkitError(f"{feature} needs a complete enumeration (this run stopped "
+                                 f"early: {self.stop_reason}); rerun with a larger max_regions "
+                                 "or time_limit")
+
     @property
     def dim(self) -> int:
         return self.domain.dim

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionkit.errors import RegionkitError, TopologyError
+from regionkit.errors import TopologyError
 from regionkit.measures.faces import face_listing, unique_rows
 
 __all__ = ["PAIR_CHUNK", "CellComplex", "cell_complex"]
@@ -139,9 +139,7 @@ def cell_complex(rs) -> CellComplex:
     >>> cx.n_cells, cx.signs([0, 2])[:3].tolist()
     (25, [[0, 0], [0, 1], [0, -1]])
     """
-    if not rs.complete:
-        raise RegionkitError("the cell complex needs a complete enumeration (this run stopped "
-                             f"early: {rs.stop_reason})")
+    rs.require_complete("the cell complex")
     fl = face_listing(rs)
     # Faces of one region, each dimension together, in decreasing dimension.
     order = np.lexsort((-fl.dim, fl.owner))

@@ -399,8 +399,7 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
                              "with several outputs")
     split, pairs = split_network(net, level, int(output), classes)
     rs = enumerate_regions(split, domain, tol=tol, method=method, progress=progress)
-    if not rs.complete:
-        raise RegionkitError(f"the enumeration stopped early ({rs.stop_reason})")
+    rs.require_complete("decision regions")
     sgn = region_signs(rs, np.arange(rs.n_regions + 1), rs.interior_points)
     off = split.layer_hyperplane_offsets()
     sgn = sgn[:, off[-2]:off[-1]]
