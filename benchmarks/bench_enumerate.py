@@ -31,7 +31,7 @@ SCIPY_CASES = [("2-8-8-8-1", [2, 8, 8, 8, 1]), ("3-8-8-1", [3, 8, 8, 1])]
 # Graph and faces are timed up to this dimension; beyond it runs are in LP form and their
 # vertex form costs about 1.5 ms per region to clip (6-12-12-12-1: 38 s against 1.3 s).
 MEASURE_MAX_DIM = 4
-# Peers measured on this kind of machine (shared/DESIGN.md section 6), regions per second.
+# Peers measured on this kind of machine, regions per second.
 PEERS = {"2-32-32-32-1": 1180 / 0.028, "2-64-64-64-1": 6668 / 0.094,
          "3-16-16-16-1": 1373 / 0.06, "3-32-32-32-1": 20724 / 0.58,
          "4-16-16-16-1": 12836 / 0.23}

@@ -3,6 +3,13 @@
 Each construction returns the network, the open domain on which its count is proven, and
 the count, so an enumeration can be checked against it exactly. The recipes are in
 docs/bounds.md and in each function's docstring.
+
+Examples
+--------
+>>> import regionkit as rk
+>>> c = rk.constructions.classic_arrangement("braid", 3)
+>>> c.n_regions, rk.enumerate_regions(c.network, c.domain).n_regions
+(6, 6)
 """
 from __future__ import annotations
 
@@ -20,13 +27,29 @@ from regionkit.errors import BoundsInputError
 from regionkit.model.domains import Box, Domain
 from regionkit.model.network import Network
 
+__all__ = ["CLASSIC", "Construction", "arrangement_network", "classic_arrangement",
+           "classic_hyperplanes", "classic_region_count", "generic_arrangement",
+           "generic_hyperplanes", "he_normal", "montufar_folding", "raghu_normal", "sawtooth",
+           "serra_1d", "torch_default", "zigzag_tower"]
+
 
 @dataclass(frozen=True)
 class Construction:
     """A network whose number of activation regions on `domain` is proven to be n_regions.
 
-    n_linear_regions is the proven number of linear regions (maximal connected pieces where
-    the network is affine) when known, else None.
+    Parameters
+    ----------
+    network : Network
+        The network.
+    domain : Domain
+        The open domain on which the count is proven.
+    n_regions : int
+        The proven number of activation regions on `domain`.
+    description : str
+        What the construction is, in words.
+    n_linear_regions : int or None
+        The proven number of linear regions (maximal connected pieces where the network is
+        affine) when known, else None.
     """
 
     network: Network
@@ -53,6 +76,23 @@ def zigzag_tower(w: int, k: int) -> Construction:
     onto [0, 1] (Montúfar et al. 2014 / Arora et al. 2018 style), so the pieces multiply.
     Layer l > 1 reads h_w of the previous layer; units relu(h) with h >= 0 touch zero at the
     valleys without splitting.
+
+    Parameters
+    ----------
+    w : int
+        Pieces of h_w (units per hidden layer), >= 2.
+    k : int
+        Compositions (hidden layers), >= 1.
+
+    Returns
+    -------
+    Construction
+        On Box(0, 1), with w^k activation and linear regions.
+
+    Raises
+    ------
+    BoundsInputError
+        w or k is not an integer or too small.
     """
     w, k = check_integer("w", w, 2), check_integer("k", k, 1)
     coef = np.array([w] + [(-1) ** i * 2 * w for i in range(1, w)], dtype=float)
@@ -67,9 +107,35 @@ def sawtooth(k: int, width: int = 2) -> Construction:
 
     t^k has breakpoints at j/2^k and values alternating 0, 1 there. Each composition is one
     hidden layer: width 2 (units relu(x), relu(x - 1/2)), or width 3 adding 2 relu(x - 1),
-    which vanishes on [0, 1] and splits nothing. (The tutorial S1's map relu(x) - 2relu(x -
-    1/2) + relu(x - 1) maps [0, 1] into [0, 1/2], where it is the identity: 2 pieces for
-    every k.)
+    which vanishes on [0, 1] and splits nothing. (The map relu(x) - 2relu(x - 1/2) +
+    relu(x - 1) that some texts use maps [0, 1] into [0, 1/2], where it is the identity: 2
+    pieces for every k; see docs/bounds.md.)
+
+    Parameters
+    ----------
+    k : int
+        Compositions (hidden layers), >= 1.
+    width : {2, 3}
+        Units per hidden layer.
+
+    Returns
+    -------
+    Construction
+        On Box(0, 1), with 2^k activation and linear regions.
+
+    Raises
+    ------
+    BoundsInputError
+        k is not an integer >= 1, or width is not 2 or 3.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> saw = rk.constructions.sawtooth(3)
+    >>> saw.network.widths, saw.n_regions
+    ([2, 2, 2, 1], 8)
+    >>> rk.enumerate_regions(saw.network, saw.domain).n_regions
+    8
     """
     k = check_integer("k", k, 1)
     if width == 2:
@@ -114,6 +180,21 @@ def serra_1d(widths: Sequence[int]) -> Construction:
     their weights are not in the retrieved text, so this uses its own recipe (see
     _serra_zigzag): every layer is an (n_l + 1)-piece zigzag mapping each piece onto
     [0, 1], so the pieces multiply. Two units cannot do it, hence n_l >= 3.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Hidden-layer widths n_1..n_L, each >= 3.
+
+    Returns
+    -------
+    Construction
+        On Box(0, 1), with Π_l (n_l + 1) activation and linear regions.
+
+    Raises
+    ------
+    BoundsInputError
+        widths is empty or has a width below 3.
     """
     ws = check_widths(widths, 3)
     weights, biases = [], []
@@ -141,6 +222,25 @@ def generic_hyperplanes(m: int, d: int, radius: float = 0.5) -> tuple[np.ndarray
     distinct Chebyshev nodes s_i: every d normals and every d+1 augmented rows are
     Vandermonde, so the arrangement is generic. λ shrinks every vertex (or, when m < d, the
     nearest point of the intersection of all m) to within radius/2 of 0.
+
+    Parameters
+    ----------
+    m : int
+        Number of hyperplanes, >= 1.
+    d : int
+        Dimension, >= 1.
+    radius : float, default 0.5
+        Every flat of the arrangement meets the open cube of this half-width.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (A, c): the (m, d) normals and the (m,) offsets.
+
+    Raises
+    ------
+    BoundsInputError
+        m or d is not an integer >= 1.
     """
     m, d = check_integer("m", m, 1), check_integer("d", d, 1)
     s = np.cos(np.pi * (np.arange(m) + 0.5) / m)
@@ -159,6 +259,24 @@ def arrangement_network(W: np.ndarray, b: np.ndarray, domain: Domain, n_regions:
 
     With distinct hyperplanes and non-zero readout weights, crossing H_i changes the gradient
     by a_i, so linear and activation regions coincide.
+
+    Parameters
+    ----------
+    W : array_like
+        (m, d) normals of the hyperplanes W x + b = 0, distinct hyperplanes.
+    b : array_like
+        (m,) their offsets.
+    domain : Domain
+        The domain the count is for.
+    n_regions : int
+        The arrangement's number of regions on `domain` (the caller's proof).
+    description : str
+        What the arrangement is, in words.
+
+    Returns
+    -------
+    Construction
+        With n_linear_regions = n_regions.
     """
     W = np.asarray(W, float)
     net = Network.from_arrays([W, np.ones((1, W.shape[0]))], [np.asarray(b, float), np.zeros(1)])
@@ -166,8 +284,28 @@ def arrangement_network(W: np.ndarray, b: np.ndarray, domain: Domain, n_regions:
 
 
 def generic_arrangement(m: int, d: int) -> Construction:
-    """m generic hyperplanes in R^d with every flat in (-1/2, 1/2)^d, on the box (-1, 1)^d:
-    Σ_{i<=d} C(m, i) regions (Zaslavsky)."""
+    """m generic hyperplanes in R^d on the box (-1, 1)^d: Σ_{i<=d} C(m, i) regions.
+
+    Every flat of the arrangement (``generic_hyperplanes``) meets (-1/2, 1/2)^d, so the box
+    holds all the regions Zaslavsky's count gives for R^d.
+
+    Parameters
+    ----------
+    m : int
+        Number of hyperplanes, >= 1.
+    d : int
+        Dimension, >= 1.
+
+    Returns
+    -------
+    Construction
+        On Box(-1, 1, dim=d), activation and linear regions alike.
+
+    Raises
+    ------
+    BoundsInputError
+        m or d is not an integer >= 1.
+    """
     A, c = generic_hyperplanes(m, d)
     count = general_position_regions(m, d)
     return arrangement_network(A, -c, Box(-1.0, 1.0, dim=d), count,
@@ -183,6 +321,23 @@ def classic_hyperplanes(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     braid x_i - x_j = 0, Shi x_i - x_j ∈ {0, 1}, Catalan x_i - x_j ∈ {-1, 0, 1}, Linial
     x_i - x_j = 1, threshold x_i + x_j = 0 (all i < j), coordinate x_i = 0.
+
+    Parameters
+    ----------
+    name : str
+        One of CLASSIC.
+    n : int
+        Dimension: >= 2, or >= 1 for "coordinate".
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (W, b): integer normals (one row per hyperplane) and offsets.
+
+    Raises
+    ------
+    BoundsInputError
+        An unknown name or a bad n.
     """
     if name not in CLASSIC:
         raise BoundsInputError(f"unknown arrangement {name!r}; known: {', '.join(CLASSIC)}")
@@ -213,6 +368,23 @@ def classic_region_count(name: str, n: int) -> int:
     braid n!, Shi (n+1)^{n-1}, Catalan n! C_n, Linial 2^{-n} Σ_k C(n,k)(k+1)^{n-1}
     (alternating trees), threshold = labelled threshold graphs (n! [x^n] e^x (1-x)/(2-e^x)),
     coordinate 2^n.
+
+    Parameters
+    ----------
+    name : str
+        One of CLASSIC.
+    n : int
+        Dimension, >= 1.
+
+    Returns
+    -------
+    int
+        The number of regions of the arrangement in R^n.
+
+    Raises
+    ------
+    BoundsInputError
+        An unknown name or n not an integer >= 1.
     """
     n = check_integer("n", n, 1)
     if name == "braid":
@@ -238,6 +410,23 @@ def classic_arrangement(name: str, n: int) -> Construction:
     essentialised by x_n := 0 (input dimension n - 1; the regions correspond one to one) on
     the box (-n, n)^{n-1}: every flat has a point with |x_i| <= n - 1, so the box count is
     the count in R^n. threshold and coordinate are central: box (-1, 1)^n.
+
+    Parameters
+    ----------
+    name : str
+        One of CLASSIC.
+    n : int
+        Dimension of the arrangement: >= 2, or >= 1 for "coordinate".
+
+    Returns
+    -------
+    Construction
+        Its regions' count from ``classic_region_count``, linear regions alike.
+
+    Raises
+    ------
+    BoundsInputError
+        An unknown name or a bad n.
     """
     W, b = classic_hyperplanes(name, n)
     count = classic_region_count(name, n)
@@ -274,6 +463,23 @@ def montufar_folding(n_in: int, widths: Sequence[int]) -> Construction:
     (0, p_1/2)^{n_0} (or (0, 1/2)^{n_0} when L = 1) has exactly
     Π_{l<L} p_l^{n_0} · Σ_{j<=n_0} C(n_L, j) activation regions. Mirrored cells share affine
     maps, so the number of linear regions is smaller and not claimed (None).
+
+    Parameters
+    ----------
+    n_in : int
+        Input dimension n_0, >= 1.
+    widths : sequence of int
+        Hidden-layer widths n_1..n_L; the folding layers need n_l >= n_in.
+
+    Returns
+    -------
+    Construction
+        On the box above; n_linear_regions is None.
+
+    Raises
+    ------
+    BoundsInputError
+        Bad n_in or widths, or a folding layer narrower than n_in.
     """
     n0, ws = check_integer("n_in", n_in, 1), check_widths(widths)
     if any(n < n0 for n in ws[:-1]):
@@ -299,9 +505,36 @@ def montufar_folding(n_in: int, widths: Sequence[int]) -> Construction:
 def raghu_normal(arch: Sequence[int], sigma_w2: float, sigma_b2: float,
                  seed: "int | np.random.Generator | None" = 0,
                  activations: Sequence[str] | None = None) -> Network:
-    """Raghu et al. 2017: weights N(0, σ_w²/fan_in), biases N(0, σ_b²). arch = [n_in, ..., n_out].
+    """Raghu et al. 2017's initialisation: weights N(0, σ_w²/fan_in), biases N(0, σ_b²).
 
-    `seed` is an int or a numpy Generator (drawn from, so Monte Carlo loops can share one).
+    Parameters
+    ----------
+    arch : sequence of int
+        Layer sizes [n_in, n_1, ..., n_out], each >= 1.
+    sigma_w2, sigma_b2 : float
+        σ_w² and σ_b², >= 0.
+    seed : int, numpy.random.Generator or None
+        A Generator is drawn from, so Monte Carlo loops can share one.
+    activations : sequence of str or None
+        Activation per layer (as ``Network.from_arrays``); by default ReLU with a linear
+        output.
+
+    Returns
+    -------
+    Network
+        The random network.
+
+    Raises
+    ------
+    BoundsInputError
+        Fewer than two sizes, a size below 1, or a negative variance.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.constructions.raghu_normal([2, 8, 8, 1], 2.0, 0.0, seed=0)
+    >>> net.widths, net.activation_names()
+    ([8, 8, 1], ['relu', 'relu', 'identity'])
     """
     sizes = check_integers("arch", arch, 1)
     if len(sizes) < 2:
@@ -317,14 +550,52 @@ def raghu_normal(arch: Sequence[int], sigma_w2: float, sigma_b2: float,
 
 def he_normal(arch: Sequence[int], seed: "int | np.random.Generator | None" = 0,
               bias_var: float = 1e-6, activations: Sequence[str] | None = None) -> Network:
-    """He normal weights (variance 2/fan_in) and N(0, bias_var) biases, Hanin & Rolnick's
-    initialisation (bias variance 1e-6 "to prevent collapse of regions")."""
+    """He normal weights (variance 2/fan_in) and N(0, bias_var) biases.
+
+    Hanin & Rolnick's initialisation (bias variance 1e-6 "to prevent collapse of regions").
+
+    Parameters
+    ----------
+    arch : sequence of int
+        Layer sizes [n_in, n_1, ..., n_out], each >= 1.
+    seed : int, numpy.random.Generator or None
+        As for ``raghu_normal``.
+    bias_var : float, default 1e-6
+        Variance of the biases, >= 0.
+    activations : sequence of str or None
+        As for ``raghu_normal``.
+
+    Returns
+    -------
+    Network
+        The random network.
+
+    Raises
+    ------
+    BoundsInputError
+        As for ``raghu_normal``.
+    """
     return raghu_normal(arch, 2.0, bias_var, seed, activations)
 
 
 def torch_default(arch: Sequence[int], seed: int = 0,
                   activations: Sequence[str] | None = None) -> Network:
-    """Weights and biases uniform in +-1/sqrt(fan_in), as PyTorch's nn.Linear does by default."""
+    """Weights and biases uniform in +-1/sqrt(fan_in), as PyTorch's nn.Linear does by default.
+
+    Parameters
+    ----------
+    arch : sequence of int
+        Layer sizes [n_in, n_1, ..., n_out].
+    seed : int
+        Seeds numpy's generator (not PyTorch's: the draws differ from torch's own).
+    activations : sequence of str or None
+        As for ``raghu_normal``.
+
+    Returns
+    -------
+    Network
+        The random network.
+    """
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for fan_in, fan_out in zip(arch[:-1], arch[1:]):

@@ -438,7 +438,7 @@ def flat_meets_open_box(W: np.ndarray, c: np.ndarray, lo, hi) -> bool:
 
 def general_position_regions_in_box(W: np.ndarray, c: np.ndarray, lo, hi) -> int:
     """Regions of a general-position arrangement in an open box: sum over j <= d of the
-    number of j-subsets whose flat meets the box (theory.md A1), by one LP per subset."""
+    number of j-subsets whose flat meets the box (Zaslavsky), by one LP per subset."""
     d = W.shape[1]
     total = 1
     for j in range(1, d + 1):

@@ -1,4 +1,4 @@
-"""Counts with closed forms or independent geometric counts (theory.md A1, A2; DESIGN.md 6).
+"""Counts with closed forms or independent geometric counts.
 
 Hyperplane arrangements are one-hidden-layer ReLU nets (one unit per hyperplane, output
 weights 1): the activation regions are exactly the arrangement's regions in the domain.

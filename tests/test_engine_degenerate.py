@@ -1,4 +1,4 @@
-"""Degenerate units (DESIGN.md section 1 item 6): cases known by hand, and small-integer
+"""Degenerate units: cases known by hand, and small-integer
 networks (riddled with duplicate, opposite, dead, zero, touching and concurrent units)
 against exact rational enumeration (tests/oracles.py: exact_regions).
 

@@ -1,4 +1,4 @@
-"""Point-wise consistency of bigger enumerations with a plain forward pass (theory.md A5, A6).
+"""Point-wise consistency of bigger enumerations with a plain forward pass.
 
 Sampling cannot prove a count, but each check here fails on a real defect: a sampled pattern
 missing from the result, a point outside the inequalities of the region with its pattern, an

@@ -172,7 +172,7 @@ def _chord(w: np.ndarray, c: float) -> float:
 
 
 def test_boundary_volume_and_counts_of_one_layer_match_the_arrangement():
-    # theory.md A8: the boundary of a one-layer net (all output weights nonzero) is its
+    # The boundary of a one-layer net (all output weights nonzero) is its
     # hyperplanes clipped to the box; Zaslavsky's count (regionkit.bounds) is exact there.
     row = one_job({"kind": "torch_default", "arch": [2, 6, 1], "seed": 1},
                   {"kind": "box"}, ["counts", "boundary_volume", "bounds"])

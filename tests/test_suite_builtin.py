@@ -40,7 +40,7 @@ def mean(rows: list[dict], column: str, **where) -> float:
 def test_hr_fig5_lines(tmp_path):
     rows, _ = run_tiny("hr-fig5-lines", tmp_path)
     # At initialisation: pieces per neuron in [0.8, 1.2] per architecture (2 nets x 40
-    # lines; the per-net spread is about 0.1, theory.md B2 measured 0.98-1.03). A single
+    # lines; the per-net spread is about 0.1, 20 nets measured 0.98-1.03). A single
     # hidden layer of 64 units is exact: every whole line crosses each unit once, 65 pieces.
     assert mean(rows, "pieces_per_neuron", arch="64-64-10") == 65 / 64
     assert 0.8 <= mean(rows, "pieces_per_neuron", **{"net.name": "init"}) <= 1.2

@@ -39,7 +39,18 @@ _ENUMERATE_KIND = Kind(ENUMERATE, lambda: None, ENUMERATE_PARAMS)
 
 
 def import_plugins(modules: list[str]) -> None:
-    """Import the modules a suite lists under `imports` (they register measures)."""
+    """Import the modules a suite lists under `imports` (they register measures).
+
+    Parameters
+    ----------
+    modules : list of str
+        Module names, as ``importlib.import_module`` takes them.
+
+    Raises
+    ------
+    SuiteError
+        A module cannot be imported.
+    """
     for name in modules:
         try:
             importlib.import_module(name)
@@ -49,8 +60,26 @@ def import_plugins(modules: list[str]) -> None:
 
 def job_options(measures: tuple[str, ...], options: dict[str, dict[str, Any]]
                 ) -> dict[str, dict[str, Any]]:
-    """Checked options, defaults filled in, of the given measures (and the enumeration's
-    when one of them enumerates)."""
+    """Checked options, defaults filled in, of the given measures.
+
+    Parameters
+    ----------
+    measures : tuple of str
+        Registered measure names.
+    options : dict of str to dict
+        A suite's [options.NAME] tables by name.
+
+    Returns
+    -------
+    dict of str to dict
+        Every measure's options, and the enumeration's (key ENUMERATE) when one of the
+        measures enumerates.
+
+    Raises
+    ------
+    SuiteError
+        An unknown measure, or an unknown, missing or mistyped option.
+    """
     out = {m: get(m).check(options.get(m, {}), f"[options.{m}]") for m in measures}
     if any("region" in get(m).forms for m in measures):
         out[ENUMERATE] = _ENUMERATE_KIND.check(options.get(ENUMERATE, {}),
@@ -206,8 +235,8 @@ def _finite(v: float) -> float | None:
 
 
 @register("growth_bounds", forms=("paths",),
-          doc="Raghu et al.'s per-layer length growth bounds for a raghu_normal network "
-              "(theory.md section 1.11), beside sigma_w/sqrt(2) for zero-bias ReLU")
+          doc="Raghu et al.'s per-layer length growth bounds (their Theorem 3) for a "
+              "raghu_normal network, beside sigma_w/sqrt(2) for zero-bias ReLU")
 def growth_bounds(ctx: Any, opts: dict[str, Any]) -> dict[str, Any]:
     spec = ctx.job.network
     if spec["kind"] != "raghu_normal":

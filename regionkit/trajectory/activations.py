@@ -15,7 +15,18 @@ __all__ = ["is_maxout", "piece_bits", "pieces_at", "post_differences", "post_val
 
 
 def is_maxout(act: Activation) -> bool:
-    """Whether the layer's units output the largest of their affine pieces."""
+    """Whether the layer's units output the largest of their affine pieces.
+
+    Parameters
+    ----------
+    act : Activation
+        The layer's activation.
+
+    Returns
+    -------
+    bool
+        True for maxout (and max-pool) layers.
+    """
     return act.kind == ActivationKind.MAXOUT
 
 
@@ -25,30 +36,87 @@ def _winner_rows(act: Activation, piece: np.ndarray) -> np.ndarray:
 
 
 def post_values(act: Activation, z: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """The layer's outputs for pre-activations z (n, rows) with units on pieces ``piece``."""
+    """The layer's outputs for pre-activations z with every unit on a given piece.
+
+    Parameters
+    ----------
+    act : Activation
+        The layer's activation.
+    z : numpy.ndarray
+        (n, rows) pre-activations: one row per unit, ``pieces`` rows per maxout unit.
+    piece : numpy.ndarray
+        (n, units) piece of every unit (``pieces_at`` or ``counts.layer_pieces``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, units) outputs: ``slopes[j] * z + offsets[j]`` on piece j, or the maxout unit's
+        row ``piece``.
+    """
     if is_maxout(act):
         return np.take_along_axis(z, _winner_rows(act, piece), axis=1)
     return np.asarray(act.slopes)[piece] * z + np.asarray(act.offsets)[piece]
 
 
 def post_differences(act: Activation, dz: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """Changes of the outputs for changes dz of the pre-activations on fixed pieces."""
+    """Changes of the outputs for changes dz of the pre-activations on fixed pieces.
+
+    Parameters
+    ----------
+    act : Activation
+        The layer's activation.
+    dz : numpy.ndarray
+        (n, rows) changes of the pre-activations.
+    piece : numpy.ndarray
+        (n, units) piece of every unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, units) changes of the outputs (the offsets cancel).
+    """
     if is_maxout(act):
         return np.take_along_axis(dz, _winner_rows(act, piece), axis=1)
     return np.asarray(act.slopes)[piece] * dz
 
 
 def pieces_at(act: Activation, z: np.ndarray) -> np.ndarray:
-    """(n, units) piece every unit is on at pre-activations z, as ``Network.pattern``
-    decides: breakpoints exceeded (z > c), or the winning piece, ties to the lowest."""
+    """The piece every unit is on at pre-activations z, as ``Network.pattern`` decides.
+
+    Parameters
+    ----------
+    act : Activation
+        The layer's activation.
+    z : numpy.ndarray
+        (n, rows) pre-activations.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, units) pieces: the number of breakpoints exceeded (z > c), or a maxout unit's
+        winning piece, ties to the lowest.
+    """
     if is_maxout(act):
         return maxout_winners(z, act.pieces) - act.pieces * np.arange(z.shape[1] // act.pieces)
     return act.piece(z)
 
 
 def piece_bits(act: Activation, piece: np.ndarray) -> np.ndarray:
-    """The pattern bits of units on pieces ``piece``: z > c_i per breakpoint, or one-hot on
-    a maxout unit's winner."""
+    """The pattern bits of units on given pieces.
+
+    Parameters
+    ----------
+    act : Activation
+        The layer's activation.
+    piece : numpy.ndarray
+        (n, units) piece of every unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, units * bits per unit) bools: z > c_i per breakpoint, or one-hot on a maxout
+        unit's winner.
+    """
     n = piece.shape[0]
     if is_maxout(act):
         return (piece[:, :, None] == np.arange(act.pieces)).reshape(n, -1)

@@ -38,6 +38,8 @@ from regionkit.trajectory.activations import (
 from regionkit.trajectory.counts import Layout, layer_pieces
 from regionkit.trajectory.results import LENGTH_RTOL
 
+__all__ = ["LINE_DOUBLINGS", "Cut", "Prepared", "lengths", "line", "window"]
+
 # Doublings of the parameter probed beyond |t u| = |x0| for a whole line's outermost
 # breakpoints: a pre-activation a t + g meets a threshold c there only if
 # |a| < |c - g| / 2^64, a slope far below any tolerance (rtol = 1e-10) of its terms.
@@ -48,7 +50,24 @@ Cut = tuple[np.ndarray, np.ndarray, np.ndarray]  # (lo, hi, pattern bits) of sor
 
 def window(net: Network, origin: np.ndarray, u: np.ndarray, lo: float, hi: float,
            tol: Tolerance) -> Cut:
-    """The pieces of origin + t u, lo < t < hi: one engine call."""
+    """The pieces of origin + t u, lo < t < hi: one engine call.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    origin, u : numpy.ndarray
+        The point at t = 0 and the direction, n_in entries each.
+    lo, hi : float
+        The parameter window, lo < hi, both finite.
+    tol : Tolerance
+        The engine's zero tolerance.
+
+    Returns
+    -------
+    Cut
+        (lo, hi, pattern bits) of the pieces, sorted by lo.
+    """
     rs = enumerate_regions(net, Slice(origin, u[:, None], lo, hi), tol, progress=False)
     assert rs.vertices is not None  # 1-D regions always carry their two ends
     ends = rs.vertices.reshape(-1, 2)
@@ -57,7 +76,22 @@ def window(net: Network, origin: np.ndarray, u: np.ndarray, lo: float, hi: float
 
 
 def line(net: Network, x0: np.ndarray, u: np.ndarray, tol: Tolerance) -> Cut:
-    """The pieces of the whole line x0 + t u; the first and last are unbounded."""
+    """The pieces of the whole line x0 + t u; the first and last are unbounded.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    x0, u : numpy.ndarray
+        A point of the line and its direction (not zero), n_in entries each.
+    tol : Tolerance
+        The engine's zero tolerance.
+
+    Returns
+    -------
+    Cut
+        (lo, hi, pattern bits) of the pieces, sorted by lo; lo[0] = -inf, hi[-1] = inf.
+    """
     ratio = float(np.linalg.norm(x0) / np.linalg.norm(u))
     K = LINE_DOUBLINGS + (math.ceil(math.log2(ratio)) if ratio > 1.0 else 0)
     edge = 2.0 ** np.arange(K + 1)  # shell k is edge[k-1] <= |t| <= edge[k]
@@ -114,8 +148,19 @@ def _values(net: Network, tables: list[Activation], x0: np.ndarray, u: np.ndarra
 
 @dataclass(frozen=True)
 class Prepared:
-    """What ``lengths`` needs of a network, computed once per call of the public functions:
-    activation tables, bit layout, and |W|_F, |b| per layer for the error bound."""
+    """What ``lengths`` needs of a network, computed once per call of the public functions.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    tables : list of Activation
+        Its layers' activations.
+    layout : Layout
+        Where its pattern bits lie.
+    w_norm, b_norm : numpy.ndarray
+        |W|_F and |b| per layer, for the error bound.
+    """
 
     net: Network
     tables: list[Activation]
@@ -125,6 +170,18 @@ class Prepared:
 
     @classmethod
     def of(cls, net: Network) -> "Prepared":
+        """Compute what ``lengths`` needs of a network.
+
+        Parameters
+        ----------
+        net : Network
+            The network.
+
+        Returns
+        -------
+        Prepared
+            Its tables, layout and norms.
+        """
         return cls(net, list(net.activations), Layout.of(net),
                    np.array([np.linalg.norm(W) for W in net.weights]),
                    np.array([np.linalg.norm(b) for b in net.biases]))
@@ -136,7 +193,7 @@ def _norms(v: np.ndarray) -> np.ndarray:
 
 def lengths(prep: Prepared, origin: np.ndarray, u: np.ndarray,
             cut: Cut) -> tuple[float, np.ndarray, np.ndarray, float]:
-    """(input, pre, post, error) image lengths of contiguous pieces of origin + t u.
+    """Image lengths, at every layer, of contiguous pieces of origin + t u.
 
     Each layer is affine on a piece, so its image there has length |v(hi) - v(lo)|, with the
     values at the ends computed through the piece's own activation pieces (the pieces of the
@@ -144,6 +201,21 @@ def lengths(prep: Prepared, origin: np.ndarray, u: np.ndarray,
     unbounded piece has length inf when its values at two of its points differ, else 0.
     ``error`` bounds the rounding of the values at the ends: LENGTH_RTOL times the size of
     the terms summed into them (at most |W|_F |h| + |b|), per end, layer and image.
+
+    Parameters
+    ----------
+    prep : Prepared
+        The network's tables, layout and norms.
+    origin, u : numpy.ndarray
+        The point at t = 0 and the direction.
+    cut : Cut
+        Contiguous pieces of the path (``window`` or ``line``).
+
+    Returns
+    -------
+    tuple of (float, numpy.ndarray, numpy.ndarray, float)
+        The input length, the per-layer pre- and post-activation lengths, and the error
+        bound.
     """
     net, lo, hi, bits = prep.net, *cut
     unbounded = np.isinf(lo) | np.isinf(hi)

@@ -39,6 +39,8 @@ from regionkit.trajectory.activations import is_maxout
 from regionkit.trajectory.counts import Pieces
 from regionkit.trajectory.results import LENGTH_RTOL
 
+__all__ = ["ELLIPE_ERR", "TWO_PI", "ArcPieces", "Layer", "Run", "network_layers", "propagate"]
+
 # Absolute error of scipy.special.ellipeinc(phi, m), per unit of 1 + |phi|: measured below
 # 5e-16 against mpmath at 40 digits for |phi| <= 4 pi and every m in [0, 1]; 4x margin.
 ELLIPE_ERR = 2e-15
@@ -49,8 +51,20 @@ Layer = tuple[np.ndarray, np.ndarray, Activation]  # (W, b, activation table)
 
 @dataclass
 class ArcPieces:
-    """Pieces sorted by (path, lo); the current layer input on piece p is
-    coef[p, 0] cos th + coef[p, 1] sin th + coef[p, 2], bounded by S[p] over the box."""
+    """Pieces of a batch of arcs, sorted by (path, lo), with the current layer input on each.
+
+    Parameters
+    ----------
+    path : numpy.ndarray
+        (P,) path index of every piece.
+    lo, hi : numpy.ndarray
+        (P,) angle intervals (radians).
+    coef : numpy.ndarray
+        (P, 3, n): the layer input on piece p is
+        coef[p, 0] cos th + coef[p, 1] sin th + coef[p, 2].
+    S : numpy.ndarray
+        (P, n) bounds on its magnitude over the box |cos th|, |sin th| <= 1.
+    """
 
     path: np.ndarray
     lo: np.ndarray
@@ -60,7 +74,20 @@ class ArcPieces:
 
     @classmethod
     def start(cls, x0: np.ndarray, x1: np.ndarray, span: float) -> "ArcPieces":
-        """One piece per path of cos(th) x0[i] + sin(th) x1[i], th in (0, span)."""
+        """One piece per path of cos(th) x0[i] + sin(th) x1[i], th in (0, span).
+
+        Parameters
+        ----------
+        x0, x1 : numpy.ndarray
+            (n_paths, n) the arcs' vectors.
+        span : float
+            The angle every arc covers.
+
+        Returns
+        -------
+        ArcPieces
+            The uncut network inputs.
+        """
         n = x0.shape[0]
         return cls(np.arange(n), np.zeros(n), np.full(n, span),
                    np.stack([x0, x1, np.zeros_like(x0)], axis=1), np.abs(x0) + np.abs(x1))
@@ -68,7 +95,19 @@ class ArcPieces:
 
 @dataclass
 class Run:
-    """Final pieces with their patterns and per-path image lengths (angles in radians)."""
+    """Final pieces with their patterns and per-path image lengths (angles in radians).
+
+    Parameters
+    ----------
+    pieces : Pieces
+        The final pieces with their full patterns.
+    input_len : numpy.ndarray
+        (n_paths,) lengths of the arcs themselves.
+    pre, post : numpy.ndarray
+        (n_paths, n_layers) image lengths before and after each layer's activation.
+    error : numpy.ndarray
+        (n_paths,) a bound on the error of every length of the path.
+    """
 
     pieces: Pieces
     input_len: np.ndarray
@@ -236,7 +275,24 @@ def _maxout(pc: ArcPieces, Z: np.ndarray, W: np.ndarray, b: np.ndarray, k: int,
 
 
 def propagate(pc: ArcPieces, layers: Sequence[Layer], n_paths: int, tol: Tolerance) -> Run:
-    """Cut the pieces by every layer in turn, accumulating image lengths per path."""
+    """Cut the pieces by every layer in turn, accumulating image lengths per path.
+
+    Parameters
+    ----------
+    pc : ArcPieces
+        The arcs' pieces before the first layer (``ArcPieces.start``).
+    layers : sequence of Layer
+        (W, b, activation) per layer (``network_layers``).
+    n_paths : int
+        Number of paths in ``pc``.
+    tol : Tolerance
+        The engine's zero tolerance.
+
+    Returns
+    -------
+    Run
+        The final pieces, their patterns and the image lengths.
+    """
     L = len(layers)
     pre, post = np.zeros((n_paths, L)), np.zeros((n_paths, L))
     inp, err = _lengths(pc.coef, pc.lo, pc.hi)
@@ -267,4 +323,16 @@ def propagate(pc: ArcPieces, layers: Sequence[Layer], n_paths: int, tol: Toleran
 
 
 def network_layers(net: Network) -> list[Layer]:
+    """The layers of a network as ``propagate`` reads them.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Layer
+        (W, b, activation) per layer.
+    """
     return list(zip(net.weights, net.biases, net.activations))

@@ -15,12 +15,23 @@ import numpy as np
 
 from regionkit.model.network import Network
 
+__all__ = ["Counted", "Layout", "Pieces", "count", "layer_pieces", "per_layer", "states"]
+
 
 @dataclass(frozen=True)
 class Layout:
-    """Where every layer's units keep their bits in a pattern: layer l's bits are
-    ``offsets[l]:offsets[l + 1]``, ``bits / widths[l]`` per unit in unit order; ``grouped[l]``
-    for maxout layers (one-hot groups)."""
+    """Where every layer's units keep their bits in a pattern.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray
+        Layer l's bits are ``offsets[l]:offsets[l + 1]``, ``bits / widths[l]`` per unit in
+        unit order.
+    widths : tuple of int
+        Units per layer.
+    grouped : tuple of bool
+        True for maxout layers (one-hot groups).
+    """
 
     offsets: np.ndarray
     widths: tuple[int, ...]
@@ -28,6 +39,18 @@ class Layout:
 
     @classmethod
     def of(cls, net: Network) -> "Layout":
+        """The layout of a network's patterns.
+
+        Parameters
+        ----------
+        net : Network
+            The network.
+
+        Returns
+        -------
+        Layout
+            Its bit offsets, widths and maxout layers.
+        """
         off = net.layer_hyperplane_offsets()
         _, size = net.hyperplane_groups()
         return cls(off, tuple(net.widths),
@@ -35,12 +58,29 @@ class Layout:
                          for li in range(net.n_layers)))
 
     def per_unit(self, li: int) -> int:
-        """Bits per unit of layer li (0 for identity layers)."""
+        """Bits per unit of a layer.
+
+        Parameters
+        ----------
+        li : int
+            The layer's index.
+
+        Returns
+        -------
+        int
+            Its bits per unit (0 for identity layers).
+        """
         return int(self.offsets[li + 1] - self.offsets[li]) // self.widths[li]
 
     def bit_units(self) -> tuple[np.ndarray, np.ndarray]:
-        """The unit (numbered over all layers) of every bit, and which units are maxout
-        units, where a change of winner flips two bits."""
+        """The unit of every bit, and which units are maxout units.
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, numpy.ndarray)
+            The unit (numbered over all layers) of every bit; per unit, whether it is a
+            maxout unit, where a change of winner flips two bits.
+        """
         first = np.r_[0, np.cumsum(self.widths)]
         unit = np.empty(int(self.offsets[-1]), dtype=np.int64)
         halve = np.zeros(int(first[-1]), dtype=bool)
@@ -57,6 +97,15 @@ class Pieces:
 
     Neighbours of one path may share a pattern where independent cuts meet (engine windows,
     polyline vertices, the start of a closed path); ``count`` joins them.
+
+    Parameters
+    ----------
+    path : numpy.ndarray
+        (P,) path index of every piece.
+    lo, hi : numpy.ndarray
+        (P,) parameter intervals.
+    bits : numpy.ndarray
+        (P, H) pattern bits.
     """
 
     path: np.ndarray
@@ -67,7 +116,17 @@ class Pieces:
 
 @dataclass
 class Counted:
-    """Joined pieces (one period's worth on closed paths) with per-path counts."""
+    """Joined pieces (one period's worth on closed paths) with per-path counts.
+
+    Parameters
+    ----------
+    path, lo, hi, bits : numpy.ndarray
+        The joined pieces, as in ``Pieces``.
+    n_pieces, n_patterns : numpy.ndarray
+        (n_paths,) pieces and distinct patterns per path.
+    per_neuron : numpy.ndarray
+        (n_paths, sum of net.widths) transitions of every unit.
+    """
 
     path: np.ndarray
     lo: np.ndarray
@@ -85,6 +144,24 @@ def count(layout: Layout, pc: Pieces, n_paths: int, closed: bool, period: float)
     that flips (a hard-tanh jump -1 -> +1 flips two), one per change of a maxout winner (two
     bits flip). On closed paths the step from the last piece back to the first counts too,
     and the piece through the start is kept once, starting a period early.
+
+    Parameters
+    ----------
+    layout : Layout
+        Where the units' bits lie.
+    pc : Pieces
+        The pieces of the paths.
+    n_paths : int
+        Number of paths.
+    closed : bool
+        Whether the paths are closed.
+    period : float
+        Their period (read only when closed).
+
+    Returns
+    -------
+    Counted
+        The joined pieces and the counts.
     """
     bits, path = pc.bits, pc.path
     keep = np.ones(path.shape[0], dtype=bool)
@@ -119,8 +196,21 @@ def count(layout: Layout, pc: Pieces, n_paths: int, closed: bool, period: float)
 
 
 def layer_pieces(layout: Layout, bits: np.ndarray) -> list[np.ndarray]:
-    """Per layer, the (n, width) piece of its activation every unit is on: the number of
-    thresholds exceeded (0 on identity layers), or a maxout unit's winning piece."""
+    """Per layer, the piece of its activation every unit is on.
+
+    Parameters
+    ----------
+    layout : Layout
+        Where the units' bits lie.
+    bits : numpy.ndarray
+        (n, H) patterns.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        (n, width) per layer: the number of thresholds exceeded (0 on identity layers), or
+        a maxout unit's winning piece.
+    """
     out = []
     for li, w in enumerate(layout.widths):
         m = layout.per_unit(li)
@@ -134,9 +224,22 @@ def layer_pieces(layout: Layout, bits: np.ndarray) -> list[np.ndarray]:
 
 
 def states(layout: Layout, bits: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Raghu's unit states per layer: the activation's piece, centred on the linear zone for
-    units with two thresholds (hard tanh: -1, 0, +1); maxout: the winning piece; no columns
-    for identity layers."""
+    """Raghu's unit states per layer.
+
+    Parameters
+    ----------
+    layout : Layout
+        Where the units' bits lie.
+    bits : numpy.ndarray
+        (n, H) patterns.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (n, width) int8 per layer: the activation's piece, centred on the linear zone for
+        units with two thresholds (hard tanh: -1, 0, +1); maxout: the winning piece; no
+        columns for identity layers.
+    """
     out = []
     for li, piece in enumerate(layer_pieces(layout, bits)):
         m = layout.per_unit(li)
@@ -146,5 +249,18 @@ def states(layout: Layout, bits: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def per_layer(layout: Layout, per_neuron: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Split one path's per-unit transition counts by layer."""
+    """Split one path's per-unit transition counts by layer.
+
+    Parameters
+    ----------
+    layout : Layout
+        Gives the layers' widths.
+    per_neuron : numpy.ndarray
+        (sum of widths,) transitions of every unit.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The counts of each layer's units.
+    """
     return tuple(np.split(per_neuron.astype(np.int64), np.cumsum(layout.widths)[:-1]))

@@ -16,21 +16,23 @@ from regionkit.trajectory.counts import Counted, Layout, count, layer_pieces
 from regionkit.trajectory.inputs import check_net, rows
 from regionkit.trajectory.results import Dichotomies
 
+__all__ = ["dichotomies"]
+
 
 def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output: int = 0,
                 rng: np.random.Generator | int | None = None,
                 tol: Tolerance | float | None = None) -> Dichotomies:
-    """Distinct sign labellings of the inputs X while W_layer(t) = cos t W0 + sin t W1, t in
-    [0, 2 pi), sweeps a great circle (W0 the network's weights of that layer).
+    """Distinct sign labellings of inputs while one layer's weights sweep a great circle.
 
-    For each input the swept layer's pre-activations are cos t (W0 h) + sin t (W1 h) + b with
-    h its fixed input to that layer: an arc, cut exactly like input arcs, and the sign of
-    ``output`` (output > 0 is label 1) is one more cut.
+    The layer's weights are W(t) = cos t W0 + sin t W1, t in [0, 2 pi), W0 the network's
+    weights of that layer. For each input the swept layer's pre-activations are
+    cos t (W0 h) + sin t (W1 h) + b with h its fixed input to that layer: an arc, cut exactly
+    like input arcs, and the sign of ``output`` (output > 0 is label 1) is one more cut.
 
     Parameters
     ----------
     net : Network
-        Without maxout layers.
+        The network, without maxout layers.
     X : array_like
         (s, n_in) inputs.
     layer : int
@@ -48,11 +50,30 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
     Returns
     -------
     Dichotomies
+        The distinct labellings, the angles where labels flip, and the transition counts.
 
     Raises
     ------
     NetworkError
         Maxout layers, a bad layer or output index, a bad W1, all-zero swept weights.
+    DomainError
+        Inputs X that are not finite or of the wrong shape.
+    RegionkitError
+        net is not a Network.
+
+    Examples
+    --------
+    relu(x) + relu(y) with its first layer rotated by t: the label of an input (output > 0)
+    is off while the rotated input lies in the closed negative quadrant.
+
+    >>> import math
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> d = rk.trajectory.dichotomies(net, [[1, 0], [0, 1]], W1=[[0, -1], [1, 0]])
+    >>> d.labellings.tolist()
+    [[True, True], [True, False], [False, True]]
+    >>> [round(t / (math.pi / 2), 9) for t in d.breakpoints.tolist()]
+    [1.0, 2.0, 3.0]
     """
     check_net(net)
     if net.has_maxout:

@@ -17,6 +17,8 @@ from regionkit.trajectory.counts import Layout, Pieces, count, per_layer, states
 from regionkit.trajectory.inputs import check_independent, check_net, rows, vector
 from regionkit.trajectory.results import Lengths, Trajectory, Transitions
 
+__all__ = ["arc", "circle", "line", "polyline", "segment"]
+
 Curve = Callable[[np.ndarray], np.ndarray]
 
 
@@ -26,6 +28,7 @@ def segment(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None
     Parameters
     ----------
     net : Network
+        The network.
     x0, x1 : array_like
         The endpoints, n_in entries each, distinct.
     tol : Tolerance, float or None
@@ -41,6 +44,21 @@ def segment(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None
     ------
     DomainError
         Endpoints that are not finite vectors of n_in entries, or coincide.
+    RegionkitError
+        net is not a Network.
+
+    Examples
+    --------
+    Telgarsky's sawtooth t^3 cuts [0, 1] into 8 pieces, its output rising or falling by 1 on
+    each:
+
+    >>> import regionkit as rk
+    >>> saw = rk.constructions.sawtooth(3)
+    >>> tr = rk.trajectory.segment(saw.network, [0.0], [1.0])
+    >>> tr.n_pieces, tr.breakpoints.tolist()
+    (8, [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875])
+    >>> tr.transitions.per_layer.tolist(), tr.lengths.output
+    ([1, 2, 4, 0], 8.0)
     """
     start = time.perf_counter()
     check_net(net)
@@ -60,6 +78,7 @@ def line(net: Network, x0: Any, direction: Any,
     Parameters
     ----------
     net : Network
+        The network.
     x0, direction : array_like
         A point of the line and its direction (not zero), n_in entries each.
     tol : Tolerance, float or None
@@ -75,6 +94,18 @@ def line(net: Network, x0: Any, direction: Any,
     ------
     DomainError
         Vectors that are not finite or of the wrong size; a zero direction.
+    RegionkitError
+        net is not a Network.
+
+    Examples
+    --------
+    relu(x) + relu(y) along x = t, y = t + 1/2: y turns on at t = -1/2, x at t = 0.
+
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> tr = rk.trajectory.line(net, [0, 0.5], [1, 1])
+    >>> tr.lo.tolist(), tr.hi.tolist()
+    ([-inf, -0.5, 0.0], [-0.5, 0.0, inf])
     """
     start = time.perf_counter()
     check_net(net)
@@ -93,6 +124,7 @@ def polyline(net: Network, points: Any, closed: bool = False,
     Parameters
     ----------
     net : Network
+        The network.
     points : array_like
         (k, n_in) vertices, k >= 2, consecutive ones distinct.
     closed : bool
@@ -109,6 +141,8 @@ def polyline(net: Network, points: Any, closed: bool = False,
     ------
     DomainError
         Fewer than two points, coinciding neighbours, or points of the wrong size.
+    RegionkitError
+        net is not a Network.
     """
     start = time.perf_counter()
     check_net(net)
@@ -139,6 +173,7 @@ def arc(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None) ->
     Parameters
     ----------
     net : Network
+        The network.
     x0, x1 : array_like
         Linearly independent vectors of n_in entries.
     tol : Tolerance, float or None
@@ -153,6 +188,21 @@ def arc(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None) ->
     ------
     DomainError
         Vectors that are not finite, of the wrong size or linearly dependent.
+    RegionkitError
+        net is not a Network.
+
+    Examples
+    --------
+    relu(x) + relu(y) on the quarter circle of radius sqrt(2) from (1, -1) to (1, 1): y turns
+    on half way.
+
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> tr = rk.trajectory.arc(net, [1, -1], [1, 1])
+    >>> tr.breakpoints.tolist(), tr.states[0].tolist()
+    ([0.5], [[1, 0], [1, 1]])
+    >>> round(tr.lengths.input, 6)  # pi / 2 * sqrt(2)
+    2.221441
     """
     return _arc_trajectory("arc", net, x0, x1, 0.5 * math.pi, tol)
 
@@ -161,7 +211,28 @@ def circle(net: Network, x0: Any, x1: Any, tol: Tolerance | float | None = None)
     """The closed great circle x(t) = cos(2 pi t) x0 + sin(2 pi t) x1, t in [0, 1).
 
     An ellipse when |x0| != |x1| or x0.x1 != 0. Transitions include the return to t = 0, so
-    every unit's count is even. Parameters, result and errors as for ``arc``.
+    every unit's count is even.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    x0, x1 : array_like
+        Linearly independent vectors of n_in entries.
+    tol : Tolerance, float or None
+        Zero tolerance; a float is rtol.
+
+    Returns
+    -------
+    Trajectory
+        A closed path of period 1; a piece running through t = 0 has a negative ``lo``.
+
+    Raises
+    ------
+    DomainError
+        Vectors that are not finite, of the wrong size or linearly dependent.
+    RegionkitError
+        net is not a Network.
     """
     return _arc_trajectory("circle", net, x0, x1, arcs.TWO_PI, tol)
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from regionkit.model.network import Network
 
+__all__ = ["LENGTH_RTOL", "Dichotomies", "Lengths", "Trajectory", "Transitions", "representative"]
+
 # Relative rounding error of a length assembled from layer values: sums of up to ~10^4
 # products each rounded at 2.2e-16, with margin.
 LENGTH_RTOL = 1e-12
@@ -23,6 +25,11 @@ class Transitions:
     (a linear zone thinner than the tolerance) counting two; maxout from one winning piece
     to another. Identity layers never transition. On closed paths the step back to the start
     is included, so every count is even.
+
+    Parameters
+    ----------
+    per_neuron : tuple of numpy.ndarray
+        Per layer, the transitions of each of its units.
     """
 
     per_neuron: tuple[np.ndarray, ...]
@@ -39,6 +46,7 @@ class Transitions:
 
     @property
     def total(self) -> int:
+        """Transitions of all units."""
         return int(sum(int(t.sum()) for t in self.per_neuron))
 
 
@@ -46,10 +54,17 @@ class Transitions:
 class Lengths:
     """Length of the image of the path at every layer (Raghu et al. section 2.2).
 
-    ``pre[l]`` is the length of z_l(x(t)), ``post[l]`` of h_l = act(z_l); ``input`` is the
-    path's own length. Unbounded pieces with a non-constant image give ``inf``. ``error``
-    bounds the absolute error of every entry: rounding for lines and polylines, plus the
-    elliptic-integral evaluation for arcs.
+    Unbounded pieces with a non-constant image give ``inf``.
+
+    Parameters
+    ----------
+    input : float
+        The path's own length.
+    pre, post : numpy.ndarray
+        (n_layers,) ``pre[l]`` is the length of z_l(x(t)), ``post[l]`` of h_l = act(z_l).
+    error : float
+        A bound on the absolute error of every entry: rounding for lines and polylines,
+        plus the elliptic-integral evaluation for arcs.
     """
 
     input: float
@@ -59,6 +74,7 @@ class Lengths:
 
     @property
     def output(self) -> float:
+        """Length of the network's output image, ``post[-1]``."""
         return float(self.post[-1])
 
     @property
@@ -70,8 +86,18 @@ class Lengths:
 
 
 def representative(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """A parameter inside every piece: the midpoint; one unit (relative) inside an unbounded
-    end; 0 on the whole line."""
+    """A parameter inside every piece.
+
+    Parameters
+    ----------
+    lo, hi : numpy.ndarray
+        The pieces' parameter intervals; an end may be infinite.
+
+    Returns
+    -------
+    numpy.ndarray
+        The midpoint; one unit (relative) inside an unbounded end; 0 on the whole line.
+    """
     with np.errstate(invalid="ignore"):
         mid = 0.5 * (lo + hi)
         mid = np.where(np.isinf(lo) & np.isfinite(hi), hi - 1.0 - np.abs(hi), mid)
@@ -83,13 +109,39 @@ def representative(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 class Trajectory:
     """A path cut into its pieces: maximal parameter intervals of one activation pattern.
 
-    ``lo[i] < hi[i]`` bound piece i in the path's own parameter t, in path order. On a closed
-    path the piece through the start point wraps: its ``lo`` is negative (one period
-    earlier). ``patterns`` holds each piece's activation pattern as ``Network.pattern`` gives
-    it; ``states[l]`` is (n_pieces, n_l) in {0, 1} for ReLU and leaky ReLU, in {-1, 0, 1} for
-    hard tanh, the winning piece 0..k-1 for maxout, and has no columns for identity layers.
-    ``n_patterns`` counts the distinct patterns: n_pieces on lines and segments (Raghu's
-    Corollary 1), fewer when a polyline or an arc re-enters a region.
+    Made by ``segment``, ``line``, ``polyline``, ``arc`` and ``circle``.
+
+    Parameters
+    ----------
+    kind : str
+        "segment", "line", "polyline", "arc" or "circle".
+    network : Network
+        The network.
+    lo, hi : numpy.ndarray
+        ``lo[i] < hi[i]`` bound piece i in the path's own parameter t, in path order. On a
+        closed path the piece through the start point wraps: its ``lo`` is negative (one
+        period earlier).
+    states : tuple of numpy.ndarray
+        ``states[l]`` is (n_pieces, n_l): in {0, 1} for ReLU and leaky ReLU, in {-1, 0, 1}
+        for hard tanh, the winning piece 0..k-1 for maxout; no columns for identity layers.
+    patterns : numpy.ndarray
+        (n_pieces, n_hyperplanes) bools: each piece's activation pattern as
+        ``Network.pattern`` gives it.
+    n_patterns : int
+        Distinct patterns: n_pieces on lines and segments (Raghu's Corollary 1), fewer when
+        a polyline or an arc re-enters a region.
+    transitions : Transitions
+        Neuron transitions along the path.
+    lengths : Lengths
+        Image lengths at every layer.
+    closed : bool
+        Whether the path is closed (polyline with closed=True, circle).
+    seconds : float
+        Time taken.
+    curve : callable
+        Parameters t (array) to network inputs x(t), as ``points``.
+    period : float
+        The parameter's period on closed paths; inf otherwise.
     """
 
     kind: str
@@ -108,6 +160,7 @@ class Trajectory:
 
     @property
     def n_pieces(self) -> int:
+        """Number of pieces."""
         return int(self.lo.shape[0])
 
     @property
@@ -118,16 +171,42 @@ class Trajectory:
         return self.lo[1:].copy()
 
     def midpoints(self) -> np.ndarray:
-        """A parameter inside every piece (one unit inside an unbounded end)."""
+        """A parameter inside every piece.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_pieces,) midpoints; one unit (relative) inside an unbounded end; within
+            [0, period) on closed paths.
+        """
         t = representative(self.lo, self.hi)
         return np.mod(t, self.period) if self.closed else t
 
     def points(self, t: np.ndarray) -> np.ndarray:
-        """Network inputs x(t), shape (len(t), n_in)."""
+        """Network inputs on the path.
+
+        Parameters
+        ----------
+        t : array_like
+            Path parameters.
+
+        Returns
+        -------
+        numpy.ndarray
+            x(t), shape (len(t), n_in).
+        """
         return self.curve(np.atleast_1d(np.asarray(t, dtype=np.float64)))
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready scalars and per-layer lists; an infinite length is None."""
+        """The trajectory's numbers, ready for JSON.
+
+        Returns
+        -------
+        dict
+            kind, n_pieces, n_patterns, closed, breakpoints, transitions (total, output,
+            per_layer), lengths (input, pre, post, output, error; an infinite length is
+            None), architecture and seconds.
+        """
         def num(v: float) -> float | None:
             return float(v) if math.isfinite(v) else None
 
@@ -148,10 +227,19 @@ class Trajectory:
 class Dichotomies:
     """Sign labellings of s fixed inputs while one layer's weights sweep a great circle.
 
-    ``labellings`` holds the distinct labellings (output > 0) in order of first appearance;
-    ``breakpoints`` the sweep angles t in [0, 2 pi) where some label flips; ``label_flips``
-    counts single-input flips (a closed sweep, so it is even); ``transitions`` the neuron
-    transitions of the swept layer and the layers above, summed over the inputs.
+    Made by ``dichotomies``.
+
+    Parameters
+    ----------
+    labellings : numpy.ndarray
+        (n_dichotomies, s) bools: the distinct labellings (output > 0) in order of first
+        appearance.
+    breakpoints : numpy.ndarray
+        The sweep angles t in [0, 2 pi) where some label flips, sorted.
+    label_flips : int
+        Single-input label flips (a closed sweep, so it is even).
+    transitions : int
+        Neuron transitions of the swept layer and above, summed over the inputs.
     """
 
     labellings: np.ndarray
@@ -161,4 +249,5 @@ class Dichotomies:
 
     @property
     def n_dichotomies(self) -> int:
+        """Number of distinct labellings."""
         return int(self.labellings.shape[0])

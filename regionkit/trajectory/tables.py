@@ -13,6 +13,8 @@ from regionkit.trajectory import affine, arcs
 from regionkit.trajectory.counts import Layout, Pieces, count
 from regionkit.trajectory.inputs import check_independent, check_net, rows
 
+__all__ = ["BATCH_PIECES", "KINDS", "random_lines", "table"]
+
 # Final arc pieces per pass over the layers: measured fastest (arrays stay in cache) for
 # 100-wide depth-8 hard-tanh arcs.
 BATCH_PIECES = 4096
@@ -26,6 +28,7 @@ def table(net: Network, kind: str, a: Any, b: Any, *, tol: Tolerance | float | N
     Parameters
     ----------
     net : Network
+        The network.
     kind : {"segment", "line", "arc", "circle"}
         "segment": a[i] -> b[i]; "line": through a[i] with direction b[i]; "arc" and
         "circle": x0 = a[i], x1 = b[i].
@@ -49,10 +52,21 @@ def table(net: Network, kind: str, a: Any, b: Any, *, tol: Tolerance | float | N
     Raises
     ------
     RegionkitError
-        An unknown kind or a bad chunk.
+        An unknown kind, a bad chunk, or net not a Network.
     DomainError
         Rows of the wrong size or number, coinciding segment ends, zero directions,
         linearly dependent arc vectors.
+
+    Examples
+    --------
+    Two arcs through relu(x) + relu(y): the first crosses y = 0, the second stays in the
+    quadrant where both units are on.
+
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> t = rk.trajectory.table(net, "arc", [[1, -1], [1, 0]], [[1, 1], [0, 1]])
+    >>> t["n_pieces"].tolist(), t["transitions_1"].tolist()
+    ([2, 1], [1, 0])
     """
     check_net(net)
     tol = Tolerance.coerce(tol)
@@ -147,6 +161,7 @@ def random_lines(net: Network, n_lines: int, data: Any = None, *, through: str =
     Parameters
     ----------
     net : Network
+        The network.
     n_lines : int
         Number of lines, >= 1.
     data : array_like or None
@@ -155,7 +170,9 @@ def random_lines(net: Network, n_lines: int, data: Any = None, *, through: str =
         "origin": the line through 0 and a random row of ``data``; "pairs": the line
         through two distinct random rows.
     rng : numpy.random.Generator, int or None
+        Draws the lines (and the default data).
     tol : Tolerance, float or None
+        Zero tolerance; a float is rtol.
     chunk : int or None
         As for ``table``.
 
@@ -167,7 +184,7 @@ def random_lines(net: Network, n_lines: int, data: Any = None, *, through: str =
     Raises
     ------
     RegionkitError
-        A bad n_lines or through.
+        A bad n_lines or through, or net not a Network.
     DomainError
         Data with a zero row (through="origin") or duplicate rows (through="pairs").
     """
