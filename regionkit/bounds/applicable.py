@@ -53,7 +53,7 @@ def _relu_rows(n0: int, layers: list[SplittingLayer]) -> list[Row]:
     rows.append(("2^N", "upper", trivial_upper(N), "trivial"))
     if L > 1:
         rows.append(("shallow sum C(N,j) (false for deep nets)", "reference",
-                     single_layer_upper(n0, N), "S1; valid for one hidden layer only"))
+                     single_layer_upper(n0, N), "Zaslavsky 1975; valid for one hidden layer only"))
     for name, value, src in (("Montufar 2014", montufar_lower(n0, ws), "Montufar et al. 2014"),
                              ("Serra Thm 6", serra_lower(n0, ws), "Serra et al. 2018")):
         if value is not None:

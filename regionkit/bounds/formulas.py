@@ -81,10 +81,10 @@ def trivial_upper(n_units: int, n_hard_tanh_units: int = 0) -> int:
 def single_layer_upper(n_in: int, n_units: int) -> int:
     """Σ_{j=0}^{n_in} C(N, j): the exact maximum for ONE hidden layer of N units (Zaslavsky).
 
-    The survey S1 states it as a "global upper bound" for N neurons in any depth: that is
-    FALSE for deep nets (the Telgarsky sawtooth has 2^k regions from 2k units in 1-D, above
-    2k + 1). Use it only for one hidden layer, or as the "shallow net with the same N"
-    reference.
+    The tutorial "Neural Network Expressivity" states it as a "global upper bound" for N
+    neurons in any depth: that is FALSE for deep nets (the Telgarsky sawtooth has 2^k
+    regions from 2k units in 1-D, above 2k + 1). Use it only for one hidden layer, or as the
+    "shallow net with the same N" reference.
 
     Parameters
     ----------
@@ -471,7 +471,7 @@ def maxout_upper(n_in: int, widths: Sequence[int], k: int) -> int:
 def maxout_single_layer_upper(n_in: int, n_units: int, k: int) -> int:
     """Montúfar et al. 2014: min{Σ_{j=0}^{n_0} C(k² m, j), k^m} for m rank-k maxout units.
 
-    One layer of m maxout units of rank k. The survey S0 starts the sum at j = 1; j = 0 is
+    One layer of m maxout units of rank k. Hu et al.'s survey starts the sum at j = 1; j = 0 is
     correct (and the larger bound).
 
     Parameters

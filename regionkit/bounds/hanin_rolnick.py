@@ -210,7 +210,8 @@ def hanin_rolnick_regions_1d(n_neurons: int, length: float, breakpoints: int = 1
     """Theorem 1 (informal): E[#regions in I] ≈ constant · |I| · T · #neurons.
 
     A curve to plot measured counts against, not a bound. |I| is the length of an input
-    interval (not a training-set size, as the survey S0 misreads it).
+    interval (not a training-set size, as Hu et al.'s survey "Model complexity of deep
+    learning" misreads it).
 
     Parameters
     ----------
@@ -312,7 +313,7 @@ def hanin_rolnick_eta(sup_norm_sq: float, n_in: int, bias_vars: Sequence[float],
                       widths: Sequence[int], c_prime: float) -> float:
     """η = (sup_K ||x||²/n_in + Σ_j σ²_{b_j}) exp(C' Σ_j 1/n_j), as printed in Corollary 4.
 
-    Dimensionally a square root of the bracket may be intended (the survey S2 is unclear);
+    Dimensionally a square root of the bracket may be intended (Hanin & Rolnick 2019 is unclear);
     this is the printed formula.
 
     Parameters
