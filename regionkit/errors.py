@@ -10,6 +10,8 @@ __all__ = [
     "BoundViolation",
     "BoundViolationError",
     "BoundsInputError",
+    "CoreInputError",
+    "CoreMemoryError",
     "DomainError",
     "MissingExtraError",
     "NetworkError",
@@ -66,13 +68,19 @@ class SuiteError(RegionkitError, ValueError):
 
 
 class SolverError(RegionkitError, RuntimeError):
-    """The compiled core could not finish: its LP solver could not certify an answer, or
-    clipping a polytope out of a box lost it (numerically empty or too thin)."""
+    """The compiled core could not finish a computation.
+
+    Its LP solver could not certify an answer, or clipping a polytope out of a box lost it
+    (numerically empty or too thin).
+    """
 
 
 class CoreInputError(RegionkitError, ValueError):
-    """Arrays handed to the compiled core do not fit together (shapes, lengths, offsets),
-    or ask a frontier geometry for what it cannot hold."""
+    """Arrays handed to the compiled core do not fit together.
+
+    Shapes, lengths or offsets disagree, or a frontier geometry is asked for what it cannot
+    hold.
+    """
 
 
 class CoreMemoryError(RegionkitError, MemoryError):

@@ -31,79 +31,9 @@ EXTRAS = {
 }
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-# Public modules that do not declare __all__ yet (their files are being edited elsewhere).
-# When one gains __all__, test_public_module_declares_all fails until it leaves this set.
-AWAITING_ALL = {
-    "regionkit.core.frontier",
-    "regionkit.core.patternindex",
-    "regionkit.model.loaders.layers",
-    "regionkit.model.loaders.onnx",
-    "regionkit.model.loaders.sklearn",
-    "regionkit.model.loaders.torch",
-    "regionkit.model.network",
-    "regionkit.regions.engine",
-    "regionkit.regions.maxout",
-    "regionkit.regions.regionset",
-}
-
-# Modules whose public names (their __all__, with the public methods of its classes) must
-# have numpydoc docstrings. Extend this list as modules are documented.
-NUMPYDOC_MODULES = [
-    "regionkit.bounds",
-    "regionkit.bounds.applicable",
-    "regionkit.bounds.arrangements",
-    "regionkit.bounds.formulas",
-    "regionkit.bounds.hanin_rolnick",
-    "regionkit.bounds.inputs",
-    "regionkit.bounds.layers",
-    "regionkit.bounds.poset",
-    "regionkit.bounds.report",
-    "regionkit.bounds.spans",
-    "regionkit.cli",
-    "regionkit.constructions",
-    "regionkit.errors",
-    "regionkit.examples",
-    "regionkit.measures.boundary",
-    "regionkit.measures.cache",
-    "regionkit.measures.distance",
-    "regionkit.measures.faces",
-    "regionkit.measures.facets",
-    "regionkit.measures.graph",
-    "regionkit.measures.signs",
-    "regionkit.measures.vertexform",
-    "regionkit.model.domains",
-    "regionkit.model.tolerance",
-    "regionkit.optional",
-    "regionkit.plot",
-    "regionkit.suite",
-    "regionkit.suite.checks",
-    "regionkit.suite.cli",
-    "regionkit.suite.data",
-    "regionkit.suite.domains",
-    "regionkit.suite.jobs",
-    "regionkit.suite.measures",
-    "regionkit.suite.networks",
-    "regionkit.suite.params",
-    "regionkit.suite.report",
-    "regionkit.suite.runner",
-    "regionkit.suite.spec",
-    "regionkit.suite.table",
-    "regionkit.suite.training",
-    "regionkit.topology.betti",
-    "regionkit.topology.cells",
-    "regionkit.topology.decision",
-    "regionkit.topology.homology",
-    "regionkit.trajectory",
-    "regionkit.trajectory.activations",
-    "regionkit.trajectory.affine",
-    "regionkit.trajectory.arcs",
-    "regionkit.trajectory.counts",
-    "regionkit.trajectory.dichotomies",
-    "regionkit.trajectory.inputs",
-    "regionkit.trajectory.paths",
-    "regionkit.trajectory.results",
-    "regionkit.trajectory.tables",
-]
+# Every public module's public names (its __all__, with the public methods of its classes)
+# must have numpydoc docstrings.
+NUMPYDOC_MODULES = PUBLIC_MODULES
 # numpydoc.validate codes enforced: a docstring with a one-line summary ending in a period,
 # every parameter documented (and no unknown ones) with a description, and a described
 # Returns section wherever the function returns a value.
@@ -127,20 +57,11 @@ def test_docstring_examples(name):
 @pytest.mark.parametrize("name", PUBLIC_MODULES)
 def test_public_module_declares_all(name):
     module = importlib.import_module(name)
-    if name in AWAITING_ALL:
-        assert not hasattr(module, "__all__"), (
-            f"{name} declares __all__ now: drop it from AWAITING_ALL")
-        return
     names = getattr(module, "__all__", None)
     assert isinstance(names, list) and names, f"{name} has no __all__"
     assert len(set(names)) == len(names), f"{name}.__all__ repeats a name"
     missing = [n for n in names if not hasattr(module, n)]
     assert not missing, f"{name}.__all__ names {missing}, which the module lacks"
-
-
-def test_lists_name_existing_modules():
-    assert AWAITING_ALL <= set(PUBLIC_MODULES)
-    assert set(NUMPYDOC_MODULES) <= set(PUBLIC_MODULES) - AWAITING_ALL
 
 
 def _documented(module_name):

@@ -12,10 +12,19 @@ from regionkit.model.activations import core_table, relu
 from regionkit.model.domains import Domain, Polytope
 from regionkit.model.tolerance import Tolerance
 
+__all__ = ["Frontier"]
+
 
 class Frontier:
-    """A set of regions of one geometry as the dict of arrays the core reads and writes
-    (columns as in Geometry.columns)."""
+    """Regions of one geometry, as the dict of arrays the core reads and writes.
+
+    Parameters
+    ----------
+    geometry : Geometry or str
+        How the regions are stored.
+    data : dict of str to numpy.ndarray
+        The columns named by geometry.columns.
+    """
 
     def __init__(self, geometry: Geometry | str, data: dict[str, np.ndarray]) -> None:
         self.geometry = geometry if type(geometry) is Geometry else Geometry(geometry)
@@ -30,7 +39,26 @@ class Frontier:
 
         LP form keeps the domain's own inequalities (label -1-k for inequality k) with their
         Chebyshev ball; the other geometries start from the domain's box, cut down to a
-        polytope domain by its rows (which become its labels).
+        polytope domain by its rows (row j labelled -1-j).
+
+        Parameters
+        ----------
+        geometry : Geometry
+            The frontier's geometry.
+        domain : Domain
+            The domain.
+        tol : Tolerance
+            Tolerance of the clipping of a polytope domain.
+
+        Returns
+        -------
+        Frontier
+            One region.
+
+        Raises
+        ------
+        SolverError
+            A polytope domain was lost in clipping (numerically empty or too thin).
         """
         if not geometry.has_vertices:
             A, b = domain.A, domain.b
@@ -48,13 +76,55 @@ class Frontier:
 
     @classmethod
     def box(cls, geometry: Geometry, lo: np.ndarray, hi: np.ndarray) -> "Frontier":
-        """The open box (labels: -1-2i for t_i > lo_i, -2-2i for t_i < hi_i)."""
+        """The open box (lo, hi) as one region (see Geometry.box).
+
+        Parameters
+        ----------
+        geometry : Geometry
+            The frontier's geometry.
+        lo, hi : numpy.ndarray, shape (dim,)
+            The box's corners.
+
+        Returns
+        -------
+        Frontier
+            One region; its sides are labelled -1-2i (t_i > lo_i) and -2-2i (t_i < hi_i).
+
+        Raises
+        ------
+        CoreInputError
+            In LP form, or a vertex-form box of more than BOX_VERTEX_MAX_DIM dimensions.
+        """
         return cls(geometry, Geometry(geometry).box(lo, hi))
 
     @classmethod
     def clip(cls, geometry: Geometry, lo: np.ndarray, hi: np.ndarray, A: np.ndarray,
              b: np.ndarray, rtol: float, atol: float) -> "Frontier":
-        """The polytope {A t < b} inside the box (lo, hi), as one region."""
+        """The polytope {A t < b} inside the box (lo, hi), as one region (see clip_many).
+
+        Parameters
+        ----------
+        geometry : Geometry
+            The frontier's geometry (not LP form).
+        lo, hi : numpy.ndarray, shape (dim,)
+            The box's corners.
+        A : numpy.ndarray, shape (m, dim)
+            The polytope's rows.
+        b : numpy.ndarray, shape (m,)
+            Their offsets.
+        rtol, atol : float
+            The core's tolerances for the clipping hyperplanes.
+
+        Returns
+        -------
+        Frontier
+            One region; a facet on row j is labelled j.
+
+        Raises
+        ------
+        SolverError
+            The polytope came out as no region or several.
+        """
         return cls.clip_many(geometry, lo, hi, A, b, np.array([0, len(b)]), rtol, atol)
 
     @classmethod
@@ -65,6 +135,26 @@ class Frontier:
         Each polytope is cut out of a 1% larger box by the core, one of its rows per pass
         (all polytopes at once): a one-unit ReLU layer b_j - A_j t whose positive side is
         kept. Every facet of region r then lies on one of its rows j and carries label j.
+
+        Parameters
+        ----------
+        geometry : Geometry
+            The frontier's geometry (not LP form).
+        lo, hi : numpy.ndarray, shape (dim,)
+            The box's corners.
+        A : numpy.ndarray, shape (m, dim)
+            The rows of every polytope.
+        b : numpy.ndarray, shape (m,)
+            Their offsets.
+        off : array_like of int, shape (n + 1,)
+            Polytope r's rows are off[r] .. off[r+1]-1.
+        rtol, atol : float
+            The core's tolerances for the clipping hyperplanes.
+
+        Returns
+        -------
+        Frontier
+            n regions, region r the polytope r.
 
         Raises
         ------
@@ -100,7 +190,18 @@ class Frontier:
         return out
 
     def take(self, idx: np.ndarray) -> "Frontier":
-        """The regions at the given indices, in that order."""
+        """The regions at the given indices, in that order.
+
+        Parameters
+        ----------
+        idx : array_like of int
+            Region indices, repeats allowed.
+
+        Returns
+        -------
+        Frontier
+            Copies of those regions.
+        """
         idx = np.asarray(idx, dtype=np.int64)
         out = {k: self.data[k][idx] for k in self.geometry.per_region}
         for okey, keys in self.geometry.groups.items():
@@ -116,7 +217,18 @@ class Frontier:
         return Frontier(self.geometry, out)
 
     def slice(self, i: int, j: int) -> "Frontier":
-        """Regions i..j-1 (cheap: views, offsets rebased)."""
+        """Regions i..j-1 (cheap: views, offsets rebased).
+
+        Parameters
+        ----------
+        i, j : int
+            The first region and one past the last.
+
+        Returns
+        -------
+        Frontier
+            The regions, as views of this frontier's arrays.
+        """
         out = {k: self.data[k][i:j] for k in self.geometry.per_region}
         for okey, keys in self.geometry.groups.items():
             off = self.data[okey]
@@ -128,7 +240,20 @@ class Frontier:
 
     @classmethod
     def concat(cls, geometry: Geometry, parts: list["Frontier"]) -> "Frontier":
-        """The regions of every part, in order."""
+        """The regions of every part, in order.
+
+        Parameters
+        ----------
+        geometry : Geometry
+            The geometry of every part.
+        parts : list of Frontier
+            The frontiers to join.
+
+        Returns
+        -------
+        Frontier
+            Their regions (the part itself when there is one).
+        """
         if len(parts) == 1:  # one chunk: nothing to join, no copy
             return parts[0]
         geometry = Geometry(geometry)
@@ -144,7 +269,18 @@ class Frontier:
         return Frontier(geometry, out)
 
     def relabel_rows(self, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> "Frontier":
-        """Apply fn(labels, region of each label) to every label array."""
+        """Apply fn(labels, region of each label) to every label array.
+
+        Parameters
+        ----------
+        fn : callable
+            Takes a label array and the region index of each label; returns new labels.
+
+        Returns
+        -------
+        Frontier
+            The same regions with the new labels.
+        """
         out = dict(self.data)
         for c in self.geometry.label_columns:
             n = len(self)
@@ -154,5 +290,16 @@ class Frontier:
         return Frontier(self.geometry, out)
 
     def relabel(self, fn: Callable[[np.ndarray], np.ndarray]) -> "Frontier":
-        """Apply fn to every label array."""
+        """Apply fn to every label array.
+
+        Parameters
+        ----------
+        fn : callable
+            Takes a label array; returns new labels.
+
+        Returns
+        -------
+        Frontier
+            The same regions with the new labels.
+        """
         return self.relabel_rows(lambda lab, region: fn(lab))

@@ -21,6 +21,8 @@ import numpy as np
 
 from regionkit.errors import CoreInputError, RegionkitError
 
+__all__ = ["BOX_VERTEX_MAX_DIM", "Column", "DIM", "Geometry", "OFFSETS", "REGION", "VERTEX_MAX_DIM"]
+
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
 # and the LP form is cheaper.
 VERTEX_MAX_DIM = 4
@@ -36,7 +38,20 @@ Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # offsets, A, b, l
 
 
 class Column(NamedTuple):
-    """One array of a frontier."""
+    """One array of a frontier.
+
+    Parameters
+    ----------
+    name : str
+        Its key in the frontier's dict.
+    dtype : type
+        The numpy scalar type the core reads and writes.
+    by : str, default REGION
+        What indexes it: REGION (one entry per region), OFFSETS (it is a CSR offsets
+        column, one entry per region plus one), or the name of its offsets column.
+    width : int, default 1
+        Values per entry; DIM: one per domain coordinate.
+    """
 
     name: str
     dtype: type  # numpy scalar type the core reads and writes
@@ -148,8 +163,15 @@ _LAYOUTS: dict[str, _Layout] = {
 }
 
 
-class Geometry(str, Enum):
+# An Enum's call signature is its functional API (names, module, ...), not member lookup:
+# the Parameters check is waived for that signature.
+class Geometry(str, Enum):  # numpydoc ignore=PR01
     """How a frontier stores its regions; compares (and hashes) equal to its value.
+
+    Parameters
+    ----------
+    value : str
+        '1d', '2d', 'vd' or 'nd': ``Geometry("2d") is Geometry.POLYGONS``.
 
     Attributes
     ----------
@@ -257,34 +279,101 @@ class Geometry(str, Enum):
 
     # --- reading and building frontiers ---------------------------------------------------
     def n_regions(self, data: Data) -> int:
-        """Number of regions in a frontier of this geometry."""
+        """Number of regions in a frontier of this geometry.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray
+            The frontier's columns.
+
+        Returns
+        -------
+        int
+            Its number of regions.
+        """
         first = self.columns[0]
         return len(data[first.name]) - (first.by == OFFSETS)
 
     def rows(self, data: Data) -> Rows:
-        """(offsets, A, b, labels): region r is A[o[r]:o[r+1]] t < b[...]."""
+        """The inequalities of every region.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray
+            The frontier's columns.
+
+        Returns
+        -------
+        offsets, A, b, labels : numpy.ndarray
+            Region r is A[o[r]:o[r+1]] t < b[o[r]:o[r+1]]; labels[k] names the hyperplane
+            of row k.
+        """
         return self._layout.rows(data)
 
     def vertices(self, data: Data) -> tuple[np.ndarray, np.ndarray] | None:
-        """(offsets, V): the vertices of every region, None in LP form."""
+        """The vertices of every region.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray
+            The frontier's columns.
+
+        Returns
+        -------
+        tuple of numpy.ndarray, or None
+            (offsets, V): region r's vertices are V[o[r]:o[r+1]]; None in LP form.
+        """
         get = self._layout.vertices
         return None if get is None else get(data)
 
     def incidence(self, data: Data) -> tuple[np.ndarray, np.ndarray] | None:
-        """(offsets, words): per vertex the bit set of the rows it lies on, in vertex form."""
+        """Per vertex, the bit set of the region's rows it lies on.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray
+            The frontier's columns.
+
+        Returns
+        -------
+        tuple of numpy.ndarray, or None
+            (offsets, words) in vertex form (see incidence_columns), else None.
+        """
         if self.incidence_columns is None:
             return None
         _, ioff, inc, _ = self.incidence_columns
         return data[ioff].astype(np.int64), data[inc]
 
     def chebyshev(self, data: Data) -> tuple[np.ndarray, np.ndarray] | None:
-        """(centres, radii) of the regions where the frontier holds them, else None."""
+        """The Chebyshev balls of the regions, where the frontier holds them.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray
+            The frontier's columns.
+
+        Returns
+        -------
+        tuple of numpy.ndarray, or None
+            (centres, radii) in 1-D (closed form) and LP form (stored), else None.
+        """
         get = self._layout.chebyshev
         return None if get is None else get(data)
 
     def box(self, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
-        """The columns of the open box (lo, hi) as one region (labels: -1-2i for t_i > lo_i,
-        -2-2i for t_i < hi_i).
+        """The columns of the open box (lo, hi) as one region.
+
+        Its sides are labelled -1-2i (t_i > lo_i) and -2-2i (t_i < hi_i).
+
+        Parameters
+        ----------
+        lo, hi : array_like, shape (dim,)
+            The box's corners.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            The frontier's columns.
 
         Raises
         ------

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["PatternIndex"]
+
 # Odd multipliers for the 64-bit words of a pattern (fixed: results never depend on them).
 _MULTIPLIERS = np.random.default_rng(0x9E3779B9).integers(1, 2**63, size=64,
                                                           dtype=np.uint64) | np.uint64(1)
@@ -33,7 +35,19 @@ def _hash(words: np.ndarray) -> np.ndarray:
 
 
 class PatternIndex:
-    """Find the region (row of `patterns`) holding each given packed pattern, or -1."""
+    """Find the region (row of `patterns`) holding each given packed pattern, or -1.
+
+    Parameters
+    ----------
+    patterns : array_like of uint8, shape (n_regions, n_bytes)
+        The packed pattern of every region.
+
+    Examples
+    --------
+    >>> index = PatternIndex(np.array([[1], [2], [5]], dtype=np.uint8))
+    >>> index.lookup(np.array([[5], [3]], dtype=np.uint8)).tolist()
+    [2, -1]
+    """
 
     def __init__(self, patterns: np.ndarray) -> None:
         self.words = _words(np.ascontiguousarray(patterns, dtype=np.uint8))
@@ -45,7 +59,18 @@ class PatternIndex:
             self.fallback = {row.tobytes(): i for i, row in enumerate(self.words)}
 
     def lookup(self, rows: np.ndarray) -> np.ndarray:
-        """Region index of each packed pattern row (same width as the index's), -1 if none."""
+        """Region index of each packed pattern.
+
+        Parameters
+        ----------
+        rows : array_like of uint8, shape (n, n_bytes)
+            Packed patterns, as wide as the index's.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (n,)
+            The region holding each pattern, -1 if none.
+        """
         words = _words(np.ascontiguousarray(rows, dtype=np.uint8))
         if self.fallback is not None:
             return np.array([self.fallback.get(w.tobytes(), -1) for w in words], np.int64)

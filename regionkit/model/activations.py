@@ -31,6 +31,11 @@ import numpy as np
 
 from regionkit.errors import NetworkError
 
+__all__ = ["ALIASES", "Activation", "ActivationKind", "CONTINUITY_RTOL", "CUSTOM", "CoreTable",
+           "Maxout", "NAMED", "PiecewiseLinear", "absolute", "clipped_leaky_relu", "core_table",
+           "hard_sigmoid", "hard_tanh", "identity", "leaky_relu", "maxout_winners",
+           "parse_activation", "relu", "relu6", "soft_shrink"]
+
 # Two pieces meet at a breakpoint c when |(s_a c + o_a) - (s_b c + o_b)| is at most this
 # times |s_a c| + |o_a| + |s_b c| + |o_b|: a few rounding errors of the sums, no more.
 CONTINUITY_RTOL = 1e-12
@@ -38,8 +43,16 @@ CONTINUITY_RTOL = 1e-12
 CUSTOM = "piecewise_linear"
 
 
-class ActivationKind(IntEnum):
-    """How the core treats a layer; mirrored by ActivationKind in csrc/core.hpp."""
+# An Enum's call signature is its functional API (names, module, ...), not member lookup:
+# the Parameters check is waived for that signature.
+class ActivationKind(IntEnum):  # numpydoc ignore=PR01
+    """How the core treats a layer; mirrored by ActivationKind in csrc/core.hpp.
+
+    Parameters
+    ----------
+    value : int
+        0 (ELEMENTWISE: a table per unit) or 1 (MAXOUT: the largest of k rows per unit).
+    """
 
     ELEMENTWISE = 0
     MAXOUT = 1
@@ -132,6 +145,7 @@ class PiecewiseLinear:
     # --- the registry's common interface -------------------------------------------------
     @property
     def kind(self) -> ActivationKind:
+        """ActivationKind.ELEMENTWISE: the table applies to every unit on its own."""
         return ActivationKind.ELEMENTWISE
 
     @property
@@ -146,9 +160,11 @@ class PiecewiseLinear:
 
     @property
     def spec(self) -> str:
-        """The string files store: 'relu', 'leaky_relu:0.2', 'hard_tanh:-2.0,3.0', or the
-        custom table 'piecewise_linear:breakpoints=...;slopes=...;offsets=...' (repr
-        floats, so parse_activation gives this table back exactly)."""
+        """The string files store, which parse_activation reads back exactly.
+
+        'relu', 'leaky_relu:0.2', 'hard_tanh:-2.0,3.0', or for a custom table
+        'piecewise_linear:breakpoints=...;slopes=...;offsets=...' (repr floats).
+        """
         if self.name == CUSTOM:
             parts = (f"{key}={','.join(repr(v) for v in getattr(self, key))}"
                      for key in ("breakpoints", "slopes", "offsets"))
@@ -168,7 +184,18 @@ class PiecewiseLinear:
         return self.breakpoints
 
     def piece(self, z: np.ndarray) -> np.ndarray:
-        """Piece index of every entry of z: the number of breakpoints below it."""
+        """Piece index of every entry of z: the number of breakpoints below it.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Pre-activations, any shape.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Same shape as z; at a breakpoint, the piece below.
+        """
         return np.searchsorted(np.asarray(self.breakpoints), z, side="left")
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -179,25 +206,60 @@ class PiecewiseLinear:
         return np.asarray(self.slopes)[i] * z + np.asarray(self.offsets)[i]
 
     def slope_at(self, z: np.ndarray) -> np.ndarray:
-        """Local slope at every entry of z; at a breakpoint, the slope of the piece below."""
+        """Local slope at every entry of z.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Pre-activations, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as z; at a breakpoint, the slope of the piece below.
+        """
         return np.asarray(self.slopes)[self.piece(z)]
 
     def pattern(self, z: np.ndarray) -> np.ndarray:
-        """Bits (n, units * k) of pre-activations z (n, units): unit u's bits are at
-        u*k .. u*k+k-1, bit j set iff z_u > breakpoints[j]."""
+        """Pattern bits of a layer's pre-activations.
+
+        Parameters
+        ----------
+        z : numpy.ndarray, shape (n, units)
+            Pre-activations of n inputs.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n, units * k)
+            With k breakpoints, unit u's bits are at u*k .. u*k+k-1, bit j set iff
+            z_u > breakpoints[j].
+        """
         z = np.asarray(z)
         return (z[:, :, None] > np.asarray(self.breakpoints)).reshape(z.shape[0], -1)
 
 
 @dataclass(frozen=True)
 class Maxout:
-    """A maxout layer: each unit outputs the largest of its `pieces` consecutive rows of W
-    (max pooling selects them); one pattern bit per piece, set for the winner.
+    """A maxout layer: each unit outputs the largest of its `pieces` consecutive rows of W.
+
+    Max pooling is one (its rows select the pooled entries). One pattern bit per piece, set
+    for the winner; ties go to the lowest piece.
+
+    Parameters
+    ----------
+    pieces : int
+        Rows of W per unit, >= 1.
 
     Raises
     ------
     NetworkError
         pieces is not an integer >= 1.
+
+    Examples
+    --------
+    >>> z = np.array([[1.0, 3.0, 5.0, 4.0]])  # two units of two pieces
+    >>> Maxout(2)(z).tolist(), Maxout(2).pattern(z).tolist()
+    ([[3.0, 5.0]], [[False, True, True, False]])
     """
 
     pieces: int
@@ -211,6 +273,7 @@ class Maxout:
 
     @property
     def kind(self) -> ActivationKind:
+        """ActivationKind.MAXOUT: each unit takes the largest of its rows."""
         return ActivationKind.MAXOUT
 
     @property
@@ -225,10 +288,12 @@ class Maxout:
 
     @property
     def spec(self) -> str:
+        """The string files store: 'maxout:k'."""
         return f"maxout:{self.pieces}"
 
     @property
     def is_identity(self) -> bool:
+        """False: a maxout layer is never the identity."""
         return False
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -236,7 +301,18 @@ class Maxout:
         return z.reshape(z.shape[0], -1, self.pieces).max(axis=2)
 
     def pattern(self, z: np.ndarray) -> np.ndarray:
-        """Bits (n, units * k): set for each unit's winning piece."""
+        """Pattern bits of a layer's pieces.
+
+        Parameters
+        ----------
+        z : numpy.ndarray, shape (n, units * k)
+            The pieces of n inputs, unit u's at columns u*k .. u*k+k-1.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n, units * k)
+            Set for each unit's winning piece (see maxout_winners).
+        """
         onehot = np.zeros(z.shape, dtype=bool)
         np.put_along_axis(onehot, maxout_winners(z, self.pieces), True, axis=1)
         return onehot
@@ -325,12 +401,30 @@ def _named(name: str, *params: float) -> PiecewiseLinear:
 
 
 def identity() -> PiecewiseLinear:
-    """f(z) = z: no pattern bits."""
+    """f(z) = z: no pattern bits.
+
+    Returns
+    -------
+    PiecewiseLinear
+        The table with no breakpoints, slope 1 and offset 0.
+    """
     return _named("identity")
 
 
 def relu() -> PiecewiseLinear:
-    """max(z, 0); one bit, z > 0."""
+    """max(z, 0); one bit, z > 0.
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoint 0, slopes (0, 1), offsets (0, 0).
+
+    Examples
+    --------
+    >>> f = relu()
+    >>> f.spec, f.bits_per_unit, f(np.array([-2.0, 3.0])).tolist()
+    ('relu', 1, [0.0, 3.0])
+    """
     return _named("relu")
 
 
@@ -341,6 +435,11 @@ def leaky_relu(a: float = 0.01) -> PiecewiseLinear:
     ----------
     a : float
         Slope below 0, finite and != 1 (slope 1 is the identity).
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoint 0, slopes (a, 1), offsets (0, 0).
 
     Raises
     ------
@@ -358,6 +457,11 @@ def hard_tanh(lo: float = -1.0, hi: float = 1.0) -> PiecewiseLinear:
     lo, hi : float
         The clip range, finite, lo < hi.
 
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoints (lo, hi), slopes (0, 1, 0), offsets (lo, 0, hi).
+
     Raises
     ------
     NetworkError
@@ -372,12 +476,24 @@ def hard_tanh(lo: float = -1.0, hi: float = 1.0) -> PiecewiseLinear:
 
 
 def relu6() -> PiecewiseLinear:
-    """min(max(z, 0), 6); two bits, z > 0 and z > 6."""
+    """min(max(z, 0), 6); two bits, z > 0 and z > 6.
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoints (0, 6), slopes (0, 1, 0), offsets (0, 0, 6).
+    """
     return _named("relu6")
 
 
 def hard_sigmoid() -> PiecewiseLinear:
-    """torch's Hardsigmoid, relu6(z + 3) / 6; two bits, z > -3 and z > 3."""
+    """torch's Hardsigmoid, relu6(z + 3) / 6; two bits, z > -3 and z > 3.
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoints (-3, 3), slopes (0, 1/6, 0), offsets (0, 1/2, 1).
+    """
     return _named("hard_sigmoid")
 
 
@@ -391,6 +507,11 @@ def clipped_leaky_relu(a: float = 0.01, cap: float = 6.0) -> PiecewiseLinear:
     cap : float
         The output's upper bound, finite, > 0.
 
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoints (0, cap), slopes (a, 1, 0), offsets (0, 0, cap).
+
     Raises
     ------
     NetworkError
@@ -400,18 +521,30 @@ def clipped_leaky_relu(a: float = 0.01, cap: float = 6.0) -> PiecewiseLinear:
 
 
 def absolute() -> PiecewiseLinear:
-    """|z|; one bit, z > 0."""
+    """|z|; one bit, z > 0.
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoint 0, slopes (-1, 1), offsets (0, 0).
+    """
     return _named("absolute")
 
 
 def soft_shrink(lam: float = 0.5) -> PiecewiseLinear:
-    """torch's Softshrink: z - lam above lam, z + lam below -lam, 0 between; two bits,
-    z > -lam and z > lam.
+    """torch's Softshrink: z - lam above lam, z + lam below -lam, 0 between.
+
+    Two bits, z > -lam and z > lam.
 
     Parameters
     ----------
     lam : float
         The half-width of the dead zone, finite, > 0.
+
+    Returns
+    -------
+    PiecewiseLinear
+        Breakpoints (-lam, lam), slopes (1, 0, 1), offsets (lam, 0, -lam).
 
     Raises
     ------
@@ -466,6 +599,7 @@ def parse_activation(spec: object) -> Activation:
     Returns
     -------
     PiecewiseLinear or Maxout
+        The activation the spec names.
 
     Raises
     ------
@@ -512,7 +646,17 @@ def parse_activation(spec: object) -> Activation:
 # --- the core's view ---------------------------------------------------------------------------
 
 class CoreTable(NamedTuple):
-    """An activation as the compiled core's Layer reads it (see csrc/core.hpp)."""
+    """An activation as the compiled core's Layer reads it (see csrc/core.hpp).
+
+    Parameters
+    ----------
+    kind : int
+        The ActivationKind value.
+    breaks, slopes, offsets : numpy.ndarray
+        The table as read-only float64 arrays (a maxout layer's: the identity's).
+    pieces : int
+        Rows of W per unit (maxout k, else 1).
+    """
 
     kind: int
     breaks: np.ndarray
@@ -528,6 +672,7 @@ def core_table(act: Activation) -> CoreTable:
     Parameters
     ----------
     act : PiecewiseLinear or Maxout
+        The activation of a layer.
 
     Returns
     -------

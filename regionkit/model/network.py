@@ -17,11 +17,25 @@ import numpy as np
 from regionkit.errors import NetworkError, NetworkFileError
 from regionkit.model.activations import Activation, Maxout, parse_activation
 
+__all__ = ["Network", "load_network"]
+
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Layers z_l = W_l h_{l-1} + b_l, h_l = act_l(z_l); W_l has shape (n_l, n_{l-1})
-    (maxout: k rows per unit)."""
+    """A chain of dense affine layers, each followed by a piecewise-linear activation.
+
+    Layer l computes z_l = W_l h_{l-1} + b_l and h_l = act_l(z_l), h_0 being the input.
+    Build one with from_arrays, which validates the arrays, or with a loader.
+
+    Parameters
+    ----------
+    weights : tuple of numpy.ndarray
+        W_l of shape (n_l, n_{l-1}) (maxout: k rows per unit), read-only float64.
+    biases : tuple of numpy.ndarray
+        b_l with one entry per row of W_l, read-only float64.
+    activations : tuple of PiecewiseLinear or Maxout
+        One per layer (regionkit.model.activations).
+    """
 
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
@@ -49,6 +63,16 @@ class Network:
         ------
         NetworkError
             Shapes that do not chain, NaN/inf weights, unknown or malformed activations.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1.0, -1.0], [0.5, 2.0]], [[1.0, 1.0]]],
+        ...                              [[0.0, 1.0], [0.0]])
+        >>> net, net.n_hyperplanes, net.forward([[1.0, 0.0]]).tolist()
+        (Network(2-2-1, activations=relu,identity), 2, [[2.5]])
+        >>> rk.Network.from_arrays(net.weights, net.biases, ["hard_tanh", "identity"])
+        Network(2-2-1, activations=hard_tanh,identity)
         """
         weights = list(weights)
         biases = list(biases)
@@ -100,25 +124,96 @@ class Network:
 
     @classmethod
     def from_torch(cls, module: object, input_shape: Sequence[int] | None = None) -> "Network":
-        """A PyTorch nn.Sequential (or a plain chain traced by torch.fx), converted exactly;
-        input_shape (one example, no batch axis) is needed for conv and pooling layers.
-        See regionkit.model.loaders and docs/loaders.md."""
+        """A PyTorch model, converted exactly in float64.
+
+        An nn.Sequential (nested ones too), or a module whose forward torch.fx traces to a
+        chain of layers, converted as it computes in eval() mode; the layers read are
+        listed in regionkit.model.loaders.torch.SUPPORTED (and docs/loaders.md).
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The model.
+        input_shape : sequence of int, optional
+            One example's shape without the batch axis, e.g. (1, 28, 28); needed when the
+            first layer that fixes the input size is not an nn.Linear.
+
+        Returns
+        -------
+        Network
+            The network computing the same function.
+
+        Raises
+        ------
+        MissingExtraError
+            If torch is not installed.
+        UnsupportedLayerError
+            A layer or call with no exact conversion, or a forward that is not a chain.
+        NetworkError
+            Shapes that do not fit, NaN or infinite weights, or input_shape missing.
+        """
         from regionkit.model.loaders import torch_stack
 
         return cls.from_arrays(*torch_stack(module, input_shape).arrays())
 
     @classmethod
     def from_sklearn(cls, model: object) -> "Network":
-        """A fitted scikit-learn MLPClassifier / MLPRegressor (relu or identity hidden
-        units); the network outputs the logits, before softmax / logistic."""
+        """A fitted scikit-learn MLPClassifier or MLPRegressor, converted exactly.
+
+        Parameters
+        ----------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            Fitted, with activation 'relu' or 'identity'.
+
+        Returns
+        -------
+        Network
+            The network up to its last affine layer: it outputs the logits, before
+            softmax / logistic.
+
+        Raises
+        ------
+        MissingExtraError
+            If scikit-learn is not installed.
+        UnsupportedLayerError
+            Another model class, or another activation.
+        NetworkError
+            An unfitted model, or NaN or infinite weights.
+        """
         from regionkit.model.loaders import sklearn_stack
 
         return cls.from_arrays(*sklearn_stack(model).arrays())
 
     @classmethod
     def from_onnx(cls, model: object, input_shape: Sequence[int] | None = None) -> "Network":
-        """An ONNX model (onnx.ModelProto or a path), converted exactly; input_shape only for
-        graphs whose input leaves a non-batch size symbolic. See docs/loaders.md."""
+        """An ONNX model, converted exactly in float64.
+
+        Parameters
+        ----------
+        model : onnx.ModelProto, str or os.PathLike
+            The model or its file; the graph must be a chain of the operators listed in
+            regionkit.model.loaders.onnx.SUPPORTED_OPS (see docs/loaders.md).
+        input_shape : sequence of int, optional
+            One example's shape without the batch axis; needed only when the graph input
+            leaves a non-batch size symbolic.
+
+        Returns
+        -------
+        Network
+            The network computing the same function.
+
+        Raises
+        ------
+        MissingExtraError
+            If onnx is not installed.
+        NetworkFileError
+            A missing or unreadable file.
+        UnsupportedLayerError
+            An unsupported operator, or a graph that is not a chain.
+        NetworkError
+            Shapes that do not fit, NaN or infinite weights, or a symbolic input size
+            without input_shape.
+        """
         from regionkit.model.loaders import onnx_stack
 
         return cls.from_arrays(*onnx_stack(model, input_shape).arrays())
@@ -126,10 +221,12 @@ class Network:
     # --- shape -----------------------------------------------------------------------------
     @property
     def n_in(self) -> int:
+        """Input dimension: the columns of W_0."""
         return int(self.weights[0].shape[1])
 
     @property
     def n_out(self) -> int:
+        """Output dimension: the width of the last layer."""
         return self.widths[-1]
 
     @property
@@ -149,33 +246,62 @@ class Network:
 
     @property
     def has_maxout(self) -> bool:
+        """Whether any layer is a maxout layer (max pooling included)."""
         return any(isinstance(a, Maxout) for a in self.activations)
 
     def require_elementwise(self, feature: str) -> None:
-        """Refuse maxout layers in a feature built for elementwise activations only."""
+        """Refuse maxout layers in a feature built for elementwise activations only.
+
+        Parameters
+        ----------
+        feature : str
+            What is refused, for the error message.
+
+        Raises
+        ------
+        NetworkError
+            If the network has a maxout (or max-pool) layer.
+        """
         if self.has_maxout:
             raise NetworkError(f"{feature} supports elementwise (piecewise-linear table) "
                                "activations; this network has maxout (or max-pool) layers")
 
     @property
     def n_layers(self) -> int:
+        """Number of layers (an affine map and its activation each)."""
         return len(self.weights)
 
     @property
     def n_hyperplanes(self) -> int:
-        """Length of an activation pattern: per unit, one bit per breakpoint of its table
-        (ReLU 1, hard tanh 2), one per piece of a maxout unit."""
+        """Length of an activation pattern.
+
+        Per unit, one bit per breakpoint of its table (ReLU 1, hard tanh 2), one per piece
+        of a maxout unit.
+        """
         return int(self.layer_hyperplane_offsets()[-1])
 
     def layer_hyperplane_offsets(self) -> np.ndarray:
-        """Index of each layer's first hyperplane in a pattern (length n_layers + 1)."""
+        """Index of each layer's first hyperplane in a pattern.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (n_layers + 1,)
+            Layer l's bits are offsets[l] .. offsets[l+1]-1; the last entry is
+            n_hyperplanes.
+        """
         counts = [a.bits_per_unit * (W.shape[0] // a.rows_per_unit)
                   for W, a in zip(self.weights, self.activations)]
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     def hyperplane_groups(self) -> tuple[np.ndarray, np.ndarray]:
-        """(first bit, bits) of the unit each pattern bit belongs to: k per maxout unit; an
-        elementwise unit's bits (one per breakpoint) are separate hyperplanes, one each."""
+        """The unit each pattern bit belongs to, as (first bit, number of bits).
+
+        Returns
+        -------
+        start, size : numpy.ndarray of int, shape (n_hyperplanes,)
+            The group of every bit: a maxout unit's k bits form one group; an elementwise
+            unit's bits (one per breakpoint) are separate hyperplanes, groups of one.
+        """
         start = np.arange(self.n_hyperplanes)
         size = np.ones(self.n_hyperplanes, dtype=np.int64)
         for off, W, k in zip(self.layer_hyperplane_offsets(), self.weights, self.pieces):
@@ -192,16 +318,50 @@ class Network:
 
     # --- evaluation ------------------------------------------------------------------------
     def activation_names(self) -> list[str]:
-        """Activation of every layer as written in files (its spec): 'relu',
-        'leaky_relu:0.2', 'maxout:3'."""
+        """The activation of every layer as files write it (its spec).
+
+        Returns
+        -------
+        list of str
+            One spec per layer: 'relu', 'leaky_relu:0.2', 'maxout:3', ...
+        """
         return [a.spec for a in self.activations]
 
     def activate(self, layer: int, z: np.ndarray) -> np.ndarray:
-        """Layer `layer`'s activation applied to its pre-activations z."""
+        """Layer `layer`'s activation applied to its pre-activations.
+
+        Parameters
+        ----------
+        layer : int
+            Index of the layer.
+        z : numpy.ndarray, shape (n, rows of W_layer)
+            Its pre-activations.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, width of the layer)
+            Its outputs h_layer.
+        """
         return self.activations[layer](z)
 
     def as_batch(self, x: np.ndarray) -> np.ndarray:
-        """Inputs as a float (n, n_in) array; a single input becomes one row."""
+        """Inputs as a float64 (n, n_in) array.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, n_in) or (n_in,)
+            Inputs; a single input becomes one row.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_in)
+            The inputs as float64.
+
+        Raises
+        ------
+        NetworkError
+            If x does not have n_in coordinates per input.
+        """
         X = np.asarray(x, dtype=np.float64)
         X = X.reshape(1, -1) if X.ndim == 1 else X
         if X.ndim != 2 or X.shape[1] != self.n_in:
@@ -209,7 +369,23 @@ class Network:
         return X
 
     def preactivations(self, x: np.ndarray) -> list[np.ndarray]:
-        """Pre-activations z_l of every layer for a batch of inputs (n, n_in)."""
+        """Pre-activations z_l of every layer.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, n_in) or (n_in,)
+            Inputs.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Per layer, z_l of shape (n, rows of W_l).
+
+        Raises
+        ------
+        NetworkError
+            If x does not have n_in coordinates per input.
+        """
         h = self.as_batch(x)
         out = []
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -219,15 +395,46 @@ class Network:
         return out
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Network output for a batch of inputs (n, n_in) -> (n, n_out)."""
+        """Network outputs.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, n_in) or (n_in,)
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_out)
+            The outputs.
+
+        Raises
+        ------
+        NetworkError
+            If x does not have n_in coordinates per input.
+        """
         z = self.preactivations(x)
         return self.activate(self.n_layers - 1, z[-1])
 
     def pattern(self, x: np.ndarray) -> np.ndarray:
-        """Activation pattern (n, n_hyperplanes) of bools.
+        """Activation patterns of inputs.
 
         An elementwise unit gives one bit per breakpoint c of its table, z > c (ReLU: z > 0;
         hard tanh: z > -1, z > 1); a maxout unit one bit per piece, set for the winner.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, n_in) or (n_in,)
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n, n_hyperplanes)
+            The pattern of every input, layer after layer.
+
+        Raises
+        ------
+        NetworkError
+            If x does not have n_in coordinates per input.
         """
         cols = [a.pattern(z) for z, a in zip(self.preactivations(x), self.activations)
                 if a.bits_per_unit]
@@ -237,7 +444,13 @@ class Network:
 
     # --- files -----------------------------------------------------------------------------
     def to_npz_dict(self) -> dict[str, np.ndarray]:
-        """Arrays W0, b0, W1, b1, ... and 'activations' (the specs, activation_names)."""
+        """The arrays files store.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            W0, b0, W1, b1, ... and 'activations', the specs (activation_names).
+        """
         out: dict[str, np.ndarray] = {}
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
             out[f"W{i}"] = np.asarray(W)
@@ -246,12 +459,38 @@ class Network:
         return out
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the network to an .npz file readable by load_network."""
+        """Write the network to an .npz file readable by load_network.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file (numpy.savez appends .npz to a name without it).
+        """
         np.savez(path, **self.to_npz_dict())
 
     @classmethod
     def from_npz_dict(cls, data: "dict[str, np.ndarray] | np.lib.npyio.NpzFile",
                       source: str = "arrays") -> "Network":
+        """A network from arrays named as to_npz_dict names them.
+
+        Parameters
+        ----------
+        data : mapping of str to numpy.ndarray, or numpy.lib.npyio.NpzFile
+            W0, b0, W1, b1, ... and optionally 'activations' (specs; default relu hidden
+            layers and an identity last layer).
+        source : str, default "arrays"
+            Where the arrays come from, for error messages.
+
+        Returns
+        -------
+        Network
+            The network, validated by from_arrays.
+
+        Raises
+        ------
+        NetworkFileError
+            No W0, a missing bias, or arrays that from_arrays refuses.
+        """
         keys = set(data.keys())
         n = 0
         while f"W{n}" in keys:
@@ -274,9 +513,41 @@ class Network:
 
 def load_network(path: str | os.PathLike,
                  input_shape: Sequence[int] | None = None) -> Network:
-    """Load a network from an .npz file holding W0, b0, W1, b1, ... (and optional
-    activations), or from an .onnx model (Network.from_onnx; input_shape only
-    for graphs whose input leaves a non-batch size symbolic)."""
+    """Load a network from an .npz file or an .onnx model.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An .npz file holding W0, b0, W1, b1, ... and optionally 'activations' (as
+        Network.save writes it), or an .onnx model (read by Network.from_onnx).
+    input_shape : sequence of int, optional
+        ONNX only: one example's shape without the batch axis, for graphs whose input
+        leaves a non-batch size symbolic.
+
+    Returns
+    -------
+    Network
+        The network.
+
+    Raises
+    ------
+    NetworkFileError
+        A missing, unreadable or malformed file.
+    NetworkError
+        From Network.from_onnx: unsupported operators, shapes that do not fit.
+    MissingExtraError
+        An .onnx file when onnx is not installed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1.0, -1.0]], [[2.0]]], [[0.5], [0.0]])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     net.save(os.path.join(tmp, "net.npz"))
+    ...     rk.load_network(os.path.join(tmp, "net.npz"))
+    Network(2-1-1, activations=relu,identity)
+    """
     p = os.fspath(path)
     if not os.path.exists(p):
         raise NetworkFileError(f"{p}: no such file")

@@ -22,6 +22,8 @@ from regionkit.model.tolerance import Tolerance
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
 
+__all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "MAXOUT_CHUNK_REGIONS", "Method", "enumerate_regions"]
+
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 1 << 15
@@ -49,6 +51,58 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     (between core calls, every CALL_SECONDS), the run stops cleanly and returns the
     partition found so far (regions a layer did not reach keep their earlier depth, see
     RegionSet.depth) with ``complete=False``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    domain : Domain
+        An open box, polytope, plane, segment or slice of its input space.
+    tol : Tolerance, float or None, optional
+        None: the default Tolerance; a number: that rtol (Tolerance.coerce).
+    max_regions : int, optional
+        The most regions the partition may hold, >= 1; None: no limit.
+    time_limit : float, optional
+        Seconds the enumeration may run; None: no limit.
+    progress : bool, optional
+        Show a progress bar (tqdm): True always, False never, None when stderr is a
+        terminal and the run lasts over a second.
+    method : {"auto", "lp", "vertex"}, default "auto"
+        The geometry the regions are split in (Geometry.choose).
+
+    Returns
+    -------
+    RegionSet
+        The regions, with ``complete`` False and ``stop_reason`` set when a budget or
+        Ctrl-C stopped the run.
+
+    Raises
+    ------
+    RegionkitError
+        net, domain or tol of the wrong type, max_regions < 1, or an unknown method.
+    DomainError
+        If the domain does not live in the network's input space.
+    SolverError
+        If the core's LP solver could not certify an answer.
+    CoreMemoryError
+        If the core ran out of memory (max_regions bounds what it holds).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    >>> rs.n_regions, rs.complete, rs.per_layer
+    (7, True, [7, 7])
+    >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), method="lp").n_regions
+    7
+
+    A budget too small for the first layer leaves the domain unsplit:
+
+    >>> part = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), max_regions=3)
+    >>> part.n_regions, part.complete, part.stop_reason
+    (1, False, 'max_regions')
     """
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")

@@ -22,18 +22,53 @@ from regionkit.core.frontier import Frontier
 from regionkit.model.activations import core_table, relu
 from regionkit.model.tolerance import Tolerance
 
+__all__ = ["split_maxout"]
+
 # Labels the core gives the new rows of a clip call: _NEW + q for the q-th clipping row.
 _NEW = 1 << 40
+
+# What _core.split_frontier returns: (n_done, children, child_maps, bits, parent, aborted).
+_Split = tuple[int, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, bool]
 
 
 def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: np.ndarray,
                  b: np.ndarray, k: int, tol: Tolerance, label_base: int, max_total: float,
-                 seconds: float):
-    """Split every region of `frontier` by one maxout layer; same return value as
-    _core.split_frontier: (n_done, children, child_maps, bits, parent, aborted).
+                 seconds: float) -> _Split:
+    """Split every region of `frontier` by one maxout layer.
 
-    All or nothing: when the partition would exceed max_total regions or the split would
-    run past `seconds`, no region is split (n_done = 0, aborted = True).
+    All or nothing: when the split would produce more than max_total regions or a core
+    call would run past `seconds`, no region is split (n_done = 0, aborted = True).
+
+    Parameters
+    ----------
+    kind : Geometry or str
+        The frontier's geometry.
+    frontier : Frontier
+        The regions to split.
+    maps : dict of str to numpy.ndarray
+        The layer's input on every region, as _core.split_frontier takes it: x = M t + m
+        ("M", "m"), "S" bounding |x_i| and "R" the domain's box radius.
+    W, b : numpy.ndarray
+        The layer: rows u*k .. u*k+k-1 are unit u's pieces.
+    k : int
+        Pieces per unit.
+    tol : Tolerance
+        Tolerance of the hyperplanes P_a - P_j.
+    label_base : int
+        The layer's first pattern bit: a facet on P_a = P_j of unit u gets label
+        label_base + u*k + j.
+    max_total : float
+        The most regions the split may produce.
+    seconds : float
+        Time limit of each core call.
+
+    Returns
+    -------
+    tuple
+        (n_done, children, child_maps, bits, parent, aborted), as _core.split_frontier
+        returns it: the regions split, the children's columns and output maps, their bits
+        (one byte per piece, set for the winner), the region each child comes from, and
+        whether the split was abandoned.
     """
     n = len(frontier)
     U = W.shape[0] // k
@@ -121,7 +156,7 @@ def _sure_winners(fr: Frontier, P: np.ndarray, p: np.ndarray, eps: np.ndarray) -
     return np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
 
 
-def _nothing_done(frontier: Frontier, U: int, k: int):
+def _nothing_done(frontier: Frontier, U: int, k: int) -> _Split:
     empty = frontier.take(np.zeros(0, np.int64))
     return (0, empty.data, {}, np.zeros((0, U * k), np.uint8), np.zeros(0, np.int64), True)
 

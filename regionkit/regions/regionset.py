@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,16 @@ from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
 from regionkit.measures.facets import facet_table
-from regionkit.measures.graph import adjacency
+from regionkit.measures.graph import Adjacency, adjacency
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from scipy import sparse
+
+__all__ = ["FORMAT_VERSION", "RegionSet"]
 
 FORMAT_VERSION = 1
 
@@ -42,6 +48,40 @@ class RegionSet:
         vertex form which rows each vertex lies on (``incidence``: ceil(rows/64) uint64
         words per vertex, CSR by ``incidence_offsets``);
       * the affine output map ``F(t) = output_M[r] @ t + output_m[r]`` on r.
+
+    enumerate_regions and load build it.
+
+    Parameters
+    ----------
+    network : Network
+        The network enumerated.
+    domain : Domain
+        The domain, whose coordinates everything is in.
+    tol : Tolerance
+        The enumeration's tolerance.
+    kind : Geometry or str
+        How the regions were split: '1d', '2d', 'vd' (vertex form) or 'nd' (LP form).
+    patterns : numpy.ndarray of uint8, shape (n_regions, ceil(n_hyperplanes / 8))
+        Packed patterns.
+    ineq_offsets, ineq_A, ineq_b, ineq_labels : numpy.ndarray
+        The inequalities of every region (CSR).
+    vertex_offsets, vertices : numpy.ndarray or None
+        The vertices of every region (CSR); None in LP form.
+    incidence_offsets, incidence : numpy.ndarray or None
+        In vertex form, the rows each vertex lies on (CSR); else None.
+    output_M, output_m : numpy.ndarray
+        The output map of every region, shapes (n_regions, n_out, dim) and
+        (n_regions, n_out); all NaN when the run stopped early.
+    per_layer : list of int
+        Regions after each layer (a layer that stopped early: the children it made).
+    depth : numpy.ndarray of int, shape (n_regions,)
+        The layers that split each region (n_layers when complete).
+    seconds : float
+        Wall time of the enumeration.
+    stop_reason : str or None
+        None for a complete run, else 'max_regions', 'time_limit' or 'interrupted'.
+    measure_cache : MeasureCache
+        The measures computed so far.
     """
 
     network: Network
@@ -77,6 +117,37 @@ class RegionSet:
                       frontier: Frontier, patterns: np.ndarray, output_M: np.ndarray,
                       output_m: np.ndarray, per_layer: list[int], depth: np.ndarray,
                       seconds: float, stop_reason: str | None) -> "RegionSet":
+        """The RegionSet of an enumeration's last frontier.
+
+        Parameters
+        ----------
+        network : Network
+            The network enumerated.
+        domain : Domain
+            The domain.
+        tol : Tolerance
+            The enumeration's tolerance.
+        frontier : Frontier
+            The final regions.
+        patterns : numpy.ndarray, shape (n_regions, n_hyperplanes)
+            Their patterns, unpacked (nonzero: bit set).
+        output_M, output_m : numpy.ndarray
+            Their output maps.
+        per_layer : list of int
+            Regions after each layer.
+        depth : numpy.ndarray of int, shape (n_regions,)
+            The layers that split each region.
+        seconds : float
+            Wall time of the enumeration.
+        stop_reason : str or None
+            Why the run stopped early, None if it did not.
+
+        Returns
+        -------
+        RegionSet
+            The regions, with the frontier's inequalities, vertices, incidences and
+            Chebyshev balls where it holds them.
+        """
         g, F = frontier.geometry, frontier.data
         ineq_offsets, ineq_A, ineq_b, labels = g.rows(F)
         voff, verts = g.vertices(F) or (None, None)
@@ -122,6 +193,7 @@ class RegionSet:
 
     @property
     def complete(self) -> bool:
+        """Whether the enumeration ran to the end (no budget hit, no interrupt)."""
         return self.stop_reason is None
 
     def require_complete(self, feature: str) -> None:
@@ -147,6 +219,7 @@ class RegionSet:
 
     @property
     def dim(self) -> int:
+        """Dimension of the domain's coordinates."""
         return self.domain.dim
 
     def __len__(self) -> int:
@@ -158,7 +231,23 @@ class RegionSet:
                 f"{self.domain!r}, per layer {self.per_layer}, {state}, {self.seconds:.3g} s)")
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready scalars: counts, completeness, time."""
+        """JSON-ready scalars: counts, completeness, time.
+
+        Returns
+        -------
+        dict of str
+            n_regions, per_layer, complete, stop_reason, seconds, dim, kind and
+            architecture (input and layer widths).
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> rs.summary()["n_regions"], rs.summary()["architecture"]
+        (7, [2, 3, 1])
+        """
         return {"n_regions": self.n_regions, "per_layer": [int(c) for c in self.per_layer],
                 "complete": self.complete, "stop_reason": self.stop_reason,
                 "seconds": self.seconds, "dim": self.dim, "kind": self.kind.value,
@@ -166,26 +255,91 @@ class RegionSet:
 
     # --- per-region access -----------------------------------------------------------------
     def pattern_bits(self) -> np.ndarray:
-        """Unpacked patterns, (n_regions, n_hyperplanes) of bools."""
+        """The patterns, unpacked.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n_regions, n_hyperplanes)
+            Bit h of region r is set iff hyperplane h is positive on r.
+        """
         H = self.network.n_hyperplanes
         return np.unpackbits(self.patterns, axis=1, count=H, bitorder="little").astype(bool)
 
     def inequalities(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(A, b, labels) of region r: A t < b."""
+        """The inequalities of one region.
+
+        Parameters
+        ----------
+        r : int
+            The region.
+
+        Returns
+        -------
+        A, b, labels : numpy.ndarray
+            Region r is A t < b (unit-norm rows); labels >= 0 name network hyperplanes,
+            -1-k domain inequality k.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> r = int(rs.locate([[0.5, 0.5]])[0])
+        >>> A, b, labels = rs.inequalities(r)
+        >>> sorted(labels.tolist()), len(rs.region_vertices(r))
+        ([-4, -2, 0, 1, 2], 5)
+        """
         a, b = self.ineq_offsets[r], self.ineq_offsets[r + 1]
         return self.ineq_A[a:b], self.ineq_b[a:b], self.ineq_labels[a:b]
 
     def region_vertices(self, r: int) -> np.ndarray:
-        """Vertices of region r (1-D and 2-D runs only)."""
+        """The vertices of one region (counter-clockwise in 2-D).
+
+        Parameters
+        ----------
+        r : int
+            The region.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_vertices, dim)
+            Its vertices.
+
+        Raises
+        ------
+        RegionkitError
+            In LP form, which keeps no vertices.
+        """
         if self.vertices is None:
             raise RegionkitError("vertices are kept only by the 1-D, 2-D and vertex-form "
                                  "engines (method='lp' keeps inequalities only)")
         return self.vertices[self.vertex_offsets[r]:self.vertex_offsets[r + 1]]
 
     def locate(self, t: np.ndarray) -> np.ndarray:
-        """Index of the region whose pattern each point (domain coordinates) has; -1 if none.
+        """Index of the region whose pattern each point has.
 
         Points on a boundary get the pattern of the > 0 convention, which may be no region's.
+
+        Parameters
+        ----------
+        t : array_like, shape (n, dim) or (dim,)
+            Points in domain coordinates.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (n,)
+            The region of each point, -1 if none has its pattern.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> r = rs.locate([[0.5, 0.5]])
+        >>> rs.pattern_bits()[r].astype(int), rs.outputs([[0.5, 0.5]], r)
+        (array([[1, 1, 1]]), array([[1.]]))
         """
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         pats = np.packbits(self.network.pattern(self.domain.to_input(t)), axis=1,
@@ -193,13 +347,32 @@ class RegionSet:
         return self.pattern_index().lookup(pats)
 
     def pattern_index(self) -> PatternIndex:
-        """The region of each packed pattern (built once, cached)."""
+        """The region of each packed pattern (built once, cached).
+
+        Returns
+        -------
+        PatternIndex
+            The index of the patterns.
+        """
         if self._index is None:
             self._index = PatternIndex(self.patterns)
         return self._index
 
     def outputs(self, t: np.ndarray, regions: np.ndarray) -> np.ndarray:
-        """Network outputs at points t evaluated with the affine maps of the given regions."""
+        """Network outputs at points, evaluated with the affine maps of given regions.
+
+        Parameters
+        ----------
+        t : array_like, shape (n, dim) or (dim,)
+            Points in domain coordinates.
+        regions : array_like of int, shape (n,)
+            The region whose map each point is evaluated with.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_out)
+            output_M[r] @ t + output_m[r] per point.
+        """
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         regions = np.asarray(regions, dtype=np.int64)
         return np.einsum("noi,ni->no", self.output_M[regions], t) + self.output_m[regions]
@@ -224,7 +397,7 @@ class RegionSet:
         """
         return facet_table(self).region_volume
 
-    def adjacency(self):
+    def adjacency(self) -> Adjacency:
         """Edges between regions whose closures share a (d-1)-face inside the open domain.
 
         Computed once and cached (regionkit.measures.graph.adjacency).
@@ -280,7 +453,7 @@ class RegionSet:
         """
         return self.adjacency().linear_labels
 
-    def adjacency_matrix(self):
+    def adjacency_matrix(self) -> sparse.csr_matrix:
         """Symmetric sparse adjacency matrix whose entries are shared facet volumes.
 
         Returns
@@ -309,7 +482,7 @@ class RegionSet:
         m = sparse.coo_matrix((g.facet_volume, (g.i, g.j)), shape=(n, n))
         return (m + m.T).tocsr()
 
-    def adjacency_graph(self):
+    def adjacency_graph(self) -> nx.Graph:
         """The region adjacency graph as a networkx.Graph.
 
         Returns
@@ -484,7 +657,25 @@ class RegionSet:
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write everything, network and domain included, to one .npz file."""
+        """Write everything, network and domain included, to one .npz file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file (numpy.savez_compressed appends .npz to a name without it).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     rs.save(os.path.join(tmp, "rs.npz"))
+        ...     rk.RegionSet.load(os.path.join(tmp, "rs.npz")).n_regions
+        7
+        """
         arrays: dict[str, np.ndarray] = {}
         for k, v in self.network.to_npz_dict().items():
             arrays[f"net_{k}"] = v
@@ -504,7 +695,23 @@ class RegionSet:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionSet":
-        """Read a file written by save()."""
+        """Read a file written by save().
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file.
+
+        Returns
+        -------
+        RegionSet
+            The regions, network and domain as saved.
+
+        Raises
+        ------
+        NetworkFileError
+            A missing or unreadable file, or not a RegionSet file of this format.
+        """
         p = os.fspath(path)
         try:
             with np.load(p, allow_pickle=False) as z:

@@ -69,7 +69,7 @@ def build(spec: dict[str, Any], base_dir: str = ".") -> tuple[Network, dict[str,
     >>> net, info, c = build({"kind": "construction", "construction": "sawtooth",
     ...                       "args": {"k": 3}})
     >>> net, info["proven_regions"], c.domain
-    (Network(1-2-2-2-1, activations=identity,relu), 8, Box(lo=[0.0], hi=[1.0]))
+    (Network(1-2-2-2-1, activations=relu,relu,relu,identity), 8, Box(lo=[0.0], hi=[1.0]))
     """
     kind = get_kind(spec["kind"])
     params = {k: v for k, v in spec.items() if k not in ("name", "kind") and k not in NOISE}

@@ -23,11 +23,32 @@ from scipy import sparse
 from regionkit.errors import NetworkError
 from regionkit.model import activations as act
 
+__all__ = ["LayerStack", "Matrix", "Windows", "adaptive_windows", "avgpool_affine",
+           "batchnorm_scale", "conv_affine", "finite", "maxpool_index", "sliding_windows"]
+
 Matrix = Union[np.ndarray, sparse.csr_array]
 
 
 def finite(a: object, what: str) -> np.ndarray:
-    """A float64 copy of a weight array, refused when it holds NaN or infinite values."""
+    """A float64 copy of a weight array, refused when it holds NaN or infinite values.
+
+    Parameters
+    ----------
+    a : array_like
+        The weights.
+    what : str
+        Their name, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float64 copy of a.
+
+    Raises
+    ------
+    NetworkError
+        If a holds NaN or infinite values.
+    """
     arr = np.array(a, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
         raise NetworkError(f"{what} contains NaN or infinite values")
@@ -40,10 +61,19 @@ def finite(a: object, what: str) -> np.ndarray:
 class Windows:
     """Sliding windows over the spatial axes of a (C, *spatial) tensor.
 
-    index[p, q] is the flat spatial input index under slot q (row-major kernel order) of
-    output position p (row-major); valid[p, q] says whether the slot lies in the input rather
-    than in the padding; padded[p] counts the slots inside the padded input (the divisor of
-    an average pool that counts padding).
+    Output positions p (P of them) and kernel slots q (K) are in row-major order.
+
+    Parameters
+    ----------
+    out_spatial : tuple of int
+        Output positions per spatial axis.
+    index : numpy.ndarray of int64, shape (P, K)
+        The flat spatial input index under slot q of position p.
+    valid : numpy.ndarray of bool, shape (P, K)
+        Whether the slot lies in the input rather than in the padding.
+    padded : numpy.ndarray of int, shape (P,)
+        The slots inside the padded input (the divisor of an average pool that counts
+        padding).
     """
 
     out_spatial: tuple[int, ...]
@@ -81,6 +111,27 @@ def sliding_windows(in_spatial: Sequence[int], kernel: Sequence[int], stride: Se
 
     n = floor or ceil((L + pb + pe - dil (k - 1) - 1) / s) + 1 outputs per axis; with
     ceil_mode a last window that would start in the end padding is dropped.
+
+    Parameters
+    ----------
+    in_spatial : sequence of int
+        The input's size L per spatial axis.
+    kernel, stride, dilation : sequence of int
+        k, s and dil per axis, each >= 1.
+    pads_begin, pads_end : sequence of int
+        Zero padding pb before and pe after the input per axis, >= 0.
+    ceil_mode : bool, default False
+        Round the number of outputs up instead of down.
+
+    Returns
+    -------
+    Windows
+        The windows of every output position.
+
+    Raises
+    ------
+    NetworkError
+        A size below 1, a negative padding, or a window larger than the padded input.
     """
     per_dim = []
     for d, L in enumerate(in_spatial):
@@ -101,7 +152,20 @@ def sliding_windows(in_spatial: Sequence[int], kernel: Sequence[int], stride: Se
 
 
 def adaptive_windows(in_spatial: Sequence[int], out_spatial: Sequence[int]) -> Windows:
-    """Windows of adaptive pooling: output i of n covers [floor(i L / n), ceil((i+1) L / n))."""
+    """Windows of adaptive pooling: output i of n covers [floor(i L / n), ceil((i+1) L / n)).
+
+    Parameters
+    ----------
+    in_spatial : sequence of int
+        The input's size L per spatial axis.
+    out_spatial : sequence of int
+        The output's size n per spatial axis.
+
+    Returns
+    -------
+    Windows
+        The windows of every output position (no padding).
+    """
     per_dim = []
     for L, n in zip(in_spatial, out_spatial):
         i = np.arange(n)
@@ -116,7 +180,35 @@ def adaptive_windows(in_spatial: Sequence[int], out_spatial: Sequence[int]) -> W
 
 def conv_affine(weight: np.ndarray, bias: np.ndarray, in_shape: Sequence[int], win: Windows,
                 groups: int) -> tuple[sparse.csr_array, np.ndarray, tuple[int, ...]]:
-    """A convolution as (W, b, out_shape): W[(o, p), (c, index[p, q])] = weight[o, c', q]."""
+    """A convolution as an affine map: W[(o, p), (c, index[p, q])] = weight[o, c', q].
+
+    Parameters
+    ----------
+    weight : numpy.ndarray, shape (n_out, C / groups, *kernel)
+        The kernels.
+    bias : numpy.ndarray, shape (n_out,)
+        One bias per output channel.
+    in_shape : sequence of int
+        The input's shape (C, *spatial).
+    win : Windows
+        The layer's windows (sliding_windows).
+    groups : int
+        Channel groups: output channel o reads input group o // (n_out / groups).
+
+    Returns
+    -------
+    W : scipy.sparse.csr_array, shape (n_out * P, C * L)
+        The linear part, on flattened tensors.
+    b : numpy.ndarray, shape (n_out * P,)
+        The bias of every output entry.
+    out_shape : tuple of int
+        (n_out, *win.out_spatial).
+
+    Raises
+    ------
+    NetworkError
+        If the weight's channels and groups do not fit the input's channels.
+    """
     n_out, Cg = weight.shape[:2]
     C, L = in_shape[0], math.prod(in_shape[1:])
     if groups < 1 or n_out % groups or C != Cg * groups:
@@ -136,8 +228,30 @@ def conv_affine(weight: np.ndarray, bias: np.ndarray, in_shape: Sequence[int], w
 
 def avgpool_affine(in_shape: Sequence[int], win: Windows,
                    divisor: str | float) -> tuple[sparse.csr_array, tuple[int, ...]]:
-    """Average pooling as (W, out_shape); divisor "valid" (input slots), "padded" (slots in
-    the padded input) or a number (torch's divisor_override)."""
+    """Average pooling as a linear map on flattened tensors.
+
+    Parameters
+    ----------
+    in_shape : sequence of int
+        The input's shape (C, *spatial).
+    win : Windows
+        The pooling windows.
+    divisor : {"valid", "padded"} or float
+        What each window's sum is divided by: its slots in the input ("valid"), its slots
+        in the padded input ("padded"), or a number (torch's divisor_override).
+
+    Returns
+    -------
+    W : scipy.sparse.csr_array, shape (C * P, C * L)
+        The map.
+    out_shape : tuple of int
+        (C, *win.out_spatial).
+
+    Raises
+    ------
+    NetworkError
+        If a divisor is not positive (a window lies entirely in the padding).
+    """
     C, L = in_shape[0], math.prod(in_shape[1:])
     P, K = win.index.shape
     if divisor == "valid":
@@ -159,9 +273,28 @@ def avgpool_affine(in_shape: Sequence[int], win: Windows,
 
 
 def maxpool_index(in_shape: Sequence[int], win: Windows) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Max pooling as a selection (C*P, K) of flat input indices and the output shape.
+    """Max pooling as a selection of flat input indices.
 
     Slots in the padding repeat the window's first input slot, so every output has K pieces.
+
+    Parameters
+    ----------
+    in_shape : sequence of int
+        The input's shape (C, *spatial).
+    win : Windows
+        The pooling windows.
+
+    Returns
+    -------
+    index : numpy.ndarray of int, shape (C * P, K)
+        The flat input entries each output takes the maximum of.
+    out_shape : tuple of int
+        (C, *win.out_spatial).
+
+    Raises
+    ------
+    NetworkError
+        If a window lies entirely in the padding.
     """
     C, L = in_shape[0], math.prod(in_shape[1:])
     if not np.all(win.valid.any(axis=1)):
@@ -174,7 +307,27 @@ def maxpool_index(in_shape: Sequence[int], win: Windows) -> tuple[np.ndarray, tu
 
 def batchnorm_scale(gamma: np.ndarray, beta: np.ndarray, mean: np.ndarray, var: np.ndarray,
                     eps: float, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Inference batch norm (x - mean) / sqrt(var + eps) * gamma + beta as x * scale + shift."""
+    """Inference batch norm (x - mean) / sqrt(var + eps) * gamma + beta as x * scale + shift.
+
+    Parameters
+    ----------
+    gamma, beta, mean, var : numpy.ndarray, shape (C,)
+        Weight, bias, running mean and running variance per channel.
+    eps : float
+        The variance's regulariser.
+    what : str
+        The layer's name, for the error message.
+
+    Returns
+    -------
+    scale, shift : numpy.ndarray, shape (C,)
+        The per-channel affine map.
+
+    Raises
+    ------
+    NetworkError
+        If var + eps is not positive.
+    """
     denom = var + eps
     if np.any(denom <= 0):
         raise NetworkError(f"{what}: running variance + eps is not positive")
@@ -189,6 +342,16 @@ class LayerStack:
 
     Affine maps accumulate in a pending map (None: the identity) until an activation or a
     max pool closes a layer with it.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        One example's shape, without the batch axis.
+
+    Raises
+    ------
+    NetworkError
+        If input_shape is empty or holds a size below 1.
     """
 
     def __init__(self, input_shape: Sequence[int]) -> None:
@@ -205,11 +368,27 @@ class LayerStack:
 
     @property
     def size(self) -> int:
+        """Number of entries of the current tensor."""
         return math.prod(self.shape)
 
     # affine maps
     def affine(self, W: Matrix, b: np.ndarray, shape: Sequence[int]) -> None:
-        """Apply x -> W x + b; the result has the given shape."""
+        """Apply x -> W x + b to the flattened tensor.
+
+        Parameters
+        ----------
+        W : numpy.ndarray or scipy.sparse.csr_array, shape (prod(shape), size)
+            The linear part.
+        b : numpy.ndarray, shape (prod(shape),)
+            The offset.
+        shape : sequence of int
+            The shape of the result.
+
+        Raises
+        ------
+        NetworkError
+            If W and b do not take the current tensor to that shape.
+        """
         shape = tuple(int(d) for d in shape)
         if W.shape != (math.prod(shape), self.size) or b.shape != (W.shape[0],):
             raise NetworkError(f"affine map {W.shape} (bias {b.shape}) does not take the "
@@ -219,7 +398,20 @@ class LayerStack:
         self.shape = shape
 
     def linear(self, W: np.ndarray, b: np.ndarray) -> None:
-        """A dense layer on the last axis (torch Linear, ONNX MatMul/Gemm)."""
+        """A dense layer on the last axis (torch Linear, ONNX MatMul/Gemm).
+
+        Parameters
+        ----------
+        W : numpy.ndarray, shape (n_out, n_in)
+            The weights; n_in is the size of the tensor's last axis.
+        b : numpy.ndarray, shape (n_out,)
+            The bias.
+
+        Raises
+        ------
+        NetworkError
+            If n_in is not the size of the last axis.
+        """
         if W.shape[1] != self.shape[-1]:
             raise NetworkError(f"a layer with {W.shape[1]} inputs gets a tensor of shape "
                                f"{self.shape}")
@@ -228,7 +420,13 @@ class LayerStack:
         self.affine(big, np.tile(b, m), self.shape[:-1] + (W.shape[0],))
 
     def elementwise(self, scale: np.ndarray, shift: np.ndarray) -> None:
-        """x -> x * scale + shift, both broadcast over the current tensor."""
+        """Apply x -> x * scale + shift, entry by entry.
+
+        Parameters
+        ----------
+        scale, shift : array_like
+            Broadcast over the current tensor.
+        """
         s = np.broadcast_to(np.asarray(scale, np.float64), self.shape).reshape(-1)
         t = np.broadcast_to(np.asarray(shift, np.float64), self.shape).reshape(-1)
         if np.all(s == 1.0) and not np.any(t):
@@ -236,13 +434,36 @@ class LayerStack:
         self.affine(sparse.diags_array(s, format="csr"), t, self.shape)
 
     def channelwise(self, scale: np.ndarray, shift: np.ndarray) -> None:
-        """x -> x * scale[c] + shift[c] on channel c, the first axis (batch norm)."""
+        """Apply x -> x * scale[c] + shift[c] on channel c, the first axis (batch norm).
+
+        Parameters
+        ----------
+        scale, shift : numpy.ndarray, shape (C,)
+            One value per channel.
+
+        Raises
+        ------
+        NetworkError
+            If scale does not have one entry per channel.
+        """
         if scale.shape != (self.shape[0],):
             raise NetworkError(f"{scale.shape[0]} channels but the tensor has shape {self.shape}")
         spatial = (1,) * (len(self.shape) - 1)
         self.elementwise(scale.reshape(-1, *spatial), shift.reshape(-1, *spatial))
 
     def reshape(self, shape: Sequence[int]) -> None:
+        """Give the current tensor a new shape; its entries keep their C order.
+
+        Parameters
+        ----------
+        shape : sequence of int
+            The new shape, with as many entries as the tensor.
+
+        Raises
+        ------
+        NetworkError
+            If the sizes differ or one is below 1.
+        """
         shape = tuple(int(d) for d in shape)
         if math.prod(shape) != self.size or min(shape, default=1) < 1:
             raise NetworkError(f"cannot reshape a tensor of shape {self.shape} to {shape}")
@@ -250,8 +471,19 @@ class LayerStack:
 
     # piecewise-linear units
     def activation(self, activation: act.Activation) -> None:
-        """An elementwise activation (a table of regionkit.model.activations); one without
-        breakpoints is affine and folds into the pending map."""
+        """Close a layer with an elementwise activation.
+
+        Parameters
+        ----------
+        activation : PiecewiseLinear
+            A table of regionkit.model.activations; one without breakpoints is affine and
+            folds into the pending map instead.
+
+        Raises
+        ------
+        NetworkError
+            If the activation is not elementwise.
+        """
         if activation.kind != act.ActivationKind.ELEMENTWISE:
             raise NetworkError(f"{activation.spec} is not an elementwise activation")
         if not activation.bits_per_unit:
@@ -260,12 +492,32 @@ class LayerStack:
         self._close(activation)
 
     def leaky(self, a: float) -> None:
-        """Leaky ReLU with negative slope a (slope 1 is the identity)."""
+        """Close a layer with a leaky ReLU.
+
+        Parameters
+        ----------
+        a : float
+            The slope below 0; slope 1 is the identity, which folds into the pending map.
+        """
         self.activation(act.identity() if a == 1.0 else act.leaky_relu(a))
 
     def clip(self, lo: float, hi: float) -> None:
-        """min(max(x, lo), hi): relu for [0, inf), relu6 for [0, 6], hard_tanh(lo, hi) for
-        other finite ends, a one-breakpoint table for other one-sided clips."""
+        """Close a layer with min(max(x, lo), hi).
+
+        The table is relu for [0, inf), relu6 for [0, 6], hard_tanh(lo, hi) for other
+        finite ends and a one-breakpoint table for other one-sided clips; (-inf, inf)
+        changes nothing.
+
+        Parameters
+        ----------
+        lo, hi : float
+            The clip range, possibly infinite, lo < hi.
+
+        Raises
+        ------
+        NetworkError
+            If lo >= hi.
+        """
         lo, hi = float(lo), float(hi)
         if not lo < hi:
             raise NetworkError(f"clip needs min < max, got min={lo}, max={hi}")
@@ -281,7 +533,20 @@ class LayerStack:
             self.activation(act.hard_tanh(lo, hi))
 
     def maxpool(self, index: np.ndarray, out_shape: Sequence[int]) -> None:
-        """Maxima over the rows of index (U, k) of flat entries: a Maxout(k) layer."""
+        """Close a Maxout(k) layer: the maxima over groups of k entries.
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int, shape (U, k)
+            The flat entries of the tensor each of the U outputs takes the maximum of.
+        out_shape : sequence of int
+            The output's shape, U entries.
+
+        Raises
+        ------
+        NetworkError
+            If index does not have one row per output entry.
+        """
         out_shape = tuple(int(d) for d in out_shape)
         if index.shape[0] != math.prod(out_shape):
             raise NetworkError(f"{index.shape[0]} pooled outputs for output shape {out_shape}")
@@ -310,7 +575,14 @@ class LayerStack:
 
     # results
     def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[act.Activation]]:
-        """(weights, biases, activations); a pending affine map becomes an identity layer."""
+        """The layers read so far, as Network.from_arrays takes them.
+
+        Returns
+        -------
+        weights, biases, activations : list
+            Dense W_l, b_l and the activation of every layer; a pending affine map (or an
+            empty stack) becomes a last identity layer.
+        """
         Ws, bs, acts = list(self.weights), list(self.biases), list(self.activations)
         if self._W is not None or not Ws:
             W, b = self._pending()

@@ -17,16 +17,40 @@ from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
+__all__ = ["SUPPORTED_OPS", "onnx_stack"]
+
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip",
                  "HardSigmoid", "Shrink", "Flatten", "Reshape", "Conv", "MaxPool", "AveragePool",
                  "GlobalAveragePool", "BatchNormalization", "Identity", "Dropout", "Constant")
 
 
 def onnx_stack(model: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
-    """The regionkit layers of an ONNX file (or onnx.ModelProto), in float64.
+    """The regionkit layers of an ONNX model, in float64.
 
-    input_shape is one example's shape without the batch axis; it is needed only when the
-    graph input leaves a non-batch size symbolic.
+    Parameters
+    ----------
+    model : onnx.ModelProto, str or os.PathLike
+        The model or its file: a chain of the operators in SUPPORTED_OPS.
+    input_shape : sequence of int, optional
+        One example's shape without the batch axis; needed only when the graph input
+        leaves a non-batch size symbolic.
+
+    Returns
+    -------
+    LayerStack
+        The layers.
+
+    Raises
+    ------
+    MissingExtraError
+        If onnx is not installed.
+    NetworkFileError
+        A missing or unreadable file.
+    UnsupportedLayerError
+        An unsupported operator or domain, or a graph that is not a chain.
+    NetworkError
+        Shapes that do not fit, NaN or infinite weights, or a symbolic input size
+        without input_shape.
     """
     onnx = require("onnx", "onnx", "load_onnx")
     proto = model if isinstance(model, onnx.ModelProto) else _read(onnx, model)

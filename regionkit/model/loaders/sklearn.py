@@ -14,9 +14,31 @@ from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
+__all__ = ["sklearn_stack"]
+
 
 def sklearn_stack(model: Any) -> L.LayerStack:
-    """The layers of a fitted MLPClassifier or MLPRegressor with relu or identity units."""
+    """The layers of a fitted MLPClassifier or MLPRegressor with relu or identity units.
+
+    Parameters
+    ----------
+    model : sklearn.neural_network.MLPClassifier or MLPRegressor
+        Fitted, with activation 'relu' or 'identity'.
+
+    Returns
+    -------
+    LayerStack
+        Its layers, up to the logits (before out_activation_).
+
+    Raises
+    ------
+    MissingExtraError
+        If scikit-learn is not installed.
+    UnsupportedLayerError
+        Another model class, or another activation.
+    NetworkError
+        An unfitted model, or NaN or infinite weights.
+    """
     require("sklearn", "sklearn", "from_sklearn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 

@@ -16,6 +16,8 @@ from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
+__all__ = ["SUPPORTED", "torch_stack"]
+
 SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, "
              "BatchNorm1d/2d/3d, Flatten, ReLU, LeakyReLU, Hardtanh, ReLU6, Hardsigmoid, "
              "Softshrink, Identity, Dropout (and torch.relu, F.relu, F.leaky_relu, F.hardtanh, "
@@ -24,10 +26,31 @@ SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, Ma
 
 
 def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.LayerStack:
-    """The regionkit layers of a torch module (in eval mode), in float64.
+    """The regionkit layers of a torch module (as in eval mode), in float64.
 
-    input_shape is one example's shape without the batch axis, e.g. (1, 28, 28); it is
-    needed when the first layer that fixes the input size is not an nn.Linear.
+    Parameters
+    ----------
+    module : torch.nn.Module
+        An nn.Sequential, or a module whose forward torch.fx traces to a chain of the
+        layers and calls listed in SUPPORTED.
+    input_shape : sequence of int, optional
+        One example's shape without the batch axis, e.g. (1, 28, 28); needed when the
+        first layer that fixes the input size is not an nn.Linear.
+
+    Returns
+    -------
+    LayerStack
+        The layers.
+
+    Raises
+    ------
+    MissingExtraError
+        If torch is not installed.
+    UnsupportedLayerError
+        A layer or call not in SUPPORTED, or a forward that is not a chain.
+    NetworkError
+        Not a module, shapes that do not fit, NaN or infinite weights, or input_shape
+        missing.
     """
     torch = require("torch", "torch", "from_torch")
     if not isinstance(module, torch.nn.Module):
