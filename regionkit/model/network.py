@@ -8,6 +8,7 @@ set for the winning piece (ties go to the lowest piece index).
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Sequence
@@ -289,9 +290,16 @@ class Network:
             Layer l's bits are offsets[l] .. offsets[l+1]-1; the last entry is
             n_hyperplanes.
         """
+        return self._offsets
+
+    @functools.cached_property
+    def _offsets(self) -> np.ndarray:
+        """layer_hyperplane_offsets, computed once (read-only: the network is immutable)."""
         counts = [a.bits_per_unit * (W.shape[0] // a.rows_per_unit)
                   for W, a in zip(self.weights, self.activations)]
-        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        offsets.setflags(write=False)
+        return offsets
 
     def hyperplane_groups(self) -> tuple[np.ndarray, np.ndarray]:
         """The unit each pattern bit belongs to, as (first bit, number of bits).
