@@ -134,9 +134,9 @@ def layer_pieces(layout: Layout, bits: np.ndarray) -> list[np.ndarray]:
 
 
 def states(layout: Layout, bits: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Raghu's unit states per layer: the activation's piece, centred on the linear zone for
-    units with two thresholds (hard tanh: -1, 0, +1); maxout: the winning piece; no columns
-    for identity layers."""
+    """Raghu's unit states per layer: the activation's piece numbered from -(m // 2) for m
+    thresholds (ReLU 0, 1; hard tanh -1, 0, +1, centred on the linear zone); maxout: the
+    winning piece; no columns for identity layers."""
     out = []
     for li, piece in enumerate(layer_pieces(layout, bits)):
         m = layout.per_unit(li)

@@ -55,9 +55,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
         Maxout layers, a bad layer or output index, a bad W1, all-zero swept weights.
     """
     check_net(net)
-    if net.has_maxout:
-        raise NetworkError("dichotomies supports relu, leaky_relu, hard_tanh and identity "
-                           "layers; this network has maxout (or max-pool) layers")
+    net.require_elementwise("dichotomies")
     tol = Tolerance.coerce(tol)
     Xs = rows("X", X, net.n_in)
     if not (isinstance(layer, (int, np.integer)) and 0 <= layer < net.n_layers):

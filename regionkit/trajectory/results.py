@@ -18,10 +18,11 @@ LENGTH_RTOL = 1e-12
 class Transitions:
     """Neuron transitions along a path (Raghu et al. section 2.1).
 
-    ``per_neuron[l][i]`` counts how often unit i of layer l switches linear piece: ReLU and
-    leaky ReLU off <-> on; hard tanh between -1, linear and +1, a direct jump -1 <-> +1
-    (a linear zone thinner than the tolerance) counting two; maxout from one winning piece
-    to another. Identity layers never transition. On closed paths the step back to the start
+    ``per_neuron[l][i]`` counts how often unit i of layer l switches linear piece: for a
+    table, one per breakpoint crossed (ReLU and leaky ReLU off <-> on; hard tanh between
+    -1, linear and +1, a direct jump -1 <-> +1 across a linear zone thinner than the
+    tolerance counting two); maxout from one winning piece to another. Identity layers
+    never transition. On closed paths the step back to the start
     is included, so every count is even.
     """
 
@@ -86,8 +87,9 @@ class Trajectory:
     ``lo[i] < hi[i]`` bound piece i in the path's own parameter t, in path order. On a closed
     path the piece through the start point wraps: its ``lo`` is negative (one period
     earlier). ``patterns`` holds each piece's activation pattern as ``Network.pattern`` gives
-    it; ``states[l]`` is (n_pieces, n_l) in {0, 1} for ReLU and leaky ReLU, in {-1, 0, 1} for
-    hard tanh, the winning piece 0..k-1 for maxout, and has no columns for identity layers.
+    it; ``states[l]`` is (n_pieces, n_l): a table's piece 0..m numbered from -(m // 2) for m
+    breakpoints ({0, 1} for ReLU and leaky ReLU, {-1, 0, 1} for hard tanh), the winning
+    piece 0..k-1 for maxout; no columns for identity layers.
     ``n_patterns`` counts the distinct patterns: n_pieces on lines and segments (Raghu's
     Corollary 1), fewer when a polyline or an arc re-enters a region.
     """
