@@ -49,28 +49,42 @@ def _q(v) -> Fraction:
     return Fraction(v) if isinstance(v, (int, Fraction)) else Fraction(float(v))
 
 
+def layer_values(net, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(z, h, piece) of every layer for inputs X (n, n_in), by a forward pass written from
+    the spec: pre-activations z, outputs h, and the piece each unit is on -- breakpoints
+    exceeded (z > c) for a table, the first maximal piece for maxout."""
+    h = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    out = []
+    for W, b, act in _layers(net):
+        z = h @ W.T + b
+        if isinstance(act, Maxout):
+            groups = z.reshape(len(z), -1, act.pieces)
+            piece = np.argmax(groups == groups.max(axis=2, keepdims=True), axis=2)
+            h = groups.max(axis=2)
+        else:
+            piece = (z[:, :, None] > np.asarray(act.breakpoints)).sum(axis=2)
+            h = _table_values(act, z)
+        out.append((z, h, piece))
+    return out
+
+
 def forward_pattern(net, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(patterns, outputs) of inputs X (n, n_in) by a forward pass written from the spec.
 
     Bits: one per breakpoint c of a unit's table (z > c: ReLU z > 0, hard tanh z > -1 and
     z > 1), one per maxout piece (set for the first maximal piece).
     """
-    h = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    values = layer_values(net, X)
     bits = []
-    for W, b, act in _layers(net):
-        z = h @ W.T + b
+    for act, (_, _, piece) in zip(net.activations, values):
         if isinstance(act, Maxout):
-            k = act.pieces
-            groups = z.reshape(len(z), -1, k)
-            first = np.argmax(groups == groups.max(axis=2, keepdims=True), axis=2)
-            bits.append((np.arange(k) == first[:, :, None]).reshape(len(z), -1))
-            h = groups.max(axis=2)
+            bit = np.arange(act.pieces) == piece[:, :, None]
         else:
-            c = np.asarray(act.breakpoints)
-            bits.append((z[:, :, None] > c).reshape(len(z), -1))
-            h = _table_values(act, z)
-    pattern = np.concatenate(bits, axis=1) if bits else np.zeros((len(h), 0), dtype=bool)
-    return pattern, h
+            bit = np.arange(len(act.breakpoints)) < piece[:, :, None]
+        bits.append(bit.reshape(len(piece), -1))
+    n = values[-1][1].shape[0]
+    pattern = np.concatenate(bits, axis=1) if bits else np.zeros((n, 0), dtype=bool)
+    return pattern, values[-1][1]
 
 
 def exact_pattern(net, domain, t) -> tuple[bool, ...]:
@@ -277,6 +291,167 @@ def brute_force_faces(regions: dict[tuple[bool, ...], OracleRegion], domain) -> 
         near = np.abs(pts[:, None, :] - pts[None, :, :]).max(axis=2) <= FACE_TOL
         f[k] = int(sum(not near[i, :i].any() for i in range(len(pts))))
     return f
+
+
+# --- volumes and adjacency of the brute-force regions ------------------------------------------
+
+def region_volume(region: OracleRegion) -> float:
+    """d-volume of a brute-force region: an interval's length in 1-D, Qhull above."""
+    if region.A.shape[1] == 1:
+        return float(np.ptp(_vertices(region)))
+    return halfspace_volume(region.A, region.b, region.center)
+
+
+def _vertices(region: OracleRegion) -> np.ndarray:
+    """Vertices of a bounded region's closure (Qhull; the two ends in 1-D)."""
+    A, b = region.A, region.b
+    if A.shape[1] == 1:
+        a = A[:, 0]
+        return np.array([[np.max(b[a < 0] / a[a < 0])], [np.min(b[a > 0] / a[a > 0])]])
+    return HalfspaceIntersection(np.hstack([A, -b[:, None]]), region.center).intersections
+
+
+# Closures meeting a hyperplane in a set of lower dimension (regions diagonal across a vertex
+# or an edge) give a Chebyshev radius of 0 up to rounding in the hyperplane: at most TOUCH.
+TOUCH = 1e-10
+
+
+@dataclass
+class SharedFacet:
+    """The (d-1)-face two brute-force regions share: its (d-1)-volume (a point counts 1)
+    and its vertices (k, d)."""
+
+    volume: float
+    vertices: np.ndarray
+
+
+def _shared_facet(A: np.ndarray, b: np.ndarray, a: np.ndarray, c: float) -> SharedFacet | None:
+    """{A t <= b} on the hyperplane a.t = c (d <= 3), or None when that set is not
+    (d-1)-dimensional. In orthonormal coordinates y of the hyperplane it is {C y <= e}, of
+    Chebyshev radius s: none when |s| <= TOUCH or s < 0, AmbiguousOracle when TOUCH < |s|
+    <= MARGIN. Rows parallel to the hyperplane are decided by e alone (e >= -FACE_TOL
+    scale: the hyperplane itself or a row beyond it)."""
+    norm = float(np.linalg.norm(a))
+    n, d = a / norm, A.shape[1]
+    N = np.linalg.svd(n[None, :])[2][1:].T  # (d, d-1), orthonormal, orthogonal to n
+    t0 = n * (c / norm)
+    C, e = A @ N, b - A @ t0
+    scale = np.abs(A).sum(axis=1) + np.abs(b)
+    flat = np.linalg.norm(C, axis=1) <= 1e-12 * np.linalg.norm(A, axis=1)
+    if np.any(e[flat] < -FACE_TOL * scale[flat]):
+        return None
+    C, e = C[~flat], e[~flat]
+    if d == 1:
+        return SharedFacet(1.0, t0[None, :])
+    x, s = chebyshev_lp(C, e)
+    if abs(s) <= TOUCH:  # the closures only touch: a vertex or an edge, not a facet
+        return None
+    if abs(s) <= MARGIN:
+        raise AmbiguousOracle(f"shared facet with Chebyshev radius {s:.3g}")
+    if s < 0:
+        return None
+    if d == 2:
+        c0 = C[:, 0]
+        Y = np.array([[np.max(e[c0 < 0] / c0[c0 < 0])], [np.min(e[c0 > 0] / c0[c0 > 0])]])
+        volume = float(Y[1, 0] - Y[0, 0])
+    else:
+        Y = HalfspaceIntersection(np.hstack([C, -e[:, None]]), x).intersections
+        volume = float(ConvexHull(Y).volume)
+    return SharedFacet(volume, t0 + Y @ N.T)
+
+
+def brute_force_adjacency(regions: dict[tuple[bool, ...], OracleRegion], domain
+                          ) -> dict[frozenset, SharedFacet]:
+    """Pairs of brute-force regions whose closures share a (d-1)-face inside the open domain
+    (d <= 3), each with that face (its (d-1)-volume, 1 for a point in 1-D, and vertices).
+
+    A facet shared by two regions lies on a hyperplane that bounds both, from opposite
+    sides. Across a unit of layer l two neighbours agree on every earlier layer, so
+    brute_force_regions wrote that hyperplane as exactly opposite rows (a, c) and (-a, -c)
+    of the two: candidates are regions with opposite copies of one row (domain rows
+    excluded), each with at least d vertices on it, whose boxes around those vertices
+    meet. A candidate pair is adjacent iff both closures meet the hyperplane in a
+    (d-1)-dimensional set (_shared_facet, HiGHS). Keys are frozensets of the two patterns.
+    """
+    keys = list(regions)
+    d, skip = domain.dim, len(domain.b)
+    planes: dict[tuple[float, ...], list[tuple[int, int, np.ndarray]]] = {}
+    for i, key in enumerate(keys):
+        V = _vertices(regions[key])
+        for a, c in zip(regions[key].A[skip:], regions[key].b[skip:]):
+            on = V[np.abs(V @ a - c) <= FACE_TOL * (np.abs(a).sum() + abs(c))]
+            if len(on) < d:  # no facet on this hyperplane
+                continue
+            side = 1 if a[np.flatnonzero(a)[0]] > 0 else -1
+            box = np.array([on.min(axis=0), on.max(axis=0)])
+            planes.setdefault(tuple(side * a) + (side * c,), []).append((i, side, box))
+    found: dict[frozenset, SharedFacet] = {}
+    for plane, members in planes.items():
+        for i, side_i, box_i in members:
+            for j, side_j, box_j in members:
+                if side_i < 0 or side_j > 0 or np.any(box_i[0] > box_j[1] + FACE_TOL) \
+                        or np.any(box_j[0] > box_i[1] + FACE_TOL):
+                    continue
+                ri, rj = regions[keys[i]], regions[keys[j]]
+                facet = _shared_facet(np.vstack([ri.A, rj.A]), np.r_[ri.b, rj.b],
+                                      np.asarray(plane[:-1]), plane[-1])
+                if facet is not None:
+                    found[frozenset((keys[i], keys[j]))] = facet
+    return found
+
+
+def _components(n: int, edges: list[tuple[int, int]]) -> np.ndarray:
+    """Component label of each of n nodes of a graph (union-find)."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in edges:
+        parent[root(i)] = root(j)
+    return np.array([root(i) for i in range(n)])
+
+
+def brute_force_betti(regions: dict[tuple[bool, ...], OracleRegion],
+                      adjacency: dict[frozenset, SharedFacet], domain, level: float,
+                      output: int = 0) -> tuple[int, ...]:
+    """Betti numbers (b0, and b1 in 2-D) of U = {F > level} in the open domain (d <= 2),
+    F the network's output `output`, from the brute-force regions and their adjacency.
+
+    F is affine on each region, so its extremes on a closed region or facet are at
+    vertices. U meets region i iff F > level at a vertex of it; the pieces of two regions
+    join iff F > level somewhere on their shared facet (pieces meeting at a point p inside
+    the domain also join through the facets around p). In 2-D, b1(U) is the number of
+    components of the closed complement K = {F <= level} that stay off the domain's
+    boundary (Alexander duality in the open square); pieces of K join across facets where
+    F < level somewhere, and reach the boundary at a vertex there with F <= level. Assumes
+    generic levels: F = level at no vertex.
+    """
+    keys = list(regions)
+    index = {key: i for i, key in enumerate(keys)}
+
+    def f(i: int, V: np.ndarray) -> np.ndarray:  # F on points V of region i's closure
+        return V @ regions[keys[i]].out_M[output] + regions[keys[i]].out_m[output]
+
+    verts = [_vertices(regions[key]) for key in keys]
+    F = [f(i, V) for i, V in enumerate(verts)]
+    pairs = [(index[p], index[q], f(index[p], facet.vertices))
+             for (p, q), facet in ((tuple(e), facet) for e, facet in adjacency.items())]
+    up = np.array([v.max() > level for v in F])
+    labels = _components(len(keys), [(i, j) for i, j, v in pairs if v.max() > level])
+    b0 = len(set(labels[up]))
+    if domain.dim == 1:
+        return (b0,)
+    down = np.array([v.min() < level for v in F])
+    labels = _components(len(keys), [(i, j) for i, j, v in pairs if v.min() < level])
+    scale = np.abs(domain.A).sum(axis=1) + np.abs(domain.b)
+    border = {labels[i] for i in np.flatnonzero(down)
+              if np.any(F[i][np.any(np.abs(verts[i] @ domain.A.T - domain.b)
+                                    <= FACE_TOL * scale, axis=1)] <= level)}
+    return (b0, len(set(labels[down]) - border))
 
 
 # --- exact rational enumeration in 1-D and 2-D -----------------------------------------------

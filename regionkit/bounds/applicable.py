@@ -1,9 +1,11 @@
 """Which bounds apply to a network on a domain, and their values.
 
-A bound is proven for one family of activations (ReLU, one- or two-breakpoint activations,
+A bound is proven for one family of activations (ReLU, tables of any number of breakpoints,
 maxout of one rank): the family is read from the splitting layers' shapes, never from names.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -65,13 +67,16 @@ def _relu_rows(n0: int, layers: list[SplittingLayer]) -> list[Row]:
 
 
 def _breakpoint_rows(n0: int, layers: list[SplittingLayer]) -> list[Row]:
-    """Hard tanh, leaky ReLU and mixed elementwise nets: Raghu's product and 2^N 3^M."""
-    three = sum(layer.units for layer in layers if layer.states_per_unit == 3)
-    two = sum(layer.units for layer in layers) - three
+    """Hard tanh, leaky ReLU, other tables and mixed elementwise nets: Raghu's product and
+    the number of activation patterns, the product over units of their pieces (2^N 3^M
+    when every unit has one or two breakpoints)."""
+    states = [layer.states_per_unit for layer in layers for _ in range(layer.units)]
+    patterns = ("2^N 3^M (M hard tanh units)" if set(states) <= {2, 3}
+                else "product of pieces per unit")
     return [("Raghu product (T n_l hyperplanes)", "upper",
              arrangement_product(n0, [layer.n_hyperplanes for layer in layers]),
              "Raghu et al. 2017"),
-            ("2^N 3^M (M hard tanh units)", "upper", trivial_upper(two, three), "trivial")]
+            (patterns, "upper", math.prod(states), "trivial")]
 
 
 def _maxout_rows(n0: int, layers: list[SplittingLayer]) -> list[Row]:

@@ -155,8 +155,9 @@ def check(region_set: Any, strict: bool = False, linear: bool = True) -> BoundsT
     """Every bound that applies to the network, beside the measured counts of `region_set`.
 
     Bounds use n0 = the domain's dimension (a slice composes an affine map into layer 1).
-    ReLU nets get Serra, Montúfar, Raghu, 2^N and the lower bounds; hard tanh and leaky
-    ReLU nets the Raghu product and 2^N 3^M; maxout nets the product of layer arrangements
+    ReLU nets get Serra, Montúfar, Raghu, 2^N and the lower bounds; hard tanh, leaky ReLU
+    and other tables the Raghu product and 2^N 3^M (the product of the units' pieces when
+    a table has more than two breakpoints); maxout nets the product of layer arrangements
     and Serra's maxout bound; a net with one elementwise splitting layer also gets the exact
     Zaslavsky count on the domain. The counts of an incomplete run are lower bounds on the
     truth, so they can break an upper bound but never "match" an exact count.

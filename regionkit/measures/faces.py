@@ -237,8 +237,9 @@ def owned_faces(rs) -> Faces | None:
     simple, or at a checked vertex the vanishing hyperplanes are not exactly its rows' (then
     a hyperplane could contain a face without bounding its region, or fail to cross the
     others there). Every vertex of the complex, interior or on the domain's boundary, is
-    checked from one region. Maxout nets (several hyperplanes per piece pair) and 1-D runs
-    are left to the sign-vector path.
+    checked from one region. Maxout nets (several hyperplanes per piece pair), affine nets
+    (no hyperplane: the domain is the one face) and 1-D runs are left to the sign-vector
+    path.
 
     Parameters
     ----------
@@ -250,7 +251,8 @@ def owned_faces(rs) -> Faces | None:
     Faces or None
         The faces, or None when the premise fails (use the sign-vector path).
     """
-    if rs.kind.is_interval or rs.network.has_maxout or rs.n_regions == 0:
+    if (rs.kind.is_interval or rs.network.has_maxout or rs.n_regions == 0
+            or rs.network.n_hyperplanes == 0):
         return None
     vf = vertex_form(rs)
     labels = vf.rows(rs.ineq_labels)

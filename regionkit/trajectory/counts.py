@@ -236,9 +236,9 @@ def states(layout: Layout, bits: np.ndarray) -> tuple[np.ndarray, ...]:
     Returns
     -------
     tuple of numpy.ndarray
-        (n, width) int8 per layer: the activation's piece, centred on the linear zone for
-        units with two thresholds (hard tanh: -1, 0, +1); maxout: the winning piece; no
-        columns for identity layers.
+        (n, width) int8 per layer: the activation's piece numbered from -(m // 2) for m
+        thresholds (ReLU 0, 1; hard tanh -1, 0, +1); maxout: the winning piece; no columns
+        for identity layers.
     """
     out = []
     for li, piece in enumerate(layer_pieces(layout, bits)):

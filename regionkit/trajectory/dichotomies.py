@@ -76,9 +76,7 @@ def dichotomies(net: Network, X: Any, layer: int = 0, W1: Any = None, *, output:
     [1.0, 2.0, 3.0]
     """
     check_net(net)
-    if net.has_maxout:
-        raise NetworkError("dichotomies supports relu, leaky_relu, hard_tanh and identity "
-                           "layers; this network has maxout (or max-pool) layers")
+    net.require_elementwise("dichotomies")
     tol = Tolerance.coerce(tol)
     Xs = rows("X", X, net.n_in)
     if not (isinstance(layer, (int, np.integer)) and 0 <= layer < net.n_layers):

@@ -20,10 +20,11 @@ LENGTH_RTOL = 1e-12
 class Transitions:
     """Neuron transitions along a path (Raghu et al. section 2.1).
 
-    ``per_neuron[l][i]`` counts how often unit i of layer l switches linear piece: ReLU and
-    leaky ReLU off <-> on; hard tanh between -1, linear and +1, a direct jump -1 <-> +1
-    (a linear zone thinner than the tolerance) counting two; maxout from one winning piece
-    to another. Identity layers never transition. On closed paths the step back to the start
+    ``per_neuron[l][i]`` counts how often unit i of layer l switches linear piece: for a
+    table, one per breakpoint crossed (ReLU and leaky ReLU off <-> on; hard tanh between
+    -1, linear and +1, a direct jump -1 <-> +1 across a linear zone thinner than the
+    tolerance counting two); maxout from one winning piece to another. Identity layers
+    never transition. On closed paths the step back to the start
     is included, so every count is even.
 
     Parameters
@@ -122,8 +123,9 @@ class Trajectory:
         closed path the piece through the start point wraps: its ``lo`` is negative (one
         period earlier).
     states : tuple of numpy.ndarray
-        ``states[l]`` is (n_pieces, n_l): in {0, 1} for ReLU and leaky ReLU, in {-1, 0, 1}
-        for hard tanh, the winning piece 0..k-1 for maxout; no columns for identity layers.
+        ``states[l]`` is (n_pieces, n_l): a table's piece 0..m numbered from -(m // 2) for m
+        breakpoints ({0, 1} for ReLU, {-1, 0, 1} for hard tanh), the winning piece 0..k-1
+        for maxout; no columns for identity layers.
     patterns : numpy.ndarray
         (n_pieces, n_hyperplanes) bools: each piece's activation pattern as
         ``Network.pattern`` gives it.
