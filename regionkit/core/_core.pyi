@@ -32,6 +32,7 @@ def split_frontier(
     max_total: int,
     seconds: float,
     hard_seconds: float = ...,
+    workers: int = ...,
 ) -> tuple[
     int,
     dict[str, NDArray[Any]],

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
+import os
 import signal
 import sys
 import threading
@@ -34,7 +36,8 @@ Method = Literal["auto", "lp", "vertex"]
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
                       max_regions: int | None = None, time_limit: float | None = None,
-                      progress: bool | None = None, method: Method = "auto") -> RegionSet:
+                      progress: bool | None = None, method: Method = "auto",
+                      workers: int | None = None) -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -44,11 +47,52 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     by exact polygon clipping, 3-D and 4-D in vertex form (vertices with their incidences,
     method="vertex"), higher dimensions (or method="lp") by the core's dense LP solver.
 
-    max_regions / time_limit: the partition being built never holds more than max_regions
-    regions and no split runs past time_limit; when either budget is hit, or on Ctrl-C
-    (between core calls, every CALL_SECONDS), the run stops cleanly and returns the
-    partition found so far (regions a layer did not reach keep their earlier depth, see
-    RegionSet.depth) with ``complete=False``.
+    Parameters
+    ----------
+    net : Network
+        The network.
+    domain : Domain
+        An open box, polytope or slice of the network's inputs.
+    tol : Tolerance, float or None
+        Zero tolerance (a float is the relative one); None: the default.
+    max_regions : int or None
+        The partition being built never holds more regions than this.
+    time_limit : float or None
+        Seconds; no split runs past them.
+    progress : bool or None
+        Progress bar (regions split per layer); None: on a terminal.
+    method : {"auto", "lp", "vertex"}
+        Splitting geometry in 3 or more dimensions (see above).
+    workers : int or None
+        Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
+        core this process may use; 1, the serial split. The result is the same bit for bit
+        whatever their number. Maxout layers, split in Python, and the clipping of a
+        polytope domain run on one thread.
+
+    Returns
+    -------
+    RegionSet
+        The regions; ``complete=False`` if a budget or Ctrl-C stopped the run.
+
+    Raises
+    ------
+    RegionkitError
+        A bad argument (DomainError for a domain that does not fit the network).
+
+    Notes
+    -----
+    When max_regions or time_limit is hit, or on Ctrl-C (between core calls, every
+    CALL_SECONDS), the run stops cleanly and returns the partition found so far (regions a
+    layer did not reach keep their earlier depth, see RegionSet.depth) with
+    ``complete=False``.
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]],
+    ...                              [[0.0, 0.0], [0.0]])
+    >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), workers=2).n_regions
+    4
     """
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
@@ -58,6 +102,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     tol = Tolerance.coerce(tol)
     if max_regions is not None and max_regions < 1:
         raise RegionkitError("max_regions must be at least 1")
+    threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
@@ -101,7 +146,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                             done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
                                 geometry, frontier.slice(i, j).data, chunk_maps, W, b,
                                 core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
-                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now))
+                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now),
+                                workers=threads)
                         parts.append(Frontier(geometry, ch))
                         maps_parts.append(ch_maps)
                         bits_parts.append(bits)
@@ -142,6 +188,34 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                 bar.close()
     return _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
                      start, None, None)
+
+
+def resolve_workers(workers: int | None) -> int:
+    """The number of threads `workers` asks for: None, every core this process may use.
+
+    Parameters
+    ----------
+    workers : int or None
+        A positive integer, or None.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    RegionkitError
+        `workers` is not a positive integer or None.
+    """
+    if workers is None:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # no affinity masks on this platform
+            return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
+        raise RegionkitError(f"workers must be a positive integer or None, got {workers!r}")
+    return int(workers)
 
 
 @contextlib.contextmanager
