@@ -85,16 +85,10 @@ struct Span {
   size_t size() const { return n; }
 };
 
-// Appending one geometry's regions to another's (the parallel split joins its batches so).
-template <class T>
-void append_values(std::vector<T>& dst, const std::vector<T>& src) {
-  dst.insert(dst.end(), src.begin(), src.end());
-}
-// CSR offsets: src's (from 0) shifted to continue from dst's last entry.
-inline void append_offsets(std::vector<int64_t>& dst, const std::vector<int64_t>& src) {
-  const int64_t base = dst.back();
-  for (size_t k = 1; k < src.size(); ++k) dst.push_back(src[k] + base);
-}
+// Column kinds, for the geometries' zip (joining the batches of a parallel split): CSR
+// offsets (rebased when appended) and plain values.
+struct OffsetsColumn {};
+struct ValuesColumn {};
 
 // Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
 // < 0 is domain facet -1-k.
@@ -104,11 +98,13 @@ struct Intervals {
   std::vector<double> lo, hi;
   std::vector<int64_t> lab_lo, lab_hi;
   size_t count() const { return lo.size(); }
-  void append(const Intervals& o) {
-    append_values(lo, o.lo);
-    append_values(hi, o.hi);
-    append_values(lab_lo, o.lab_lo);
-    append_values(lab_hi, o.lab_hi);
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const Intervals& o, F&& f) {
+    f(lo, o.lo, ValuesColumn{});
+    f(hi, o.hi, ValuesColumn{});
+    f(lab_lo, o.lab_lo, ValuesColumn{});
+    f(lab_hi, o.lab_hi, ValuesColumn{});
   }
   struct Scratch {
     std::vector<double> root;
@@ -133,11 +129,13 @@ struct Polygons {
   std::vector<int64_t> lab;
   std::vector<double> row;
   size_t count() const { return off.size() - 1; }
-  void append(const Polygons& o) {
-    append_offsets(off, o.off);
-    append_values(xy, o.xy);
-    append_values(lab, o.lab);
-    append_values(row, o.row);
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const Polygons& o, F&& f) {
+    f(off, o.off, OffsetsColumn{});
+    f(xy, o.xy, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
+    f(row, o.row, ValuesColumn{});
   }
   struct Piece {
     std::vector<double> xy, row;
@@ -169,14 +167,15 @@ struct HPolytopes {
   std::vector<int64_t> lab;
   std::vector<double> center, radius;
   size_t count() const { return off.size() - 1; }
-  void append(const HPolytopes& o) {
-    if (o.count()) dim = o.dim;
-    append_offsets(off, o.off);
-    append_values(A, o.A);
-    append_values(b, o.b);
-    append_values(lab, o.lab);
-    append_values(center, o.center);
-    append_values(radius, o.radius);
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const HPolytopes& o, F&& f) {
+    f(off, o.off, OffsetsColumn{});
+    f(A, o.A, ValuesColumn{});
+    f(b, o.b, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
+    f(center, o.center, ValuesColumn{});
+    f(radius, o.radius, ValuesColumn{});
   }
   struct Piece {
     std::vector<double> A, b, x;
@@ -215,16 +214,17 @@ struct VPolytopes {
   std::vector<double> A, b;      // unit-norm rows, A x < b
   std::vector<int64_t> lab;
   size_t count() const { return voff.size() - 1; }
-  void append(const VPolytopes& o) {
-    if (o.count()) dim = o.dim;
-    append_offsets(voff, o.voff);
-    append_values(V, o.V);
-    append_offsets(ioff, o.ioff);
-    append_values(inc, o.inc);
-    append_offsets(roff, o.roff);
-    append_values(A, o.A);
-    append_values(b, o.b);
-    append_values(lab, o.lab);
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const VPolytopes& o, F&& f) {
+    f(voff, o.voff, OffsetsColumn{});
+    f(V, o.V, ValuesColumn{});
+    f(ioff, o.ioff, OffsetsColumn{});
+    f(inc, o.inc, ValuesColumn{});
+    f(roff, o.roff, OffsetsColumn{});
+    f(A, o.A, ValuesColumn{});
+    f(b, o.b, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
   }
   struct Piece {
     int nv = 0, nf = 0, words = 1;
