@@ -21,11 +21,6 @@
 
 namespace rk {
 
-// Regions per batch: small enough to balance the threads at the end of a call and to stop
-// soon after the soft time limit (a batch runs to its end), large enough that claiming and
-// joining batches costs nothing measurable.
-constexpr size_t kBatchRegions = 64;
-
 // Why a batch stopped before its end: the region budget or the hard deadline.
 enum BatchStop : int { BATCH_RAN = 0, BATCH_BUDGET = 1, BATCH_LATE = 2 };
 
@@ -140,8 +135,9 @@ void join_batches(std::vector<std::unique_ptr<Batch<Geo>>>& batches, size_t coun
   for (size_t k = 1; k < count; ++k) batches[k].reset();
 }
 
-// split_layer (csrc/split.hpp) on `workers` threads, same arguments and output. Serial for
-// one worker, or when the regions fill fewer than two batches.
+// split_layer (csrc/split.hpp) on `workers` threads claiming `batch` regions at a time,
+// same arguments and output. Serial for one worker, or when the regions fill fewer than two
+// batches.
 //
 // Stopping: past `seconds`, threads claim no new batch (the first is always claimed); a
 // region the budget or the hard deadline stops ends its batch and every batch after it.
@@ -154,11 +150,12 @@ void join_batches(std::vector<std::unique_ptr<Batch<Geo>>>& batches, size_t coun
 template <class Geo, class View = typename Geo::View>
 size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
                            const Tolerance& tol, int64_t label_base, size_t max_total,
-                           double seconds, double hard_seconds, int workers, Geo& out,
+                           double seconds, double hard_seconds, int workers, size_t batch,
+                           Geo& out,
                            Maps& maps_out, std::vector<uint8_t>& bits_out,
                            std::vector<int64_t>& parent_out, bool& aborted) {
   const size_t n = in.count();
-  const size_t n_batches = (n + kBatchRegions - 1) / kBatchRegions;
+  const size_t n_batches = batch ? (n + batch - 1) / batch : 0;
   if (workers <= 1 || n_batches < 2 || n > max_total)
     return split_layer(in, maps_in, L, tol, label_base, max_total, seconds, hard_seconds, out,
                        maps_out, bits_out, parent_out, aborted);
@@ -190,14 +187,14 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
       if (claimed >= n ||
           (claimed > 0 && std::chrono::duration<double>(clock::now() - start).count() > seconds))
         break;
-      const size_t s = next.fetch_add(kBatchRegions, std::memory_order_relaxed);
+      const size_t s = next.fetch_add(batch, std::memory_order_relaxed);
       if (s >= n) break;
-      const size_t k = s / kBatchRegions;
+      const size_t k = s / batch;
       try {
         batches[k] = std::make_unique<Batch<Geo>>();
         Batch<Geo>& b = *batches[k];
         b.start = s;
-        b.size = std::min(kBatchRegions, n - s);
+        b.size = std::min(batch, n - s);
         b.maps.rows = L.n_out;
         b.maps.dim = maps_in.dim;
         size_t i = 0;  // reserve for what the previous batch held, and a quarter more

@@ -109,12 +109,13 @@ cdef extern from "split.hpp" namespace "rk" nogil:
         size_t count()
 
 cdef extern from "parallel.hpp" namespace "rk" nogil:
-    # Split a frontier by one layer on `workers` threads: the same output whatever their
-    # number (split_layer in split.hpp, the serial split, for one).
+    # Split a frontier by one layer on `workers` threads claiming `batch` regions at a time:
+    # the same output whatever their number (split_layer in split.hpp, the serial split, for
+    # one).
     size_t split_layer_threads[G, V](const V& inp, const MapsView& maps_in, const Layer& L,
                                      const Tolerance& tol, int64_t label_base,
                                      size_t max_total, double seconds, double hard_seconds,
-                                     int workers, G& out, Maps& maps_out,
+                                     int workers, size_t batch, G& out, Maps& maps_out,
                                      vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
                                      cbool& aborted) except +
 

@@ -33,6 +33,7 @@ def split_frontier(
     seconds: float,
     hard_seconds: float = ...,
     workers: int = ...,
+    batch: int = ...,
 ) -> tuple[
     int,
     dict[str, NDArray[Any]],

@@ -27,6 +27,10 @@ from regionkit.regions.regionset import RegionSet
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 1 << 15
+# Threads claim this many consecutive regions at a time (csrc/parallel.hpp): enough that
+# claiming costs nothing measurable, few enough to balance the threads at the end of a call
+# and to stop soon after CALL_SECONDS (a batch runs to its end).
+BATCH_REGIONS = 64
 # Maxout layers are split a whole chunk at a time (see regionkit.regions.maxout): smaller
 # chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
@@ -147,7 +151,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                                 geometry, frontier.slice(i, j).data, chunk_maps, W, b,
                                 core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
                                 float(min(CALL_SECONDS, deadline - now)), float(deadline - now),
-                                workers=threads)
+                                workers=threads, batch=BATCH_REGIONS)
                         parts.append(Frontier(geometry, ch))
                         maps_parts.append(ch_maps)
                         bits_parts.append(bits)
