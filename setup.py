@@ -24,7 +24,8 @@ extensions = [
         sources=CORE_SOURCES,
         include_dirs=["csrc", numpy.get_include()],
         language="c++",
-        extra_compile_args=["-std=c++17", "-O3"],
+        extra_compile_args=["-std=c++17", "-O3", "-pthread"],
+        extra_link_args=["-pthread"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 ]

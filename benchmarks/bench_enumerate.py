@@ -5,7 +5,8 @@ domain (-1, 1)^d; the 784-64-64-64-10 net is enumerated on a plane through three
 points. Small cases are also counted by plain scipy-linprog splitting (Hanin & Rolnick's
 method) and the counts must agree.
 
-    python benchmarks/bench_enumerate.py [--repeat 3] [--out benchmarks/results/enumerate.json]
+    python benchmarks/bench_enumerate.py [--repeat 3] [--workers 1]
+        [--out benchmarks/results/enumerate.json]
 """
 from __future__ import annotations
 
@@ -70,13 +71,13 @@ def measure_times(rs) -> dict:
     return out
 
 
-def enumerate_and_measure(net, dom, repeat: int) -> dict:
+def enumerate_and_measure(net, dom, repeat: int, workers: int) -> dict:
     """Best of `repeat` runs of each stage; every run enumerates afresh and then measures
     that result, so enumeration and measures are timed under the same conditions."""
     row: dict = {}
     for _ in range(repeat):
         t = time.perf_counter()
-        rs = rk.enumerate_regions(net, dom, progress=False)
+        rs = rk.enumerate_regions(net, dom, progress=False, workers=workers)
         secs = time.perf_counter() - t
         if secs < row.get("seconds", float("inf")):
             row.update(regions=rs.n_regions, seconds=secs, regions_per_s=rs.n_regions / secs,
@@ -97,19 +98,23 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=default_out("enumerate"))
+    ap.add_argument("--workers", type=int, default=1,
+                    help="threads per enumeration (default 1: the one-core table; "
+                         "benchmarks/bench_scaling.py measures threads)")
     args = ap.parse_args()
     rows = []
     for name, arch in CASES:
         net = torch_default(arch, seed=args.seed)
         dom = domain_for(arch, args.seed)
-        row = {"net": name, **enumerate_and_measure(net, dom, args.repeat)}
+        row = {"net": name, **enumerate_and_measure(net, dom, args.repeat, args.workers)}
         if name in PEERS:
             row["peer_regions_per_s"] = PEERS[name]
         rows.append(row)
     for name, arch in SCIPY_CASES:
         net = torch_default(arch, seed=args.seed)
         dom = rk.Box(-1, 1, dim=arch[0])
-        secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False), args.repeat)
+        secs, rs = best_time(lambda: rk.enumerate_regions(net, dom, progress=False,
+                                                          workers=args.workers), args.repeat)
         t = time.perf_counter()
         ref = count_regions(list(net.weights), list(net.biases), -1.0, 1.0)
         ref_secs = time.perf_counter() - t
@@ -129,7 +134,7 @@ def main() -> None:
                  if "graph_seconds" in r else " " * 31)
         print(f"{r['net']:24s} {r['regions']:8d} {r['seconds']:9.4f} {r['regions_per_s']:11.0f}"
               f" {peer} {graph} {ref}")
-    write_results(args.out, seed=args.seed, rows=rows)
+    write_results(args.out, seed=args.seed, workers=args.workers, rows=rows)
     if not all(r.get("agree", True) for r in rows):
         sys.exit(1)
 

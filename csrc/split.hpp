@@ -1,6 +1,7 @@
 // Frontier geometries and the layer driver shared by the 1-D, 2-D and n-D splitters.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -10,20 +11,65 @@
 
 namespace rk {
 
+// The region budget of a parallel split (csrc/parallel.hpp), shared by its threads: `used`
+// counts the partition being built (children so far plus regions not yet split) plus the
+// room threads hold for pieces still to come, and never exceeds `limit`.
+struct SharedBudget {
+  std::atomic<size_t> used{0};
+  size_t limit = 0;
+  // Hold `count` more regions if they fit.
+  bool take(size_t count) {
+    size_t u = used.load(std::memory_order_relaxed);
+    do {
+      if (limit - u < count) return false;
+    } while (!used.compare_exchange_weak(u, u + count, std::memory_order_relaxed));
+    return true;
+  }
+  void give(size_t count) { used.fetch_sub(count, std::memory_order_relaxed); }
+};
+
+// A thread takes room from the shared budget at least this many regions at a time, so that
+// atomic operations stay rare; near the limit it takes only what a region needs.
+constexpr size_t kReserveStep = 64;
+
+// max_total at or above this: no region budget (the parallel split skips its bookkeeping).
+constexpr size_t kNoRegionLimit = size_t(1) << 62;
+
 // Limits inside one region's split: a split that would exceed max_pieces or run past the
 // hard deadline is abandoned, leaving the region unsplit (the caller stops there).
 struct Budget {
   std::chrono::steady_clock::time_point deadline;
   size_t max_pieces = 0;
+  // Parallel splits: max_pieces grows on demand, first from `spare` (room this thread
+  // holds), then from the shared budget. nullptr: max_pieces is final.
+  SharedBudget* shared = nullptr;
+  size_t spare = 0;
+  bool late = false;  // the clock was read past the deadline
   // Called once per hyperplane and every 64 pieces within one. The piece count is checked
   // every time; the clock (about 8% of a 2-D run when read every call) every 32nd call.
   bool exceeded(size_t pieces) {
-    if (pieces > max_pieces) return true;
+    if (!fits(pieces)) return true;
     if ((++calls & 31) != 0) return false;
-    return std::chrono::steady_clock::now() > deadline;
+    late = std::chrono::steady_clock::now() > deadline;
+    return late;
   }
+  // Whether the region may hold `pieces` (growing max_pieces if it can).
+  bool fits(size_t pieces) { return pieces <= max_pieces || grow(pieces); }
 
  private:
+  bool grow(size_t pieces) {
+    if (shared == nullptr) return false;
+    const size_t need = pieces - max_pieces;
+    if (spare < need) {
+      const size_t want = need - spare, step = std::max(want, kReserveStep);
+      if (shared->take(step)) spare += step;
+      else if (shared->take(want)) spare += want;
+      else return false;
+    }
+    spare -= need;
+    max_pieces = pieces;
+    return true;
+  }
   uint32_t calls = 0;
 };
 
@@ -39,6 +85,11 @@ struct Span {
   size_t size() const { return n; }
 };
 
+// Column kinds, for the geometries' zip (joining the batches of a parallel split): CSR
+// offsets (rebased when appended) and plain values.
+struct OffsetsColumn {};
+struct ValuesColumn {};
+
 // Labels name the hyperplane behind a facet: >= 0 is a global network hyperplane index,
 // < 0 is domain facet -1-k.
 
@@ -47,6 +98,14 @@ struct Intervals {
   std::vector<double> lo, hi;
   std::vector<int64_t> lab_lo, lab_hi;
   size_t count() const { return lo.size(); }
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const Intervals& o, F&& f) {
+    f(lo, o.lo, ValuesColumn{});
+    f(hi, o.hi, ValuesColumn{});
+    f(lab_lo, o.lab_lo, ValuesColumn{});
+    f(lab_hi, o.lab_hi, ValuesColumn{});
+  }
   struct Scratch {
     std::vector<double> root;
     std::vector<int> order, group;
@@ -70,6 +129,14 @@ struct Polygons {
   std::vector<int64_t> lab;
   std::vector<double> row;
   size_t count() const { return off.size() - 1; }
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const Polygons& o, F&& f) {
+    f(off, o.off, OffsetsColumn{});
+    f(xy, o.xy, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
+    f(row, o.row, ValuesColumn{});
+  }
   struct Piece {
     std::vector<double> xy, row;
     std::vector<int64_t> lab;
@@ -100,6 +167,16 @@ struct HPolytopes {
   std::vector<int64_t> lab;
   std::vector<double> center, radius;
   size_t count() const { return off.size() - 1; }
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const HPolytopes& o, F&& f) {
+    f(off, o.off, OffsetsColumn{});
+    f(A, o.A, ValuesColumn{});
+    f(b, o.b, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
+    f(center, o.center, ValuesColumn{});
+    f(radius, o.radius, ValuesColumn{});
+  }
   struct Piece {
     std::vector<double> A, b, x;
     std::vector<int64_t> lab;
@@ -137,6 +214,18 @@ struct VPolytopes {
   std::vector<double> A, b;      // unit-norm rows, A x < b
   std::vector<int64_t> lab;
   size_t count() const { return voff.size() - 1; }
+  // f(column, o's column, kind) for each column, in Geometry.columns order.
+  template <class F>
+  void zip(const VPolytopes& o, F&& f) {
+    f(voff, o.voff, OffsetsColumn{});
+    f(V, o.V, ValuesColumn{});
+    f(ioff, o.ioff, OffsetsColumn{});
+    f(inc, o.inc, ValuesColumn{});
+    f(roff, o.roff, OffsetsColumn{});
+    f(A, o.A, ValuesColumn{});
+    f(b, o.b, ValuesColumn{});
+    f(lab, o.lab, ValuesColumn{});
+  }
   struct Piece {
     int nv = 0, nf = 0, words = 1;
     std::vector<double> V, A, b;
@@ -168,6 +257,33 @@ struct VPolytopes {
                     Budget& budget);
 };
 
+// Split region r of `in` by layer L (its W^T tables prepared), appending its children, their
+// post-activation maps, layer bits (one byte per hyperplane) and parent index r. False, with
+// nothing appended, if the budget or the deadline stopped it.
+template <class Geo, class View>
+bool split_region(const View& in, const MapsView& maps_in, const Layer& L, const Tolerance& tol,
+                  int64_t label_base, size_t r, Geo& out, Maps& maps_out,
+                  std::vector<uint8_t>& bits_out, std::vector<int64_t>& parent_out,
+                  Hyperplanes& H, typename Geo::Scratch& scratch, Budget& budget) {
+  const size_t before = out.count();
+  layer_hyperplanes(L, maps_in, r, tol, H);
+  const size_t bits_before = bits_out.size();
+  if (!Geo::split(in, r, H, label_base, out, bits_out, scratch, budget)) return false;
+  for (size_t k = before; k < out.count(); ++k) {
+    append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
+                           maps_in.R, maps_out);
+    parent_out.push_back(static_cast<int64_t>(r));
+  }
+  return true;
+}
+
+inline std::chrono::steady_clock::time_point deadline_after(
+    std::chrono::steady_clock::time_point start, double seconds) {
+  using clock = std::chrono::steady_clock;
+  return start + std::chrono::duration_cast<clock::duration>(
+                     std::chrono::duration<double>(std::min(seconds, 1e9)));
+}
+
 // Split regions of `in` by layer L, in order, until all are done or `seconds` have passed
 // (a soft limit, checked between regions; at least one region is attempted). The partition
 // being built (children so far plus regions not yet reached) never exceeds max_total
@@ -182,8 +298,7 @@ size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Toler
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   Budget budget;
-  budget.deadline = start + std::chrono::duration_cast<clock::duration>(
-                                std::chrono::duration<double>(std::min(hard_seconds, 1e9)));
+  budget.deadline = deadline_after(start, hard_seconds);
   Hyperplanes H;
   LayerStorage storage;
   prepare_layer(L, storage);
@@ -200,23 +315,16 @@ size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Toler
     if (r > 0 && (r & 7) == 0 &&
         std::chrono::duration<double>(clock::now() - start).count() > seconds)
       break;
-    const size_t before = out.count();
-    const size_t others = before + (n - r - 1);  // regions of the partition besides r's pieces
+    const size_t others = out.count() + (n - r - 1);  // the partition besides r's pieces
     if (others >= max_total) {
       aborted = true;
       break;
     }
     budget.max_pieces = max_total - others;
-    layer_hyperplanes(L, maps_in, r, tol, H);
-    const size_t bits_before = bits_out.size();
-    if (!Geo::split(in, r, H, label_base, out, bits_out, scratch, budget)) {
+    if (!split_region(in, maps_in, L, tol, label_base, r, out, maps_out, bits_out, parent_out,
+                      H, scratch, budget)) {
       aborted = true;
       break;
-    }
-    for (size_t k = before; k < out.count(); ++k) {
-      append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
-                             maps_in.R, maps_out);
-      parent_out.push_back(static_cast<int64_t>(r));
     }
   }
   return r;

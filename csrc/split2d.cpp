@@ -107,7 +107,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       std::swap(pp.lab, s.tmp_pos.lab);
     }
   }
-  if (npieces > budget.max_pieces) return false;
+  if (!budget.fits(npieces)) return false;
   for (size_t i = 0; i < npieces; ++i) {
     const Piece& p = s.pieces[i];
     out.xy.insert(out.xy.end(), p.xy.begin(), p.xy.end());

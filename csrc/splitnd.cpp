@@ -168,7 +168,7 @@ bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
       append_row(q, d, a, -1.0, c, label_base + j);
     }
   }
-  if (npieces > budget.max_pieces) return false;
+  if (!budget.fits(npieces)) return false;
   for (size_t i = 0; i < npieces; ++i) {
     Piece& p = s.pieces[i];
     const int m = static_cast<int>(p.b.size());

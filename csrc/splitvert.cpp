@@ -193,7 +193,7 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
       std::swap(s.pieces[npieces++], s.tmp_neg);
     }
   }
-  if (npieces > budget.max_pieces) return false;
+  if (!budget.fits(npieces)) return false;
   for (size_t i = 0; i < npieces; ++i) {
     Piece& p = s.pieces[i];
     prune_rows(p, d, s);  // once per layer: redundant rows are harmless in between

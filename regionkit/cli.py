@@ -102,16 +102,21 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
               help="Write the RegionSet to this .npz file.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads splitting each layer (default: every core; 1: serial). The "
+                   "regions do not depend on it.")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
-          with_graph: bool | None, save_path: str | None, progress: bool | None) -> None:
+          with_graph: bool | None, save_path: str | None, progress: bool | None,
+          workers: int | None) -> None:
     """Count the activation regions of NET (.npz with W0, b0, W1, b1, ..., or .onnx) in a
     box, or in a plane or segment through data points."""
     try:
         network, domain = _load(net, example, box, plane, segment)
         rs = enumerate_regions(network, domain, tol=rtol, max_regions=max_regions,
-                               time_limit=time_limit, progress=progress, method=method)
+                               time_limit=time_limit, progress=progress, method=method,
+                               workers=workers)
         if save_path:
             rs.save(save_path)
     except RegionkitError as exc:

@@ -3,8 +3,24 @@
 Enumeration times vary with the generated network, so per-example deadlines would only make
 the suite flaky; derandomize keeps every run on the same examples.
 """
+import functools
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+import regionkit as rk
+from regionkit.regions import engine
 
 settings.register_profile("regionkit", deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("regionkit")
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """rk.enumerate_regions on two threads claiming two regions at a time: the engine's test
+    files use it, so that the threaded split meets every case they check, small nets too,
+    whatever cores the machine has."""
+    monkeypatch.setattr(engine, "BATCH_REGIONS", 2)
+    monkeypatch.setattr(rk, "enumerate_regions",
+                        functools.partial(engine.enumerate_regions, workers=2))

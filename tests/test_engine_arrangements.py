@@ -15,6 +15,9 @@ from scipy.linalg import null_space
 
 import regionkit as rk
 
+# Every case here also runs the threaded split (conftest.py).
+pytestmark = pytest.mark.usefixtures("two_workers")
+
 METHODS = ["auto", "lp"]
 
 

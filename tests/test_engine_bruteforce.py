@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 import regionkit as rk
 
+# Every case here also runs the threaded split (conftest.py).
+pytestmark = pytest.mark.usefixtures("two_workers")
+
 MIXED = ["hard_tanh", "leaky_relu:0.2", "relu", "identity"]
 
 

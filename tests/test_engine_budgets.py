@@ -16,6 +16,9 @@ import pytest
 import regionkit as rk
 from regionkit.constructions import torch_default
 
+# Every case here also runs the threaded split (conftest.py).
+pytestmark = pytest.mark.usefixtures("two_workers")
+
 
 def assert_partition(rs: rk.RegionSet, net: rk.Network, domain: rk.Domain) -> None:
     """Volumes add up to the domain's; each sampled point lies in exactly one region, whose

@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 
 import regionkit as rk
 
+# Every case here also runs the threaded split (conftest.py).
+pytestmark = pytest.mark.usefixtures("two_workers")
+
 METHODS = ["auto", "lp"]
 SQUARE = rk.Box(-1, 1, dim=2)
 INTERVAL = rk.Box(-1, 1, dim=1)

@@ -14,6 +14,9 @@ from scipy.spatial import ConvexHull
 
 import regionkit as rk
 
+# Every case here also runs the threaded split (conftest.py).
+pytestmark = pytest.mark.usefixtures("two_workers")
+
 
 def _mnist_like_points(seed: int, n: int = 3) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 1, size=(n, 784))

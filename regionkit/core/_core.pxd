@@ -107,11 +107,17 @@ cdef extern from "split.hpp" namespace "rk" nogil:
         vector[double] A, b              # unit-norm rows, A x < b
         vector[int64_t] lab              # label of each row
         size_t count()
-    size_t split_layer[G, V](const V& inp, const MapsView& maps_in, const Layer& L,
-                          const Tolerance& tol, int64_t label_base, size_t max_total,
-                          double seconds, double hard_seconds, G& out, Maps& maps_out,
-                          vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
-                          cbool& aborted) except +
+
+cdef extern from "parallel.hpp" namespace "rk" nogil:
+    # Split a frontier by one layer on `workers` threads claiming `batch` regions at a time:
+    # the same output whatever their number (split_layer in split.hpp, the serial split, for
+    # one).
+    size_t split_layer_threads[G, V](const V& inp, const MapsView& maps_in, const Layer& L,
+                                     const Tolerance& tol, int64_t label_base,
+                                     size_t max_total, double seconds, double hard_seconds,
+                                     int workers, size_t batch, G& out, Maps& maps_out,
+                                     vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
+                                     cbool& aborted) except +
 
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,

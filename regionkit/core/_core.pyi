@@ -32,6 +32,8 @@ def split_frontier(
     max_total: int,
     seconds: float,
     hard_seconds: float = ...,
+    workers: int = ...,
+    batch: int = ...,
 ) -> tuple[
     int,
     dict[str, NDArray[Any]],

@@ -403,10 +403,12 @@ cdef dict _take(_Columns c, tuple columns, int dim):
 
 cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
                   const MapsView& mi, const Layer& L, const Tolerance& tol, int64_t label_base,
-                  size_t max_total, double seconds, double hard_seconds, Maps& mo,
-                  vector[uint8_t]& bits, vector[int64_t]& parent, cbool& aborted):
-    """Split the frontier's regions (one map each, n_maps) by layer L (split_layer in
-    csrc/split.hpp); returns (regions done, children count, children columns)."""
+                  size_t max_total, double seconds, double hard_seconds, int workers,
+                  size_t batch, Maps& mo, vector[uint8_t]& bits, vector[int64_t]& parent,
+                  cbool& aborted):
+    """Split the frontier's regions (one map each, n_maps) by layer L on `workers` threads
+    claiming `batch` regions at a time (split_layer_threads in csrc/parallel.hpp); returns
+    (regions done, children count, children columns)."""
     cdef _Columns c = _columns(job)
     cdef list keep = []  # the arrays the input view points into
     cdef Py_ssize_t n = _bind(c, geometry, frontier, mi.dim, keep)
@@ -414,22 +416,28 @@ cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
         raise CoreInputError(f"the frontier holds {n} regions, the maps {n_maps}")
     cdef size_t done
     with nogil:
-        done = split_layer(job.inp, mi, L, tol, label_base, max_total, seconds, hard_seconds,
-                           job.out, mo, bits, parent, aborted)
+        done = split_layer_threads(job.inp, mi, L, tol, label_base, max_total, seconds,
+                                   hard_seconds, workers, batch, job.out, mo, bits, parent,
+                                   aborted)
     return done, job.out.count(), _take(c, geometry.columns, mi.dim)
 
 
 @_translate
 def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol, double atol,
                    int64_t label_base, size_t max_total, double seconds,
-                   double hard_seconds=np.inf):
+                   double hard_seconds=np.inf, int workers=1, int batch=64):
     """Split the regions of a frontier (columns as in Geometry.columns) by one layer whose
-    activation is `table` (regionkit.model.activations.core_table; not maxout).
+    activation is `table` (regionkit.model.activations.core_table; not maxout), on
+    `workers` threads claiming `batch` consecutive regions at a time (the output depends on
+    neither).
 
     Returns (n_done, children, child_maps, bits, parent, aborted); bits has one byte per
     hyperplane; aborted: a region was left unsplit to keep the partition within max_total
-    regions or the split within hard_seconds (see split_layer in csrc/split.hpp).
+    regions or the split within hard_seconds (see split_layer in csrc/split.hpp and
+    split_layer_threads in csrc/parallel.hpp).
     """
+    if workers < 1 or batch < 1:
+        raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
     if type(geometry) is not Geometry:
         geometry = Geometry(geometry)
     cdef const double[:, ::1] Wv = _c(W, np.float64, 2, "W")
@@ -475,16 +483,20 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     cdef Py_ssize_t n_maps = Mv.shape[0]
     if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
         done, n, children = _split(i_job, geometry, frontier, n_maps, mi, L, tol, label_base,
-                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+                                   max_total, seconds, hard_seconds, workers, batch, mo, bits,
+                                   parent, aborted)
     elif geometry is Geometry.POLYGONS:
         done, n, children = _split(p_job, geometry, frontier, n_maps, mi, L, tol, label_base,
-                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+                                   max_total, seconds, hard_seconds, workers, batch, mo, bits,
+                                   parent, aborted)
     elif geometry is Geometry.LP:
         done, n, children = _split(h_job, geometry, frontier, n_maps, mi, L, tol, label_base,
-                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+                                   max_total, seconds, hard_seconds, workers, batch, mo, bits,
+                                   parent, aborted)
     else:
         done, n, children = _split(v_job, geometry, frontier, n_maps, mi, L, tol, label_base,
-                                   max_total, seconds, hard_seconds, mo, bits, parent, aborted)
+                                   max_total, seconds, hard_seconds, workers, batch, mo, bits,
+                                   parent, aborted)
     nh = hyperplanes_per_unit(L) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
+import os
 import signal
 import sys
 import threading
@@ -27,6 +29,10 @@ __all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "MAXOUT_CHUNK_REGIONS", "Method", "e
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
 CHUNK_REGIONS = 1 << 15
+# Threads claim this many consecutive regions at a time (csrc/parallel.hpp): enough that
+# claiming costs nothing measurable, few enough to balance the threads at the end of a call
+# and to stop soon after CALL_SECONDS (a batch runs to its end).
+BATCH_REGIONS = 64
 # Maxout layers are split a whole chunk at a time (see regionkit.regions.maxout): smaller
 # chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
@@ -36,7 +42,8 @@ Method = Literal["auto", "lp", "vertex"]
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
                       max_regions: int | None = None, time_limit: float | None = None,
-                      progress: bool | None = None, method: Method = "auto") -> RegionSet:
+                      progress: bool | None = None, method: Method = "auto",
+                      workers: int | None = None) -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -69,6 +76,11 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         terminal and the run lasts over a second.
     method : {"auto", "lp", "vertex"}, default "auto"
         The geometry the regions are split in (Geometry.choose).
+    workers : int or None
+        Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
+        core this process may use; 1, the serial split. The result is the same bit for bit
+        whatever their number. Maxout layers, split in Python, and the clipping of a
+        polytope domain run on one thread.
 
     Returns
     -------
@@ -79,7 +91,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     Raises
     ------
     RegionkitError
-        net, domain or tol of the wrong type, max_regions < 1, or an unknown method.
+        net, domain or tol of the wrong type, max_regions < 1, bad workers, or an unknown method.
     DomainError
         If the domain does not live in the network's input space.
     SolverError
@@ -97,6 +109,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     (7, True, [7, 7])
     >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), method="lp").n_regions
     7
+    >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), workers=2).n_regions
+    7
 
     A budget too small for the first layer leaves the domain unsplit:
 
@@ -112,6 +126,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     tol = Tolerance.coerce(tol)
     if max_regions is not None and max_regions < 1:
         raise RegionkitError("max_regions must be at least 1")
+    threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
@@ -155,7 +170,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                             done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
                                 geometry, frontier.slice(i, j).data, chunk_maps, W, b,
                                 core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
-                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now))
+                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now),
+                                workers=threads, batch=BATCH_REGIONS)
                         parts.append(Frontier(geometry, ch))
                         maps_parts.append(ch_maps)
                         bits_parts.append(bits)
@@ -196,6 +212,34 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                 bar.close()
     return _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
                      start, None, None)
+
+
+def resolve_workers(workers: int | None) -> int:
+    """The number of threads `workers` asks for: None, every core this process may use.
+
+    Parameters
+    ----------
+    workers : int or None
+        A positive integer, or None.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    RegionkitError
+        `workers` is not a positive integer or None.
+    """
+    if workers is None:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # no affinity masks on this platform
+            return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
+        raise RegionkitError(f"workers must be a positive integer or None, got {workers!r}")
+    return int(workers)
 
 
 @contextlib.contextmanager

@@ -68,7 +68,8 @@ class Context:
         rs = enumerate_regions(self.network, self.domain, tol=opts.get("rtol"),
                                max_regions=opts.get("max_regions"),
                                time_limit=opts.get("time_limit"), progress=False,
-                               method=opts.get("method", "auto"))
+                               method=opts.get("method", "auto"),
+                               workers=1)  # jobs run side by side: one thread each
         if rs.stop_reason == "interrupted":  # the engine turned Ctrl-C into a clean stop
             raise KeyboardInterrupt
         if self.job.save_dir is not None:
