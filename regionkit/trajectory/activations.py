@@ -9,25 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from regionkit.model.activations import Activation, ActivationKind, maxout_winners
+from regionkit.model.activations import Activation, Maxout, maxout_winners
 
-__all__ = ["is_maxout", "piece_bits", "pieces_at", "post_differences", "post_values"]
-
-
-def is_maxout(act: Activation) -> bool:
-    """Whether the layer's units output the largest of their affine pieces.
-
-    Parameters
-    ----------
-    act : Activation
-        The layer's activation.
-
-    Returns
-    -------
-    bool
-        True for maxout (and max-pool) layers.
-    """
-    return act.kind == ActivationKind.MAXOUT
+__all__ = ["piece_bits", "pieces_at", "post_differences", "post_values"]
 
 
 def _winner_rows(act: Activation, piece: np.ndarray) -> np.ndarray:
@@ -53,7 +37,7 @@ def post_values(act: Activation, z: np.ndarray, piece: np.ndarray) -> np.ndarray
         (n, units) outputs: ``slopes[j] * z + offsets[j]`` on piece j, or the maxout unit's
         row ``piece``.
     """
-    if is_maxout(act):
+    if isinstance(act, Maxout):
         return np.take_along_axis(z, _winner_rows(act, piece), axis=1)
     return np.asarray(act.slopes)[piece] * z + np.asarray(act.offsets)[piece]
 
@@ -75,7 +59,7 @@ def post_differences(act: Activation, dz: np.ndarray, piece: np.ndarray) -> np.n
     numpy.ndarray
         (n, units) changes of the outputs (the offsets cancel).
     """
-    if is_maxout(act):
+    if isinstance(act, Maxout):
         return np.take_along_axis(dz, _winner_rows(act, piece), axis=1)
     return np.asarray(act.slopes)[piece] * dz
 
@@ -96,7 +80,7 @@ def pieces_at(act: Activation, z: np.ndarray) -> np.ndarray:
         (n, units) pieces: the number of breakpoints exceeded (z > c), or a maxout unit's
         winning piece, ties to the lowest.
     """
-    if is_maxout(act):
+    if isinstance(act, Maxout):
         return maxout_winners(z, act.pieces) - act.pieces * np.arange(z.shape[1] // act.pieces)
     return act.piece(z)
 
@@ -118,6 +102,6 @@ def piece_bits(act: Activation, piece: np.ndarray) -> np.ndarray:
         unit's winner.
     """
     n = piece.shape[0]
-    if is_maxout(act):
+    if isinstance(act, Maxout):
         return (piece[:, :, None] == np.arange(act.pieces)).reshape(n, -1)
     return (piece[:, :, None] > np.arange(len(act.breakpoints))).reshape(n, -1)

@@ -32,10 +32,9 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ellipeinc
 
-from regionkit.model.activations import Activation
+from regionkit.model.activations import Activation, Maxout
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
-from regionkit.trajectory.activations import is_maxout
 from regionkit.trajectory.counts import Pieces
 from regionkit.trajectory.results import LENGTH_RTOL
 
@@ -304,7 +303,7 @@ def propagate(pc: ArcPieces, layers: Sequence[Layer], n_paths: int, tol: Toleran
         length, err = _lengths(Z, pc.lo, pc.hi)
         pre[:, li] = np.bincount(pc.path, length, minlength=n_paths)
         error += np.bincount(pc.path, err, minlength=n_paths)
-        if is_maxout(table):
+        if isinstance(table, Maxout):
             parent, pc, bits = _maxout(pc, Z, W, b, table.pieces, tol)
         else:
             parent, pc, bits = _elementwise(pc, Z, _eps(pc.S, W, b, tol), table, tol)
