@@ -61,7 +61,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     z > 0; maxout: set for the winning piece; see regionkit.model.activations); only
     full-dimensional regions count; hyperplanes that only touch a region (within `tol`, see
     regionkit.model.tolerance) split nothing. 1-D domains split by sorted breakpoints, 2-D
-    by exact polygon clipping, 3-D and 4-D in vertex form (vertices with their incidences,
+    by exact polygon clipping, 3-D to 5-D in vertex form (vertices with their incidences,
     method="vertex"), higher dimensions (or method="lp") by the core's dense LP solver.
     Once the frontier holds DFS_MIN_ROOTS regions, each of its regions goes
     through the remaining layers depth first inside the core: only the final regions are
