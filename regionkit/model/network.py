@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from regionkit.atomic import atomic_path
 from regionkit.errors import NetworkError, NetworkFileError
 from regionkit.model.activations import Activation, Maxout, parse_activation
 
@@ -472,9 +473,12 @@ class Network:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (numpy.savez appends .npz to a name without it).
+            The file (.npz is appended to a name without it). It is written atomically:
+            a temporary file beside it, renamed over it when complete.
         """
-        np.savez(path, **self.to_npz_dict())
+        target = os.fspath(path)
+        with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
+            np.savez(tmp, **self.to_npz_dict())
 
     @classmethod
     def from_npz_dict(cls, data: "dict[str, np.ndarray] | np.lib.npyio.NpzFile",

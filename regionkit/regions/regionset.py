@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from regionkit.atomic import atomic_path
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
@@ -662,7 +663,8 @@ class RegionSet:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (numpy.savez_compressed appends .npz to a name without it).
+            The file (.npz is appended to a name without it). It is written atomically:
+            a temporary file beside it, renamed over it when complete.
 
         Examples
         --------
@@ -691,7 +693,9 @@ class RegionSet:
                 "seconds": self.seconds, "stop_reason": self.stop_reason,
                 "rtol": self.tol.rtol, "atol": self.tol.atol}
         arrays["meta"] = np.array(json.dumps(meta))
-        np.savez_compressed(path, **arrays)
+        target = os.fspath(path)
+        with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
+            np.savez_compressed(tmp, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionSet":
