@@ -13,7 +13,7 @@ from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import NetworkFileError, RegionkitError
+from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
@@ -210,13 +210,14 @@ class RegionSet:
 
         Raises
         ------
-        RegionkitError
-            If the run stopped early; the message names the reason.
+        IncompleteError
+            If the run stopped early; the message names the reason, and the error's
+            stop_reason is the run's.
         """
         if not self.complete:
-            raise RegionkitError(f"{feature} needs a complete enumeration (this run stopped "
-                                 f"early: {self.stop_reason}); rerun with a larger max_regions "
-                                 "or time_limit")
+            raise IncompleteError(f"{feature} needs a complete enumeration (this run stopped "
+                                  f"early: {self.stop_reason}); rerun with a larger max_regions "
+                                  "or time_limit", str(self.stop_reason))
 
     @property
     def dim(self) -> int:
