@@ -44,7 +44,8 @@ from regionkit.regions.regionset import RegionSet
 from regionkit.suite.cli import suite as suite_commands
 
 __all__ = ["EXIT_BUDGET", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
-           "GRAPH_MAX_DIM", "INFO_LINES", "main"]
+           "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code", "is_regionset_file",
+           "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,7 +63,25 @@ INFO_LINES = 32
 
 
 def exit_code(stop_reason: str | None) -> int:
-    """The exit status of a run that ended with `stop_reason` (None: complete)."""
+    """The exit status of a run that ended with `stop_reason`.
+
+    Parameters
+    ----------
+    stop_reason : str or None
+        RegionSet.stop_reason: None (complete), 'max_regions', 'time_limit' or
+        'interrupted'.
+
+    Returns
+    -------
+    int
+        EXIT_OK, EXIT_BUDGET or EXIT_INTERRUPTED.
+
+    Examples
+    --------
+    >>> from regionkit.cli import exit_code
+    >>> exit_code(None), exit_code("time_limit"), exit_code("interrupted")
+    (0, 3, 130)
+    """
     if stop_reason is None:
         return EXIT_OK
     return EXIT_INTERRUPTED if stop_reason == "interrupted" else EXIT_BUDGET
@@ -173,7 +192,23 @@ class _Source:
 
 
 def is_regionset_file(path: str) -> bool:
-    """Whether `path` is an .npz file written by RegionSet.save (not a network file)."""
+    """Whether `path` is an .npz file written by RegionSet.save (not a network file).
+
+    Parameters
+    ----------
+    path : str
+        A file name.
+
+    Returns
+    -------
+    bool
+        True for an existing .npz file holding a RegionSet's 'meta' and 'patterns'.
+
+    Raises
+    ------
+    NetworkFileError
+        An .npz file numpy cannot read.
+    """
     if not path.lower().endswith(".npz") or not os.path.isfile(path):
         return False
     try:
@@ -614,6 +649,15 @@ def estimate_regions(network: Network, domain: Domain, n_lines: int = INFO_LINES
     dict
         'n_lines', 'seen' (distinct patterns: a lower bound), 'estimate' (Chao2, rounded)
         and the pattern bytes seen under 'patterns' (a set).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.cli import estimate_regions
+    >>> from regionkit.examples import example_network
+    >>> est = estimate_regions(example_network("2d"), rk.Box(-1, 1, dim=2), n_lines=4)
+    >>> 0 < est["seen"] <= est["estimate"], est["seen"] <= 1036
+    (True, True)
     """
     from regionkit import trajectory
 
