@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from regionkit.atomic import atomic_path
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import NetworkFileError, RegionkitError
+from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
@@ -259,14 +260,15 @@ class RegionSet:
 
         Raises
         ------
-        RegionkitError
-            If the run stopped early; the message names the reason.
+        IncompleteError
+            If the run stopped early; the message names the reason, and the error's
+            stop_reason is the run's.
         """
         self.require_kept("regions", feature)
         if not self.complete:
-            raise RegionkitError(f"{feature} needs a complete enumeration (this run stopped "
-                                 f"early: {self.stop_reason}); rerun with a larger max_regions "
-                                 "or time_limit")
+            raise IncompleteError(f"{feature} needs a complete enumeration (this run stopped "
+                                  f"early: {self.stop_reason}); rerun with a larger max_regions "
+                                  "or time_limit", str(self.stop_reason))
 
     def require_kept(self, what: str, feature: str) -> None:
         """Refuse `feature` on a run that did not keep `what` (enumerate_regions' keep).
@@ -746,7 +748,8 @@ class RegionSet:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (numpy.savez_compressed appends .npz to a name without it).
+            The file (.npz is appended to a name without it). It is written atomically:
+            a temporary file beside it, renamed over it when complete.
 
         Examples
         --------
@@ -780,7 +783,9 @@ class RegionSet:
                 "rtol": self.tol.rtol, "atol": self.tol.atol, "keep": self.keep,
                 "count": self.n_regions}
         arrays["meta"] = np.array(json.dumps(meta))
-        np.savez_compressed(path, **arrays)
+        target = os.fspath(path)
+        with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
+            np.savez_compressed(tmp, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionSet":
