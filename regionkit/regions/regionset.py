@@ -386,6 +386,11 @@ class RegionSet:
         numpy.ndarray, shape (n_regions,)
             Region volumes; they sum to the domain's volume (lengths in 1-D, areas in 2-D).
 
+        Raises
+        ------
+        RegionkitError
+            If the volumes overflow float64 (a box like +-1e300 in 2-D).
+
         Examples
         --------
         >>> import regionkit as rk
@@ -395,7 +400,11 @@ class RegionSet:
         >>> float(rs.volumes().sum())
         4.0
         """
-        return facet_table(self).region_volume
+        vol = facet_table(self).region_volume
+        if not np.all(np.isfinite(vol)):
+            raise RegionkitError(f"region volumes overflow float64 in this domain (its "
+                                 f"volume is {self.domain.volume:.3g}); use a smaller box")
+        return vol
 
     def adjacency(self) -> Adjacency:
         """Edges between regions whose closures share a (d-1)-face inside the open domain.
