@@ -15,8 +15,8 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
-from regionkit.core.geometry import Geometry
-from regionkit.errors import RegionkitError
+from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
+from regionkit.errors import RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
@@ -95,7 +95,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     DomainError
         If the domain does not live in the network's input space.
     SolverError
-        If the core's LP solver could not certify an answer.
+        If the core's LP solver could not certify an answer and the vertex form, which the
+        LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions).
     CoreMemoryError
         If the core ran out of memory (max_regions bounds what it holds).
 
@@ -128,6 +129,21 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         raise RegionkitError("max_regions must be at least 1")
     threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
+    began = time.perf_counter()
+    try:
+        return _enumerate(net, domain, tol, max_regions, time_limit, progress, geometry,
+                          threads)
+    except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
+        if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
+            raise
+        left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+        return _enumerate(net, domain, tol, max_regions, left, progress, Geometry.VERTEX,
+                          threads)
+
+
+def _enumerate(net: Network, domain: Domain, tol: Tolerance, max_regions: int | None,
+               time_limit: float | None, progress: bool | None, geometry: Geometry,
+               threads: int) -> RegionSet:
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
     budget = math.inf if max_regions is None else int(max_regions)

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regionkit.core import _core
-from regionkit.core.frontier import Frontier
+from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
 from regionkit.errors import NetworkFileError, RegionkitError
@@ -182,7 +181,7 @@ class RegionSet:
         voff, verts = self.vertex_offsets, self.vertices
         start = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
                  if self.n_regions else np.zeros((0, self.dim)))
-        self._centres, self._radii = _core.chebyshev(self.ineq_offsets, self.ineq_A,
+        self._centres, self._radii = chebyshev_balls(self.ineq_offsets, self.ineq_A,
                                                      self.ineq_b, start)
 
     # --- summary ---------------------------------------------------------------------------
