@@ -401,8 +401,8 @@ class RegionSet:
         """
         vol = facet_table(self).region_volume
         if not np.all(np.isfinite(vol)):
-            raise RegionkitError(f"region volumes overflow float64 in this domain (its "
-                                 f"volume is {self.domain.volume:.3g}); use a smaller box")
+            raise RegionkitError(f"region volumes overflow float64 in the domain "
+                                 f"{self.domain!r}; use a smaller box")
         return vol
 
     def adjacency(self) -> Adjacency:
