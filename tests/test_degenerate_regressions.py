@@ -96,10 +96,10 @@ def test_thin_box_nearly_parallel_relu_volumes(method):
 
 
 def test_thin_box_integer_hard_tanh_volumes():
-    """A clean integer 6-D hard-tanh net in a box 1e-6 thin (summed to 0.99829 of it)."""
-    W = [[1, -1, 2, 0, 1, -2], [2, 1, -1, 1, 0, 1], [0, 1, 1, -2, 1, 1]]
-    b = [0, 1, -1]
-    box = _thin_box(6, 3, 0.25, 1e-6)
+    """A clean integer 6-D hard-tanh net in a box 1e-6 thin (volumes summed to 1.0148)."""
+    W = [[1, 1, 2, 0, 0, 0], [2, -2, 0, -2, 0, 2], [1, -1, 2, 1, 2, -2]]
+    b = [0, 1, 1]
+    box = _thin_box(6, 2, 0.0, 1e-6)
     net = _one_layer(W, b, "hard_tanh")
     rs = rk.enumerate_regions(net, box)
     _check_volumes(rs, box, _qhull_volumes(W, b, [-1.0, 1.0], box))
