@@ -129,8 +129,11 @@ def _mend_inconsistent(vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndarray,
         rows = np.arange(vf.roff[r], vf.roff[r + 1])
         try:
             hull = ConvexHull(V)
-        except QhullError:  # flatter than qhull resolves: keep the recursion's answer
-            continue
+        except QhullError:  # a sliver qhull cannot merge: triangulate jiggled input
+            try:  # (moves by ~1e-11 of the unit box, an absolute error at that level)
+                hull = ConvexHull(V, qhull_options="QJ")
+            except QhullError:  # flatter than qhull resolves: keep the recursion's answer
+                continue
         vol[r] = hull.volume
         fvol[rows] = 0.0
         fpt[rows] = 0.0
