@@ -199,11 +199,3 @@ def test_jacobian_of_nan_point_raises():
         rk.jacobian(net, [[np.nan, 0.0]])
     with pytest.raises(PointsError, match="not finite"):
         rk.distance_to_region_boundary(net, [[np.inf, 0.0]])
-
-
-def test_complex_distance_outside_the_domain_raises():
-    net = _one_layer(np.eye(2), [0, 0])
-    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
-    assert rs.distance_to_boundary(np.array([[1.0, 0.5]]))[0] == pytest.approx(0.5)  # closure
-    with pytest.raises(PointsError, match="outside the domain"):
-        rs.distance_to_boundary(np.array([[5.0, 5.0]]))
