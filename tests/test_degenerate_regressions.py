@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import oracles as O
 import pytest
-from scipy.spatial import ConvexHull, HalfspaceIntersection
+from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 
 import regionkit as rk
 from regionkit.errors import PointsError, RegionkitError
@@ -39,8 +39,8 @@ def _thin_box(dim, axis, lo, width):
 def _qhull_volumes(W, b, breaks, box):
     """Pattern -> volume fraction of the box, for a one-layer elementwise net: each pattern's
     polytope {sign (W t + b - c) > 0} cut from the box, in unit-box coordinates u (where the
-    box is (-1, 1)^d), measured by qhull; patterns with Chebyshev radius below 1e-7 (the
-    slivers, which qhull cannot resolve) are left out."""
+    box is (-1, 1)^d), measured by qhull; patterns with Chebyshev radius below 1e-3 (the
+    slivers, which qhull cannot resolve reliably) are left out."""
     W, b = np.asarray(W, float), np.asarray(b, float)
     c, h = (box.lo + box.hi) / 2, (box.hi - box.lo) / 2
     Wu, bu = W * h, b + W @ c  # z = Wu u + bu
@@ -54,9 +54,13 @@ def _qhull_volumes(W, b, breaks, box):
             rhs.append(np.array([s * (bu[unit] - breaks[k])]))
         A, rb = np.vstack(rows), np.concatenate(rhs)
         centre, radius = O.chebyshev_lp(A, rb)
-        if radius > 1e-7:
+        if radius > 1e-3:
             hs = HalfspaceIntersection(np.hstack([A, -rb[:, None]]), centre)
-            out[bits] = ConvexHull(hs.intersections).volume / 2.0 ** d
+            try:
+                hull = ConvexHull(hs.intersections)
+            except QhullError:  # units nearly parallel to a thin axis: vertices 1e-6 apart
+                hull = ConvexHull(hs.intersections, qhull_options="QJ Pp")
+            out[bits] = hull.volume / 2.0 ** d
     return out
 
 
