@@ -15,8 +15,8 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
-from regionkit.core.geometry import Geometry
-from regionkit.errors import RegionkitError
+from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
+from regionkit.errors import RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
@@ -116,7 +116,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     DomainError
         If the domain does not live in the network's input space.
     SolverError
-        If the core's LP solver could not certify an answer.
+        If the core's LP solver could not certify an answer and the vertex form, which the
+        LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions).
     CoreMemoryError
         If the core ran out of memory (max_regions bounds what it holds).
 
@@ -152,12 +153,20 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     if keep not in KEEP_OPTIONS:
         raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)
-    run = _Run(net, domain, tol, Geometry.choose(domain.dim, method), threads, keep,
-               max_regions, time_limit)
+    geometry = Geometry.choose(domain.dim, method)
+    began = time.perf_counter()
     bar = _progress_bar(progress)
     with _deferred_interrupt() as interrupted:
         try:
-            return run.execute(bar, interrupted)
+            try:
+                return _Run(net, domain, tol, geometry, threads, keep, max_regions,
+                            time_limit).execute(bar, interrupted)
+            except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
+                if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
+                    raise
+                left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+                return _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
+                            left).execute(bar, interrupted)
         finally:
             if bar is not None:
                 bar.close()

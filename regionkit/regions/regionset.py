@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regionkit.atomic import atomic_path
-from regionkit.core import _core
-from regionkit.core.frontier import Frontier
+from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
 from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
@@ -233,7 +232,7 @@ class RegionSet:
         voff, verts = self.vertex_offsets, self.vertices
         start = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
                  if self.n_regions else np.zeros((0, self.dim)))
-        self._centres, self._radii = _core.chebyshev(self.ineq_offsets, self.ineq_A,
+        self._centres, self._radii = chebyshev_balls(self.ineq_offsets, self.ineq_A,
                                                      self.ineq_b, start)
 
     # --- summary ---------------------------------------------------------------------------
@@ -469,6 +468,11 @@ class RegionSet:
         numpy.ndarray, shape (n_regions,)
             Region volumes; they sum to the domain's volume (lengths in 1-D, areas in 2-D).
 
+        Raises
+        ------
+        RegionkitError
+            If the volumes overflow float64 (a box like +-1e300 in 2-D).
+
         Examples
         --------
         >>> import regionkit as rk
@@ -479,7 +483,11 @@ class RegionSet:
         4.0
         """
         self.require_kept("regions", "volumes")
-        return facet_table(self).region_volume
+        vol = facet_table(self).region_volume
+        if not np.all(np.isfinite(vol)):
+            raise RegionkitError(f"region volumes overflow float64 in the domain "
+                                 f"{self.domain!r}; use a smaller box")
+        return vol
 
     def adjacency(self) -> Adjacency:
         """Edges between regions whose closures share a (d-1)-face inside the open domain.
