@@ -41,7 +41,6 @@ struct Layer {
   const double* W = nullptr;  // n_out x n_in, row-major
   const double* b = nullptr;  // n_out
   const double* Wt = nullptr;     // W transposed (n_in x n_out), filled by prepare_layer
-  const double* absWt = nullptr;  // |W| transposed
   int kind = ACT_ELEMENTWISE;
   int n_breaks = 0;
   const double* breaks = nullptr;   // n_breaks, strictly increasing
@@ -115,11 +114,14 @@ struct Hyperplanes {
   // Pre-activations P x + q (P stored transposed, dim x units) with magnitude bound s,
   // kept to build the next maps.
   std::vector<double> Pt, q, s;
+  // Scratch of layer_hyperplanes: the inputs nonzero on the region and their coefficients.
+  std::vector<int> active;
+  std::vector<double> coef;
 };
 
-// Storage for W^T and |W|^T; points L.Wt and L.absWt into it.
+// Storage for W^T; points L.Wt into it.
 struct LayerStorage {
-  std::vector<double> Wt, absWt;
+  std::vector<double> Wt;
 };
 void prepare_layer(Layer& L, LayerStorage& storage);
 

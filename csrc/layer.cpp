@@ -1,5 +1,7 @@
 // Per-region layer algebra: pre-activations, hyperplanes and post-activation maps.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "core.hpp"
 
@@ -44,40 +46,115 @@ MaxoutPairScales::MaxoutPairScales(int k, int n_in, const double* W, const doubl
 
 void prepare_layer(Layer& L, LayerStorage& st) {
   st.Wt.resize(static_cast<size_t>(L.n_in) * L.n_out);
-  st.absWt.resize(st.Wt.size());
   for (int j = 0; j < L.n_out; ++j)
     for (int k = 0; k < L.n_in; ++k) {
       const double w = L.W[static_cast<size_t>(j) * L.n_in + k];
       st.Wt[static_cast<size_t>(k) * L.n_out + j] = w;
-      st.absWt[static_cast<size_t>(k) * L.n_out + j] = std::fabs(w);
     }
   L.Wt = st.Wt.data();
-  L.absWt = st.absWt.data();
 }
 
-RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r,
-                                        const Tolerance& tol, Hyperplanes& H) {
+namespace {
+
+// Four doubles, for the blocked kernel below (GCC/Clang vector extension: AVX registers in
+// the AVX2 clone, pairs of SSE registers in the baseline one).
+// Inlined into the AVX2 clone only, so the AVX argument-passing ABI never applies.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+#define RK_INLINE inline __attribute__((always_inline))
+
+RK_INLINE v4d load4(const double* p) {
+  v4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+RK_INLINE void store4(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
+RK_INLINE v4d splat4(double x) { return v4d{x, x, x, x}; }
+RK_INLINE v4d abs4(v4d v) {
+  return reinterpret_cast<v4d>(reinterpret_cast<v4i>(v) & (v4i{} + INT64_MAX));
+}
+
+// Pre-activations of units [j0, j0 + 4 NV) from the active inputs: a register-blocked kernel
+// (the accumulators of 4 NV units stay in registers while the inputs stream past), summing in
+// the order of the inputs as the plain loop does, each term a product then a sum, so the
+// values are the same bit for bit. coef holds, per active input a, m_k, S_k and M_k (D values).
+template <int D, int NV>
+RK_INLINE void compose_units(const Layer& L, const int* active, const double* coef, int na, int j0,
+                          Hyperplanes& H) {
+  const int n_out = L.n_out;
+  v4d q[NV], s[NV], P[D][NV];
+  for (int v = 0; v < NV; ++v) {
+    q[v] = load4(L.b + j0 + 4 * v);
+    s[v] = abs4(q[v]);
+    for (int t = 0; t < D; ++t) P[t][v] = v4d{};
+  }
+  for (int a = 0; a < na; ++a) {
+    const double* w = L.Wt + static_cast<size_t>(active[a]) * n_out + j0;
+    const double* c = coef + static_cast<size_t>(a) * (D + 2);
+    const v4d mk = splat4(c[0]), Sk = splat4(c[1]);
+    for (int v = 0; v < NV; ++v) {
+      const v4d wv = load4(w + 4 * v);
+      q[v] += wv * mk;
+      s[v] += abs4(wv) * Sk;
+      for (int t = 0; t < D; ++t) P[t][v] += wv * splat4(c[2 + t]);
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    store4(H.q.data() + j0 + 4 * v, q[v]);
+    store4(H.s.data() + j0 + 4 * v, s[v]);
+    for (int t = 0; t < D; ++t)
+      store4(H.Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v, P[t][v]);
+  }
+}
+
+// The same sums for one unit j (the units left over by the blocks).
+template <int D>
+RK_INLINE void compose_unit(const Layer& L, const int* active, const double* coef, int na, int j,
+                         Hyperplanes& H) {
+  const int n_out = L.n_out;
+  double q = L.b[j], s = std::fabs(L.b[j]), P[D] = {};
+  for (int a = 0; a < na; ++a) {
+    const double w = L.Wt[static_cast<size_t>(active[a]) * n_out + j];
+    const double* c = coef + static_cast<size_t>(a) * (D + 2);
+    q += w * c[0];
+    s += std::fabs(w) * c[1];
+    for (int t = 0; t < D; ++t) P[t] += w * c[2 + t];
+  }
+  H.q[j] = q;
+  H.s[j] = s;
+  for (int t = 0; t < D; ++t) H.Pt[static_cast<size_t>(t) * n_out + j] = P[t];
+}
+
+template <int D>
+RK_VECTOR_CLONES void compose_layer(const Layer& L, const int* active, const double* coef,
+                                    int na, Hyperplanes& H) {
+  constexpr int NV = D <= 3 ? 2 : 1;  // (D + 2) NV accumulators fit the 16 vector registers
+  int j0 = 0;
+  for (; j0 + 4 * NV <= L.n_out; j0 += 4 * NV) compose_units<D, NV>(L, active, coef, na, j0, H);
+  for (; j0 < L.n_out; ++j0) compose_unit<D>(L, active, coef, na, j0, H);
+}
+
+// Any dimension: column sweep over the active inputs, W^T rows contiguous.
+RK_VECTOR_CLONES void compose_layer_any(const Layer& L, const MapsView& in, size_t r,
+                                        Hyperplanes& H) {
   const int d = in.dim, n_in = in.rows, n_out = L.n_out;
-  if (n_in != L.n_in) throw std::invalid_argument("layer input width does not match the maps");
   const double* M = in.M + r * static_cast<size_t>(n_in) * d;
   const double* m = in.m + r * static_cast<size_t>(n_in);
   const double* S = in.S + r * static_cast<size_t>(n_in);
-  // Column sweep over inputs with W^T rows contiguous: skips inputs that are exactly zero
-  // on the region (inactive ReLUs, S == 0) and lets the compiler vectorise over units.
   H.Pt.assign(static_cast<size_t>(d) * n_out, 0.0);
   H.q.assign(L.b, L.b + n_out);
-  H.s.resize(n_out);
   for (int j = 0; j < n_out; ++j) H.s[j] = std::fabs(L.b[j]);
   for (int k = 0; k < n_in; ++k) {
     if (S[k] == 0.0) continue;
     const double* wk = L.Wt + static_cast<size_t>(k) * n_out;
-    const double* awk = L.absWt + static_cast<size_t>(k) * n_out;
     const double mk = m[k], Sk = S[k];
     double* q = H.q.data();
     double* s = H.s.data();
     for (int j = 0; j < n_out; ++j) {
       q[j] += wk[j] * mk;
-      s[j] += awk[j] * Sk;
+      s[j] += std::fabs(wk[j]) * Sk;
     }
     for (int t = 0; t < d; ++t) {
       const double Mkt = M[static_cast<size_t>(k) * d + t];
@@ -85,6 +162,47 @@ RK_VECTOR_CLONES void layer_hyperplanes(const Layer& L, const MapsView& in, size
       double* Pt = H.Pt.data() + static_cast<size_t>(t) * n_out;
       for (int j = 0; j < n_out; ++j) Pt[j] += wk[j] * Mkt;
     }
+  }
+}
+
+}  // namespace
+
+void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
+                       Hyperplanes& H) {
+  const int d = in.dim, n_in = in.rows, n_out = L.n_out;
+  if (n_in != L.n_in) throw std::invalid_argument("layer input width does not match the maps");
+  // Inputs that are exactly zero on the region (inactive ReLUs, S == 0) add nothing.
+  H.s.resize(n_out);
+  if (d <= 8) {
+    const double* M = in.M + r * static_cast<size_t>(n_in) * d;
+    const double* m = in.m + r * static_cast<size_t>(n_in);
+    const double* S = in.S + r * static_cast<size_t>(n_in);
+    H.active.clear();
+    H.coef.clear();
+    for (int k = 0; k < n_in; ++k) {
+      if (S[k] == 0.0) continue;
+      H.active.push_back(k);
+      H.coef.push_back(m[k]);
+      H.coef.push_back(S[k]);
+      H.coef.insert(H.coef.end(), M + static_cast<size_t>(k) * d, M + static_cast<size_t>(k + 1) * d);
+    }
+    H.Pt.resize(static_cast<size_t>(d) * n_out);
+    H.q.resize(n_out);
+    const int na = static_cast<int>(H.active.size());
+    const int* act = H.active.data();
+    const double* coef = H.coef.data();
+    switch (d) {
+      case 1: compose_layer<1>(L, act, coef, na, H); break;
+      case 2: compose_layer<2>(L, act, coef, na, H); break;
+      case 3: compose_layer<3>(L, act, coef, na, H); break;
+      case 4: compose_layer<4>(L, act, coef, na, H); break;
+      case 5: compose_layer<5>(L, act, coef, na, H); break;
+      case 6: compose_layer<6>(L, act, coef, na, H); break;
+      case 7: compose_layer<7>(L, act, coef, na, H); break;
+      default: compose_layer<8>(L, act, coef, na, H); break;
+    }
+  } else {
+    compose_layer_any(L, in, r, H);
   }
   const int per = hyperplanes_per_unit(L);
   H.count = per * n_out;
