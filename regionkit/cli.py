@@ -258,15 +258,15 @@ def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
 
 
 def _layer_note(rs: RegionSet) -> dict[str, Any]:
-    """Where a stopped run stopped: the 1-based layer it was splitting, how many of that
-    layer's input regions it had split, and into how many regions."""
-    if rs.complete:
+    """Where a stopped run stopped: the 1-based layer it was splitting (through
+    stopped_layer_last when it ran regions depth first through several), how many of the
+    regions entering it had been split, and how many regions the last of them made."""
+    where = rs.stopped_in
+    if rs.complete or where is None:
         return {"stopped_layer": None}
-    li = len(rs.per_layer)
-    parents = rs.per_layer[-2] if li > 1 else 1
-    unsplit = int(np.count_nonzero(rs.depth == li - 1))
-    return {"stopped_layer": li, "stopped_layer_split": parents - unsplit,
-            "stopped_layer_inputs": parents, "stopped_layer_regions": rs.per_layer[-1]}
+    return {"stopped_layer": where["first_layer"], "stopped_layer_last": where["last_layer"],
+            "stopped_layer_split": where["split"], "stopped_layer_inputs": where["inputs"],
+            "stopped_layer_regions": rs.per_layer[where["last_layer"] - 1]}
 
 
 def _per_layer_text(rs: RegionSet) -> str:
@@ -274,10 +274,16 @@ def _per_layer_text(rs: RegionSet) -> str:
     counts = [str(c) for c in rs.per_layer]
     if note["stopped_layer"] is None:
         return " ".join(counts)
-    counts[-1] += "*"
-    return (f"{' '.join(counts)}  (* layer {note['stopped_layer']} incomplete: "
-            f"{note['stopped_layer_split']} of its {note['stopped_layer_inputs']} input regions "
-            f"split so far)")
+    first, last = note["stopped_layer"], note["stopped_layer_last"]
+    for k in range(first - 1, last):
+        counts[k] += "*"
+    if first == last:
+        return (f"{' '.join(counts)}  (* layer {first} incomplete: "
+                f"{note['stopped_layer_split']} of its {note['stopped_layer_inputs']} input "
+                f"regions split so far)")
+    return (f"{' '.join(counts)}  (* layers {first}-{last} incomplete, run depth first: "
+            f"{note['stopped_layer_split']} of the {note['stopped_layer_inputs']} regions "
+            f"entering layer {first} through them so far)")
 
 
 def _write(path: str, writer: Callable[[str], None]) -> None:
@@ -310,23 +316,31 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads splitting each layer (default: every core; 1: serial). The "
                    "regions do not depend on it.")
+@click.option("--keep", type=click.Choice(["regions", "patterns", "count"]), default="regions",
+              show_default=True,
+              help="What the run holds: every region's geometry and map, only patterns and "
+                   "interior points, or only the counts (least memory; no --graph).")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, time_limit: float | None, progress: bool | None,
           rtol: float | None, method: str, with_graph: bool | None, save_path: str | None,
-          workers: int | None) -> None:
+          workers: int | None, keep: str) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
     points (or report a saved RegionSet)."""
     src = _source(net, example, box, plane, segment)
+    if keep != "regions" and src.regions is None:
+        if with_graph:
+            raise click.UsageError("--graph needs the regions' geometry: use --keep regions")
+        with_graph = False
     rs = _regions(src, max_regions, time_limit, progress, tol=rtol, method=method,
-                  workers=workers)
+                  workers=workers, **({} if src.regions is not None else {"keep": keep}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
     summary = rs.summary()
     summary.update(_layer_note(rs))
     if with_graph is None:
-        with_graph = src.domain.dim <= GRAPH_MAX_DIM
+        with_graph = src.domain.dim <= GRAPH_MAX_DIM and rs.keep == "regions"
     summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
                    linear_boundary_volume=None)
     graph_note = None

@@ -160,3 +160,27 @@ def test_core_rejects_bad_depth_first_input():
                                           "count", *args)
     assert (done, leaves) == (1, 4)
 
+
+
+def test_cli_count_keep_and_a_depth_first_stop(monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from regionkit.cli import EXIT_BUDGET, main
+
+    runner = CliRunner()
+    full = json.loads(runner.invoke(main, ["count", "--example", "2d", "--json"]).stdout)
+    for keep in ("patterns", "count"):
+        res = runner.invoke(main, ["count", "--example", "2d", "--keep", keep, "--json"])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        assert (out["n_regions"], out["keep"], out["graph"]) == (full["n_regions"], keep,
+                                                                  "not asked")
+    res = runner.invoke(main, ["count", "--example", "2d", "--keep", "count", "--graph"])
+    assert res.exit_code == 2 and "--keep regions" in res.output
+    monkeypatch.setattr(engine, "DFS_MIN_ROOTS", 4)
+    res = runner.invoke(main, ["count", "--example", "2d", "--max-regions", "600"])
+    assert res.exit_code == EXIT_BUDGET
+    line = next(t for t in res.output.splitlines() if t.startswith("per layer:"))
+    assert "layers 2-4 incomplete, run depth first" in line and line.split()[2] == "161"

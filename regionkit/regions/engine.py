@@ -274,7 +274,8 @@ class _Run:
             depth = np.concatenate([np.full(len(children), li + 1, np.int64),
                                     np.full(n - i, li, np.int64)])
             return self._finish(Frontier.concat(self.geometry, [children, unreached]),
-                                patterns, None, depth, stop_reason)
+                                patterns, None, depth, stop_reason,
+                                stopped_in=_stopped_in(li + 1, li + 1, i, n))
         self.frontier = Frontier.concat(self.geometry, parts)
         self.maps = (maps_parts[0] if len(maps_parts) == 1 else
                      {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
@@ -324,9 +325,10 @@ class _Run:
                 made += made_c
                 n_leaves += nl
                 i += done
-                if bar is not None:
+                if bar is not None:  # roots done; regions made, and their rate on all threads
                     bar.update(done)
-                    bar.set_postfix(regions=n_leaves, refresh=False)
+                    rate = n_leaves / max(time.perf_counter() - self.start, 1e-9)
+                    bar.set_postfix(regions=n_leaves, regions_per_s=f"{rate:.3g}", refresh=False)
                 stop_reason = self._why_stopped(aborted, interrupted)
                 if stop_reason:
                     break
@@ -353,7 +355,8 @@ class _Run:
             points = np.concatenate([points, _inner_points(unreached)])
         depth = np.concatenate([depth, np.full(n - i, li, np.int64)])
         return self._finish(frontier, patterns, points, depth, stop_reason,
-                            count=n_leaves + n - i)
+                            count=n_leaves + n - i,
+                            stopped_in=_stopped_in(li + 1, net.n_layers, i, n))
 
     def _trace(self, frontier: Frontier, layers: int, first: int = 0) -> np.ndarray:
         """Packed patterns of regions first.. of the frontier after `layers` layers: their
@@ -369,7 +372,8 @@ class _Run:
 
     def _finish(self, frontier: Frontier | None, patterns: np.ndarray,
                 points: np.ndarray | None, depth: np.ndarray, stop_reason: str | None = None,
-                count: int | None = None) -> RegionSet:
+                count: int | None = None,
+                stopped_in: dict[str, int] | None = None) -> RegionSet:
         n_out, dim = self.net.n_out, self.domain.dim
         if self.maps is not None and stop_reason is None:
             out_M, out_m = self.maps["M"], self.maps["m"]
@@ -378,7 +382,8 @@ class _Run:
             out_M, out_m = np.full((n, n_out, dim), np.nan), np.full((n, n_out), np.nan)
         seconds = time.perf_counter() - self.start
         common = dict(network=self.net, domain=self.domain, tol=self.tol,
-                      per_layer=self.per_layer, seconds=seconds, stop_reason=stop_reason)
+                      per_layer=self.per_layer, seconds=seconds, stop_reason=stop_reason,
+                      stopped_in=stopped_in)
         if self.keep == "regions":
             return RegionSet.from_frontier(frontier=frontier, patterns=patterns, output_M=out_M,
                                            output_m=out_m, depth=depth, **common)
@@ -391,6 +396,12 @@ class _Run:
             patterns=patterns if self.keep == "patterns" else None,
             interior_points=points if self.keep == "patterns" else None,
             depth=depth if self.keep == "patterns" else None, **common)
+
+
+def _stopped_in(first: int, last: int, split: int, inputs: int) -> dict[str, int]:
+    """RegionSet.stopped_in: layers first..last (1-based) were running when the run stopped,
+    `split` of the `inputs` regions entering layer `first` had gone through them."""
+    return {"first_layer": first, "last_layer": last, "split": split, "inputs": inputs}
 
 
 def _inner_points(frontier: Frontier) -> np.ndarray:

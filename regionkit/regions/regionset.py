@@ -86,6 +86,10 @@ class RegionSet:
         'count' only the counts remain (patterns and depth None too).
     count : int or None
         The number of regions when no patterns were kept.
+    stopped_in : dict or None
+        Where a stopped run stopped: ``first_layer`` to ``last_layer`` (1-based) were being
+        split (one layer, or the layers a depth-first phase runs regions through), and
+        ``split`` of the ``inputs`` regions entering first_layer had gone through them.
     measure_cache : MeasureCache
         The measures computed so far.
     """
@@ -111,6 +115,7 @@ class RegionSet:
     stop_reason: str | None = None
     keep: str = "regions"
     count: int | None = None
+    stopped_in: dict[str, int] | None = None
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
@@ -126,7 +131,8 @@ class RegionSet:
     def from_frontier(cls, *, network: Network, domain: Domain, tol: Tolerance,
                       frontier: Frontier, patterns: np.ndarray, output_M: np.ndarray,
                       output_m: np.ndarray, per_layer: list[int], depth: np.ndarray,
-                      seconds: float, stop_reason: str | None) -> "RegionSet":
+                      seconds: float, stop_reason: str | None,
+                      stopped_in: dict[str, int] | None = None) -> "RegionSet":
         """The RegionSet of an enumeration's last frontier.
 
         Parameters
@@ -151,6 +157,8 @@ class RegionSet:
             Wall time of the enumeration.
         stop_reason : str or None
             Why the run stopped early, None if it did not.
+        stopped_in : dict or None
+            Where it stopped (see the class).
 
         Returns
         -------
@@ -170,19 +178,19 @@ class RegionSet:
                    vertex_offsets=voff, vertices=verts, incidence_offsets=ioff, incidence=inc,
                    output_M=output_M, output_m=output_m,
                    per_layer=list(per_layer), depth=depth, seconds=float(seconds),
-                   stop_reason=stop_reason)
+                   stop_reason=stop_reason, stopped_in=stopped_in)
 
     @classmethod
     def without_geometry(cls, *, network: Network, domain: Domain, tol: Tolerance,
                          kind: Geometry, keep: str, count: int, patterns: np.ndarray | None,
                          interior_points: np.ndarray | None, depth: np.ndarray | None,
-                         per_layer: list[int], seconds: float,
-                         stop_reason: str | None) -> "RegionSet":
+                         per_layer: list[int], seconds: float, stop_reason: str | None,
+                         stopped_in: dict[str, int] | None = None) -> "RegionSet":
         """The result of an enumeration that kept patterns (keep='patterns') or counts only.
 
         Parameters
         ----------
-        network, domain, tol, kind, per_layer, seconds, stop_reason
+        network, domain, tol, kind, per_layer, seconds, stop_reason, stopped_in
             As for the constructor.
         keep : {'patterns', 'count'}
             What was kept.
@@ -205,7 +213,7 @@ class RegionSet:
                    vertex_offsets=None, vertices=None, incidence_offsets=None, incidence=None,
                    output_M=None, output_m=None, per_layer=list(per_layer), depth=depth,
                    seconds=float(seconds), stop_reason=stop_reason, keep=keep, count=count,
-                   _centres=interior_points)
+                   stopped_in=stopped_in, _centres=interior_points)
 
     @property
     def interior_points(self) -> np.ndarray:
@@ -789,7 +797,7 @@ class RegionSet:
         meta = {"format": FORMAT_VERSION, "kind": self.kind.value, "per_layer": self.per_layer,
                 "seconds": self.seconds, "stop_reason": self.stop_reason,
                 "rtol": self.tol.rtol, "atol": self.tol.atol, "keep": self.keep,
-                "count": self.n_regions}
+                "count": self.n_regions, "stopped_in": self.stopped_in}
         arrays["meta"] = np.array(json.dumps(meta))
         target = os.fspath(path)
         with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
@@ -841,4 +849,5 @@ class RegionSet:
                    output_M=data.get("output_M"), output_m=data.get("output_m"),
                    per_layer=list(meta["per_layer"]), depth=data.get("depth"),
                    seconds=float(meta["seconds"]), stop_reason=meta["stop_reason"],
-                   keep=meta.get("keep", "regions"), count=meta.get("count"))
+                   keep=meta.get("keep", "regions"), count=meta.get("count"),
+                   stopped_in=meta.get("stopped_in"))
