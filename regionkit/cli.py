@@ -94,8 +94,11 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
               help="Never hold more regions than this (the run stops cleanly).")
 @click.option("--time-limit", type=float, default=None, help="Stop after this many seconds.")
 @click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
-@click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
-              show_default=True, help="Splitting geometry (see README).")
+@click.option("--method", type=click.Choice(["auto", "lp", "vertex", "exact"]), default="auto",
+              show_default=True, help="Splitting geometry (see README); exact: rational "
+                                      "arithmetic, for small nets.")
+@click.option("--certify", "with_certificate", is_flag=True,
+              help="Prove the count exact (docs/certify.md); exit status 1 if it fails.")
 @click.option("--graph/--no-graph", "with_graph", default=None,
               help="Also report linear regions, adjacent pairs and boundary volume "
                    f"(default: on up to {GRAPH_MAX_DIM} input dimensions, where it is cheap).")
@@ -108,8 +111,8 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
-          with_graph: bool | None, save_path: str | None, progress: bool | None,
-          workers: int | None) -> None:
+          with_certificate: bool, with_graph: bool | None, save_path: str | None,
+          progress: bool | None, workers: int | None) -> None:
     """Count the activation regions of NET (.npz with W0, b0, W1, b1, ..., or .onnx) in a
     box, or in a plane or segment through data points."""
     try:
@@ -133,9 +136,12 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
     else:
         summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
                        linear_boundary_volume=None)
+    cert = rs.certify() if with_certificate else None
+    if cert is not None:
+        summary["certificate"] = cert.to_dict()
     if as_json:
         click.echo(json.dumps(summary))
-        return
+        sys.exit(0 if cert is None or cert.ok else 1)
     arch = "-".join(str(w) for w in summary["architecture"])
     click.echo(f"network:            {arch} ({', '.join(network.activation_names())})")
     click.echo(f"domain:             {domain!r}")
@@ -148,6 +154,9 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
                    f"(linear: {summary['linear_boundary_volume']:.6g})")
     click.echo(f"per layer:          {' '.join(str(c) for c in rs.per_layer)}")
     click.echo(f"time:               {rs.seconds:.3f} s")
+    if cert is not None:
+        click.echo(cert.summary())
+        sys.exit(0 if cert.ok else 1)
 
 
 @main.command()

@@ -21,6 +21,7 @@ from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
 
@@ -37,13 +38,13 @@ BATCH_REGIONS = 64
 # chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
 
-Method = Literal["auto", "lp", "vertex"]
+Method = Literal["auto", "lp", "vertex", "exact"]
 
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
-                      workers: int | None = None) -> RegionSet:
+                      workers: int | None = None, certify: bool = False) -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -74,13 +75,17 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     progress : bool, optional
         Show a progress bar (tqdm): True always, False never, None when stderr is a
         terminal and the run lasts over a second.
-    method : {"auto", "lp", "vertex"}, default "auto"
-        The geometry the regions are split in (Geometry.choose).
+    method : {"auto", "lp", "vertex", "exact"}, default "auto"
+        The geometry the regions are split in (Geometry.choose); "exact": enumeration in
+        rational arithmetic (regionkit.regions.exact), the reference, for small nets.
     workers : int or None
         Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
         core this process may use; 1, the serial split. The result is the same bit for bit
         whatever their number. Maxout layers, split in Python, and the clipping of a
         polytope domain run on one thread.
+    certify : bool, default False
+        Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
+        is kept as ``rs.certificate``.
 
     Returns
     -------
@@ -118,6 +123,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     >>> part.n_regions, part.complete, part.stop_reason
     (1, False, 'max_regions')
     """
+    if method == "exact":
+        rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
+        return _certified(rs) if certify else rs
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
     if not isinstance(domain, Domain):
@@ -199,8 +207,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                     partial = (done_bits, done_parents, np.arange(i, n))
                     frontier = Frontier.concat(geometry, parts + [frontier.slice(i, n)])
                     per_layer.append(produced)
-                    return _assemble(net, domain, tol, frontier, None, layer_bits, parents,
-                                     per_layer, start, stop_reason, partial)
+                    rs = _assemble(net, domain, tol, frontier, None, layer_bits, parents,
+                                   per_layer, start, stop_reason, partial)
+                    return _certified(rs) if certify else rs
                 frontier = Frontier.concat(geometry, parts)
                 maps = (maps_parts[0] if len(maps_parts) == 1 else
                         {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
@@ -210,8 +219,15 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         finally:
             if bar is not None:
                 bar.close()
-    return _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
-                     start, None, None)
+    rs = _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
+                   start, None, None)
+    return _certified(rs) if certify else rs
+
+
+def _certified(rs: RegionSet) -> RegionSet:
+    """rs with its Certificate attached as rs.certificate."""
+    rs.certificate = rs.certify()
+    return rs
 
 
 def resolve_workers(workers: int | None) -> int:

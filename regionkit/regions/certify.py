@@ -1,0 +1,597 @@
+"""certify(): an exact proof that a RegionSet is the activation partition of its domain.
+
+Three checks, all exact (docs/certify.md):
+
+1. genuine: every region has a point where all of its rows (regionkit.regions.rational) are
+   strictly negative, so a neighbourhood of it has the region's pattern;
+2. complete: every facet of every region lies on the domain's boundary or is crossed into a
+   listed region. Crossing a facet at a point of its relative interior flips exactly the
+   bits whose rows vanish there, and the region across has that very facet (on its zero
+   set the pieces either side meet, so the two regions' other rows agree there); a
+   missing region would leave a facet with nothing across it, so if every facet has its
+   neighbour listed, the closures cover the domain. Patterns listed twice are reported;
+3. the near-degenerate regions (inradius below `near` times the domain's size) and the
+   exactly degenerate units (a hyperplane identically at its threshold on a region) are
+   reported.
+
+Speed: the regions' rows are first computed in floats with rigorous error bounds (every
+dot product of n terms is off by at most gamma(n) times the sum of its absolute terms,
+Higham's bound, which holds in any summation order), and a float test is used only where
+its bound proves the exact answer: strict margins at the centroid of the stored vertices;
+for each stored facet, a segment from that centroid across the facet whose crossing point
+is strictly inside every other row (the crossing point is then in the facet's relative
+interior); for each row not stored, nonnegative multipliers y on stored rows that bound it
+below zero over the domain's bounding box (a Farkas certificate, valid for any y >= 0).
+A region any of these cannot settle -- degenerate units, coincident hyperplanes, margins
+below the rounding error, LP-form RegionSets without vertices -- is checked in exact
+rational arithmetic instead (exact LPs for its facets).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from regionkit.errors import RegionkitError
+from regionkit.model.activations import Maxout
+from regionkit.regions.rational import BACKEND, RationalNet, facets, interior_point, q
+
+__all__ = ["Certificate", "Failure", "NEAR_DEGENERATE_RTOL", "certify"]
+
+# A region is reported near-degenerate when its inradius is below this fraction of the
+# domain's bounding-box diameter (its largest side).
+NEAR_DEGENERATE_RTOL = 1e-6
+# Float bounds: unit roundoff, a safety factor on every bound, and an absolute floor for
+# underflow (each product or sum of subnormals is off by at most 2**-1074).
+_U = 2.0 ** -53
+_SAFETY = 2.0
+_TINY = 1e-290
+# Stored vertices lie on a stored row (a hint only, every use is proven) when the residual
+# is below this times the domain's size.
+_HINT_RTOL = 1e-9
+# Regions whose float rows are built at once.
+_CHUNK = 1024
+
+
+def _gamma(n: int | np.ndarray) -> Any:
+    """gamma(n) = n u / (1 - n u), taken for n + 2 terms to cover a bias and a subtraction."""
+    n = np.asarray(n, dtype=np.float64) + 2.0
+    return n * _U / (1.0 - n * _U)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One way a RegionSet differs from the exact partition.
+
+    Parameters
+    ----------
+    kind : str
+        'missing' (a region of the exact partition that is not listed), 'doubled' (a
+        pattern listed more than once) or 'not_genuine' (a listed pattern whose region is
+        empty or lower-dimensional, or that is no pattern at all).
+    region : int
+        The listed region involved: for 'missing', the region whose facet leads to it.
+    pattern : str
+        The pattern concerned, as hex of its packed bits (little bit order).
+    point : tuple of float
+        'missing': a point of the missing region (domain coordinates, rounded to floats);
+        otherwise empty.
+    detail : str
+        A sentence saying what was found.
+    """
+
+    kind: str
+    region: int
+    pattern: str
+    point: tuple[float, ...]
+    detail: str
+
+
+@dataclass
+class Certificate:
+    """The result of certify().
+
+    Parameters
+    ----------
+    ok : bool
+        True when the RegionSet is exactly the partition: every region genuine, no
+        pattern twice, nothing missing.
+    n_regions : int
+        Regions listed.
+    n_facets : int
+        Facets checked (boundary facets included).
+    n_exact : int
+        Regions settled in exact rational arithmetic (the others by float tests whose
+        error bounds prove the exact answer).
+    failures : list of Failure
+        What is missing, doubled or not genuine.
+    near_degenerate : list of int
+        Regions whose inradius is below `near` times the domain's size.
+    degenerate_units : list of int
+        Hyperplanes identically at their threshold on some region (a unit that cannot
+        switch there).
+    backend : str
+        The rational arithmetic used: 'flint' or 'fractions'.
+    seconds : float
+        Wall time of the check.
+    complete_run : bool
+        Whether the enumeration certified ran to its end.
+    """
+
+    ok: bool
+    n_regions: int
+    n_facets: int
+    n_exact: int
+    failures: list[Failure] = field(default_factory=list)
+    near_degenerate: list[int] = field(default_factory=list)
+    degenerate_units: list[int] = field(default_factory=list)
+    backend: str = BACKEND
+    seconds: float = 0.0
+    complete_run: bool = True
+
+    def count(self, kind: str) -> int:
+        """Number of failures of one kind.
+
+        Parameters
+        ----------
+        kind : str
+            'missing', 'doubled' or 'not_genuine'.
+
+        Returns
+        -------
+        int
+            How many failures have that kind.
+        """
+        return sum(f.kind == kind for f in self.failures)
+
+    @property
+    def advice(self) -> str:
+        """What to run when the certificate fails ('' when it holds)."""
+        if self.ok:
+            return ""
+        if not self.complete_run:
+            return ("the enumeration stopped early; rerun it without a budget, or count "
+                    "exactly with enumerate_regions(net, domain, method='exact')")
+        return ("count exactly with enumerate_regions(net, domain, method='exact') (small "
+                "nets), or enumerate again with a smaller tolerance (tol=...)")
+
+    def summary(self) -> str:
+        """A few lines for people: verdict, counts, failures, advice.
+
+        Returns
+        -------
+        str
+            The summary.
+        """
+        head = "CERTIFIED exact" if self.ok else "NOT CERTIFIED"
+        lines = [f"{head}: {self.n_regions} regions, {self.n_facets} facets checked "
+                 f"({self.n_exact} regions in exact arithmetic, {self.backend}), "
+                 f"{self.seconds:.3g} s",
+                 f"missing {self.count('missing')}, doubled {self.count('doubled')}, "
+                 f"not genuine {self.count('not_genuine')}; near-degenerate regions "
+                 f"{len(self.near_degenerate)}, degenerate units {len(self.degenerate_units)}"]
+        for f in self.failures[:10]:
+            lines.append(f"  {f.kind}: region {f.region}: {f.detail}")
+        if len(self.failures) > 10:
+            lines.append(f"  ... and {len(self.failures) - 10} more")
+        if self.advice:
+            lines.append(f"instead: {self.advice}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form.
+
+        Returns
+        -------
+        dict of str
+            Every field, failures as dicts.
+        """
+        return {"ok": self.ok, "n_regions": self.n_regions, "n_facets": self.n_facets,
+                "n_exact": self.n_exact, "missing": self.count("missing"),
+                "doubled": self.count("doubled"), "not_genuine": self.count("not_genuine"),
+                "failures": [f.__dict__ for f in self.failures],
+                "near_degenerate": list(self.near_degenerate),
+                "degenerate_units": list(self.degenerate_units), "backend": self.backend,
+                "seconds": self.seconds, "complete_run": self.complete_run,
+                "advice": self.advice}
+
+
+def _hex(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, bool), bitorder="little").tobytes().hex()
+
+
+class _Rows:
+    """Float rows of a chunk of regions with componentwise error bounds.
+
+    A (n, m, d), C (n, m): row j of region r is A[r, j] . t + C[r, j], negative on the
+    region; the exact row differs by at most EA (componentwise) and EC. present[r, j] is
+    False for a maxout winner's own bit (no row); zero[r, j] marks rows that are exactly
+    the zero function (a unit identically at its threshold) and not strict.
+    """
+
+    def __init__(self, net, domain, bits: np.ndarray) -> None:
+        n = bits.shape[0]
+        d = domain.dim
+        M = np.broadcast_to(domain.basis, (n,) + domain.basis.shape).astype(np.float64)
+        m = np.broadcast_to(domain.origin, (n, domain.origin.shape[0])).astype(np.float64)
+        EM = np.zeros_like(M)
+        Em = np.zeros_like(m)
+        As, Cs, EAs, ECs, pres, strict = [], [], [], [], [], []
+        h0 = 0
+        for W, b, act in zip(net.weights, net.biases, net.activations):
+            W = np.asarray(W, np.float64)
+            aW = np.abs(W)
+            g = _gamma(W.shape[1])
+            Z = np.einsum("oi,rid->rod", W, M)
+            z0 = m @ W.T + b
+            EZ = g * np.einsum("oi,rid->rod", aW, np.abs(M)) + np.einsum("oi,rid->rod", aW, EM)
+            Ez = g * (np.abs(m) @ aW.T + np.abs(b)) + Em @ aW.T
+            nh = act.bits_per_unit * (W.shape[0] // act.rows_per_unit)
+            ub = bits[:, h0:h0 + nh]
+            if isinstance(act, Maxout):
+                k = act.pieces
+                U = W.shape[0] // k
+                wins = ub.reshape(n, U, k)
+                if np.any(wins.sum(axis=2) != 1):
+                    raise _Inconclusive  # not a pattern: the exact path says so
+                a = np.argmax(wins, axis=2) + k * np.arange(U)  # (n, U) winning rows
+                ai = np.repeat(a, k, axis=1)  # the winner of every row's unit
+                take = np.arange(n)[:, None]
+                A = Z - Z[take, ai]
+                C = z0 - z0[take, ai]
+                EA = EZ + EZ[take, ai] + _U * np.abs(A)
+                EC = Ez + Ez[take, ai] + _U * np.abs(C)
+                present = ai != np.arange(W.shape[0])
+                st = np.arange(W.shape[0])[None, :] % k < (ai % k)
+                M, m, EM, Em = Z[take, a], z0[take, a], EZ[take, a], Ez[take, a]
+            else:
+                c = np.asarray(act.breakpoints, np.float64)
+                nb = len(c)
+                if nb:
+                    sb = ub.reshape(n, -1, nb)
+                    sign = np.where(sb, -1.0, 1.0)  # (n, units, nb)
+                    A = (sign[..., None] * Z[:, :, None, :]).reshape(n, nh, d)
+                    G = z0[:, :, None] - c
+                    C = (sign * G).reshape(n, nh)
+                    EA = np.repeat(EZ, nb, axis=1)
+                    EC = (Ez[:, :, None] + _U * np.abs(G)).reshape(n, nh)
+                    present = np.ones((n, nh), bool)
+                    st = sb.reshape(n, nh)
+                    piece = sb.sum(axis=2)
+                else:
+                    piece = np.zeros(z0.shape, np.int64)
+                s = np.asarray(act.slopes)[piece]
+                o = np.asarray(act.offsets)[piece]
+                M = s[..., None] * Z
+                EM = np.abs(s)[..., None] * EZ + _U * np.abs(M)
+                m = s * z0 + o
+                Em = np.abs(s) * Ez + _gamma(2) * (np.abs(s * z0) + np.abs(o))
+            if nh:
+                As.append(A)
+                Cs.append(C)
+                EAs.append(EA)
+                ECs.append(EC)
+                pres.append(present)
+                strict.append(st)
+            h0 += nh
+        mD = domain.A.shape[0]
+        As.append(np.broadcast_to(domain.A, (n, mD, d)))
+        Cs.append(np.broadcast_to(-domain.b, (n, mD)))
+        EAs.append(np.zeros((n, mD, d)))
+        ECs.append(np.zeros((n, mD)))
+        pres.append(np.ones((n, mD), bool))
+        strict.append(np.ones((n, mD), bool))
+        self.A = np.concatenate(As, axis=1)
+        self.C = np.concatenate(Cs, axis=1)
+        self.EA = _SAFETY * np.concatenate(EAs, axis=1) + _TINY
+        self.EC = _SAFETY * np.concatenate(ECs, axis=1) + _TINY
+        self.present = np.concatenate(pres, axis=1)
+        strict_all = np.concatenate(strict, axis=1)
+        exact_zero = (np.all(self.A == 0, axis=2) & (self.C == 0)
+                      & np.all(np.concatenate(EAs, axis=1) == 0, axis=2)
+                      & (np.concatenate(ECs, axis=1) == 0))
+        self.zero = exact_zero & ~strict_all & self.present
+        self.live = self.present & ~self.zero
+        self.H = h0
+
+    def values(self, P: np.ndarray, regions: np.ndarray | None = None) -> tuple[np.ndarray,
+                                                                                np.ndarray]:
+        """Every row at points P (n, k, d), one set of points per region; (values, bounds)."""
+        A, C, EA, EC = self.A, self.C, self.EA, self.EC
+        if regions is not None:
+            A, C, EA, EC = A[regions], C[regions], EA[regions], EC[regions]
+        d = A.shape[2]
+        val = np.einsum("rjd,rkd->rkj", A, P) + C[:, None, :]
+        aP = np.abs(P)
+        err = (_SAFETY * _gamma(d) * (np.einsum("rjd,rkd->rkj", np.abs(A), aP)
+                                      + np.abs(C)[:, None, :])
+               + np.einsum("rjd,rkd->rkj", EA, aP) + EC[:, None, :] + _TINY)
+        return val, err
+
+
+class _Inconclusive(Exception):
+    """A float test could not prove the answer: the region goes to exact arithmetic."""
+
+
+def _hints(rs, r: int, d: int, scale: float) -> tuple[np.ndarray, list[frozenset]] | None:
+    """Stored vertices of region r and, for each, the labels of the stored rows through it."""
+    if rs.vertices is None:
+        return None
+    V = rs.vertices[rs.vertex_offsets[r]:rs.vertex_offsets[r + 1]]
+    A, b, lab = rs.inequalities(r)
+    if len(V) == 0:
+        return None
+    res = np.abs(V @ A.T - b)
+    tight = [frozenset(lab[res[i] <= _HINT_RTOL * scale].tolist()) for i in range(len(V))]
+    return V, tight
+
+
+def _row_index(label: int, H: int) -> int:
+    return label if label >= 0 else H + (-1 - label)
+
+
+def _float_region(rows: _Rows, i: int, rs, r: int, lo: np.ndarray, hi: np.ndarray,
+                  scale: float) -> tuple[list[tuple[int, bool]], float] | None:
+    """The float path for one region: its facets (row index, on the domain boundary) and a
+    lower bound of its inradius, or None when a float bound does not settle it."""
+    d = rs.dim
+    H = rows.H
+    hint = _hints(rs, r, d, scale)
+    if hint is None:
+        return None
+    V, tight = hint
+    if any(len(T) != d for T in tight):
+        return None
+    L = sorted({_row_index(lab, H) for T in tight for lab in T})
+    if not all(rows.present[i, k] and not rows.zero[i, k] for k in L):
+        return None
+    live = rows.live[i]
+    centre = V.mean(axis=0)
+    val, err = rows.values(centre[None, None, :], np.array([i]))
+    vin, ein = val[0, 0], err[0, 0]
+    if not np.all(vin[live] + ein[live] < 0):
+        return None
+    norms = np.linalg.norm(rows.A[i], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inr = np.min(np.where(live & (norms > 0), -(vin + ein) / (norms * (1 + 1e-12)), np.inf))
+    # Facets: reflect the centre through the centroid of the facet's stored vertices.
+    nL = len(L)
+    outs = np.empty((nL, d))
+    for f, k in enumerate(L):
+        on = [v for v, T in zip(V, tight) if any(_row_index(lab, H) == k for lab in T)]
+        outs[f] = 2.0 * np.mean(on, axis=0) - centre
+    val, err = rows.values(outs[None], np.array([i]))
+    vout, eout = val[0], err[0]  # (nL, m)
+    Lk = np.array(L)
+    gko, eko = vout[np.arange(nL), Lk], eout[np.arange(nL), Lk]
+    if not np.all(gko - eko > 0):
+        return None
+    gki, eki = vin[Lk], ein[Lk]
+    N = gko[:, None] * vin[None, :] - gki[:, None] * vout
+    Nerr = (np.abs(gko)[:, None] * ein + eko[:, None] * np.abs(vin) + eko[:, None] * ein
+            + np.abs(gki)[:, None] * eout + eki[:, None] * np.abs(vout) + eki[:, None] * eout
+            + _SAFETY * _gamma(2) * (np.abs(gko[:, None] * vin) + np.abs(gki[:, None] * vout))
+            + _TINY)
+    mask = live[None, :].repeat(nL, axis=0)
+    mask[np.arange(nL), Lk] = False
+    if not np.all((N + Nerr < 0) | ~mask):
+        return None
+    # Rows not stored: y >= 0 on the d stored rows tight at the stored vertex where the row
+    # is largest bounds it below zero over the bounding box.
+    others = np.flatnonzero(live & ~np.isin(np.arange(live.shape[0]), Lk))
+    if len(others):
+        vv, _ = rows.values(V[None], np.array([i]))
+        best = np.argmax(vv[0][:, others], axis=0)  # (n_others,)
+        basis = np.array([sorted(_row_index(lab, H) for lab in tight[v]) for v in best])
+        B = rows.A[i][basis]  # (n_others, d, d): rows of each basis
+        a = rows.A[i][others]
+        try:
+            y = np.linalg.solve(np.transpose(B, (0, 2, 1)), a[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            return None
+        y = np.maximum(y, 0.0)
+        ra = a - np.einsum("ok,okd->od", y, B)
+        rc = rows.C[i][others] - np.einsum("ok,ok->o", y, rows.C[i][basis])
+        g = _SAFETY * _gamma(d + 1)
+        Era = (rows.EA[i][others] + np.einsum("ok,okd->od", y, rows.EA[i][basis])
+               + g * (np.abs(a) + np.einsum("ok,okd->od", y, np.abs(B))))
+        Erc = (rows.EC[i][others] + np.einsum("ok,ok->o", y, rows.EC[i][basis])
+               + g * (np.abs(rows.C[i][others]) + np.einsum("ok,ok->o", y,
+                                                            np.abs(rows.C[i][basis]))))
+        R = np.maximum(np.abs(lo), np.abs(hi))
+        top = (rc + np.maximum(ra * lo, ra * hi).sum(axis=1) + Erc + (Era * R).sum(axis=1))
+        top = top + g * (np.abs(rc) + (np.abs(ra) * R).sum(axis=1)) + _TINY
+        if not np.all(top < 0):
+            return None
+    return [(k, k >= H) for k in L], float(inr)
+
+
+def _flip(bits: np.ndarray, k: int, net) -> np.ndarray:
+    """The pattern across the facet of hyperplane row k of a region with these bits."""
+    out = bits.copy()
+    offs = net.layer_hyperplane_offsets()
+    li = int(np.searchsorted(offs, k, side="right") - 1)
+    act = net.activations[li]
+    if isinstance(act, Maxout):
+        kk = act.pieces
+        u0 = offs[li] + ((k - offs[li]) // kk) * kk
+        out[u0:u0 + kk] = False
+    else:
+        out[k] = not bits[k]
+        return out
+    out[k] = True
+    return out
+
+
+def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> Certificate:
+    """Prove in exact arithmetic that `rs` is the activation partition of its domain.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The enumeration to check (any method; complete or not).
+    near : float, default NEAR_DEGENERATE_RTOL
+        Regions whose inradius is below near times the domain's largest side are reported
+        as near-degenerate.
+    exact : bool, default False
+        Check every region in exact rational arithmetic, without the float filter (slower;
+        the answer is the same).
+
+    Returns
+    -------
+    Certificate
+        ok, counts, the failures with their reasons, the near-degenerate regions and the
+        degenerate units, the time taken.
+
+    Raises
+    ------
+    RegionkitError
+        If near is not a number in [0, 1).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+    ...                              [[0, 0, 0.5], [0]])
+    >>> cert = certify(rk.enumerate_regions(net, rk.Box(-1, 1, dim=2)))
+    >>> cert.ok, cert.n_regions, cert.n_facets
+    (True, 7, 28)
+    """
+    if not isinstance(near, (int, float)) or not 0 <= near < 1:
+        raise RegionkitError(f"near must be a number in [0, 1), got {near!r}")
+    start = time.perf_counter()
+    net, domain = rs.network, rs.domain
+    n = rs.n_regions
+    H = net.n_hyperplanes
+    bits = rs.pattern_bits()
+    index = rs.pattern_index()
+    failures: list[Failure] = []
+    size = float(np.max(domain.hi - domain.lo))
+    scale = float(np.max(np.maximum(np.abs(domain.lo), np.abs(domain.hi)))) + size
+    # Doubled patterns: the first copy stands for the pattern, the others fail.
+    _, first, inverse = np.unique(rs.patterns, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    for r in range(n):
+        if first[inverse[r]] != r:
+            failures.append(Failure("doubled", r, rs.patterns[r].tobytes().hex(), (),
+                                    f"pattern listed again (first as region "
+                                    f"{int(first[inverse[r]])})"))
+    todo = [r for r in range(n) if first[inverse[r]] == r]
+    across: list[tuple[int, np.ndarray]] = []  # (region, neighbour bits) to look up
+    found: list[tuple[int, Any, np.ndarray]] = []  # exact path: (region, point, bits)
+    radius = np.full(n, np.inf)
+    degenerate: set[int] = set()
+    n_facets = 0
+    slow: list[int] = []
+    if exact:
+        slow = todo
+    else:
+        lo, hi = domain.lo, domain.hi
+        for c0 in range(0, len(todo), _CHUNK):
+            chunk = np.array(todo[c0:c0 + _CHUNK], np.int64)
+            try:
+                rows = _Rows(net, domain, bits[chunk])
+            except _Inconclusive:
+                slow.extend(chunk.tolist())
+                continue
+            for i, r in enumerate(chunk.tolist()):
+                res = _float_region(rows, i, rs, r, lo, hi, scale)
+                if res is None:
+                    slow.append(r)
+                    continue
+                fac, radius[r] = res
+                degenerate.update(np.flatnonzero(rows.zero[i]).tolist())
+                n_facets += len(fac)
+                for k, boundary in fac:
+                    if not boundary:
+                        across.append((r, _flip(bits[r], k, net)))
+    ex = RationalNet(net, domain) if slow else None
+    centres = None
+    for r in slow:
+        out = ex.rows(bits[r])
+        if out is None:
+            failures.append(Failure("not_genuine", r, rs.patterns[r].tobytes().hex(), (),
+                                    "not a pattern: a maxout unit without exactly one "
+                                    "winning piece"))
+            continue
+        rws = out[0]
+        bad = [rw for rw in rws if not any(rw.a) and (rw.c > 0 or (rw.c == 0 and rw.strict))]
+        if bad:
+            failures.append(Failure("not_genuine", r, rs.patterns[r].tobytes().hex(), (),
+                                    f"empty: hyperplane {bad[0].label} is constant on the "
+                                    "wrong side of its threshold"))
+            continue
+        degenerate.update(rw.label for rw in rws if not any(rw.a) and rw.c == 0)
+        if centres is None:
+            centres = rs.interior_points
+        point, margin = interior_point(rws, [[q(x) for x in centres[r]]])
+        if point is None:
+            failures.append(Failure("not_genuine", r, rs.patterns[r].tobytes().hex(), (),
+                                    "empty or lower-dimensional: no point makes every row "
+                                    "strictly negative (exact LP)"))
+            continue
+        radius[r] = _radius(rws, point)
+        for f in facets(rws, point):
+            n_facets += 1
+            if any(rws[j].label < 0 for j in f.rows):
+                continue
+            nb = np.array(ex.pattern(f.point, [rws[f.rows[0]].a]), bool)
+            found.append((r, f.point, nb))
+    # Look every neighbour up; a pattern not listed is a missing region.
+    pats = [nb for _, nb in across] + [nb for _, _, nb in found]
+    owners = [r for r, _ in across] + [r for r, _, _ in found]
+    points = [None] * len(across) + [p for _, p, _ in found]
+    if pats:
+        packed = np.packbits(np.array(pats, bool), axis=1, bitorder="little")
+        hit = index.lookup(packed)
+        seen: set[bytes] = set()
+        for j in np.flatnonzero(hit < 0):
+            key = packed[j].tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            failures.append(_missing(net, domain, owners[j], pats[j], points[j], bits, size,
+                                     near))
+    # The certified margin at the interior point bounds the inradius from below; regions
+    # it does not clear are judged by their Chebyshev radius.
+    near_list = [r for r in todo if radius[r] < near * size]
+    if near_list:
+        cheb = rs.chebyshev_radii
+        near_list = [r for r in near_list if cheb[r] < near * size]
+    return Certificate(ok=not failures, n_regions=n, n_facets=n_facets, n_exact=len(slow),
+                       failures=failures, near_degenerate=near_list,
+                       degenerate_units=sorted(int(h) for h in degenerate if 0 <= h < H),
+                       seconds=time.perf_counter() - start, complete_run=rs.complete)
+
+
+def _radius(rows, point) -> float:
+    """Distance from an exact interior point to the nearest row (a lower bound of the
+    inradius), in floats."""
+    best = np.inf
+    for rw in rows:
+        if any(rw.a):
+            a = np.array([float(x) for x in rw.a])
+            best = min(best, float(-(sum(x * y for x, y in zip(rw.a, point)) + rw.c))
+                       / float(np.linalg.norm(a)))
+    return best
+
+
+def _missing(net, domain, region: int, nb: np.ndarray, point, bits, size: float,
+             near: float) -> Failure:
+    """A Failure for a neighbour pattern not listed, with a point of it and its thickness."""
+    ex = RationalNet(net, domain)
+    rws = ex.rows(nb)[0]
+    hint = [point] if point is not None else []
+    p, _ = interior_point(rws, hint) if hint else interior_point(rws)
+    if p is None:  # cannot happen for a genuine neighbour; say so rather than guess
+        return Failure("missing", region, _hex(nb), (),
+                       "the pattern across a facet is not listed (no interior point found)")
+    r = _radius(rws, p)
+    thin = (f"; it is thin (inradius about {r:.3g} < {near:g} x domain size): regions "
+            "thinner than the enumeration's tolerance may be merged into a neighbour"
+            if r < near * size else f"; inradius about {r:.3g}")
+    return Failure("missing", region, _hex(nb), tuple(float(x) for x in p),
+                   f"the region across one of its facets (pattern {_hex(nb)}) is not "
+                   f"listed{thin}")
