@@ -315,113 +315,158 @@ class _Inconclusive(Exception):
     """A float test could not prove the answer: the region goes to exact arithmetic."""
 
 
-def _hints(rs, r: int, d: int, scale: float) -> tuple[np.ndarray, list[frozenset]] | None:
-    """Stored vertices of region r and, for each, the labels of the stored rows through it."""
-    if rs.vertices is None:
-        return None
-    V = rs.vertices[rs.vertex_offsets[r]:rs.vertex_offsets[r + 1]]
-    A, b, lab = rs.inequalities(r)
-    if len(V) == 0:
-        return None
-    res = np.abs(V @ A.T - b)
-    tight = [frozenset(lab[res[i] <= _HINT_RTOL * scale].tolist()) for i in range(len(V))]
-    return V, tight
-
-
-def _row_index(label: int, H: int) -> int:
-    return label if label >= 0 else H + (-1 - label)
-
-
-def _float_region(rows: _Rows, i: int, rs, r: int, lo: np.ndarray, hi: np.ndarray,
-                  scale: float) -> tuple[list[tuple[int, bool]], float] | None:
-    """The float path for one region: its facets (row index, on the domain boundary) and a
-    lower bound of its inradius, or None when a float bound does not settle it."""
-    d = rs.dim
-    H = rows.H
-    hint = _hints(rs, r, d, scale)
-    if hint is None:
-        return None
-    V, tight = hint
-    if any(len(T) != d for T in tight):
-        return None
-    L = sorted({_row_index(lab, H) for T in tight for lab in T})
-    if not all(rows.present[i, k] and not rows.zero[i, k] for k in L):
-        return None
-    live = rows.live[i]
-    centre = V.mean(axis=0)
-    val, err = rows.values(centre[None, None, :], np.array([i]))
-    vin, ein = val[0, 0], err[0, 0]
-    if not np.all(vin[live] + ein[live] < 0):
-        return None
-    norms = np.linalg.norm(rows.A[i], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inr = np.min(np.where(live & (norms > 0), -(vin + ein) / (norms * (1 + 1e-12)), np.inf))
-    # Facets: reflect the centre through the centroid of the facet's stored vertices.
-    nL = len(L)
-    outs = np.empty((nL, d))
-    for f, k in enumerate(L):
-        on = [v for v, T in zip(V, tight) if any(_row_index(lab, H) == k for lab in T)]
-        outs[f] = 2.0 * np.mean(on, axis=0) - centre
-    val, err = rows.values(outs[None], np.array([i]))
-    vout, eout = val[0], err[0]  # (nL, m)
-    Lk = np.array(L)
-    gko, eko = vout[np.arange(nL), Lk], eout[np.arange(nL), Lk]
-    if not np.all(gko - eko > 0):
-        return None
-    gki, eki = vin[Lk], ein[Lk]
-    N = gko[:, None] * vin[None, :] - gki[:, None] * vout
-    Nerr = (np.abs(gko)[:, None] * ein + eko[:, None] * np.abs(vin) + eko[:, None] * ein
-            + np.abs(gki)[:, None] * eout + eki[:, None] * np.abs(vout) + eki[:, None] * eout
-            + _SAFETY * _gamma(2) * (np.abs(gko[:, None] * vin) + np.abs(gki[:, None] * vout))
-            + _TINY)
-    mask = live[None, :].repeat(nL, axis=0)
-    mask[np.arange(nL), Lk] = False
-    if not np.all((N + Nerr < 0) | ~mask):
-        return None
-    # Rows not stored: y >= 0 on the d stored rows tight at the stored vertex where the row
-    # is largest bounds it below zero over the bounding box.
-    others = np.flatnonzero(live & ~np.isin(np.arange(live.shape[0]), Lk))
-    if len(others):
-        vv, _ = rows.values(V[None], np.array([i]))
-        best = np.argmax(vv[0][:, others], axis=0)  # (n_others,)
-        basis = np.array([sorted(_row_index(lab, H) for lab in tight[v]) for v in best])
-        B = rows.A[i][basis]  # (n_others, d, d): rows of each basis
-        a = rows.A[i][others]
-        try:
-            y = np.linalg.solve(np.transpose(B, (0, 2, 1)), a[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            return None
-        y = np.maximum(y, 0.0)
-        ra = a - np.einsum("ok,okd->od", y, B)
-        rc = rows.C[i][others] - np.einsum("ok,ok->o", y, rows.C[i][basis])
-        g = _SAFETY * _gamma(d + 1)
-        Era = (rows.EA[i][others] + np.einsum("ok,okd->od", y, rows.EA[i][basis])
-               + g * (np.abs(a) + np.einsum("ok,okd->od", y, np.abs(B))))
-        Erc = (rows.EC[i][others] + np.einsum("ok,ok->o", y, rows.EC[i][basis])
-               + g * (np.abs(rows.C[i][others]) + np.einsum("ok,ok->o", y,
-                                                            np.abs(rows.C[i][basis]))))
-        R = np.maximum(np.abs(lo), np.abs(hi))
-        top = (rc + np.maximum(ra * lo, ra * hi).sum(axis=1) + Erc + (Era * R).sum(axis=1))
-        top = top + g * (np.abs(rc) + (np.abs(ra) * R).sum(axis=1)) + _TINY
-        if not np.all(top < 0):
-            return None
-    return [(k, k >= H) for k in L], float(inr)
-
-
-def _flip(bits: np.ndarray, k: int, net) -> np.ndarray:
-    """The pattern across the facet of hyperplane row k of a region with these bits."""
-    out = bits.copy()
+def _valid(net, bits: np.ndarray) -> np.ndarray:
+    """Whether every maxout unit of each pattern has exactly one winning piece."""
+    ok = np.ones(bits.shape[0], bool)
     offs = net.layer_hyperplane_offsets()
-    li = int(np.searchsorted(offs, k, side="right") - 1)
-    act = net.activations[li]
-    if isinstance(act, Maxout):
-        kk = act.pieces
-        u0 = offs[li] + ((k - offs[li]) // kk) * kk
-        out[u0:u0 + kk] = False
-    else:
-        out[k] = not bits[k]
-        return out
-    out[k] = True
+    for li, act in enumerate(net.activations):
+        if isinstance(act, Maxout):
+            ub = bits[:, offs[li]:offs[li + 1]].reshape(bits.shape[0], -1, act.pieces)
+            ok &= np.all(ub.sum(axis=2) == 1, axis=1)
+    return ok
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated aranges starts[i] .. starts[i] + counts[i]."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    shift = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    return np.arange(total) + shift
+
+
+def _vertex_hints(rs, chunk: np.ndarray, H: int, scale: float, valid: np.ndarray):
+    """Stored vertices of the chunk's regions with, per vertex, the d rows (indices into the
+    float rows: hyperplanes, then domain rows) whose stored versions pass through it.
+
+    Returns (good, V, vreg, tight): good marks the valid regions whose every vertex lies on
+    exactly d stored rows (a hint only: every use is proven); V, vreg (index into the good
+    regions) and tight (n_vertices, d) for those regions.
+    """
+    d = rs.dim
+    voff, ioff = rs.vertex_offsets, rs.ineq_offsets
+    nv = voff[chunk + 1] - voff[chunk]
+    ns = ioff[chunk + 1] - ioff[chunk]
+    vid = _ranges(voff[chunk], nv)
+    vreg = np.repeat(np.arange(len(chunk)), nv)
+    V = rs.vertices[vid]
+    pv = np.repeat(np.arange(len(vid)), ns[vreg])
+    prow = _ranges(ioff[chunk][vreg], ns[vreg])
+    res = np.abs(np.einsum("pd,pd->p", rs.ineq_A[prow], V[pv]) - rs.ineq_b[prow])
+    tight = res <= _HINT_RTOL * scale
+    per_vertex = np.bincount(pv[tight], minlength=len(vid))
+    good = ((np.bincount(vreg, weights=(per_vertex != d), minlength=len(chunk)) == 0)
+            & (nv > 0) & valid)
+    keep_v = good[vreg]
+    lab = rs.ineq_labels[prow[tight & keep_v[pv]]]
+    T = np.where(lab >= 0, lab, H - 1 - lab).reshape(-1, d)
+    newid = np.cumsum(good) - 1
+    return good, V[keep_v], newid[vreg[keep_v]], np.sort(T, axis=1)
+
+
+def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
+                 lo: np.ndarray, hi: np.ndarray):
+    """The float path for a chunk of regions, all at once.
+
+    Returns (ok, fac_region, fac_row, radius): which regions the float bounds settle, their
+    facets as (region, row) pairs, and a lower bound of each region's inradius.
+    """
+    n, m, d = rows.A.shape
+    live = rows.live
+    L = np.zeros((n, m), bool)
+    L[np.repeat(vreg, d), T.reshape(-1)] = True
+    ok = ~np.any(L & ~live, axis=1)
+    counts = np.bincount(vreg, minlength=n)
+    centre = np.zeros((n, d))
+    np.add.at(centre, vreg, V)
+    centre /= np.maximum(counts, 1)[:, None]
+    vin, ein = rows.values(centre[:, None, :])
+    vin, ein = vin[:, 0], ein[:, 0]
+    ok &= np.all((vin + ein < 0) | ~live, axis=1)
+    norms = np.linalg.norm(rows.A, axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margin = np.where(live & (norms > 0), -(vin + ein) / (norms * (1 + 1e-12)), np.inf)
+    radius = margin.min(axis=1)
+    # Facets: the centre reflected through the centroid of the facet's stored vertices.
+    fsum = np.zeros((n, m, d))
+    fcnt = np.zeros((n, m))
+    np.add.at(fsum, (np.repeat(vreg, d), T.reshape(-1)), np.repeat(V, d, axis=0))
+    np.add.at(fcnt, (np.repeat(vreg, d), T.reshape(-1)), 1.0)
+    fr, fk = np.nonzero(L)
+    out = 2.0 * fsum[fr, fk] / fcnt[fr, fk][:, None] - centre[fr]
+    Ag, Cg = rows.A[fr], rows.C[fr]
+    aout = np.abs(out)
+    vout = np.einsum("fjd,fd->fj", Ag, out) + Cg
+    eout = (_SAFETY * _gamma(d) * (np.einsum("fjd,fd->fj", np.abs(Ag), aout) + np.abs(Cg))
+            + np.einsum("fjd,fd->fj", rows.EA[fr], aout) + rows.EC[fr] + _TINY)
+    nf = len(fr)
+    gko, eko = vout[np.arange(nf), fk], eout[np.arange(nf), fk]
+    gki, eki = vin[fr, fk], ein[fr, fk]
+    vi, ei = vin[fr], ein[fr]
+    N = gko[:, None] * vi - gki[:, None] * vout
+    Nerr = (np.abs(gko)[:, None] * ei + eko[:, None] * np.abs(vi) + eko[:, None] * ei
+            + np.abs(gki)[:, None] * eout + eki[:, None] * np.abs(vout) + eki[:, None] * eout
+            + _SAFETY * _gamma(2) * (np.abs(gko[:, None] * vi) + np.abs(gki[:, None] * vout))
+            + _TINY)
+    check = live[fr].copy()
+    check[np.arange(nf), fk] = False
+    fine = (gko - eko > 0) & np.all((N + Nerr < 0) | ~check, axis=1)
+    ok &= np.bincount(fr, weights=~fine, minlength=n) == 0
+    # Rows not stored: y >= 0 on the d stored rows through the stored vertex where the row
+    # is largest bounds it below zero over the bounding box (a Farkas certificate).
+    orr, oj = np.nonzero(live & ~L)
+    if len(orr):
+        vmax = int(counts.max())
+        slot = np.arange(len(vreg)) - np.r_[0, np.cumsum(counts)[:-1]][vreg]
+        P = np.zeros((n, vmax, d))
+        P[vreg, slot] = V
+        vals = np.einsum("rjd,rvd->rjv", rows.A, P)
+        vals = np.where(np.arange(vmax)[None, None, :] >= counts[:, None, None], -np.inf, vals)
+        best = np.argmax(vals[orr, oj], axis=1)  # slot of the best vertex
+        start = np.r_[0, np.cumsum(counts)[:-1]]
+        basis = T[start[orr] + best]  # (n_other, d)
+        B = rows.A[orr[:, None], basis]  # (n_other, d, d)
+        a = rows.A[orr, oj]
+        sing = np.abs(np.linalg.det(B)) <= 1e-300
+        B2 = np.where(sing[:, None, None], np.eye(d), B)
+        y = np.maximum(np.linalg.solve(np.transpose(B2, (0, 2, 1)), a[..., None])[..., 0], 0.0)
+        ra = a - np.einsum("ok,okd->od", y, B)
+        cb = rows.C[orr[:, None], basis]
+        rc = rows.C[orr, oj] - np.einsum("ok,ok->o", y, cb)
+        g = _SAFETY * _gamma(d + 1)
+        Era = (rows.EA[orr, oj] + np.einsum("ok,okd->od", y, rows.EA[orr[:, None], basis])
+               + g * (np.abs(a) + np.einsum("ok,okd->od", y, np.abs(B))))
+        Erc = (rows.EC[orr, oj] + np.einsum("ok,ok->o", y, rows.EC[orr[:, None], basis])
+               + g * (np.abs(rows.C[orr, oj]) + np.einsum("ok,ok->o", y, np.abs(cb))))
+        R = np.maximum(np.abs(lo), np.abs(hi))
+        top = (rc + np.maximum(ra * lo, ra * hi).sum(axis=1) + Erc + (Era * R).sum(axis=1)
+               + g * (np.abs(rc) + (np.abs(ra) * R).sum(axis=1)) + _TINY)
+        ok &= np.bincount(orr, weights=~((top < 0) & ~sing), minlength=n) == 0
+    return ok, fr, fk, radius
+
+
+def _flips(net, bits: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The patterns across facets of hyperplane rows k of regions with these bits: the bit
+    flipped (a table unit), or the unit's winner handed to k's piece (maxout)."""
+    H = bits.shape[1]
+    start = np.zeros(H, np.int64)
+    width = np.ones(H, np.int64)
+    maxout = np.zeros(H, bool)
+    offs = net.layer_hyperplane_offsets()
+    for li, act in enumerate(net.activations):
+        if isinstance(act, Maxout):
+            h = np.arange(offs[li], offs[li + 1])
+            start[h] = offs[li] + (h - offs[li]) // act.pieces * act.pieces
+            width[h] = act.pieces
+            maxout[h] = True
+        else:
+            start[offs[li]:offs[li + 1]] = np.arange(offs[li], offs[li + 1])
+    out = bits.copy()
+    cols = np.arange(H)
+    unit = (cols >= start[k][:, None]) & (cols < (start[k] + width[k])[:, None])
+    out[unit & maxout[k][:, None]] = False
+    rows = np.arange(len(k))
+    out[rows, k] = np.where(maxout[k], True, ~bits[rows, k])
     return out
 
 
@@ -489,24 +534,30 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
         slow = todo
     else:
         lo, hi = domain.lo, domain.hi
+        valid = _valid(net, bits)
+        if rs.vertices is None:  # LP form keeps no vertices: nothing to guide the floats
+            slow = todo
+            todo = []
         for c0 in range(0, len(todo), _CHUNK):
             chunk = np.array(todo[c0:c0 + _CHUNK], np.int64)
-            try:
-                rows = _Rows(net, domain, bits[chunk])
-            except _Inconclusive:
-                slow.extend(chunk.tolist())
+            good, V, vreg, T = _vertex_hints(rs, chunk, H, scale, valid[chunk])
+            slow.extend(chunk[~good].tolist())
+            if not np.any(good):
                 continue
-            for i, r in enumerate(chunk.tolist()):
-                res = _float_region(rows, i, rs, r, lo, hi, scale)
-                if res is None:
-                    slow.append(r)
-                    continue
-                fac, radius[r] = res
+            sub = chunk[good]
+            rows = _Rows(net, domain, bits[sub])
+            ok, fr, fk, rad = _float_chunk(rows, V, vreg, T, lo, hi)
+            slow.extend(sub[~ok].tolist())
+            radius[sub[ok]] = rad[ok]
+            for i in np.flatnonzero(ok & np.any(rows.zero, axis=1)):
                 degenerate.update(np.flatnonzero(rows.zero[i]).tolist())
-                n_facets += len(fac)
-                for k, boundary in fac:
-                    if not boundary:
-                        across.append((r, _flip(bits[r], k, net)))
+            take = ok[fr]
+            fr, fk = fr[take], fk[take]
+            n_facets += len(fr)
+            inner = fk < H
+            if np.any(inner):
+                nb = _flips(net, bits[sub[fr[inner]]], fk[inner])
+                across.extend(zip(sub[fr[inner]].tolist(), nb))
     ex = RationalNet(net, domain) if slow else None
     centres = None
     for r in slow:
