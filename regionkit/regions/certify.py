@@ -51,6 +51,9 @@ _TINY = 1e-290
 # Stored vertices lie on a stored row (a hint only, every use is proven) when the residual
 # is below this times the domain's size.
 _HINT_RTOL = 1e-9
+# The box around a region's stored vertices reaches this fraction of the domain's size
+# beyond them (its sides are proven, so any slack is sound; a little keeps the proofs easy).
+_BOX_SLACK = 1e-6
 # Regions whose float rows are built at once.
 _CHUNK = 1024
 
@@ -224,9 +227,9 @@ class _Rows:
             W = np.asarray(W, np.float64)
             aW = np.abs(W)
             g = _gamma(W.shape[1])
-            Z = np.einsum("oi,rid->rod", W, M)
+            Z = _apply(W, M)
             z0 = m @ W.T + b
-            EZ = g * np.einsum("oi,rid->rod", aW, np.abs(M)) + np.einsum("oi,rid->rod", aW, EM)
+            EZ = g * _apply(aW, np.abs(M)) + _apply(aW, EM)
             Ez = g * (np.abs(m) @ aW.T + np.abs(b)) + Em @ aW.T
             nh = act.bits_per_unit * (W.shape[0] // act.rows_per_unit)
             ub = bits[:, h0:h0 + nh]
@@ -303,12 +306,18 @@ class _Rows:
         if regions is not None:
             A, C, EA, EC = A[regions], C[regions], EA[regions], EC[regions]
         d = A.shape[2]
-        val = np.einsum("rjd,rkd->rkj", A, P) + C[:, None, :]
-        aP = np.abs(P)
-        err = (_SAFETY * _gamma(d) * (np.einsum("rjd,rkd->rkj", np.abs(A), aP)
+        Pt = P.transpose(0, 2, 1)
+        val = np.matmul(A, Pt).transpose(0, 2, 1) + C[:, None, :]
+        aP = np.abs(Pt)
+        err = (_SAFETY * _gamma(d) * (np.matmul(np.abs(A), aP).transpose(0, 2, 1)
                                       + np.abs(C)[:, None, :])
-               + np.einsum("rjd,rkd->rkj", EA, aP) + EC[:, None, :] + _TINY)
+               + np.matmul(EA, aP).transpose(0, 2, 1) + EC[:, None, :] + _TINY)
         return val, err
+
+
+def _apply(W: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """W @ M[r] for every r, as one matrix product: (o, i) x (n, i, d) -> (n, o, d)."""
+    return np.tensordot(M, W, axes=([1], [1])).transpose(0, 2, 1)
 
 
 class _Inconclusive(Exception):
@@ -396,9 +405,10 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     out = 2.0 * fsum[fr, fk] / fcnt[fr, fk][:, None] - centre[fr]
     Ag, Cg = rows.A[fr], rows.C[fr]
     aout = np.abs(out)
-    vout = np.einsum("fjd,fd->fj", Ag, out) + Cg
-    eout = (_SAFETY * _gamma(d) * (np.einsum("fjd,fd->fj", np.abs(Ag), aout) + np.abs(Cg))
-            + np.einsum("fjd,fd->fj", rows.EA[fr], aout) + rows.EC[fr] + _TINY)
+    vout = np.matmul(Ag, out[:, :, None])[..., 0] + Cg
+    eout = (_SAFETY * _gamma(d) * (np.matmul(np.abs(Ag), aout[:, :, None])[..., 0]
+                                   + np.abs(Cg))
+            + np.matmul(rows.EA[fr], aout[:, :, None])[..., 0] + rows.EC[fr] + _TINY)
     nf = len(fr)
     gko, eko = vout[np.arange(nf), fk], eout[np.arange(nf), fk]
     gki, eki = vin[fr, fk], ein[fr, fk]
@@ -412,37 +422,69 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     check[np.arange(nf), fk] = False
     fine = (gko - eko > 0) & np.all((N + Nerr < 0) | ~check, axis=1)
     ok &= np.bincount(fr, weights=~fine, minlength=n) == 0
-    # Rows not stored: y >= 0 on the d stored rows through the stored vertex where the row
-    # is largest bounds it below zero over the bounding box (a Farkas certificate).
-    orr, oj = np.nonzero(live & ~L)
+    # Rows not stored must be implied by the stored ones. First a box around each region's
+    # stored vertices, each side proven by a Farkas certificate; rows negative on the whole
+    # box are implied; the few that are not get a Farkas certificate of their own.
+    vmax = int(counts.max())
+    start = np.r_[0, np.cumsum(counts)[:-1]]
+    slot = np.arange(len(vreg)) - start[vreg]
+    P = np.full((n, vmax, d), np.nan)
+    P[vreg, slot] = V
+    pad = np.arange(vmax)[None, :] >= counts[:, None]
+    size = float(np.max(hi - lo))
+    delta = _BOX_SLACK * size
+    bl = np.nanmin(P, axis=1) - delta
+    bh = np.nanmax(P, axis=1) + delta
+    eye = np.eye(d)
+    side_r = np.repeat(np.arange(n), 2 * d)
+    side_a = np.tile(np.concatenate([eye, -eye]), (n, 1))
+    side_c = np.concatenate([-bh, bl], axis=1).reshape(-1)
+    side_best = np.concatenate([np.argmax(np.where(pad[:, :, None], -np.inf, P), axis=1),
+                                np.argmin(np.where(pad[:, :, None], np.inf, P), axis=1)],
+                               axis=1).reshape(-1)
+    zero_a = np.zeros_like(side_a)
+    good = _farkas(rows, side_r, side_a, side_c, zero_a, np.zeros(len(side_r)),
+                   T[start[side_r] + side_best], lo, hi)
+    ok &= np.bincount(side_r, weights=~good, minlength=n) == 0
+    Rb = np.maximum(np.abs(bl), np.abs(bh))
+    A, C = rows.A, rows.C
+    g = _SAFETY * _gamma(d + 1)
+    top = (C + np.maximum(A * bl[:, None, :], A * bh[:, None, :]).sum(axis=2)
+           + (rows.EA * Rb[:, None, :]).sum(axis=2) + rows.EC
+           + g * (np.abs(C) + (np.abs(A) * Rb[:, None, :]).sum(axis=2)) + _TINY)
+    orr, oj = np.nonzero(live & ~L & ~(top < 0))
     if len(orr):
-        vmax = int(counts.max())
-        slot = np.arange(len(vreg)) - np.r_[0, np.cumsum(counts)[:-1]][vreg]
-        P = np.zeros((n, vmax, d))
-        P[vreg, slot] = V
-        vals = np.einsum("rjd,rvd->rjv", rows.A, P)
-        vals = np.where(np.arange(vmax)[None, None, :] >= counts[:, None, None], -np.inf, vals)
-        best = np.argmax(vals[orr, oj], axis=1)  # slot of the best vertex
-        start = np.r_[0, np.cumsum(counts)[:-1]]
-        basis = T[start[orr] + best]  # (n_other, d)
-        B = rows.A[orr[:, None], basis]  # (n_other, d, d)
-        a = rows.A[orr, oj]
-        sing = np.abs(np.linalg.det(B)) <= 1e-300
-        B2 = np.where(sing[:, None, None], np.eye(d), B)
-        y = np.maximum(np.linalg.solve(np.transpose(B2, (0, 2, 1)), a[..., None])[..., 0], 0.0)
-        ra = a - np.einsum("ok,okd->od", y, B)
-        cb = rows.C[orr[:, None], basis]
-        rc = rows.C[orr, oj] - np.einsum("ok,ok->o", y, cb)
-        g = _SAFETY * _gamma(d + 1)
-        Era = (rows.EA[orr, oj] + np.einsum("ok,okd->od", y, rows.EA[orr[:, None], basis])
-               + g * (np.abs(a) + np.einsum("ok,okd->od", y, np.abs(B))))
-        Erc = (rows.EC[orr, oj] + np.einsum("ok,ok->o", y, rows.EC[orr[:, None], basis])
-               + g * (np.abs(rows.C[orr, oj]) + np.einsum("ok,ok->o", y, np.abs(cb))))
-        R = np.maximum(np.abs(lo), np.abs(hi))
-        top = (rc + np.maximum(ra * lo, ra * hi).sum(axis=1) + Erc + (Era * R).sum(axis=1)
-               + g * (np.abs(rc) + (np.abs(ra) * R).sum(axis=1)) + _TINY)
-        ok &= np.bincount(orr, weights=~((top < 0) & ~sing), minlength=n) == 0
+        Pr = np.where(pad[orr][:, :, None], 0.0, P[orr])
+        vals = np.where(pad[orr], -np.inf, np.matmul(Pr, A[orr, oj][:, :, None])[..., 0])
+        best = np.argmax(vals, axis=1)
+        good = _farkas(rows, orr, A[orr, oj], C[orr, oj], rows.EA[orr, oj], rows.EC[orr, oj],
+                       T[start[orr] + best], lo, hi)
+        ok &= np.bincount(orr, weights=~good, minlength=n) == 0
     return ok, fr, fk, radius
+
+
+def _farkas(rows: _Rows, reg: np.ndarray, a: np.ndarray, c: np.ndarray, Ea: np.ndarray,
+            Ec: np.ndarray, basis: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether a.t + c < 0 (exact within Ea, Ec) wherever region reg's d basis rows are <= 0
+    inside the domain's bounding box: y >= 0 with sum y_i a_i ~ a (any y >= 0 is valid) and
+    the residual bounded over the box."""
+    d = a.shape[1]
+    B = rows.A[reg[:, None], basis]  # (p, d, d): the basis rows
+    sing = np.abs(np.linalg.det(B)) <= 1e-300
+    B2 = np.where(sing[:, None, None], np.eye(d), B)
+    y = np.maximum(np.linalg.solve(np.transpose(B2, (0, 2, 1)), a[..., None])[..., 0], 0.0)
+    ra = a - np.matmul(y[:, None, :], B)[:, 0]
+    cb = rows.C[reg[:, None], basis]
+    rc = c - (y * cb).sum(axis=1)
+    g = _SAFETY * _gamma(d + 1)
+    Era = (Ea + np.matmul(y[:, None, :], rows.EA[reg[:, None], basis])[:, 0]
+           + g * (np.abs(a) + np.matmul(y[:, None, :], np.abs(B))[:, 0]))
+    Erc = Ec + (y * rows.EC[reg[:, None], basis]).sum(axis=1) + g * (np.abs(c)
+                                                                    + (y * np.abs(cb)).sum(1))
+    R = np.maximum(np.abs(lo), np.abs(hi))
+    top = (rc + np.maximum(ra * lo, ra * hi).sum(axis=1) + Erc + (Era * R).sum(axis=1)
+           + g * (np.abs(rc) + (np.abs(ra) * R).sum(axis=1)) + _TINY)
+    return (top < 0) & ~sing
 
 
 def _flips(net, bits: np.ndarray, k: np.ndarray) -> np.ndarray:
