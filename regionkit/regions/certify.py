@@ -412,15 +412,17 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     nf = len(fr)
     gko, eko = vout[np.arange(nf), fk], eout[np.arange(nf), fk]
     gki, eki = vin[fr, fk], ein[fr, fk]
-    vi, ei = vin[fr], ein[fr]
-    N = gko[:, None] * vi - gki[:, None] * vout
-    Nerr = (np.abs(gko)[:, None] * ei + eko[:, None] * np.abs(vi) + eko[:, None] * ei
-            + np.abs(gki)[:, None] * eout + eki[:, None] * np.abs(vout) + eki[:, None] * eout
-            + _SAFETY * _gamma(2) * (np.abs(gko[:, None] * vi) + np.abs(gki[:, None] * vout))
-            + _TINY)
-    check = live[fr].copy()
+    # A row negative at both ends is negative at the crossing; the others need the sign of
+    # g_k(out) g_j(in) - g_k(in) g_j(out) with its bound.
+    check = live[fr] & ~(vout + eout < 0)
     check[np.arange(nf), fk] = False
-    fine = (gko - eko > 0) & np.all((N + Nerr < 0) | ~check, axis=1)
+    f, j = np.nonzero(check)
+    vi, ei, vo, eo = vin[fr[f], j], ein[fr[f], j], vout[f, j], eout[f, j]
+    N = gko[f] * vi - gki[f] * vo
+    Nerr = (np.abs(gko[f]) * ei + eko[f] * np.abs(vi) + eko[f] * ei
+            + np.abs(gki[f]) * eo + eki[f] * np.abs(vo) + eki[f] * eo
+            + _SAFETY * _gamma(2) * (np.abs(gko[f] * vi) + np.abs(gki[f] * vo)) + _TINY)
+    fine = (gko - eko > 0) & (np.bincount(f, weights=~(N + Nerr < 0), minlength=nf) == 0)
     ok &= np.bincount(fr, weights=~fine, minlength=n) == 0
     # Rows not stored must be implied by the stored ones. First a box around each region's
     # stored vertices, each side proven by a Farkas certificate; rows negative on the whole
