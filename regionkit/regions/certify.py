@@ -206,31 +206,34 @@ def _hex(bits: np.ndarray) -> str:
 
 
 class _Rows:
-    """Float rows of a chunk of regions with componentwise error bounds.
+    """Float rows of a chunk of regions with error bounds.
 
     A (n, m, d), C (n, m): row j of region r is A[r, j] . t + C[r, j], negative on the
-    region; the exact row differs by at most EA (componentwise) and EC. present[r, j] is
-    False for a maxout winner's own bit (no row); zero[r, j] marks rows that are exactly
-    the zero function (a unit identically at its threshold) and not strict.
+    region; the exact row's gradient differs from A[r, j] by at most EA[r, j] in every
+    component and its constant by at most EC[r, j]. present[r, j] is False for a maxout
+    winner's own bit (no row); zero[r, j] marks rows that are exactly the zero function (a
+    unit identically at its threshold) and not strict. Maps are kept as (n, d, units), so
+    each layer is one matrix product.
     """
 
     def __init__(self, net, domain, bits: np.ndarray) -> None:
         n = bits.shape[0]
         d = domain.dim
-        M = np.broadcast_to(domain.basis, (n,) + domain.basis.shape).astype(np.float64)
-        m = np.broadcast_to(domain.origin, (n, domain.origin.shape[0])).astype(np.float64)
-        EM = np.zeros_like(M)
+        M = np.ascontiguousarray(np.broadcast_to(domain.basis.T, (n, d, domain.input_dim)))
+        m = np.broadcast_to(domain.origin, (n, domain.input_dim)).astype(np.float64)
+        EM = np.zeros((n, domain.input_dim))  # per unit, a bound for every component
         Em = np.zeros_like(m)
         As, Cs, EAs, ECs, pres, strict = [], [], [], [], [], []
         h0 = 0
+        take = np.arange(n)[:, None]
         for W, b, act in zip(net.weights, net.biases, net.activations):
             W = np.asarray(W, np.float64)
             aW = np.abs(W)
             g = _gamma(W.shape[1])
-            Z = _apply(W, M)
+            Z = M @ W.T  # (n, d, o)
             z0 = m @ W.T + b
-            EZ = g * _apply(aW, np.abs(M)) + _apply(aW, EM)
-            Ez = g * (np.abs(m) @ aW.T + np.abs(b)) + Em @ aW.T
+            EZ = (g * np.abs(M).max(axis=1) + EM) @ aW.T
+            Ez = (g * np.abs(m) + Em) @ aW.T + g * np.abs(b)
             nh = act.bits_per_unit * (W.shape[0] // act.rows_per_unit)
             ub = bits[:, h0:h0 + nh]
             if isinstance(act, Maxout):
@@ -238,24 +241,24 @@ class _Rows:
                 U = W.shape[0] // k
                 wins = ub.reshape(n, U, k)
                 if np.any(wins.sum(axis=2) != 1):
-                    raise _Inconclusive  # not a pattern: the exact path says so
+                    raise _Inconclusive  # not a pattern: callers filter these out first
                 a = np.argmax(wins, axis=2) + k * np.arange(U)  # (n, U) winning rows
                 ai = np.repeat(a, k, axis=1)  # the winner of every row's unit
-                take = np.arange(n)[:, None]
-                A = Z - Z[take, ai]
+                A = Z - np.take_along_axis(Z, ai[:, None, :], axis=2)
                 C = z0 - z0[take, ai]
-                EA = EZ + EZ[take, ai] + _U * np.abs(A)
+                EA = EZ + EZ[take, ai] + _U * np.abs(A).max(axis=1)
                 EC = Ez + Ez[take, ai] + _U * np.abs(C)
                 present = ai != np.arange(W.shape[0])
                 st = np.arange(W.shape[0])[None, :] % k < (ai % k)
-                M, m, EM, Em = Z[take, a], z0[take, a], EZ[take, a], Ez[take, a]
+                M = np.take_along_axis(Z, a[:, None, :], axis=2)
+                m, EM, Em = z0[take, a], EZ[take, a], Ez[take, a]
             else:
                 c = np.asarray(act.breakpoints, np.float64)
                 nb = len(c)
                 if nb:
                     sb = ub.reshape(n, -1, nb)
                     sign = np.where(sb, -1.0, 1.0)  # (n, units, nb)
-                    A = (sign[..., None] * Z[:, :, None, :]).reshape(n, nh, d)
+                    A = (sign[:, None, :, :] * Z[:, :, :, None]).reshape(n, d, nh)
                     G = z0[:, :, None] - c
                     C = (sign * G).reshape(n, nh)
                     EA = np.repeat(EZ, nb, axis=1)
@@ -267,8 +270,8 @@ class _Rows:
                     piece = np.zeros(z0.shape, np.int64)
                 s = np.asarray(act.slopes)[piece]
                 o = np.asarray(act.offsets)[piece]
-                M = s[..., None] * Z
-                EM = np.abs(s)[..., None] * EZ + _U * np.abs(M)
+                M = s[:, None, :] * Z
+                EM = np.abs(s) * EZ + _U * np.abs(M).max(axis=1)
                 m = s * z0 + o
                 Em = np.abs(s) * Ez + _gamma(2) * (np.abs(s * z0) + np.abs(o))
             if nh:
@@ -280,44 +283,35 @@ class _Rows:
                 strict.append(st)
             h0 += nh
         mD = domain.A.shape[0]
-        As.append(np.broadcast_to(domain.A, (n, mD, d)))
+        As.append(np.broadcast_to(domain.A.T, (n, d, mD)))
         Cs.append(np.broadcast_to(-domain.b, (n, mD)))
-        EAs.append(np.zeros((n, mD, d)))
+        EAs.append(np.zeros((n, mD)))
         ECs.append(np.zeros((n, mD)))
         pres.append(np.ones((n, mD), bool))
         strict.append(np.ones((n, mD), bool))
-        self.A = np.concatenate(As, axis=1)
+        self.A = np.ascontiguousarray(np.concatenate(As, axis=2).transpose(0, 2, 1))
         self.C = np.concatenate(Cs, axis=1)
-        self.EA = _SAFETY * np.concatenate(EAs, axis=1) + _TINY
-        self.EC = _SAFETY * np.concatenate(ECs, axis=1) + _TINY
+        EA0, EC0 = np.concatenate(EAs, axis=1), np.concatenate(ECs, axis=1)
+        self.EA = _SAFETY * EA0 + _TINY
+        self.EC = _SAFETY * EC0 + _TINY
         self.present = np.concatenate(pres, axis=1)
         strict_all = np.concatenate(strict, axis=1)
-        exact_zero = (np.all(self.A == 0, axis=2) & (self.C == 0)
-                      & np.all(np.concatenate(EAs, axis=1) == 0, axis=2)
-                      & (np.concatenate(ECs, axis=1) == 0))
+        exact_zero = np.all(self.A == 0, axis=2) & (self.C == 0) & (EA0 == 0) & (EC0 == 0)
         self.zero = exact_zero & ~strict_all & self.present
         self.live = self.present & ~self.zero
         self.H = h0
 
-    def values(self, P: np.ndarray, regions: np.ndarray | None = None) -> tuple[np.ndarray,
-                                                                                np.ndarray]:
+    def values(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every row at points P (n, k, d), one set of points per region; (values, bounds)."""
         A, C, EA, EC = self.A, self.C, self.EA, self.EC
-        if regions is not None:
-            A, C, EA, EC = A[regions], C[regions], EA[regions], EC[regions]
         d = A.shape[2]
         Pt = P.transpose(0, 2, 1)
         val = np.matmul(A, Pt).transpose(0, 2, 1) + C[:, None, :]
         aP = np.abs(Pt)
         err = (_SAFETY * _gamma(d) * (np.matmul(np.abs(A), aP).transpose(0, 2, 1)
                                       + np.abs(C)[:, None, :])
-               + np.matmul(EA, aP).transpose(0, 2, 1) + EC[:, None, :] + _TINY)
+               + EA[:, None, :] * aP.sum(axis=1)[:, :, None] + EC[:, None, :] + _TINY)
         return val, err
-
-
-def _apply(W: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """W @ M[r] for every r, as one matrix product: (o, i) x (n, i, d) -> (n, o, d)."""
-    return np.tensordot(M, W, axes=([1], [1])).transpose(0, 2, 1)
 
 
 class _Inconclusive(Exception):
@@ -408,7 +402,7 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     vout = np.matmul(Ag, out[:, :, None])[..., 0] + Cg
     eout = (_SAFETY * _gamma(d) * (np.matmul(np.abs(Ag), aout[:, :, None])[..., 0]
                                    + np.abs(Cg))
-            + np.matmul(rows.EA[fr], aout[:, :, None])[..., 0] + rows.EC[fr] + _TINY)
+            + rows.EA[fr] * aout.sum(axis=1)[:, None] + rows.EC[fr] + _TINY)
     nf = len(fr)
     gko, eko = vout[np.arange(nf), fk], eout[np.arange(nf), fk]
     gki, eki = vin[fr, fk], ein[fr, fk]
@@ -444,15 +438,14 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     side_best = np.concatenate([np.argmax(np.where(pad[:, :, None], -np.inf, P), axis=1),
                                 np.argmin(np.where(pad[:, :, None], np.inf, P), axis=1)],
                                axis=1).reshape(-1)
-    zero_a = np.zeros_like(side_a)
-    good = _farkas(rows, side_r, side_a, side_c, zero_a, np.zeros(len(side_r)),
+    good = _farkas(rows, side_r, side_a, side_c, np.zeros(len(side_r)), np.zeros(len(side_r)),
                    T[start[side_r] + side_best], lo, hi)
     ok &= np.bincount(side_r, weights=~good, minlength=n) == 0
     Rb = np.maximum(np.abs(bl), np.abs(bh))
     A, C = rows.A, rows.C
     g = _SAFETY * _gamma(d + 1)
     top = (C + np.maximum(A * bl[:, None, :], A * bh[:, None, :]).sum(axis=2)
-           + (rows.EA * Rb[:, None, :]).sum(axis=2) + rows.EC
+           + rows.EA * Rb.sum(axis=1)[:, None] + rows.EC
            + g * (np.abs(C) + (np.abs(A) * Rb[:, None, :]).sum(axis=2)) + _TINY)
     orr, oj = np.nonzero(live & ~L & ~(top < 0))
     if len(orr):
@@ -467,7 +460,7 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
 
 def _farkas(rows: _Rows, reg: np.ndarray, a: np.ndarray, c: np.ndarray, Ea: np.ndarray,
             Ec: np.ndarray, basis: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Whether a.t + c < 0 (exact within Ea, Ec) wherever region reg's d basis rows are <= 0
+    """Whether a.t + c < 0 (exact within Ea per component, Ec) wherever region reg's d basis rows are <= 0
     inside the domain's bounding box: y >= 0 with sum y_i a_i ~ a (any y >= 0 is valid) and
     the residual bounded over the box."""
     d = a.shape[1]
@@ -479,7 +472,7 @@ def _farkas(rows: _Rows, reg: np.ndarray, a: np.ndarray, c: np.ndarray, Ea: np.n
     cb = rows.C[reg[:, None], basis]
     rc = c - (y * cb).sum(axis=1)
     g = _SAFETY * _gamma(d + 1)
-    Era = (Ea + np.matmul(y[:, None, :], rows.EA[reg[:, None], basis])[:, 0]
+    Era = ((Ea + (y * rows.EA[reg[:, None], basis]).sum(axis=1))[:, None]
            + g * (np.abs(a) + np.matmul(y[:, None, :], np.abs(B))[:, 0]))
     Erc = Ec + (y * rows.EC[reg[:, None], basis]).sum(axis=1) + g * (np.abs(c)
                                                                     + (y * np.abs(cb)).sum(1))
