@@ -72,3 +72,17 @@ def test_exact_budget_and_errors():
         rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), method="exact", max_regions=0)
     with pytest.raises(rk.DomainError):
         rk.enumerate_regions(net, rk.Box(-1, 1, dim=3), method="exact")
+
+
+def test_exact_degenerate_units_and_tied_pieces():
+    # Unit 1 of layer 2 is identically zero (bit off everywhere); the maxout unit has two
+    # identical pieces (the lower one wins) and a third.
+    net = Network.from_arrays([[[1, 0], [0, 1]], [[1, 1], [0, 0]], [[1, -1], [1, -1], [0.5, 1]],
+                               [[1]]],
+                              [[0.1, -0.2], [0.3, 0.0], [0.0, 0.0, 0.1], [0.0]],
+                              ["relu", "relu", "maxout:3", "identity"])
+    dom = rk.Box(-1, 1, dim=2)
+    rs = rk.enumerate_regions(net, dom, method="exact")
+    assert patterns(rs) == set(brute_force_regions(net, dom))
+    cert = rk.enumerate_regions(net, dom).certify()
+    assert cert.ok and 3 in cert.degenerate_units

@@ -378,7 +378,9 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     live = rows.live
     L = np.zeros((n, m), bool)
     L[np.repeat(vreg, d), T.reshape(-1)] = True
-    ok = ~np.any(L & ~live, axis=1)
+    # A unit identically at its threshold may switch across a facet of an earlier layer (its
+    # function changes there), so the pattern across is not one flip: exact path.
+    ok = ~np.any(L & ~live, axis=1) & ~np.any(rows.zero, axis=1)
     counts = np.bincount(vreg, minlength=n)
     centre = np.zeros((n, d))
     np.add.at(centre, vreg, V)
@@ -586,8 +588,6 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             ok, fr, fk, rad = _float_chunk(rows, V, vreg, T, lo, hi)
             slow.extend(sub[~ok].tolist())
             radius[sub[ok]] = rad[ok]
-            for i in np.flatnonzero(ok & np.any(rows.zero, axis=1)):
-                degenerate.update(np.flatnonzero(rows.zero[i]).tolist())
             take = ok[fr]
             fr, fk = fr[take], fk[take]
             n_facets += len(fr)

@@ -428,8 +428,9 @@ def interior_point(rows: Sequence[Row], hints: Sequence[Sequence] = ()) -> tuple
 
     Hints (rational points) are tried first; otherwise an exact LP maximises the smallest
     margin ``-(a.t + c) / |a|_1`` (an L1-weighted Chebyshev centre, capped at 1). Rows of
-    zero gradient are constants: negative ones hold everywhere; a zero or positive one
-    makes the region empty or lower-dimensional.
+    zero gradient are constants: negative ones hold everywhere, and so does a zero one
+    that needs only ``<= 0`` (a unit identically at its threshold, bit off); a positive one,
+    or a zero one that must be strictly negative, makes the region empty.
 
     Parameters
     ----------
@@ -445,7 +446,7 @@ def interior_point(rows: Sequence[Row], hints: Sequence[Sequence] = ()) -> tuple
         (for a hint that passed: its margin; <= 0 when there is no point).
     """
     live = [r for r in rows if any(r.a)]
-    if any(not any(r.a) and r.c >= 0 for r in rows):
+    if any(not any(r.a) and (r.c > 0 or (r.c == 0 and r.strict)) for r in rows):
         return None, _ZERO
     if not live:
         return None, _ZERO
