@@ -595,10 +595,16 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             if np.any(inner):
                 nb = _flips(net, bits[sub[fr[inner]]], fk[inner])
                 across.extend(zip(sub[fr[inner]].tolist(), nb))
-    ex = RationalNet(net, domain) if slow else None
+    cache: list[RationalNet] = []
+
+    def exact_net() -> RationalNet:  # converts every weight once, when first needed
+        if not cache:
+            cache.append(RationalNet(net, domain))
+        return cache[0]
+
     centres = None
     for r in slow:
-        out = ex.rows(bits[r])
+        out = exact_net().rows(bits[r])
         if out is None:
             failures.append(Failure("not_genuine", r, rs.patterns[r].tobytes().hex(), (),
                                     "not a pattern: a maxout unit without exactly one "
@@ -625,7 +631,7 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             n_facets += 1
             if any(rws[j].label < 0 for j in f.rows):
                 continue
-            nb = np.array(ex.pattern(f.point, [rws[f.rows[0]].a]), bool)
+            nb = np.array(exact_net().pattern(f.point, [rws[f.rows[0]].a]), bool)
             found.append((r, f.point, nb))
     # Look every neighbour up; a pattern not listed is a missing region.
     pats = [nb for _, nb in across] + [nb for _, _, nb in found]
@@ -640,8 +646,7 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             if key in seen:
                 continue
             seen.add(key)
-            failures.append(_missing(net, domain, owners[j], pats[j], points[j], bits, size,
-                                     near))
+            failures.append(_missing(exact_net(), owners[j], pats[j], points[j], size, near))
     # The certified margin at the interior point bounds the inradius from below; regions
     # it does not clear are judged by their Chebyshev radius.
     near_list = [r for r in todo if radius[r] < near * size]
@@ -666,13 +671,14 @@ def _radius(rows, point) -> float:
     return best
 
 
-def _missing(net, domain, region: int, nb: np.ndarray, point, bits, size: float,
+def _missing(ex: RationalNet, region: int, nb: np.ndarray, point, size: float,
              near: float) -> Failure:
     """A Failure for a neighbour pattern not listed, with a point of it and its thickness."""
-    ex = RationalNet(net, domain)
-    rws = ex.rows(nb)[0]
-    hint = [point] if point is not None else []
-    p, _ = interior_point(rws, hint) if hint else interior_point(rws)
+    out = ex.rows(nb)
+    p = None
+    if out is not None:
+        rws = out[0]
+        p, _ = interior_point(rws, [point] if point is not None else [])
     if p is None:  # cannot happen for a genuine neighbour; say so rather than guess
         return Failure("missing", region, _hex(nb), (),
                        "the pattern across a facet is not listed (no interior point found)")

@@ -97,8 +97,11 @@ def enumerate_exact(net: Network, domain: Domain, tol: Tolerance | float | None 
             stop_reason = "time_limit"
             break
         pat = queue.popleft()
-        rows, out = ex.rows(pat)
-        point, _ = interior_point(rows, [hints.pop(pat)])
+        built = ex.rows(pat)
+        point = None
+        if built is not None:
+            rows, out = built
+            point, _ = interior_point(rows, [hints.pop(pat)])
         if point is None:  # the pattern just beyond a point is always full-dimensional
             raise SolverError(f"exact enumeration reached an empty pattern {pat}")
         fac = facets(rows, point)

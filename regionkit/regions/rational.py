@@ -171,7 +171,7 @@ class RationalNet:
                 v[0] += bj
                 z.append(v)
             if table is None:
-                k = act.pieces
+                k = act.rows_per_unit
                 x = []
                 for u in range(len(z) // k):
                     group = z[u * k:(u + 1) * k]
@@ -191,12 +191,12 @@ class RationalNet:
                     x.append([s * v[0] + o] + [s * vi for vi in v[1:]])
         return tuple(bits)
 
-    def rows(self, bits: Sequence[bool]) -> tuple[list[Row], tuple[list, list]] | None:
+    def rows(self, bits: Sequence[bool] | np.ndarray) -> tuple[list[Row], tuple[list, list]] | None:
         """The rows of a pattern's region and the network output's map on it.
 
         Parameters
         ----------
-        bits : sequence of bool
+        bits : sequence of bool or numpy.ndarray
             A pattern (one bit per hyperplane).
 
         Returns
@@ -224,7 +224,7 @@ class RationalNet:
                 z0.append(zc)
             M2, m2 = [], []
             if table is None:
-                k = act.pieces
+                k = act.rows_per_unit
                 for u in range(len(Z) // k):
                     ub = bits[h0 + u * k:h0 + (u + 1) * k]
                     if sum(bool(x) for x in ub) != 1:
@@ -407,6 +407,8 @@ def lp_max(A: list[list], b: list, c: list, x0: list) -> tuple[list, Any, list[i
         # Direction d: A_i d = 0 for the other basis rows, A_leave d = -1.
         B = [A[i] for i in T]
         d = _solve(B, [(-q(1) if k == j else _ZERO) for k in range(n)])
+        if d is None:
+            raise SolverError("lp_max: singular basis")
         step, hit = ratio(d, T)
         if hit is None:
             raise SolverError("lp_max: the objective is unbounded")
