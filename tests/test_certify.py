@@ -47,8 +47,14 @@ def test_certify_passes_on_ordinary_nets(arch, acts, dim, method):
         assert cert.n_exact == 0
 
 
-def test_float_filter_and_exact_path_agree():
-    rs = small([2, 6, 5, 1], ["relu", "relu", "identity"], 2, seed=3)
+@pytest.mark.parametrize("arch,acts,dim", [
+    ([2, 6, 5, 1], ["relu", "relu", "identity"], 2),
+    ([2, 3, 3, 1], ["maxout:2", "hard_tanh", "identity"], 2),
+    ([3, 5, 4, 1], ["absolute", "relu", "identity"], 3),
+    ([4, 5, 1], ["relu6", "identity"], 4),
+])
+def test_float_filter_and_exact_path_agree(arch, acts, dim):
+    rs = small(arch, acts, dim, seed=3)
     fast, slow = rs.certify(), rs.certify(exact=True)
     assert fast.ok and slow.ok and slow.n_exact == rs.n_regions
     assert fast.n_facets == slow.n_facets
@@ -69,9 +75,9 @@ def drop(rs, keep):
         _index=None)
 
 
-@pytest.mark.parametrize("exact", [False, True])
-def test_a_deleted_region_is_missing(exact):
-    rs = small([2, 5, 4, 1], ["relu", "relu", "identity"], 2, seed=1)
+@pytest.mark.parametrize("exact,dim", [(False, 2), (True, 2), (False, 3)])
+def test_a_deleted_region_is_missing(exact, dim):
+    rs = small([dim, 5, 4, 1], ["relu", "relu", "identity"], dim, seed=1)
     gone = 3
     cut = drop(rs, [r for r in range(rs.n_regions) if r != gone])
     cert = certify(cut, exact=exact)
