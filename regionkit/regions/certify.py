@@ -54,6 +54,9 @@ _HINT_RTOL = 1e-9
 # The box around a region's stored vertices reaches this fraction of the domain's size
 # beyond them (its sides are proven, so any slack is sound; a little keeps the proofs easy).
 _BOX_SLACK = 1e-6
+# ... plus this fraction of the region's own extent: rows negative on the whole box need
+# no further proof, and the points beyond each facet stay inside it.
+_BOX_GROW = 1e-3
 # Regions whose float rows are built at once.
 _CHUNK = 1024
 
@@ -392,47 +395,19 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):
         margin = np.where(live & (norms > 0), -(vin + ein) / (norms * (1 + 1e-12)), np.inf)
     radius = margin.min(axis=1)
-    # Facets: the centre reflected through the centroid of the facet's stored vertices.
-    fsum = np.zeros((n, m, d))
-    fcnt = np.zeros((n, m))
-    np.add.at(fsum, (np.repeat(vreg, d), T.reshape(-1)), np.repeat(V, d, axis=0))
-    np.add.at(fcnt, (np.repeat(vreg, d), T.reshape(-1)), 1.0)
-    fr, fk = np.nonzero(L)
-    out = 2.0 * fsum[fr, fk] / fcnt[fr, fk][:, None] - centre[fr]
-    Ag, Cg = rows.A[fr], rows.C[fr]
-    aout = np.abs(out)
-    vout = np.matmul(Ag, out[:, :, None])[..., 0] + Cg
-    eout = (_SAFETY * _gamma(d) * (np.matmul(np.abs(Ag), aout[:, :, None])[..., 0]
-                                   + np.abs(Cg))
-            + rows.EA[fr] * aout.sum(axis=1)[:, None] + rows.EC[fr] + _TINY)
-    nf = len(fr)
-    gko, eko = vout[np.arange(nf), fk], eout[np.arange(nf), fk]
-    gki, eki = vin[fr, fk], ein[fr, fk]
-    # A row negative at both ends is negative at the crossing; the others need the sign of
-    # g_k(out) g_j(in) - g_k(in) g_j(out) with its bound.
-    check = live[fr] & ~(vout + eout < 0)
-    check[np.arange(nf), fk] = False
-    f, j = np.nonzero(check)
-    vi, ei, vo, eo = vin[fr[f], j], ein[fr[f], j], vout[f, j], eout[f, j]
-    N = gko[f] * vi - gki[f] * vo
-    Nerr = (np.abs(gko[f]) * ei + eko[f] * np.abs(vi) + eko[f] * ei
-            + np.abs(gki[f]) * eo + eki[f] * np.abs(vo) + eki[f] * eo
-            + _SAFETY * _gamma(2) * (np.abs(gko[f] * vi) + np.abs(gki[f] * vo)) + _TINY)
-    fine = (gko - eko > 0) & (np.bincount(f, weights=~(N + Nerr < 0), minlength=nf) == 0)
-    ok &= np.bincount(fr, weights=~fine, minlength=n) == 0
-    # Rows not stored must be implied by the stored ones. First a box around each region's
-    # stored vertices, each side proven by a Farkas certificate; rows negative on the whole
-    # box are implied; the few that are not get a Farkas certificate of their own.
+    # A box around each region's stored vertices, each side proven by a Farkas certificate
+    # (so the region's closure lies in it); rows negative on the whole box ("far") cannot
+    # be facets and hold everywhere the proofs below look.
+    counts = np.bincount(vreg, minlength=n)
     vmax = int(counts.max())
     start = np.r_[0, np.cumsum(counts)[:-1]]
     slot = np.arange(len(vreg)) - start[vreg]
     P = np.full((n, vmax, d), np.nan)
     P[vreg, slot] = V
     pad = np.arange(vmax)[None, :] >= counts[:, None]
-    size = float(np.max(hi - lo))
-    delta = _BOX_SLACK * size
-    bl = np.nanmin(P, axis=1) - delta
-    bh = np.nanmax(P, axis=1) + delta
+    vlo, vhi = np.nanmin(P, axis=1), np.nanmax(P, axis=1)
+    sigma = _BOX_SLACK * float(np.max(hi - lo)) + _BOX_GROW * np.max(vhi - vlo, axis=1)
+    bl, bh = vlo - sigma[:, None], vhi + sigma[:, None]
     eye = np.eye(d)
     side_r = np.repeat(np.arange(n), 2 * d)
     side_a = np.tile(np.concatenate([eye, -eye]), (n, 1))
@@ -449,7 +424,46 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     top = (C + np.maximum(A * bl[:, None, :], A * bh[:, None, :]).sum(axis=2)
            + rows.EA * Rb.sum(axis=1)[:, None] + rows.EC
            + g * (np.abs(C) + (np.abs(A) * Rb[:, None, :]).sum(axis=2)) + _TINY)
-    orr, oj = np.nonzero(live & ~L & ~(top < 0))
+    near = live & ~(top < 0)
+    ok &= np.all((centre >= bl) & (centre <= bh), axis=1)
+    # Facets: a point just beyond the centroid of the facet's stored vertices, away from
+    # the centre and inside the box. The segment from the centre crosses row k where every
+    # far row is negative; each near row j needs g_k(out) g_j(in) - g_k(in) g_j(out) < 0
+    # (with its bound): then the crossing point is in the facet's relative interior.
+    fsum = np.zeros((n, m, d))
+    fcnt = np.zeros((n, m))
+    np.add.at(fsum, (np.repeat(vreg, d), T.reshape(-1)), np.repeat(V, d, axis=0))
+    np.add.at(fcnt, (np.repeat(vreg, d), T.reshape(-1)), 1.0)
+    fr, fk = np.nonzero(L)
+    nf = len(fr)
+    cF = fsum[fr, fk] / fcnt[fr, fk][:, None]
+    step = cF - centre[fr]
+    eps = np.minimum(1.0, sigma[fr] / (2.0 * np.maximum(np.abs(step).max(axis=1), 1e-300)))
+    out = cF + eps[:, None] * step
+    inbox = np.all((out >= bl[fr]) & (out <= bh[fr]), axis=1)
+    f, j = np.nonzero(near[fr])
+    j = np.concatenate([fk, j])
+    f = np.concatenate([np.arange(nf), f])
+    Ap, Cp = A[fr[f], j], C[fr[f], j]
+    ao = np.abs(out[f])
+    vo = (Ap * out[f]).sum(axis=1) + Cp
+    eo = (_SAFETY * _gamma(d) * ((np.abs(Ap) * ao).sum(axis=1) + np.abs(Cp))
+          + rows.EA[fr[f], j] * ao.sum(axis=1) + rows.EC[fr[f], j] + _TINY)
+    gko, eko = vo[:nf], eo[:nf]
+    gki, eki = vin[fr, fk], ein[fr, fk]
+    f, j, vo, eo = f[nf:], j[nf:], vo[nf:], eo[nf:]
+    keep = (j != fk[f]) & ~(vo + eo < 0)  # negative at both ends: negative at the crossing
+    f, j, vo, eo = f[keep], j[keep], vo[keep], eo[keep]
+    vi, ei = vin[fr[f], j], ein[fr[f], j]
+    N = gko[f] * vi - gki[f] * vo
+    Nerr = (np.abs(gko[f]) * ei + eko[f] * np.abs(vi) + eko[f] * ei
+            + np.abs(gki[f]) * eo + eki[f] * np.abs(vo) + eki[f] * eo
+            + _SAFETY * _gamma(2) * (np.abs(gko[f] * vi) + np.abs(gki[f] * vo)) + _TINY)
+    fine = (inbox & (gko - eko > 0)
+            & (np.bincount(f, weights=~(N + Nerr < 0), minlength=nf) == 0))
+    ok &= np.bincount(fr, weights=~fine, minlength=n) == 0
+    # Near rows that are not stored: a Farkas certificate each.
+    orr, oj = np.nonzero(near & ~L)
     if len(orr):
         Pr = np.where(pad[orr][:, :, None], 0.0, P[orr])
         vals = np.where(pad[orr], -np.inf, np.matmul(Pr, A[orr, oj][:, :, None])[..., 0])
