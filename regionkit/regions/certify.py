@@ -222,9 +222,13 @@ class _Rows:
     def __init__(self, net, domain, bits: np.ndarray) -> None:
         n = bits.shape[0]
         d = domain.dim
-        M = np.ascontiguousarray(np.broadcast_to(domain.basis.T, (n, d, domain.input_dim)))
-        m = np.broadcast_to(domain.origin, (n, domain.input_dim)).astype(np.float64)
-        EM = np.zeros((n, domain.input_dim))  # per unit, a bound for every component
+        # Regions with the same bits in the layers so far share their maps: the maps are
+        # kept once per group (grp: each region's group) and each layer's rows are read
+        # from them.
+        grp = np.zeros(n, np.int64)
+        M = domain.basis.T[None].astype(np.float64)  # (groups, d, units)
+        m = domain.origin[None].astype(np.float64)
+        EM = np.zeros((1, domain.input_dim))  # per unit, a bound for every component
         Em = np.zeros_like(m)
         As, Cs, EAs, ECs, pres, strict = [], [], [], [], [], []
         h0 = 0
@@ -233,12 +237,14 @@ class _Rows:
             W = np.asarray(W, np.float64)
             aW = np.abs(W)
             g = _gamma(W.shape[1])
-            Z = M @ W.T  # (n, d, o)
+            Z = M @ W.T  # (groups, d, o)
             z0 = m @ W.T + b
             EZ = (g * np.abs(M).max(axis=1) + EM) @ aW.T
             Ez = (g * np.abs(m) + Em) @ aW.T + g * np.abs(b)
             nh = act.bits_per_unit * (W.shape[0] // act.rows_per_unit)
             ub = bits[:, h0:h0 + nh]
+            rep, newgrp = _groups(grp, ub)
+            Zr, z0r, EZr, Ezr = Z[grp], z0[grp], EZ[grp], Ez[grp]  # per region
             if isinstance(act, Maxout):
                 k = act.pieces
                 U = W.shape[0] // k
@@ -247,36 +253,41 @@ class _Rows:
                     raise _Inconclusive  # not a pattern: callers filter these out first
                 a = np.argmax(wins, axis=2) + k * np.arange(U)  # (n, U) winning rows
                 ai = np.repeat(a, k, axis=1)  # the winner of every row's unit
-                A = Z - np.take_along_axis(Z, ai[:, None, :], axis=2)
-                C = z0 - z0[take, ai]
-                EA = EZ + EZ[take, ai] + _U * np.abs(A).max(axis=1)
-                EC = Ez + Ez[take, ai] + _U * np.abs(C)
+                A = Zr - np.take_along_axis(Zr, ai[:, None, :], axis=2)
+                C = z0r - z0r[take, ai]
+                EA = EZr + EZr[take, ai] + _U * np.abs(A).max(axis=1)
+                EC = Ezr + Ezr[take, ai] + _U * np.abs(C)
                 present = ai != np.arange(W.shape[0])
                 st = np.arange(W.shape[0])[None, :] % k < (ai % k)
-                M = np.take_along_axis(Z, a[:, None, :], axis=2)
-                m, EM, Em = z0[take, a], EZ[take, a], Ez[take, a]
+                ar = a[rep]
+                M = np.take_along_axis(Zr[rep], ar[:, None, :], axis=2)
+                m, EM, Em = z0r[rep][np.arange(len(rep))[:, None], ar], \
+                    EZr[rep][np.arange(len(rep))[:, None], ar], \
+                    Ezr[rep][np.arange(len(rep))[:, None], ar]
             else:
                 c = np.asarray(act.breakpoints, np.float64)
                 nb = len(c)
                 if nb:
                     sb = ub.reshape(n, -1, nb)
                     sign = np.where(sb, -1.0, 1.0)  # (n, units, nb)
-                    A = (sign[:, None, :, :] * Z[:, :, :, None]).reshape(n, d, nh)
-                    G = z0[:, :, None] - c
+                    A = (sign[:, None, :, :] * Zr[:, :, :, None]).reshape(n, d, nh)
+                    G = z0r[:, :, None] - c
                     C = (sign * G).reshape(n, nh)
-                    EA = np.repeat(EZ, nb, axis=1)
-                    EC = (Ez[:, :, None] + _U * np.abs(G)).reshape(n, nh)
+                    EA = np.repeat(EZr, nb, axis=1)
+                    EC = (Ezr[:, :, None] + _U * np.abs(G)).reshape(n, nh)
                     present = np.ones((n, nh), bool)
                     st = sb.reshape(n, nh)
-                    piece = sb.sum(axis=2)
+                    piece = sb[rep].sum(axis=2)
                 else:
-                    piece = np.zeros(z0.shape, np.int64)
+                    piece = np.zeros((len(rep), W.shape[0]), np.int64)
                 s = np.asarray(act.slopes)[piece]
                 o = np.asarray(act.offsets)[piece]
-                M = s[:, None, :] * Z
-                EM = np.abs(s) * EZ + _U * np.abs(M).max(axis=1)
-                m = s * z0 + o
-                Em = np.abs(s) * Ez + _gamma(2) * (np.abs(s * z0) + np.abs(o))
+                Zg, z0g = Zr[rep], z0r[rep]
+                M = s[:, None, :] * Zg
+                EM = np.abs(s) * EZr[rep] + _U * np.abs(M).max(axis=1)
+                m = s * z0g + o
+                Em = np.abs(s) * Ezr[rep] + _gamma(2) * (np.abs(s * z0g) + np.abs(o))
+            grp = newgrp
             if nh:
                 As.append(A)
                 Cs.append(C)
@@ -319,6 +330,17 @@ class _Rows:
 
 class _Inconclusive(Exception):
     """A float test could not prove the answer: the region goes to exact arithmetic."""
+
+
+def _groups(grp: np.ndarray, ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of regions with the same group and the same bits ub: (a representative of
+    each new group, each region's new group)."""
+    n = len(grp)
+    key = np.concatenate([grp.astype(">i8").view(np.uint8).reshape(n, 8),
+                          np.packbits(ub, axis=1)], axis=1)
+    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).reshape(-1)
+    _, rep, inv = np.unique(key, return_index=True, return_inverse=True)
+    return rep, inv.reshape(-1)
 
 
 def _valid(net, bits: np.ndarray) -> np.ndarray:
