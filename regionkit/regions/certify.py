@@ -407,8 +407,7 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     # function changes there), so the pattern across is not one flip: exact path.
     ok = ~np.any(L & ~live, axis=1) & ~np.any(rows.zero, axis=1)
     counts = np.bincount(vreg, minlength=n)
-    centre = np.zeros((n, d))
-    np.add.at(centre, vreg, V)
+    centre = np.stack([np.bincount(vreg, V[:, i], n) for i in range(d)], axis=1)
     centre /= np.maximum(counts, 1)[:, None]
     vin, ein = rows.values(centre[:, None, :])
     vin, ein = vin[:, 0], ein[:, 0]
@@ -452,13 +451,12 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     # the centre and inside the box. The segment from the centre crosses row k where every
     # far row is negative; each near row j needs g_k(out) g_j(in) - g_k(in) g_j(out) < 0
     # (with its bound): then the crossing point is in the facet's relative interior.
-    fsum = np.zeros((n, m, d))
-    fcnt = np.zeros((n, m))
-    np.add.at(fsum, (np.repeat(vreg, d), T.reshape(-1)), np.repeat(V, d, axis=0))
-    np.add.at(fcnt, (np.repeat(vreg, d), T.reshape(-1)), 1.0)
     fr, fk = np.nonzero(L)
     nf = len(fr)
-    cF = fsum[fr, fk] / fcnt[fr, fk][:, None]
+    slots = np.repeat(vreg, d) * m + T.reshape(-1)  # (vertex, row through it) pairs
+    Vd = np.repeat(V, d, axis=0)
+    cF = np.stack([np.bincount(slots, Vd[:, i], n * m)[fr * m + fk] for i in range(d)], axis=1)
+    cF /= np.bincount(slots, None, n * m)[fr * m + fk][:, None]
     step = cF - centre[fr]
     eps = np.minimum(1.0, sigma[fr] / (2.0 * np.maximum(np.abs(step).max(axis=1), 1e-300)))
     out = cF + eps[:, None] * step
