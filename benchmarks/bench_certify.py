@@ -6,17 +6,25 @@ time (one thread, best of --repeat), certify() time (float filter, best of --rep
 ratio (the issue's target: at most 3 in 2-D, 10 in 3-D and 4-D), regions settled in exact
 arithmetic, and certify(exact=True) time for the nets where --exact-max-regions allows it.
 
+Both run on one thread: the enumeration with workers=1, certify() with its BLAS pinned to
+one thread (set below, before numpy loads; its matrix products are small, and on a busy
+machine BLAS threads cost more than they give).
+
     python benchmarks/bench_certify.py [--repeat 3] [--standard] [--out ...]
 """
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import time
 
-import regionkit as rk
-from regionkit.constructions import torch_default
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import regionkit as rk  # noqa: E402
+from regionkit.constructions import torch_default  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from benchjson import STANDARD_NETS  # noqa: E402

@@ -238,7 +238,7 @@ class _Rows:
             W = np.asarray(W, np.float64)
             aW = np.abs(W)
             g = _gamma(W.shape[1])
-            Z = M @ W.T  # (groups, d, o)
+            Z = (M.reshape(-1, M.shape[2]) @ W.T).reshape(M.shape[0], d, -1)  # (groups, d, o)
             z0 = m @ W.T + b
             EZ = (g * np.abs(M).max(axis=1) + EM) @ aW.T
             Ez = (g * np.abs(m) + Em) @ aW.T + g * np.abs(b)
