@@ -1,13 +1,18 @@
-"""Thread scaling of the enumeration on the standard nets: prints a table and writes JSON.
+"""Thread scaling and memory of the enumeration: prints a table and writes JSON.
 
-Regions, seconds and regions/s at workers = 1, 2 and every core this process may use, the
-speed-up and parallel efficiency (speed-up / workers) against one worker, and the peak
-resident memory (VmHWM). Every configuration runs in its own subprocess, so that its peak
-memory is its own, and is timed best of --repeat runs; the region counts must agree. Nets
-are initialised as PyTorch's nn.Linear does by default, domain (-1, 1)^d. Other processes
-loading the machine lower the speed-up: the JSON records the load average.
+Regions, seconds and regions/s at workers = 1, 2 and every core this process may use (keep=
+"regions"), the speed-up and parallel efficiency (speed-up / workers) against one worker, and
+the peak resident memory (VmHWM) with the bytes per region above the memory of the process
+before enumerating; then keep="patterns" and keep="count" on every core, for their memory.
+Every configuration runs in its own subprocess, so that its peak memory is its own, and is
+timed best of --repeat runs; the region counts must agree. Nets are initialised as PyTorch's
+nn.Linear does by default (regionkit.constructions.torch_default, seed 0), domain (-1, 1)^d.
+--nets standard: the small set (seconds on 2 cores); --nets issue: the large nets of the
+scaling targets (minutes on 16 cores). Other processes loading the machine lower the
+speed-up: the JSON records the load average.
 
-    python benchmarks/bench_scaling.py [--repeat 3] [--out benchmarks/results/scaling.json]
+    python benchmarks/bench_scaling.py [--nets standard|issue|all] [--repeat 3]
+        [--workers 1,2,16] [--out benchmarks/results/scaling.json]
 """
 from __future__ import annotations
 
@@ -25,8 +30,16 @@ import regionkit as rk  # noqa: E402
 from regionkit.constructions import torch_default  # noqa: E402
 from regionkit.regions.engine import resolve_workers  # noqa: E402
 
-CASES = STANDARD_NETS + [("5-20-20-20-1", [5, 20, 20, 20, 1]),
+SMALL = STANDARD_NETS + [("5-20-20-20-1", [5, 20, 20, 20, 1]),
                          ("6-16-16-16-1", [6, 16, 16, 16, 1])]
+# The nets of the scaling targets: 10^4 to 6 x 10^5 regions each.
+LARGE = [("2-128-128-128-1", [2, 128, 128, 128, 1]), ("2-256-256-256-1", [2, 256, 256, 256, 1]),
+         ("3-64-64-64-1", [3, 64, 64, 64, 1]), ("4-32-32-32-1", [4, 32, 32, 32, 1]),
+         ("4-40-40-40-1", [4, 40, 40, 40, 1]), ("5-20-20-20-1", [5, 20, 20, 20, 1]),
+         ("6-16-16-16-1", [6, 16, 16, 16, 1])]
+CASES = dict(SMALL + LARGE)
+SETS = {"standard": [n for n, _ in SMALL], "issue": [n for n, _ in LARGE],
+        "all": list(CASES)}
 
 
 def peak_rss_mb() -> float:
@@ -38,22 +51,39 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def child(name: str, workers: int, repeat: int, seed: int) -> dict:
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(name: str, workers: int, keep: str, repeat: int, seed: int) -> dict:
     """Best of `repeat` enumerations of net `name` on `workers` threads, in this process."""
-    arch = dict(CASES)[name]
+    arch = CASES[name]
     net = torch_default(arch, seed=seed)
     dom = rk.Box(-1, 1, dim=arch[0])
+    options = {} if keep == "regions" else {"keep": keep}  # older versions: regions only
+    base = rss_mb()
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
-        rs = rk.enumerate_regions(net, dom, progress=False, workers=workers)
+        rs = rk.enumerate_regions(net, dom, progress=False, workers=workers, **options)
         best = min(best, time.perf_counter() - t)
+        if repeat > 1:
+            del rs
+            rs = None
+    if rs is None:  # the last run's result, for its count
+        rs = rk.enumerate_regions(net, dom, progress=False, workers=workers, **options)
+    peak = peak_rss_mb()
     return {"regions": rs.n_regions, "seconds": best, "engine": str(rs.kind),
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak, "bytes_per_region": (peak - base) * 2**20 / rs.n_regions}
 
 
-def run_child(name: str, workers: int, repeat: int, seed: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", name, str(workers),
+def run_child(name: str, workers: int, keep: str, repeat: int, seed: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", name, str(workers), keep,
                           "--repeat", str(repeat), "--seed", str(seed)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -64,33 +94,47 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=default_out("scaling"))
-    ap.add_argument("--child", nargs=2, metavar=("NET", "WORKERS"), help=argparse.SUPPRESS)
+    ap.add_argument("--nets", choices=sorted(SETS), default="standard")
+    ap.add_argument("--workers", help="comma-separated thread counts (default: 1, 2, all)")
+    ap.add_argument("--keeps", default="regions,patterns,count",
+                    help="what to keep; all but 'regions' run on every core only")
+    ap.add_argument("--child", nargs=3, metavar=("NET", "WORKERS", "KEEP"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]), args.repeat, args.seed)))
+        name, workers, keep = args.child
+        print(json.dumps(child(name, int(workers), keep, args.repeat, args.seed)))
         return
     cores = resolve_workers(None)
-    counts = sorted({1, 2, cores})
+    counts = (sorted({int(w) for w in args.workers.split(",")}) if args.workers
+              else sorted({1, 2, cores}))
+    keeps = args.keeps.split(",")
     rows = []
-    print(f"{'net':14s} {'engine':>6s} {'workers':>7s} {'regions':>8s} {'seconds':>9s}"
-          f" {'regions/s':>10s} {'speed-up':>8s} {'effic.':>6s} {'peak MiB':>8s} {'load':>5s}")
-    for name, _ in CASES:
+    print(f"{'net':16s} {'engine':>6s} {'keep':>8s} {'workers':>7s} {'regions':>8s}"
+          f" {'seconds':>9s} {'regions/s':>10s} {'speed-up':>8s} {'effic.':>6s}"
+          f" {'peak MiB':>8s} {'B/region':>8s} {'load':>5s}")
+    for name in SETS[args.nets]:
         base = None
-        for workers in counts:
+        runs = [("regions", w) for w in counts if "regions" in keeps]
+        runs += [(k, counts[-1]) for k in keeps if k != "regions"]
+        for keep, workers in runs:
             load = os.getloadavg()[0]
-            row = {"net": name, "workers": workers, "load_average_1min": load,
-                   **run_child(name, workers, args.repeat, args.seed)}
+            row = {"net": name, "keep": keep, "workers": workers, "load_average_1min": load,
+                   **run_child(name, workers, keep, args.repeat, args.seed)}
             base = base or row
             row["regions_per_s"] = row["regions"] / row["seconds"]
+            # Against the fewest workers (one, unless --workers says otherwise).
             row["speedup"] = base["seconds"] / row["seconds"]
-            row["efficiency"] = row["speedup"] / workers
+            row["efficiency"] = row["speedup"] * base["workers"] / workers
             row["agree"] = row["regions"] == base["regions"]
             rows.append(row)
-            print(f"{name:14s} {row['engine']:>6s} {workers:7d} {row['regions']:8d}"
+            print(f"{name:16s} {row['engine']:>6s} {keep:>8s} {workers:7d} {row['regions']:8d}"
                   f" {row['seconds']:9.4f} {row['regions_per_s']:10.0f} {row['speedup']:8.2f}"
-                  f" {row['efficiency']:6.2f} {row['peak_rss_mb']:8.1f} {load:5.2f}"
+                  f" {row['efficiency']:6.2f} {row['peak_rss_mb']:8.1f}"
+                  f" {row['bytes_per_region']:8.0f} {load:5.2f}"
                   + ("" if row["agree"] else "  DIFFERENT COUNT"), flush=True)
-    write_results(args.out, seed=args.seed, repeat=args.repeat, cores=cores, rows=rows)
+    write_results(args.out, seed=args.seed, repeat=args.repeat, cores=cores, nets=args.nets,
+                  rows=rows)
     if not all(r["agree"] for r in rows):
         sys.exit(1)
 

@@ -96,12 +96,18 @@ int lp_minimize(int d, int m, const double* A, const double* b, const double* c,
   const int max_iter = 50 * (m + d) + 100;
   for (int iter = 0; iter < max_iter; ++iter) {
     const int k = static_cast<int>(w.active.size());
-    // g = component of c orthogonal to the active normals; move along p = -g.
+    // g = component of c orthogonal to the active normals; move along p = -g. Projected
+    // twice: when c is nearly a combination of the active normals (nearly parallel rows), g
+    // is a small difference of large terms and one pass leaves it an error of ~1e-16 |c|
+    // along the normals, which tilts p off the active rows by ~1e-16 |c| / |g| and drifts
+    // the iterate off them over a long step; the second pass leaves ~1e-16 |g|.
     std::copy(c, c + d, w.g.begin());
-    for (int j = 0; j < k; ++j) {
-      const double* qj = &w.Q[static_cast<size_t>(j) * d];
-      double r = dot(w.g.data(), qj, d);
-      for (int t = 0; t < d; ++t) w.g[t] -= r * qj[t];
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int j = 0; j < k; ++j) {
+        const double* qj = &w.Q[static_cast<size_t>(j) * d];
+        double r = dot(w.g.data(), qj, d);
+        for (int t = 0; t < d; ++t) w.g[t] -= r * qj[t];
+      }
     }
     double gnorm = std::sqrt(dot(w.g.data(), w.g.data(), d));
     if (gnorm <= 1e-12 * cnorm) {

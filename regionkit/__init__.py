@@ -22,6 +22,7 @@ array([0.3536])
 from regionkit import bounds, constructions, trajectory
 from regionkit.errors import (
     DomainError,
+    IncompleteError,
     NetworkError,
     NetworkFileError,
     PointsError,
@@ -52,6 +53,7 @@ __all__ = [
     "DecisionRegions",
     "Domain",
     "DomainError",
+    "IncompleteError",
     "Maxout",
     "Network",
     "NetworkError",

@@ -1,8 +1,14 @@
 """The regionkit command line: ``regionkit VERB ...``.
 
-Verbs: count, graph, line, bounds, plot, betti and suite (regionkit.suite.cli); each lists
-its options with ``regionkit VERB --help``, and README.md shows them in use. ``main`` is the
-console script's entry point; ``python -m regionkit.cli`` runs it too.
+Verbs: count, info, graph, line, bounds, plot, betti and suite (regionkit.suite.cli); each
+lists its options with ``regionkit VERB --help``; README.md and docs/cli.md show them in use.
+``main`` is the console script's entry point; ``python -m regionkit.cli`` runs it too.
+
+Every verb that enumerates takes --time-limit, --max-regions, --progress and --json, and the
+exit status says how a run ended: EXIT_OK (0, complete), EXIT_FAILED (1: a failed suite job,
+or a violated bound under --strict), EXIT_USAGE (2: bad input, named in the message),
+EXIT_BUDGET (3: a budget stopped the run; what was printed is partial and says so) and
+EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written atomically.
 
 Examples
 --------
@@ -12,28 +18,118 @@ Examples
 >>> result = CliRunner().invoke(main, ["count", "--example", "2d", "--json"])
 >>> result.exit_code, json.loads(result.output)["n_regions"]
 (0, 1036)
+>>> result = CliRunner().invoke(main, ["count", "--example", "2d", "--max-regions", "100"])
+>>> result.exit_code
+3
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import click
 import numpy as np
 
-from regionkit.errors import RegionkitError
+from regionkit.atomic import atomic_path
+from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
 from regionkit.examples import EXAMPLES, example_network
-from regionkit.model.domains import Box
-from regionkit.model.network import load_network
+from regionkit.model.domains import Box, Domain, Polytope
+from regionkit.model.network import Network, load_network
 from regionkit.regions.engine import enumerate_regions
+from regionkit.regions.regionset import RegionSet
 from regionkit.suite.cli import suite as suite_commands
 
-__all__ = ["GRAPH_MAX_DIM", "main"]
+__all__ = ["EXIT_BUDGET", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
+           "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code", "is_regionset_file",
+           "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUDGET = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 # The graph and measures cost milliseconds per region beyond 4 dimensions (exact face
 # recursion), so `count` computes them by default only up to here.
 GRAPH_MAX_DIM = 4
+
+# `info` estimates the region count from the patterns along this many random chords of the
+# domain (each cut exactly into its pieces): a few milliseconds each.
+INFO_LINES = 32
+
+
+def exit_code(stop_reason: str | None) -> int:
+    """The exit status of a run that ended with `stop_reason`.
+
+    Parameters
+    ----------
+    stop_reason : str or None
+        RegionSet.stop_reason: None (complete), 'max_regions', 'time_limit' or
+        'interrupted'.
+
+    Returns
+    -------
+    int
+        EXIT_OK, EXIT_BUDGET or EXIT_INTERRUPTED.
+
+    Examples
+    --------
+    >>> from regionkit.cli import exit_code
+    >>> exit_code(None), exit_code("time_limit"), exit_code("interrupted")
+    (0, 3, 130)
+    """
+    if stop_reason is None:
+        return EXIT_OK
+    return EXIT_INTERRUPTED if stop_reason == "interrupted" else EXIT_BUDGET
+
+
+class _Main(click.Group):
+    """The verbs, with one translation of errors and Ctrl-C into exit statuses."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IncompleteError as exc:
+            click.echo(f"stopped: {exc}", err=True)
+            ctx.exit(exit_code(exc.stop_reason))
+        except RegionkitError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+class _Number(click.ParamType):
+    """A finite number, at least (or above) a minimum: refuses nan, inf and negatives."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, strict: bool = False) -> None:
+        self.minimum, self.strict = minimum, strict
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            v = value
+        else:
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.minimum is not None and (v <= self.minimum if self.strict else v < self.minimum):
+            self.fail(f"{value!r} must be {'>' if self.strict else '>='} {self.minimum:g}",
+                      param, ctx)
+        return v
+
+
+SECONDS = _Number(0.0, strict=True)
 
 
 def _floats(text: str) -> list[float]:
@@ -43,15 +139,24 @@ def _floats(text: str) -> list[float]:
         raise click.BadParameter(f"{text!r} is not a number or comma-separated numbers") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="regionkit")
 def main() -> None:
-    """Exact linear regions of piecewise-linear neural networks."""
+    """Exact linear regions of piecewise-linear neural networks.
+
+    NET is a network (.npz with W0, b0, W1, b1, ... as Network.save writes it; .onnx; a
+    TorchScript .pt/.pth/.ts of an nn.Sequential) or a RegionSet file (.npz written by
+    RegionSet.save or --save: its network, domain and regions are used as saved).
+
+    Exit status: 0 complete, 1 a failed suite job or violated bound (--strict), 2 bad
+    input, 3 stopped by --time-limit or --max-regions (the output says what is partial),
+    130 interrupted (Ctrl-C).
+    """
 
 
-def _net_and_domain(f):
-    """Options shared by the verbs that enumerate a network on a domain: a box (default), or
-    a slice of the inputs through data points (--plane A B C, --segment A B)."""
+def _net_and_domain(f: Callable) -> Callable:
+    """Options shared by the verbs that read a network on a domain: a box (default), or a
+    slice of the inputs through data points (--plane A B C, --segment A B)."""
     f = click.option("--segment", nargs=2, default=None, metavar="A B",
                      help="The segment from input A to input B (as --plane).")(f)
     f = click.option("--plane", nargs=3, default=None, metavar="A B C",
@@ -65,9 +170,58 @@ def _net_and_domain(f):
     return click.argument("net", required=False, type=click.Path(dir_okay=False))(f)
 
 
-def _load(net: str | None, example: str | None, box: tuple[str, str],
-          plane: tuple[str, str, str] | None = None, segment: tuple[str, str] | None = None):
-    """The network and the domain the options name."""
+def _budgets(f: Callable) -> Callable:
+    """Options shared by the verbs that enumerate: budgets, progress bar, JSON output."""
+    f = click.option("--progress/--no-progress", default=None,
+                     help="Progress bar on stderr (default: on a TTY).")(f)
+    f = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
+                     help="Stop after this many seconds (exit status 3).")(f)
+    f = click.option("--max-regions", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Never hold more regions than this (stops cleanly, exit status 3).")(f)
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(f)
+
+
+@dataclass
+class _Source:
+    """What NET and the domain options name: a network and domain, and the regions when NET
+    is a RegionSet file."""
+
+    network: Network
+    domain: Domain
+    regions: RegionSet | None
+
+
+def is_regionset_file(path: str) -> bool:
+    """Whether `path` is an .npz file written by RegionSet.save (not a network file).
+
+    Parameters
+    ----------
+    path : str
+        A file name.
+
+    Returns
+    -------
+    bool
+        True for an existing .npz file holding a RegionSet's 'meta' and 'patterns'.
+
+    Raises
+    ------
+    NetworkFileError
+        An .npz file numpy cannot read.
+    """
+    if not path.lower().endswith(".npz") or not os.path.isfile(path):
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "meta" in z.files and "patterns" in z.files
+    except Exception as exc:  # numpy raises several types for corrupt files
+        raise NetworkFileError(f"{path}: not a readable .npz file ({exc})") from None
+
+
+def _source(net: str | None, example: str | None, box: tuple[str, str],
+            plane: tuple[str, str, str] | None = None,
+            segment: tuple[str, str] | None = None) -> _Source:
+    """The network, domain (and saved regions) the arguments name."""
     from click.core import ParameterSource
 
     from regionkit.model.domains import Plane, Segment
@@ -78,22 +232,73 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
         ParameterSource.DEFAULT
     if sum([box_given, plane is not None, segment is not None]) > 1:
         raise click.UsageError("give at most one of --box, --plane and --segment")
+    if net is not None and is_regionset_file(net):
+        if box_given or plane is not None or segment is not None:
+            raise click.UsageError(f"{net} is a RegionSet file: it carries its own domain "
+                                   "(drop --box, --plane and --segment)")
+        rs = RegionSet.load(net)
+        return _Source(rs.network, rs.domain, rs)
     network = example_network(example) if example else load_network(net)
     if plane is not None:
-        return network, Plane.through(*(_point(p, network.n_in, "--plane") for p in plane))
-    if segment is not None:
-        return network, Segment(*(_point(p, network.n_in, "--segment") for p in segment))
-    lo, hi = _floats(box[0]), _floats(box[1])
-    return network, Box(np.array(lo), np.array(hi), dim=network.n_in)
+        domain: Domain = Plane.through(*(_point(p, network.n_in, "--plane") for p in plane))
+    elif segment is not None:
+        domain = Segment(*(_point(p, network.n_in, "--segment") for p in segment))
+    else:
+        domain = Box(np.array(_floats(box[0])), np.array(_floats(box[1])), dim=network.n_in)
+    return _Source(network, domain, None)
+
+
+def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
+             progress: bool | None, **options: Any) -> RegionSet:
+    """The saved regions, or a fresh enumeration within the budgets."""
+    if src.regions is not None:
+        return src.regions
+    return enumerate_regions(src.network, src.domain, max_regions=max_regions,
+                             time_limit=time_limit, progress=progress, **options)
+
+
+def _layer_note(rs: RegionSet) -> dict[str, Any]:
+    """Where a stopped run stopped: the 1-based layer it was splitting, how many of that
+    layer's input regions it had split, and into how many regions."""
+    if rs.complete:
+        return {"stopped_layer": None}
+    li = len(rs.per_layer)
+    parents = rs.per_layer[-2] if li > 1 else 1
+    unsplit = int(np.count_nonzero(rs.depth == li - 1))
+    return {"stopped_layer": li, "stopped_layer_split": parents - unsplit,
+            "stopped_layer_inputs": parents, "stopped_layer_regions": rs.per_layer[-1]}
+
+
+def _per_layer_text(rs: RegionSet) -> str:
+    note = _layer_note(rs)
+    counts = [str(c) for c in rs.per_layer]
+    if note["stopped_layer"] is None:
+        return " ".join(counts)
+    counts[-1] += "*"
+    return (f"{' '.join(counts)}  (* layer {note['stopped_layer']} incomplete: "
+            f"{note['stopped_layer_split']} of its {note['stopped_layer_inputs']} input regions "
+            f"split so far)")
+
+
+def _write(path: str, writer: Callable[[str], None]) -> None:
+    """Write a file atomically; Ctrl-C or an error leaves any old file as it was."""
+    try:
+        with atomic_path(path) as tmp:
+            writer(tmp)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted while writing {path}: not written (an old file is unchanged)",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (OSError, ValueError) as exc:  # unwritable path, unknown image format
+        click.echo(f"error: cannot write {path}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @main.command()
 @_net_and_domain
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--max-regions", type=int, default=None,
-              help="Never hold more regions than this (the run stops cleanly).")
-@click.option("--time-limit", type=float, default=None, help="Stop after this many seconds.")
-@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+@_budgets
+@click.option("--rtol", type=_Number(0.0), default=None,
+              help="Relative zero tolerance (default 1e-10).")
 @click.option("--method", type=click.Choice(["auto", "lp", "vertex", "exact"]), default="auto",
               show_default=True, help="Splitting geometry (see README); exact: rational "
                                       "arithmetic, for small nets.")
@@ -103,87 +308,101 @@ def _load(net: str | None, example: str | None, box: tuple[str, str],
               help="Also report linear regions, adjacent pairs and boundary volume "
                    f"(default: on up to {GRAPH_MAX_DIM} input dimensions, where it is cheap).")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the RegionSet to this .npz file.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+              help="Write the RegionSet to this .npz file (atomically; a stopped run is "
+                   "saved as stopped).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads splitting each layer (default: every core; 1: serial). The "
                    "regions do not depend on it.")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
-          max_regions: int | None, time_limit: float | None, rtol: float | None, method: str,
-          with_certificate: bool, with_graph: bool | None, save_path: str | None,
-          progress: bool | None, workers: int | None) -> None:
-    """Count the activation regions of NET (.npz with W0, b0, W1, b1, ..., or .onnx) in a
-    box, or in a plane or segment through data points."""
-    try:
-        network, domain = _load(net, example, box, plane, segment)
-        rs = enumerate_regions(network, domain, tol=rtol, max_regions=max_regions,
-                               time_limit=time_limit, progress=progress, method=method,
-                               workers=workers)
-        if save_path:
-            rs.save(save_path)
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+          max_regions: int | None, time_limit: float | None, progress: bool | None,
+          rtol: float | None, method: str, with_certificate: bool, with_graph: bool | None,
+          save_path: str | None, workers: int | None) -> None:
+    """Count the activation regions of NET in a box, or in a plane or segment through data
+    points (or report a saved RegionSet)."""
+    src = _source(net, example, box, plane, segment)
+    rs = _regions(src, max_regions, time_limit, progress, tol=rtol, method=method,
+                  workers=workers)
+    code = exit_code(rs.stop_reason)
+    if src.regions is not None and code == EXIT_INTERRUPTED:
+        code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
     summary = rs.summary()
+    summary.update(_layer_note(rs))
     if with_graph is None:
-        with_graph = domain.dim <= GRAPH_MAX_DIM
-    if rs.complete and with_graph:
-        g = rs.adjacency()
-        summary.update(n_linear_regions=g.n_linear, adjacency_edges=int(len(g.i)),
-                       boundary_volume=rs.boundary_volume("activation"),
-                       linear_boundary_volume=rs.boundary_volume("linear"))
-    else:
-        summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
-                       linear_boundary_volume=None)
+        with_graph = src.domain.dim <= GRAPH_MAX_DIM
+    summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
+                   linear_boundary_volume=None)
+    graph_note = None
+    if not rs.complete:
+        graph_note = "not computed: the run is incomplete"
+    elif with_graph:
+        try:
+            g = rs.adjacency()
+            summary.update(n_linear_regions=g.n_linear, adjacency_edges=int(len(g.i)),
+                           boundary_volume=rs.boundary_volume("activation"),
+                           linear_boundary_volume=rs.boundary_volume("linear"))
+        except KeyboardInterrupt:  # keep the count: report it, then exit as interrupted
+            graph_note = "not computed: interrupted"
+            code = EXIT_INTERRUPTED
+    summary["graph"] = graph_note or ("computed" if with_graph else "not asked")
     cert = rs.certify() if with_certificate else None
     if cert is not None:
         summary["certificate"] = cert.to_dict()
+        if not cert.ok and code == EXIT_OK:
+            code = EXIT_FAILED
     if as_json:
         click.echo(json.dumps(summary))
-        sys.exit(0 if cert is None or cert.ok else 1)
-    arch = "-".join(str(w) for w in summary["architecture"])
-    click.echo(f"network:            {arch} ({', '.join(network.activation_names())})")
-    click.echo(f"domain:             {domain!r}")
-    click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
-               f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
-    if summary["n_linear_regions"] is not None:
-        click.echo(f"linear regions:     {summary['n_linear_regions']}")
-        click.echo(f"adjacent pairs:     {summary['adjacency_edges']}")
-        click.echo(f"boundary volume:    {summary['boundary_volume']:.6g} "
-                   f"(linear: {summary['linear_boundary_volume']:.6g})")
-    click.echo(f"per layer:          {' '.join(str(c) for c in rs.per_layer)}")
-    click.echo(f"time:               {rs.seconds:.3f} s")
-    if cert is not None:
-        click.echo(cert.summary())
-        sys.exit(0 if cert.ok else 1)
+    else:
+        arch = "-".join(str(w) for w in summary["architecture"])
+        click.echo(f"network:            {arch} ({', '.join(src.network.activation_names())})")
+        click.echo(f"domain:             {src.domain!r}")
+        click.echo(f"activation regions: {rs.n_regions}" + ("" if rs.complete else
+                   f"  (INCOMPLETE: stopped by {rs.stop_reason}; a lower bound)"))
+        if summary["n_linear_regions"] is not None:
+            click.echo(f"linear regions:     {summary['n_linear_regions']}")
+            click.echo(f"adjacent pairs:     {summary['adjacency_edges']}")
+            click.echo(f"boundary volume:    {summary['boundary_volume']:.6g} "
+                       f"(linear: {summary['linear_boundary_volume']:.6g})")
+        elif with_graph:
+            click.echo(f"graph:              {graph_note}")
+        click.echo(f"per layer:          {_per_layer_text(rs)}")
+        click.echo(f"time:               {rs.seconds:.3f} s")
+        if cert is not None:
+            click.echo(cert.summary())
+    if save_path:
+        _write(save_path if save_path.endswith(".npz") else save_path + ".npz", rs.save)
+    sys.exit(code)
 
 
 @main.command()
 @_net_and_domain
+@_budgets
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="GraphML file to write.")
 def graph(net: str | None, example: str | None, box: tuple[str, str],
-          plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+          plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
+          max_regions: int | None, time_limit: float | None, progress: bool | None,
           output: str) -> None:
     """Write the region adjacency graph of NET on a box (or slice) as GraphML."""
     import networkx as nx
 
-    try:
-        network, domain = _load(net, example, box, plane, segment)
-        rs = enumerate_regions(network, domain, progress=None)
-        G = rs.adjacency_graph()
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    src = _source(net, example, box, plane, segment)
+    rs = _regions(src, max_regions, time_limit, progress)
+    rs.require_complete("the adjacency graph")
+    G = rs.adjacency_graph()
     # GraphML holds scalars only: lists become comma-separated strings.
     for _, data in G.nodes(data=True):
         data["interior_point"] = ",".join(repr(v) for v in data["interior_point"])
     for _, _, data in G.edges(data=True):
         data["neurons"] = ",".join(str(v) for v in data["neurons"])
-    nx.write_graphml(G, output)
-    click.echo(f"wrote {output}: {G.number_of_nodes()} regions, {G.number_of_edges()} edges, "
-               f"{rs.n_linear_regions} linear regions")
+    _write(output, lambda tmp: nx.write_graphml(G, tmp))
+    if as_json:
+        click.echo(json.dumps({"output": output, "n_regions": G.number_of_nodes(),
+                               "n_edges": G.number_of_edges(),
+                               "n_linear_regions": rs.n_linear_regions}))
+    else:
+        click.echo(f"wrote {output}: {G.number_of_nodes()} regions, {G.number_of_edges()} "
+                   f"edges, {rs.n_linear_regions} linear regions")
 
 
 def _point(text: str, n_in: int, what: str) -> np.ndarray:
@@ -208,27 +427,25 @@ def _point(text: str, n_in: int, what: str) -> np.ndarray:
 @click.option("--whole", is_flag=True,
               help="The whole line through X0 and X1 (every breakpoint on R).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+@click.option("--rtol", type=_Number(0.0), default=None,
+              help="Relative zero tolerance (default 1e-10).")
 def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: bool,
              rtol: float | None) -> None:
-    """Cut the segment (or arc, or whole line) from X0 to X1 into the pieces of NET."""
+    """Cut the segment (or arc, or whole line) from X0 to X1 into the pieces of NET (exact,
+    in one pass: no enumeration, so no budgets)."""
     from regionkit import trajectory
 
-    try:
-        if arc and whole:
-            raise click.UsageError("--arc and --whole exclude each other")
-        network = load_network(net)
-        x0 = _point(x_from, network.n_in, "--from")
-        x1 = _point(x_to, network.n_in, "--to")
-        if arc:
-            tr = trajectory.arc(network, x0, x1, tol=rtol)
-        elif whole:
-            tr = trajectory.line(network, x0, x1 - x0, tol=rtol)
-        else:
-            tr = trajectory.segment(network, x0, x1, tol=rtol)
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    if arc and whole:
+        raise click.UsageError("--arc and --whole exclude each other")
+    network = RegionSet.load(net).network if is_regionset_file(net) else load_network(net)
+    x0 = _point(x_from, network.n_in, "--from")
+    x1 = _point(x_to, network.n_in, "--to")
+    if arc:
+        tr = trajectory.arc(network, x0, x1, tol=rtol)
+    elif whole:
+        tr = trajectory.line(network, x0, x1 - x0, tol=rtol)
+    else:
+        tr = trajectory.segment(network, x0, x1, tol=rtol)
     summary = tr.summary()
     if as_json:
         click.echo(json.dumps(summary))
@@ -255,95 +472,96 @@ def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: 
 
 @main.command("bounds")
 @_net_and_domain
-@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON rows.")
+@_budgets
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if a proven bound is violated.")
 def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
                plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
-               as_json: bool, markdown: bool, strict: bool) -> None:
+               as_json: bool, max_regions: int | None, time_limit: float | None,
+               progress: bool | None, markdown: bool, strict: bool) -> None:
     """Every bound that applies to NET, beside its measured region counts on a box (or
-    slice)."""
+    slice); a stopped run's counts are lower bounds, checked as such."""
     from regionkit import bounds
 
-    try:
-        network, domain = _load(net, example, box, plane, segment)
-        rs = enumerate_regions(network, domain, progress=None)
-        table = bounds.check(rs)
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    src = _source(net, example, box, plane, segment)
+    rs = _regions(src, max_regions, time_limit, progress)
+    table = bounds.check(rs)
     if as_json:
         click.echo(json.dumps({"n_regions": table.n_activation,
                                "n_linear_regions": table.n_linear,
+                               "complete": rs.complete, "stop_reason": rs.stop_reason,
                                "rows": [{"bound": r.name, "kind": r.kind, "value": str(r.value),
                                          "activation": r.activation_status,
                                          "linear": r.linear_status} for r in table.rows]}))
     else:
         click.echo(table.to_markdown() if markdown else str(table))
     if strict and table.violations:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
+    sys.exit(exit_code(rs.stop_reason) if src.regions is None else EXIT_OK)
 
 
 @main.command("plot")
 @_net_and_domain
+@_budgets
 @click.option("--linear", is_flag=True, help="Colour by linear region (2-D); mark only the "
               "breakpoints where the affine map changes (1-D).")
 @click.option("--pair", is_flag=True, help="2-D: activation and linear regions side by side.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Image file to write (.png, .svg, .pdf, ...).")
-@click.option("--dpi", type=int, default=100, show_default=True)
+@click.option("--dpi", type=click.IntRange(min=1), default=100, show_default=True)
 def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
-             plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, linear: bool,
-             pair: bool, output: str, dpi: int) -> None:
+             plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+             as_json: bool, max_regions: int | None, time_limit: float | None,
+             progress: bool | None, linear: bool, pair: bool, output: str, dpi: int) -> None:
     """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
     from regionkit import plot
 
+    src = _source(net, example, box, plane, segment)
+    if src.domain.dim > 2:
+        raise click.UsageError(f"the network has {src.network.n_in} inputs: draw a slice of "
+                               "them with --plane A B C or --segment A B")
+    if pair and src.domain.dim != 2:
+        raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
+                               "--plane)")
+    rs = _regions(src, max_regions, time_limit, progress)
+    rs.require_complete("a plot")
+    plt = plot.pyplot("Agg")
+    if src.domain.dim == 1:
+        ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
+    elif pair:
+        ax, _ = plot.plot_partition_pair(rs)
+    else:
+        ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
     try:
-        network, domain = _load(net, example, box, plane, segment)
-        if domain.dim > 2:
-            raise click.UsageError(f"the network has {network.n_in} inputs: draw a slice of "
-                                   "them with --plane A B C or --segment A B")
-        if pair and domain.dim != 2:
-            raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
-                                   "--plane)")
-        plt = plot.pyplot("Agg")
-        rs = enumerate_regions(network, domain, progress=None)
-        if domain.dim == 1:
-            ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
-        elif pair:
-            ax, _ = plot.plot_partition_pair(rs)
-        else:
-            ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    try:
-        ax.figure.savefig(output, dpi=dpi)
-    except (OSError, ValueError) as exc:  # unwritable path, unknown image format
-        click.echo(f"error: cannot write {output}: {exc}", err=True)
-        sys.exit(2)
+        _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
     finally:
         plt.close(ax.figure)
-    click.echo(f"wrote {output}: {rs.n_regions} activation regions, "
-               f"{rs.n_linear_regions} linear regions")
+    if as_json:
+        click.echo(json.dumps({"output": output, "n_regions": rs.n_regions,
+                               "n_linear_regions": rs.n_linear_regions}))
+    else:
+        click.echo(f"wrote {output}: {rs.n_regions} activation regions, "
+                   f"{rs.n_linear_regions} linear regions")
 
 
 @main.command("betti")
 @_net_and_domain
-@click.option("--level", type=float, default=0.0, show_default=True,
+@_budgets
+@click.option("--level", type=_Number(), default=0.0, show_default=True,
               help="Level t: the sets {F > t} and {F < t}.")
-@click.option("--output", "output", type=int, default=0, show_default=True,
+@click.option("--output", "output", type=click.IntRange(min=0), default=0, show_default=True,
               help="Which output F is (multi-output nets).")
 @click.option("--classes", is_flag=True,
               help="Also the class regions {argmax F = c} (a single output: the signs of F).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--rtol", type=float, default=None, help="Relative zero tolerance (default 1e-10).")
+@click.option("--rtol", type=_Number(0.0), default=None,
+              help="Relative zero tolerance (default 1e-10).")
 @click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
               show_default=True, help="Splitting geometry (see README).")
 def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
               plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
-              level: float, output: int, classes: bool, as_json: bool, rtol: float | None,
-              method: str) -> None:
+              as_json: bool, max_regions: int | None, time_limit: float | None,
+              progress: bool | None, level: float, output: int, classes: bool,
+              rtol: float | None, method: str) -> None:
     """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box
     (or slice)."""
     import time
@@ -351,21 +569,20 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
     from regionkit.topology.decision import decision_regions
 
     start = time.perf_counter()
-    try:
-        network, domain = _load(net, example, box, plane, segment)
-        dr = decision_regions(network, domain, level, output, classes=False, tol=rtol,
-                              method=method)
-        sides = {s: dr.betti_numbers(s) for s in ("above", "below")}
-        volume = dr.boundary_volume()
-        per_class = []
-        if classes:
-            cr = (dr if network.n_out == 1 and level == 0.0 else
-                  decision_regions(network, domain, 0.0 if network.n_out == 1 else None,
-                                   classes=True, tol=rtol, method=method))
-            per_class = cr.class_betti_numbers()
-    except RegionkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    src = _source(net, example, box, plane, segment)
+    network, domain = src.network, src.domain
+    budgets = {"max_regions": max_regions, "time_limit": time_limit, "progress": progress,
+               "tol": rtol, "method": method}
+    dr = decision_regions(network, domain, level, output, classes=False, **budgets)
+    sides = {s: dr.betti_numbers(s) for s in ("above", "below")}
+    volume = dr.boundary_volume()
+    # One output: the class regions are the signs of F, the sides above when the level is 0.
+    same = classes and network.n_out == 1 and level == 0.0
+    per_class = []
+    if classes and not same:
+        cr = decision_regions(network, domain, 0.0 if network.n_out == 1 else None,
+                              classes=True, **budgets)
+        per_class = cr.class_betti_numbers()
     seconds = time.perf_counter() - start
     if as_json:
         out = {"pieces": dr.n_pieces, "level": level, "output": output,
@@ -373,19 +590,152 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
                "boundary_volume": volume if np.isfinite(volume) else "inf",
                "seconds": seconds}
         if classes:
-            out["classes"] = [b.to_dict() for b in per_class]
+            out["classes"] = ([sides["below"].to_dict(), sides["above"].to_dict()] if same
+                              else [b.to_dict() for b in per_class])
         click.echo(json.dumps(out))
         return
     arch = "-".join(str(w) for w in [network.n_in] + network.widths)
+
+    def show(b: Any) -> None:
+        click.echo(f"  {b.description + ':':17s} b = ({', '.join(map(str, b.betti))})"
+                   f"{',' if len(b.betti) == 1 else ''}  euler {b.euler}  bounded components "
+                   f"{b.bounded_components}")
+
     click.echo(f"network:          {arch} ({', '.join(network.activation_names())})")
     click.echo(f"domain:           {domain!r} (open)")
     click.echo(f"pieces:           {dr.n_pieces}")
-    for b in [sides["above"], sides["below"], *per_class]:
-        click.echo(f"{b.description + ':':17s} b = ({', '.join(map(str, b.betti))})"
-                   f"{',' if len(b.betti) == 1 else ''}  euler {b.euler}  bounded components "
-                   f"{b.bounded_components}")
+    click.echo(f"level sets (output {output}, level {level:g}):")
+    for b in (sides["above"], sides["below"]):
+        show(b)
+    if same:
+        click.echo("class regions:    one output: the classes are {F > 0} and {F < 0}, above")
+    elif classes:
+        click.echo("class regions (argmax F = c):" if network.n_out > 1 else
+                   "class regions (one output: the signs of F, level 0):")
+        for b in per_class:
+            show(b)
     click.echo(f"level set volume: {volume:.6g}")
     click.echo(f"time:             {seconds:.3f} s")
+
+
+def _chords(domain: Domain, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """End points (domain coordinates) of n random chords: through a uniform point, in a
+    uniform direction, extended to the domain's bounding box (for a polytope: between two
+    uniform points, which stay inside as it is convex)."""
+    p = domain.sample(n, rng)
+    if isinstance(domain, Polytope):
+        return p, domain.sample(n, rng)
+    u = rng.standard_normal((n, domain.dim))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        a, b = (domain.lo - p) / u, (domain.hi - p) / u
+    t_lo = np.max(np.where(u != 0, np.minimum(a, b), -np.inf), axis=1)
+    t_hi = np.min(np.where(u != 0, np.maximum(a, b), np.inf), axis=1)
+    return p + t_lo[:, None] * u, p + t_hi[:, None] * u
+
+
+def estimate_regions(network: Network, domain: Domain, n_lines: int = INFO_LINES,
+                     seed: int = 0) -> dict[str, Any]:
+    """Estimate a network's region count on a domain from the patterns along random chords.
+
+    Each chord is cut exactly into its pieces (regionkit.trajectory.segment); every distinct
+    pattern seen is an activation region, so their number is a lower bound on the count.
+    The estimate adds the Chao2 correction for regions not seen (from how many patterns were
+    seen on exactly one and exactly two chords): an estimate, not a bound.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    domain : Domain
+        The domain (its chords are drawn in its own coordinates).
+    n_lines : int, default INFO_LINES
+        Number of chords.
+    seed : int, default 0
+        Seed of the chords.
+
+    Returns
+    -------
+    dict
+        'n_lines', 'seen' (distinct patterns: a lower bound), 'estimate' (Chao2, rounded)
+        and the pattern bytes seen under 'patterns' (a set).
+
+    Examples
+    --------
+    >>> import regionkit as rk
+    >>> from regionkit.cli import estimate_regions
+    >>> from regionkit.examples import example_network
+    >>> est = estimate_regions(example_network("2d"), rk.Box(-1, 1, dim=2), n_lines=4)
+    >>> 0 < est["seen"] <= est["estimate"], est["seen"] <= 1036
+    (True, True)
+    """
+    from regionkit import trajectory
+
+    rng = np.random.default_rng(seed)
+    t0, t1 = _chords(domain, n_lines, rng)
+    hits: dict[bytes, int] = {}
+    for a, b in zip(domain.to_input(t0), domain.to_input(t1)):
+        tr = trajectory.segment(network, a, b)
+        for key in {np.packbits(p).tobytes() for p in network.pattern(tr.points(tr.midpoints()))}:
+            hits[key] = hits.get(key, 0) + 1
+    q1 = sum(1 for c in hits.values() if c == 1)
+    q2 = sum(1 for c in hits.values() if c == 2)
+    chao2 = len(hits) + (n_lines - 1) / n_lines * q1 * (q1 - 1) / (2 * (q2 + 1))
+    return {"n_lines": n_lines, "seen": len(hits), "estimate": int(round(chao2)),
+            "patterns": set(hits)}
+
+
+@main.command("info")
+@_net_and_domain
+@click.option("--lines", type=click.IntRange(min=1), default=INFO_LINES, show_default=True,
+              help="Random chords of the domain behind the estimate.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chords.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def info_cmd(net: str | None, example: str | None, box: tuple[str, str],
+             plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
+             lines: int, seed: int, as_json: bool) -> None:
+    """NET's layers, activations and inputs, the theoretical bounds on its region count on
+    the domain, and an estimate of that count (never an enumeration)."""
+    from regionkit.bounds.applicable import applicable_bounds
+
+    src = _source(net, example, box, plane, segment)
+    network, domain = src.network, src.domain
+    rows = applicable_bounds(network, domain)
+    est = estimate_regions(network, domain, lines, seed)
+    layers = [{"layer": i + 1, "width": int(w), "activation": a}
+              for i, (w, a) in enumerate(zip(network.widths, network.activation_names()))]
+    saved = None if src.regions is None else {
+        "n_regions": src.regions.n_regions, "complete": src.regions.complete,
+        "stop_reason": src.regions.stop_reason}
+    if as_json:
+        click.echo(json.dumps({
+            "architecture": [network.n_in] + list(network.widths), "layers": layers,
+            "n_in": network.n_in, "domain": repr(domain), "domain_dim": domain.dim,
+            "n_hyperplanes": network.n_hyperplanes,
+            "bounds": [{"bound": n, "kind": k, "value": str(v), "source": s}
+                       for n, k, v, s in rows],
+            "estimate": {k: v for k, v in est.items() if k != "patterns"},
+            "saved_regions": saved}))
+        return
+    arch = "-".join(str(w) for w in [network.n_in] + network.widths)
+    click.echo(f"network:      {arch}, {network.n_in} inputs, {network.n_hyperplanes} pattern "
+               "bits")
+    for layer in layers:
+        click.echo(f"  layer {layer['layer']}: {layer['width']:5d} units  {layer['activation']}")
+    click.echo(f"domain:       {domain!r} ({domain.dim}-D)")
+    if saved is not None:
+        click.echo(f"saved run:    {saved['n_regions']} activation regions" +
+                   ("" if saved["complete"] else f" (INCOMPLETE: {saved['stop_reason']})"))
+    click.echo(f"bounds on the region count (theory, n0 = {domain.dim}):")
+    for name, kind, value, source in rows:
+        text = str(value) if len(str(value)) <= 24 else f"{float(value):.3e}"
+        kind = "lower*" if kind == "lower" else kind
+        click.echo(f"  {kind:9s} {text:>24s}  {name} ({source})")
+    if any(kind == "lower" for _, kind, _, _ in rows):
+        click.echo("  * lower bounds on the largest count over all weights, not on this net's")
+    click.echo(f"ESTIMATE (not an enumeration; {est['n_lines']} random chords, seed {seed}):")
+    click.echo(f"  regions seen:     {est['seen']} (a lower bound)")
+    click.echo(f"  estimated count:  {est['estimate']} (Chao2 from how often each was seen)")
 
 
 main.add_command(suite_commands)

@@ -13,6 +13,7 @@ __all__ = [
     "CoreInputError",
     "CoreMemoryError",
     "DomainError",
+    "IncompleteError",
     "MissingExtraError",
     "NetworkError",
     "NetworkFileError",
@@ -85,6 +86,22 @@ class CoreInputError(RegionkitError, ValueError):
 
 class CoreMemoryError(RegionkitError, MemoryError):
     """The compiled core ran out of memory; the message says how to ask for less."""
+
+
+class IncompleteError(RegionkitError, RuntimeError):
+    """A result that needs every region, asked of a run a budget or Ctrl-C stopped early.
+
+    Parameters
+    ----------
+    message : str
+        What was asked and why it cannot be given.
+    stop_reason : str
+        The run's stop_reason: 'max_regions', 'time_limit' or 'interrupted'.
+    """
+
+    def __init__(self, message: str, stop_reason: str) -> None:
+        super().__init__(message)
+        self.stop_reason = stop_reason
 
 
 class TopologyError(RegionkitError, RuntimeError):

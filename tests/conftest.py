@@ -18,9 +18,12 @@ settings.load_profile("regionkit")
 
 @pytest.fixture
 def two_workers(monkeypatch):
-    """rk.enumerate_regions on two threads claiming two regions at a time: the engine's test
-    files use it, so that the threaded split meets every case they check, small nets too,
-    whatever cores the machine has."""
+    """rk.enumerate_regions on two threads claiming two regions (or one depth-first root) at
+    a time, going depth first from four regions on: the engine's test files use it, so that
+    the threaded split and the depth-first core meet every case they check, small nets too,
+    whatever cores the machine has (the other files keep the defaults)."""
     monkeypatch.setattr(engine, "BATCH_REGIONS", 2)
+    monkeypatch.setattr(engine, "DFS_BATCH_ROOTS", 1)
+    monkeypatch.setattr(engine, "DFS_MIN_ROOTS", 4)
     monkeypatch.setattr(rk, "enumerate_regions",
                         functools.partial(engine.enumerate_regions, workers=2))

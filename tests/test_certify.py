@@ -158,3 +158,14 @@ def test_cli_count_certify():
     assert cert["ok"] and cert["missing"] == 0 and cert["n_regions"] > 100
     res = CliRunner().invoke(main, ["count", "--example", "2d", "--certify", "--no-graph"])
     assert res.exit_code == 0 and "CERTIFIED exact" in res.output
+
+
+def test_keep_patterns_is_certified_exactly_and_keep_count_is_refused():
+    net = gaussian_net([2, 5, 4, 1], ["relu", "relu", "identity"], seed=1)
+    dom = rk.Box(-1, 1, dim=2)
+    cert = rk.enumerate_regions(net, dom, keep="patterns", certify=True).certificate
+    assert cert.ok and cert.n_exact == cert.n_regions
+    with pytest.raises(rk.RegionkitError, match="keep"):
+        rk.enumerate_regions(net, dom, keep="count").certify()
+    with pytest.raises(rk.RegionkitError, match="keep"):
+        rk.enumerate_regions(net, dom, method="exact", keep="count")

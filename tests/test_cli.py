@@ -45,7 +45,7 @@ def test_count_text_and_example():
 
 def test_count_budget_marks_incomplete(tmp_path):
     res = CliRunner().invoke(main, ["count", "--example", "2d", "--max-regions", "5", "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 3, res.output
     out = json.loads(res.output)
     assert out["complete"] is False and out["stop_reason"] == "max_regions"
 

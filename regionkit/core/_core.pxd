@@ -119,6 +119,17 @@ cdef extern from "parallel.hpp" namespace "rk" nogil:
                                      vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
                                      cbool& aborted) except +
 
+cdef extern from "dfs.hpp" namespace "rk" nogil:
+    # Depth first: each root region goes through every remaining layer inside the core.
+    cdef enum Keep:
+        KEEP_REGIONS      # leaves keep geometry, output map and pattern
+        KEEP_PATTERNS     # pattern and an interior point
+        KEEP_COUNT        # counts only
+    cdef cppclass DfsLayers:
+        vector[Layer] L
+        vector[int64_t] label_base
+        int prefix_bits   # pattern bits of the layers before the roots
+
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                            double* facet_volume, double* facet_centroid) except +

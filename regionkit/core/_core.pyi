@@ -42,6 +42,32 @@ def split_frontier(
     NDArray[np.int64],
     bool,
 ]: ...
+KEEP: dict[str, int]
+
+def expand_roots(
+    geometry: Geometry | str,
+    frontier: dict[str, Any],
+    maps: dict[str, Any],
+    layers: list[tuple[ArrayLike, ArrayLike, _CoreTableLike, int]],
+    prefix: ArrayLike,
+    keep: str,
+    rtol: float,
+    atol: float,
+    max_total: int,
+    seconds: float,
+    hard_seconds: float = ...,
+    workers: int = ...,
+    batch: int = ...,
+) -> tuple[
+    int,
+    int,
+    dict[str, NDArray[Any]] | None,
+    dict[str, NDArray[np.float64]] | None,
+    NDArray[np.uint8] | None,
+    NDArray[np.float64] | None,
+    list[int],
+    bool,
+]: ...
 def lp_min(
     A: ArrayLike, b: ArrayLike, c: ArrayLike, x0: ArrayLike, stop_below: float = ...
 ) -> tuple[str, NDArray[np.float64], float]: ...

@@ -306,6 +306,51 @@ ctypedef fused Job:
     HPolytopesJob
     VPolytopesJob
 
+cdef extern from *:
+    """
+    // expand_roots (csrc/dfs.hpp) with the leaves' geometry moved into job.out and the rest
+    // into the caller's vectors.
+    template <class Geo>
+    size_t rk_expand(rk_split_job<Geo>& job, const rk::MapsView& mi, rk::DfsLayers& layers,
+                     const rk::Tolerance& tol, const uint8_t* prefix, int keep,
+                     size_t max_total, double seconds, double hard_seconds, int workers,
+                     size_t batch, rk::Maps& maps, std::vector<uint8_t>& packed,
+                     std::vector<double>& points, size_t& leaves, std::vector<int64_t>& made,
+                     bool& aborted) {
+      rk::DfsBatch<Geo> out;
+      const size_t done = rk::expand_roots<Geo>(job.in, mi, layers, tol, prefix, keep,
+                                                max_total, seconds, hard_seconds, workers,
+                                                batch, out, aborted);
+      job.out = std::move(out.geo);
+      maps = std::move(out.maps);
+      packed = std::move(out.packed);
+      points = std::move(out.points);
+      leaves = out.leaves;
+      made = std::move(out.made);
+      return done;
+    }
+    """
+    size_t expand_i "rk_expand"(IntervalsJob& job, const MapsView& mi, DfsLayers& layers,
+                     const Tolerance& tol, const uint8_t* prefix, int keep, size_t max_total,
+                     double seconds, double hard_seconds, int workers, size_t batch,
+                     Maps& maps, vector[uint8_t]& packed, vector[double]& points,
+                     size_t& leaves, vector[int64_t]& made, cbool& aborted) except + nogil
+    size_t expand_p "rk_expand"(PolygonsJob& job, const MapsView& mi, DfsLayers& layers,
+                     const Tolerance& tol, const uint8_t* prefix, int keep, size_t max_total,
+                     double seconds, double hard_seconds, int workers, size_t batch,
+                     Maps& maps, vector[uint8_t]& packed, vector[double]& points,
+                     size_t& leaves, vector[int64_t]& made, cbool& aborted) except + nogil
+    size_t expand_h "rk_expand"(HPolytopesJob& job, const MapsView& mi, DfsLayers& layers,
+                     const Tolerance& tol, const uint8_t* prefix, int keep, size_t max_total,
+                     double seconds, double hard_seconds, int workers, size_t batch,
+                     Maps& maps, vector[uint8_t]& packed, vector[double]& points,
+                     size_t& leaves, vector[int64_t]& made, cbool& aborted) except + nogil
+    size_t expand_v "rk_expand"(VPolytopesJob& job, const MapsView& mi, DfsLayers& layers,
+                     const Tolerance& tol, const uint8_t* prefix, int keep, size_t max_total,
+                     double seconds, double hard_seconds, int workers, size_t batch,
+                     Maps& maps, vector[uint8_t]& packed, vector[double]& points,
+                     size_t& leaves, vector[int64_t]& made, cbool& aborted) except + nogil
+
 
 cdef class _Columns:
     """Where a geometry's columns live in C++, in Geometry.columns order: per column its
@@ -422,6 +467,31 @@ cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
     return done, job.out.count(), _take(c, geometry.columns, mi.dim)
 
 
+cdef Py_ssize_t _maps_view(dict maps, MapsView& mi, list keep) except -1:
+    """Point `mi` at the arrays of a maps dict (M, m, S per region, and R), kept alive by
+    `keep`; returns the number of regions."""
+    missing = [k for k in ("M", "m", "S", "R") if k not in maps]
+    if missing:
+        raise CoreInputError(f"maps lacks {missing}")
+    cdef const double[:, :, ::1] Mv = _c(maps["M"], np.float64, 3, "maps['M']")
+    cdef const double[:, ::1] mv = _c(maps["m"], np.float64, 2, "maps['m']")
+    cdef const double[:, ::1] Sv = _c(maps["S"], np.float64, 2, "maps['S']")
+    cdef const double[::1] Rv = _c(maps["R"], np.float64, 1, "maps['R']")
+    if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0
+            and Mv.shape[1] == mv.shape[1] == Sv.shape[1]):
+        raise CoreInputError("maps must hold one (M, m, S) per region, and at least one region")
+    keep.extend([Mv, mv, Sv, Rv])
+    mi.rows = Mv.shape[1]
+    mi.dim = Mv.shape[2]
+    mi.M = &Mv[0, 0, 0]
+    mi.m = &mv[0, 0]
+    mi.S = &Sv[0, 0]
+    if Rv.shape[0] != mi.dim:
+        raise CoreInputError("maps['R'] must hold one bound per domain coordinate")
+    mi.R = &Rv[0]
+    return Mv.shape[0]
+
+
 @_translate
 def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol, double atol,
                    int64_t label_base, size_t max_total, double seconds,
@@ -449,25 +519,9 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     cdef Tolerance tol
     tol.rtol = rtol
     tol.atol = atol
-    missing = [k for k in ("M", "m", "S", "R") if k not in maps]
-    if missing:
-        raise CoreInputError(f"maps lacks {missing}")
-    cdef const double[:, :, ::1] Mv = _c(maps["M"], np.float64, 3, "maps['M']")
-    cdef const double[:, ::1] mv = _c(maps["m"], np.float64, 2, "maps['m']")
-    cdef const double[:, ::1] Sv = _c(maps["S"], np.float64, 2, "maps['S']")
-    cdef const double[::1] Rv = _c(maps["R"], np.float64, 1, "maps['R']")
-    if not (Mv.shape[0] == mv.shape[0] == Sv.shape[0] and Mv.shape[0] > 0
-            and Mv.shape[1] == mv.shape[1] == Sv.shape[1]):
-        raise CoreInputError("maps must hold one (M, m, S) per region, and at least one region")
     cdef MapsView mi
-    mi.rows = Mv.shape[1]
-    mi.dim = Mv.shape[2]
-    mi.M = &Mv[0, 0, 0]
-    mi.m = &mv[0, 0]
-    mi.S = &Sv[0, 0]
-    if Rv.shape[0] != mi.dim:
-        raise CoreInputError("maps['R'] must hold one bound per domain coordinate")
-    mi.R = &Rv[0]
+    cdef list keep_alive = []
+    cdef Py_ssize_t n_maps = _maps_view(maps, mi, keep_alive)
     if Wv.shape[1] != mi.rows or bv.shape[0] != Wv.shape[0]:
         raise CoreInputError(f"W {Wv.shape[0], Wv.shape[1]} and b ({bv.shape[0]},) do not "
                              f"take the maps' {mi.rows} units")
@@ -480,7 +534,6 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     cdef PolygonsJob p_job
     cdef HPolytopesJob h_job
     cdef VPolytopesJob v_job
-    cdef Py_ssize_t n_maps = Mv.shape[0]
     if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
         done, n, children = _split(i_job, geometry, frontier, n_maps, mi, L, tol, label_base,
                                    max_total, seconds, hard_seconds, workers, batch, mo, bits,
@@ -502,6 +555,124 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     mo.dim = mi.dim
     return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh),
             _arr[int64_t](parent), bool(aborted))
+
+
+KEEP = {"regions": KEEP_REGIONS, "patterns": KEEP_PATTERNS, "count": KEEP_COUNT}
+
+
+@_translate
+def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str keep,
+                 double rtol, double atol, size_t max_total, double seconds,
+                 double hard_seconds=np.inf, int workers=1, int batch=4):
+    """Run each region of a frontier (a root) through every layer of `layers`, depth first
+    (expand_roots in csrc/dfs.hpp), on `workers` threads claiming `batch` roots at a time.
+
+    layers: (W, b, table, label_base) per layer, elementwise tables only; prefix: the roots'
+    pattern bits of the layers before them (n_roots x bits, one byte per bit); keep:
+    'regions', 'patterns' or 'count'. Returns (roots done, leaves, leaf columns, output maps,
+    packed patterns, interior points, regions made per layer, aborted); columns and maps are
+    None unless keep='regions', patterns None for keep='count', points None unless
+    keep='patterns'. The leaves come out in the order of a layer-by-layer split, whatever
+    `workers` and `batch`.
+    """
+    if workers < 1 or batch < 1:
+        raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
+    if keep not in KEEP:
+        raise CoreInputError(f"keep must be one of {sorted(KEEP)}, got {keep!r}")
+    if not layers:
+        raise CoreInputError("expand_roots needs at least one layer")
+    if type(geometry) is not Geometry:
+        geometry = Geometry(geometry)
+    cdef MapsView mi
+    cdef list alive = []
+    cdef Py_ssize_t n_maps = _maps_view(maps, mi, alive)
+    cdef DfsLayers dl
+    cdef _Table t
+    cdef const double[:, ::1] Wv
+    cdef const double[::1] bv
+    cdef int width = mi.rows, bits = 0
+    for W, b, table, base in layers:
+        Wv = _c(W, np.float64, 2, "W")
+        bv = _c(b, np.float64, 1, "b")
+        t = _Table(table)
+        if t.kind == ACT_MAXOUT:
+            raise CoreInputError("maxout layers are split by regionkit.regions.maxout")
+        if Wv.shape[1] != width or bv.shape[0] != Wv.shape[0]:
+            raise CoreInputError(f"W {Wv.shape[0], Wv.shape[1]} and b ({bv.shape[0]},) do not "
+                                 f"take the previous {width} units")
+        width = Wv.shape[0]
+        alive.extend([Wv, bv, t])
+        dl.L.push_back(t.layer(Wv, bv))
+        dl.label_base.push_back(base)
+        bits += hyperplanes_per_unit(dl.L.back()) * width
+    cdef const uint8_t[:, ::1] pv = _c(prefix, np.uint8, 2, "prefix")
+    if pv.shape[0] != n_maps:
+        raise CoreInputError(f"prefix holds {pv.shape[0]} roots, the maps {n_maps}")
+    dl.prefix_bits = pv.shape[1]
+    cdef const uint8_t* pp = &pv[0, 0] if pv.shape[0] * pv.shape[1] else NULL
+    cdef Tolerance tol
+    tol.rtol = rtol
+    tol.atol = atol
+    cdef int k = KEEP[keep]
+    cdef Maps mo
+    cdef vector[uint8_t] packed
+    cdef vector[double] points
+    cdef vector[int64_t] made
+    cdef size_t leaves = 0, done = 0
+    cdef cbool aborted = False
+    cdef IntervalsJob i_job
+    cdef PolygonsJob p_job
+    cdef HPolytopesJob h_job
+    cdef VPolytopesJob v_job
+    cdef _Columns c
+    cdef Py_ssize_t n
+    cdef list columns = []  # the frontier's arrays the view points into, in schema order
+    if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
+        c = _columns(i_job)
+        n = _bind(c, geometry, frontier, mi.dim, columns)
+        _check_roots(n, n_maps)
+        with nogil:
+            done = expand_i(i_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                             workers, batch, mo, packed, points, leaves, made, aborted)
+    elif geometry is Geometry.POLYGONS:
+        c = _columns(p_job)
+        n = _bind(c, geometry, frontier, mi.dim, columns)
+        _check_roots(n, n_maps)
+        with nogil:
+            done = expand_p(p_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                             workers, batch, mo, packed, points, leaves, made, aborted)
+    elif geometry is Geometry.LP:
+        c = _columns(h_job)
+        n = _bind(c, geometry, frontier, mi.dim, columns)
+        _check_roots(n, n_maps)
+        with nogil:
+            done = expand_h(h_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                             workers, batch, mo, packed, points, leaves, made, aborted)
+    else:
+        c = _columns(v_job)
+        n = _bind(c, geometry, frontier, mi.dim, columns)
+        _check_roots(n, n_maps)
+        with nogil:
+            done = expand_v(v_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                             workers, batch, mo, packed, points, leaves, made, aborted)
+    children = maps_out = patterns = pts = None
+    if k == KEEP_REGIONS:
+        children = _take(c, geometry.columns, mi.dim)
+        mo.rows = dl.L.back().n_out
+        mo.dim = mi.dim
+        maps_out = _maps_out(mo, leaves)
+    if k != KEEP_COUNT:
+        patterns = _arr[uint8_t](packed).reshape(leaves, (dl.prefix_bits + bits + 7) // 8)
+    if k == KEEP_PATTERNS:
+        pts = _arr(points).reshape(leaves, mi.dim)
+    made_list = [int(x) for x in made] if made.size() else [0] * dl.L.size()
+    return (int(done), int(leaves), children, maps_out, patterns, pts, made_list, bool(aborted))
+
+
+cdef int _check_roots(Py_ssize_t n, Py_ssize_t n_maps) except -1:
+    if n != n_maps:
+        raise CoreInputError(f"the frontier holds {n} regions, the maps {n_maps}")
+    return 0
 
 
 @_translate

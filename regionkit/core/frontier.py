@@ -12,7 +12,65 @@ from regionkit.model.activations import core_table, relu
 from regionkit.model.domains import Domain, Polytope
 from regionkit.model.tolerance import Tolerance
 
-__all__ = ["Frontier"]
+__all__ = ["Frontier", "chebyshev_balls"]
+
+
+def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray,
+                    start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chebyshev centre and radius of each region {A t < b} (CSR rows), never a SolverError.
+
+    The core's dense solver runs first; a region it cannot certify (iteration limit at a
+    degenerate vertex, dependent active rows) is solved again by scipy's HiGHS.
+
+    Parameters
+    ----------
+    off : numpy.ndarray of int64, shape (n + 1,)
+        Region r's rows are off[r] .. off[r+1]-1.
+    A : numpy.ndarray, shape (m, dim)
+        Unit-norm rows.
+    b : numpy.ndarray, shape (m,)
+        Their offsets.
+    start : numpy.ndarray, shape (n, dim)
+        A feasible point of each region.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Centres (n, dim) and radii (n,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]])
+    >>> c, r = chebyshev_balls(np.array([0, 4]), A, np.array([0.0, 2.0, 0.0, 1.0]),
+    ...                        np.array([[0.5, 0.5]]))
+    >>> float(r[0])
+    0.5
+    """
+    try:
+        return _core.chebyshev(off, A, b, start)
+    except SolverError:
+        pass
+    from scipy.optimize import linprog
+
+    n, d = start.shape
+    centres, radii = np.array(start, dtype=np.float64, copy=True), np.zeros(n)
+    for r in range(n):
+        rows = slice(off[r], off[r + 1])
+        try:
+            c, rad = _core.chebyshev(np.array([0, off[r + 1] - off[r]]), A[rows], b[rows],
+                                     start[r:r + 1])
+            centres[r], radii[r] = c[0], rad[0]
+            continue
+        except SolverError:
+            pass
+        res = linprog(np.r_[np.zeros(d), -1.0], A_ub=np.hstack([A[rows], np.ones((off[r + 1]
+                      - off[r], 1))]), b_ub=b[rows], bounds=[(None, None)] * d + [(0, None)],
+                      method="highs")
+        if res.status != 0:
+            raise SolverError(f"no Chebyshev ball for region {r}: {res.message}")
+        centres[r], radii[r] = res.x[:d], res.x[d]
+    return centres, radii
 
 
 class Frontier:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from regionkit.errors import PointsError
 from regionkit.model.activations import Maxout, maxout_winners
 from regionkit.model.network import Network
 
@@ -54,6 +55,8 @@ def distance_to_region_boundary(net: Network, points: np.ndarray) -> np.ndarray:
     ------
     NetworkError
         If the points do not have shape (n, n_in).
+    PointsError
+        If a point has a NaN or infinite coordinate.
 
     See Also
     --------
@@ -69,7 +72,7 @@ def distance_to_region_boundary(net: Network, points: np.ndarray) -> np.ndarray:
     >>> rk.distance_to_region_boundary(net, [[0.5, 0.25], [-2.0, 3.0]])
     array([0.25, 2.  ])
     """
-    X = net.as_batch(points)
+    X = _finite_batch(net, points)
     out = np.empty(len(X))
     for s in range(0, len(X), BATCH):
         out[s:s + BATCH] = _distance_block(net, X[s:s + BATCH])
@@ -143,6 +146,8 @@ def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
     ------
     NetworkError
         If the points do not have shape (n, n_in).
+    PointsError
+        If a point has a NaN or infinite coordinate.
 
     Examples
     --------
@@ -151,7 +156,7 @@ def jacobian(net: Network, points: np.ndarray) -> np.ndarray:
     >>> rk.jacobian(net, [[0.5, 0.25], [-0.5, 0.25]]).tolist()
     [[[1.0, 1.0]], [[0.0, 1.0]]]
     """
-    X = net.as_batch(points)
+    X = _finite_batch(net, points)
     out = np.empty((len(X), net.n_out, net.n_in))
     for s in range(0, len(X), BATCH):
         Xb = X[s:s + BATCH]
@@ -185,3 +190,13 @@ def _maxout_distance(z: np.ndarray, Gz: np.ndarray, win: np.ndarray, k: int) -> 
         dist = np.where(norm > 0, (za - z[rows, pieces]) / norm, np.inf)
     dist[pieces == win[:, :, None]] = np.inf
     return dist.reshape(n, -1).min(axis=1, initial=np.inf)
+
+
+def _finite_batch(net: Network, points: np.ndarray) -> np.ndarray:
+    """Points as an (n, n_in) batch; a NaN or infinite coordinate has no activation
+    pattern (every comparison with NaN is false: it read as all units off)."""
+    X = net.as_batch(points)
+    if not np.all(np.isfinite(X)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(X), axis=1))[0])
+        raise PointsError(f"point {bad} is not finite: {X[bad].tolist()}")
+    return X

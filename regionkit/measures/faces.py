@@ -8,6 +8,8 @@ volumes); faces on the domain's boundary are told apart by the domain rows that 
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,7 +178,10 @@ def face_listing(rs) -> FaceListing:
         owner, dims, vols, pts = owner[order], dims[order], vols[order], pts[order]
     else:
         vf = vertex_form(rs)
-        owner, dims, vols, pts = _core.vertex_form_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff)
+        scale = float(np.max(vf.half))
+        owner, dims, vols, pts = _core.vertex_form_faces(vf.voff, (vf.V - vf.centre) / scale,
+                                                         vf.ioff, vf.inc, vf.roff)
+        vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
     # Sign vectors with each owning region's local maps (faces come grouped by region).
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
     signs = region_signs(rs, poff, pts)
@@ -259,11 +264,13 @@ def owned_faces(rs) -> Faces | None:
     region = np.repeat(np.arange(rs.n_regions), np.diff(vf.roff))
     positive = rs.pattern_bits()[region, np.maximum(labels, 0)]
     flag = np.where(labels < 0, 2, np.where(positive, 1, 0)).astype(np.uint8)
-    got = _core.vertex_form_owned_faces(vf.voff, vf.V, vf.ioff, vf.inc, vf.roff,
-                                        vf.rows(rs.ineq_A), flag)
+    scale = float(np.max(vf.half))
+    got = _core.vertex_form_owned_faces(vf.voff, (vf.V - vf.centre) / scale, vf.ioff, vf.inc,
+                                        vf.roff, vf.rows(rs.ineq_A), flag)
     if got is None:
         return None
     _, dims, vols, cents, check, check_rows = got
+    vols, cents = _unscale(vols, dims, scale), vf.centre + scale * cents
     owner = np.searchsorted(vf.voff, check, side="right") - 1
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
     signs = region_signs(rs, poff, vf.V[check])
@@ -278,3 +285,14 @@ def owned_faces(rs) -> Faces | None:
     if np.dot(f, (-1) ** np.arange(rs.dim + 1)) != (-1) ** rs.dim:
         return None
     return Faces(dims, vols, cents)
+
+
+def _unscale(vols: np.ndarray, dims: np.ndarray, scale: float) -> np.ndarray:
+    """Face volumes measured in (t - centre) / scale, back in t: a k-face's times scale^k.
+
+    The core's rank and length tests are then relative to the box, whatever its size (a
+    box of +-1e6 with weights near 1e-6 read faces wrong in t); one scale for every
+    coordinate keeps the rows' unit normals, so the map is exact for faces of any
+    dimension (see regionkit.measures.vertexform.unit_box)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(vols) * np.exp(np.asarray(dims) * math.log(scale))

@@ -14,7 +14,7 @@ from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import RegionkitError
 
-__all__ = ["VertexForm", "vertex_form"]
+__all__ = ["VertexForm", "unit_box", "vertex_form"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class VertexForm:
         Index into ``rs.ineq_*`` of each vertex-form row.
     all_rows : bool, default False
         Whether row_map is the identity (2-D and vertex-form runs).
+    centre, half : numpy.ndarray, shape (dim,), optional
+        The domain's bounding box as centre +- half: the unit-box coordinates
+        u = (t - centre) / half in which the measures compute (unit_box).
     """
 
     voff: np.ndarray     # vertex offsets (n_regions + 1)
@@ -46,6 +49,39 @@ class VertexForm:
     roff: np.ndarray     # row offsets (n_regions + 1)
     row_map: np.ndarray  # index into rs.ineq_* of each vertex-form row
     all_rows: bool = False  # row_map is the identity (2-D and vertex-form runs)
+    centre: np.ndarray | None = None  # the domain's box is centre +- half
+    half: np.ndarray | None = None
+
+    def unit_vertices(self) -> np.ndarray:
+        """The vertices in unit-box coordinates u = (t - centre) / half.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_vertices, dim)
+            Every vertex, the domain's bounding box mapped onto (-1, 1)^dim.
+        """
+        return (self.V - self.centre) / self.half
+
+    def unit_rows(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unit-norm rows of the vertex-form regions in unit-box coordinates.
+
+        Parameters
+        ----------
+        A : numpy.ndarray, shape (n_rows, dim)
+            Unit-norm rows in domain coordinates, one per vertex-form row.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_rows, dim)
+            The rows of the same half-spaces in u, normalised.
+        numpy.ndarray, shape (n_rows,)
+            log |half * a|: a facet on row a with (d-1)-volume F in u has volume
+            F * prod(half) / |half * a| in t (a logarithm: the norm may overflow).
+        """
+        top = float(np.max(self.half))
+        Au = A * (self.half / top)
+        norm = np.linalg.norm(Au, axis=1)
+        return Au / norm[:, None], np.log(norm) + np.log(top)
 
     def rows(self, values: np.ndarray) -> np.ndarray:
         """Per-row values of the RegionSet taken to the vertex-form rows.
@@ -61,6 +97,27 @@ class VertexForm:
             The entries of the vertex-form rows, in their order.
         """
         return values if self.all_rows else values[self.row_map]
+
+
+def unit_box(domain) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-widths of a domain's bounding box, without overflow.
+
+    Measures compute in u = (t - centre) / half, where the box is (-1, 1)^dim: their
+    tolerances and rank tests are relative to the region, whatever the box's scale and
+    aspect ratio (a box 1e-6 thin in one coordinate, or +-1e300).
+
+    Parameters
+    ----------
+    domain : Domain
+        The domain.
+
+    Returns
+    -------
+    tuple of numpy.ndarray, shape (dim,)
+        centre and half, with t = centre + half * u.
+    """
+    lo, hi = domain.lo, domain.hi
+    return lo / 2 + hi / 2, hi / 2 - lo / 2
 
 
 def vertex_form(rs) -> VertexForm:
@@ -100,15 +157,16 @@ def _vertex_form(rs) -> VertexForm:
     if rs.kind.is_interval:
         raise RegionkitError("1-D regions are intervals: they have no vertex form (the "
                              "measures take closed forms)")
+    centre, half = unit_box(rs.domain)
     if rs.kind.has_incidence:
         return VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
-                          rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True)
+                          rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True, centre, half)
     if rs.kind.cyclic_vertices:
-        return _polygons(rs)
-    return _clip_lp_form(rs)
+        return _polygons(rs, centre, half)
+    return _clip_lp_form(rs, centre, half)
 
 
-def _polygons(rs) -> VertexForm:
+def _polygons(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
     """Vertex k of a counter-clockwise polygon lies on its edges k-1 and k."""
     off = rs.vertex_offsets
     counts = np.diff(off)
@@ -122,14 +180,22 @@ def _polygons(rs) -> VertexForm:
     for row in (local, prev):
         np.bitwise_or.at(inc, base + row // 64,
                          np.left_shift(np.uint64(1), (row % 64).astype(np.uint64)))
-    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]), True)
+    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]), True, centre, half)
 
 
-def _clip_lp_form(rs) -> VertexForm:
+def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
+    """Clip in unit-box coordinates, where the vertex split's tolerances are relative to
+    the region (in a box 1e-6 thin, clipping in t lost and merged vertices: volumes came
+    out thousands of times the box's), then map the vertices back."""
     off = rs.ineq_offsets
-    F = Frontier.clip_many(Geometry.VERTEX, rs.domain.lo, rs.domain.hi, rs.ineq_A, rs.ineq_b, off,
+    top = float(np.max(half))
+    Au = rs.ineq_A * (half / top)
+    norm = np.linalg.norm(Au, axis=1)
+    bu = (rs.ineq_b / top - rs.ineq_A @ (centre / top)) / norm
+    one = np.ones(rs.dim)
+    F = Frontier.clip_many(Geometry.VERTEX, -one, one, Au / norm[:, None], bu, off,
                            rs.tol.rtol, rs.tol.atol).data
     region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
     # every row comes from the region's own rows
-    return VertexForm(F["voff"], F["V"], F["ioff"], F["inc"], F["roff"],
-                      (off[region] + F["lab"]).astype(np.int64))
+    return VertexForm(F["voff"], centre + half * F["V"], F["ioff"], F["inc"], F["roff"],
+                      (off[region] + F["lab"]).astype(np.int64), False, centre, half)

@@ -7,6 +7,7 @@ composes that map into the first layer, so a 784-input network on a plane is a 2
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -278,7 +279,8 @@ class Box(_BoxShaped):
     Raises
     ------
     DomainError
-        If the corners are not finite numbers of a matching length, or lo >= hi somewhere.
+        If the corners are not finite numbers of a matching length, lo >= hi somewhere, or
+        dim is not a positive integer.
 
     Examples
     --------
@@ -289,9 +291,11 @@ class Box(_BoxShaped):
     """
 
     def __init__(self, lo: Any, hi: Any, dim: int | None = None) -> None:
-        lo_a = np.atleast_1d(np.asarray(lo, dtype=np.float64))
-        hi_a = np.atleast_1d(np.asarray(hi, dtype=np.float64))
-        n = dim if dim is not None else max(lo_a.size, hi_a.size)
+        lo_a, hi_a = _vector("lo", lo), _vector("hi", hi)
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)
+                                or dim < 1):
+            raise DomainError(f"dim must be a positive integer, got {dim!r}")
+        n = int(dim) if dim is not None else max(lo_a.size, hi_a.size)
         self._set_box(_vector("lo", lo_a, n), _vector("hi", hi_a, n))
         self.origin = np.zeros(n)
         self.basis = np.eye(n)

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from regionkit.atomic import atomic_path
 from regionkit.errors import NetworkError, NetworkFileError
 from regionkit.model.activations import Activation, Maxout, parse_activation
 
@@ -472,9 +473,12 @@ class Network:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (numpy.savez appends .npz to a name without it).
+            The file (.npz is appended to a name without it). It is written atomically:
+            a temporary file beside it, renamed over it when complete.
         """
-        np.savez(path, **self.to_npz_dict())
+        target = os.fspath(path)
+        with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
+            np.savez(tmp, **self.to_npz_dict())
 
     @classmethod
     def from_npz_dict(cls, data: "dict[str, np.ndarray] | np.lib.npyio.NpzFile",
@@ -521,16 +525,19 @@ class Network:
 
 def load_network(path: str | os.PathLike,
                  input_shape: Sequence[int] | None = None) -> Network:
-    """Load a network from an .npz file or an .onnx model.
+    """Load a network from an .npz file, an .onnx model or a TorchScript file.
 
     Parameters
     ----------
     path : str or os.PathLike
         An .npz file holding W0, b0, W1, b1, ... and optionally 'activations' (as
-        Network.save writes it), or an .onnx model (read by Network.from_onnx).
+        Network.save writes it), the network of a RegionSet.save file, an .onnx model (read
+        by Network.from_onnx), or a TorchScript file of an nn.Sequential (.pt, .pth or .ts,
+        as torch.jit.script(model).save writes it; read by
+        regionkit.model.loaders.torch.torchscript_stack).
     input_shape : sequence of int, optional
-        ONNX only: one example's shape without the batch axis, for graphs whose input
-        leaves a non-batch size symbolic.
+        ONNX and TorchScript only: one example's shape without the batch axis, for models
+        whose first layer does not fix the input size.
 
     Returns
     -------
@@ -542,9 +549,10 @@ def load_network(path: str | os.PathLike,
     NetworkFileError
         A missing, unreadable or malformed file.
     NetworkError
-        From Network.from_onnx: unsupported operators, shapes that do not fit.
+        From Network.from_onnx or torchscript_stack: unsupported operators or layers,
+        shapes that do not fit.
     MissingExtraError
-        An .onnx file when onnx is not installed.
+        An .onnx file when onnx is not installed, a TorchScript file when torch is not.
 
     Examples
     --------
@@ -561,8 +569,15 @@ def load_network(path: str | os.PathLike,
         raise NetworkFileError(f"{p}: no such file")
     if p.lower().endswith(".onnx"):
         return Network.from_onnx(p, input_shape)
+    from regionkit.model.loaders.torch import TORCHSCRIPT_SUFFIXES, torchscript_stack
+
+    if p.lower().endswith(TORCHSCRIPT_SUFFIXES):
+        return Network.from_arrays(*torchscript_stack(p, input_shape).arrays())
     try:
         with np.load(p, allow_pickle=False) as data:
+            if "W0" not in data.files and "net_W0" in data.files:  # a RegionSet.save file
+                return Network.from_npz_dict({k[4:]: data[k] for k in data.files
+                                              if k.startswith("net_")}, source=p)
             return Network.from_npz_dict(data, source=p)
     except NetworkFileError:
         raise

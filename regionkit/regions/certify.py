@@ -567,7 +567,8 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     Raises
     ------
     RegionkitError
-        If near is not a number in [0, 1).
+        If near is not a number in [0, 1), or the run kept counts only (keep='count'; with
+        keep='patterns' every region is checked in exact arithmetic).
 
     Examples
     --------
@@ -580,6 +581,7 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     """
     if not isinstance(near, (int, float)) or not 0 <= near < 1:
         raise RegionkitError(f"near must be a number in [0, 1), got {near!r}")
+    rs.require_kept("patterns", "certify")
     start = time.perf_counter()
     net, domain = rs.network, rs.domain
     n = rs.n_regions
@@ -685,13 +687,21 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     # The certified margin at the interior point bounds the inradius from below; regions
     # it does not clear are judged by their Chebyshev radius.
     near_list = [r for r in todo if radius[r] < near * size]
-    if near_list:
+    if near_list and rs.keep == "regions":
         cheb = rs.chebyshev_radii
         near_list = [r for r in near_list if cheb[r] < near * size]
+    elif near_list:  # no stored geometry: the exact LP's margin, a lower bound of the radius
+        near_list = [r for r in near_list if _lp_margin(exact_net(), bits[r]) < near * size]
     return Certificate(ok=not failures, n_regions=n, n_facets=n_facets, n_exact=len(slow),
                        failures=failures, near_degenerate=near_list,
                        degenerate_units=sorted(int(h) for h in degenerate if 0 <= h < H),
                        seconds=time.perf_counter() - start, complete_run=rs.complete)
+
+
+def _lp_margin(ex: RationalNet, bits: np.ndarray) -> float:
+    """The largest L1-weighted margin of a region (exact LP), a lower bound of its inradius."""
+    out = ex.rows(bits)
+    return 0.0 if out is None else float(interior_point(out[0])[1])
 
 
 def _radius(rows, point) -> float:

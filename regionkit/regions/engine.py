@@ -15,8 +15,8 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
-from regionkit.core.geometry import Geometry
-from regionkit.errors import RegionkitError
+from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
+from regionkit.errors import RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
@@ -25,7 +25,9 @@ from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
 
-__all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "MAXOUT_CHUNK_REGIONS", "Method", "enumerate_regions"]
+__all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "DFS_BATCH_ROOTS", "DFS_MIN_ROOTS",
+           "KEEP_OPTIONS", "MAXOUT_CHUNK_REGIONS", "Keep", "Method", "enumerate_regions",
+           "resolve_workers"]
 
 # Each core call returns after about this long, so progress, budgets and Ctrl-C stay live.
 CALL_SECONDS = 0.2
@@ -37,28 +39,42 @@ BATCH_REGIONS = 64
 # Maxout layers are split a whole chunk at a time (see regionkit.regions.maxout): smaller
 # chunks keep budgets and Ctrl-C responsive.
 MAXOUT_CHUNK_REGIONS = 512
+# Depth first (csrc/dfs.hpp): the frontier is split layer by layer until it holds this many
+# regions (enough that 16 threads claiming roots stay busy to the end of a call; the same
+# for any number of threads, so that runs stopped by max_regions do not depend on it), then
+# each of its regions (a root) goes through the remaining layers inside the core.
+DFS_MIN_ROOTS = 1024
+# Threads claim this many roots at a time: a root's subtree is much more work than one split.
+DFS_BATCH_ROOTS = 4
 
 Method = Literal["auto", "lp", "vertex", "exact"]
+Keep = Literal["regions", "patterns", "count"]
+KEEP_OPTIONS = ("regions", "patterns", "count")
 
 
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
-                      workers: int | None = None, certify: bool = False) -> RegionSet:
+                      workers: int | None = None, keep: Keep = "regions",
+                      certify: bool = False) -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
     z > 0; maxout: set for the winning piece; see regionkit.model.activations); only
     full-dimensional regions count; hyperplanes that only touch a region (within `tol`, see
     regionkit.model.tolerance) split nothing. 1-D domains split by sorted breakpoints, 2-D
-    by exact polygon clipping, 3-D and 4-D in vertex form (vertices with their incidences,
+    by exact polygon clipping, 3-D to 5-D in vertex form (vertices with their incidences,
     method="vertex"), higher dimensions (or method="lp") by the core's dense LP solver.
+    Once the frontier holds DFS_MIN_ROOTS regions, each of its regions goes
+    through the remaining layers depth first inside the core: only the final regions are
+    held, in the same order and with the same arrays as a layer-by-layer split.
 
     max_regions / time_limit: the partition being built never holds more than max_regions
     regions and no split runs past time_limit; when either budget is hit, or on Ctrl-C
     (between core calls, every CALL_SECONDS), the run stops cleanly and returns the
     partition found so far (regions a layer did not reach keep their earlier depth, see
-    RegionSet.depth) with ``complete=False``.
+    RegionSet.depth) with ``complete=False``. With one worker the partial partition is
+    reproducible; with several, the time limit and Ctrl-C stop where the threads were.
 
     Parameters
     ----------
@@ -83,6 +99,11 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         core this process may use; 1, the serial split. The result is the same bit for bit
         whatever their number. Maxout layers, split in Python, and the clipping of a
         polytope domain run on one thread.
+    keep : {"regions", "patterns", "count"}, default "regions"
+        What the result holds (bytes per region: docs/engine.md): "regions", everything;
+        "patterns", each region's pattern and an interior point (its vertex centroid, or
+        Chebyshev centre in 1-D and LP form) and the per-layer counts; "count", the counts
+        only. Measures that need the regions' geometry refuse the last two.
     certify : bool, default False
         Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
         is kept as ``rs.certificate``.
@@ -96,11 +117,13 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     Raises
     ------
     RegionkitError
-        net, domain or tol of the wrong type, max_regions < 1, bad workers, or an unknown method.
+        net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method
+        or keep.
     DomainError
         If the domain does not live in the network's input space.
     SolverError
-        If the core's LP solver could not certify an answer.
+        If the core's LP solver could not certify an answer and the vertex form, which the
+        LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions).
     CoreMemoryError
         If the core ran out of memory (max_regions bounds what it holds).
 
@@ -116,6 +139,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     7
     >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), workers=2).n_regions
     7
+    >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), keep="count").n_regions
+    7
 
     A budget too small for the first layer leaves the domain unsplit:
 
@@ -124,8 +149,15 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     (1, False, 'max_regions')
     """
     if method == "exact":
+        if keep != "regions":
+            raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
+                                 "available with it")
         rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
         return _certified(rs) if certify else rs
+    if certify:
+        return _certified(enumerate_regions(net, domain, tol, max_regions=max_regions,
+                                            time_limit=time_limit, progress=progress,
+                                            method=method, workers=workers, keep=keep))
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
     if not isinstance(domain, Domain):
@@ -134,94 +166,266 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     tol = Tolerance.coerce(tol)
     if max_regions is not None and max_regions < 1:
         raise RegionkitError("max_regions must be at least 1")
+    if keep not in KEEP_OPTIONS:
+        raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
-    start = time.perf_counter()
-    deadline = math.inf if time_limit is None else start + float(time_limit)
-    budget = math.inf if max_regions is None else int(max_regions)
-
-    frontier = Frontier.root(geometry, domain, tol)
-    first = domain.input_map()
-    radius = first.pop("R")
-    maps = {k: v[None] for k, v in first.items()}
-    offsets = net.layer_hyperplane_offsets()
-    layer_bits: list[np.ndarray] = []
-    parents: list[np.ndarray] = []
-    per_layer: list[int] = []
+    began = time.perf_counter()
     bar = _progress_bar(progress)
     with _deferred_interrupt() as interrupted:
         try:
-            for li, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
-                parts, maps_parts, bits_parts, parent_parts = [], [], [], []
-                produced, i, n = 0, 0, len(frontier)
-                stop_reason = None
-                if bar is not None:
-                    bar.set_description(f"layer {li + 1}/{net.n_layers}", refresh=False)
-                    bar.reset(total=n)
-                try:
-                    while i < n:
-                        now = time.perf_counter()
-                        if now >= deadline:
-                            stop_reason = "time_limit"
-                            break
-                        j = min(n, i + (MAXOUT_CHUNK_REGIONS if isinstance(act, Maxout)
-                                        else CHUNK_REGIONS))
-                        # The partition being built: children so far + this chunk + the rest.
-                        cap = budget - produced - (n - j) if budget < math.inf else 1 << 62
-                        chunk_maps = {k: v[i:j] for k, v in maps.items()}
-                        chunk_maps["R"] = radius
-                        if isinstance(act, Maxout):
-                            done, ch, ch_maps, bits, parent, aborted = split_maxout(
-                                geometry, frontier.slice(i, j), chunk_maps, W, b, act.pieces,
-                                tol, int(offsets[li]), cap, float(deadline - now))
-                        else:
-                            done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
-                                geometry, frontier.slice(i, j).data, chunk_maps, W, b,
-                                core_table(act), tol.rtol, tol.atol, int(offsets[li]), int(cap),
-                                float(min(CALL_SECONDS, deadline - now)), float(deadline - now),
-                                workers=threads, batch=BATCH_REGIONS)
-                        parts.append(Frontier(geometry, ch))
-                        maps_parts.append(ch_maps)
-                        bits_parts.append(bits)
-                        parent_parts.append(parent + i)
-                        produced += len(parent)
-                        i += done
-                        if bar is not None:
-                            bar.update(done)
-                        if aborted:
-                            over = time.perf_counter() >= deadline
-                            stop_reason = "time_limit" if over else "max_regions"
-                            break
-                        if interrupted.is_set():
-                            stop_reason = "interrupted"
-                            break
-                except KeyboardInterrupt:  # outside the main thread: no deferred handler
-                    stop_reason = "interrupted"
-                if stop_reason is not None:
-                    # Keep everything: finished children and the regions not reached.
-                    nh = int(offsets[li + 1] - offsets[li])
-                    done_bits = (np.concatenate(bits_parts) if bits_parts
-                                 else np.zeros((0, nh), np.uint8))
-                    done_parents = (np.concatenate(parent_parts) if parent_parts
-                                    else np.zeros(0, np.int64))
-                    partial = (done_bits, done_parents, np.arange(i, n))
-                    frontier = Frontier.concat(geometry, parts + [frontier.slice(i, n)])
-                    per_layer.append(produced)
-                    rs = _assemble(net, domain, tol, frontier, None, layer_bits, parents,
-                                   per_layer, start, stop_reason, partial)
-                    return _certified(rs) if certify else rs
-                frontier = Frontier.concat(geometry, parts)
-                maps = (maps_parts[0] if len(maps_parts) == 1 else
-                        {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
-                layer_bits.append(np.concatenate(bits_parts))
-                parents.append(np.concatenate(parent_parts))
-                per_layer.append(len(frontier))
+            try:
+                return _Run(net, domain, tol, geometry, threads, keep, max_regions,
+                            time_limit).execute(bar, interrupted)
+            except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
+                if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
+                    raise
+                left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+                return _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
+                            left).execute(bar, interrupted)
         finally:
             if bar is not None:
                 bar.close()
-    rs = _assemble(net, domain, tol, frontier, maps, layer_bits, parents, per_layer,
-                   start, None, None)
-    return _certified(rs) if certify else rs
+
+
+class _Run:
+    """One enumeration's state: the frontier of the layers split so far (breadth first), the
+    parent links and layer bits that give its patterns, then the depth-first phase."""
+
+    def __init__(self, net: Network, domain: Domain, tol: Tolerance, geometry: Geometry,
+                 threads: int, keep: str, max_regions: int | None,
+                 time_limit: float | None) -> None:
+        self.net, self.domain, self.tol, self.geometry = net, domain, tol, geometry
+        self.threads, self.keep = threads, keep
+        self.start = time.perf_counter()
+        self.deadline = math.inf if time_limit is None else self.start + float(time_limit)
+        self.budget = math.inf if max_regions is None else int(max_regions)
+        self.offsets = net.layer_hyperplane_offsets()
+        self.frontier = Frontier.root(geometry, domain, tol)
+        first = domain.input_map()
+        self.radius = first.pop("R")
+        self.maps: dict[str, np.ndarray] | None = {k: v[None] for k, v in first.items()}
+        self.layer_bits: list[np.ndarray] = []
+        self.parents: list[np.ndarray] = []
+        self.per_layer: list[int] = []
+        # The trailing run of elementwise layers can go depth first (maxout splits in Python).
+        self.dfs_from = net.n_layers
+        while self.dfs_from > 0 and not isinstance(net.activations[self.dfs_from - 1], Maxout):
+            self.dfs_from -= 1
+
+    def execute(self, bar, interrupted: threading.Event) -> RegionSet:
+        """Split layer by layer until the frontier is large enough to share among the
+        threads, then run its regions through the remaining layers depth first."""
+        for li in range(self.net.n_layers):
+            if li >= self.dfs_from and len(self.frontier) >= DFS_MIN_ROOTS:
+                return self._depth_first(li, bar, interrupted)
+            stopped = self._split_layer(li, bar, interrupted)
+            if stopped is not None:
+                return stopped
+        return self._finish(self.frontier, self._trace(self.frontier, len(self.layer_bits)),
+                            None, np.full(len(self.frontier), self.net.n_layers, np.int64))
+
+    def _now_or_stop(self) -> tuple[float, str | None]:
+        now = time.perf_counter()
+        return now, ("time_limit" if now >= self.deadline else None)
+
+    def _chunk_maps(self, i: int, j: int) -> dict[str, np.ndarray]:
+        chunk = {k: v[i:j] for k, v in self.maps.items()}
+        chunk["R"] = self.radius
+        return chunk
+
+    def _split_layer(self, li: int, bar, interrupted: threading.Event) -> RegionSet | None:
+        """Split the frontier by layer li (breadth first); a RegionSet if the run stopped."""
+        W, b, act = self.net.weights[li], self.net.biases[li], self.net.activations[li]
+        parts, maps_parts, bits_parts, parent_parts = [], [], [], []
+        produced, i, n = 0, 0, len(self.frontier)
+        stop_reason = None
+        _bar_layer(bar, f"layer {li + 1}/{self.net.n_layers}", n)
+        try:
+            while i < n:
+                now, stop_reason = self._now_or_stop()
+                if stop_reason:
+                    break
+                j = min(n, i + (MAXOUT_CHUNK_REGIONS if isinstance(act, Maxout)
+                                else CHUNK_REGIONS))
+                # The partition being built: children so far + this chunk + the rest.
+                cap = self.budget - produced - (n - j) if self.budget < math.inf else 1 << 62
+                if isinstance(act, Maxout):
+                    done, ch, ch_maps, bits, parent, aborted = split_maxout(
+                        self.geometry, self.frontier.slice(i, j), self._chunk_maps(i, j), W, b,
+                        act.pieces, self.tol, int(self.offsets[li]), cap,
+                        float(self.deadline - now))
+                else:
+                    done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
+                        self.geometry, self.frontier.slice(i, j).data, self._chunk_maps(i, j),
+                        W, b, core_table(act), self.tol.rtol, self.tol.atol,
+                        int(self.offsets[li]), int(cap),
+                        float(min(CALL_SECONDS, self.deadline - now)),
+                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS)
+                parts.append(Frontier(self.geometry, ch))
+                maps_parts.append(ch_maps)
+                bits_parts.append(bits)
+                parent_parts.append(parent + i)
+                produced += len(parent)
+                i += done
+                if bar is not None:
+                    bar.update(done)
+                stop_reason = self._why_stopped(aborted, interrupted)
+                if stop_reason:
+                    break
+        except KeyboardInterrupt:  # outside the main thread: no deferred handler
+            stop_reason = "interrupted"
+        if stop_reason is not None:
+            # Keep everything: finished children and the regions not reached.
+            nh = int(self.offsets[li + 1] - self.offsets[li])
+            self.layer_bits.append(np.concatenate(bits_parts) if bits_parts
+                                   else np.zeros((0, nh), np.uint8))
+            self.parents.append(np.concatenate(parent_parts) if parent_parts
+                                else np.zeros(0, np.int64))
+            self.per_layer.append(produced)
+            children = Frontier.concat(self.geometry, parts or [self.frontier.slice(0, 0)])
+            unreached = self.frontier.slice(i, n)
+            patterns = np.concatenate([self._trace(children, li + 1),
+                                       self._trace(unreached, li, first=i)])
+            depth = np.concatenate([np.full(len(children), li + 1, np.int64),
+                                    np.full(n - i, li, np.int64)])
+            return self._finish(Frontier.concat(self.geometry, [children, unreached]),
+                                patterns, None, depth, stop_reason)
+        self.frontier = Frontier.concat(self.geometry, parts)
+        self.maps = (maps_parts[0] if len(maps_parts) == 1 else
+                     {k: np.concatenate([mp[k] for mp in maps_parts]) for k in maps_parts[0]})
+        self.layer_bits.append(np.concatenate(bits_parts))
+        self.parents.append(np.concatenate(parent_parts))
+        self.per_layer.append(len(self.frontier))
+        return None
+
+    def _why_stopped(self, aborted: bool, interrupted: threading.Event) -> str | None:
+        if aborted:
+            return "time_limit" if time.perf_counter() >= self.deadline else "max_regions"
+        if interrupted.is_set():
+            return "interrupted"
+        return None
+
+    def _depth_first(self, li: int, bar, interrupted: threading.Event) -> RegionSet:
+        """Run every region of the frontier (a root) through layers li.. inside the core."""
+        net, g = self.net, self.geometry
+        layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
+                   int(self.offsets[k])) for k in range(li, net.n_layers)]
+        roots = self.frontier
+        n = len(roots)
+        prefix = np.unpackbits(self._trace(roots, li), axis=1, count=int(self.offsets[li]),
+                               bitorder="little")
+        leaves, maps_parts, pattern_parts, point_parts = [], [], [], []
+        made = np.zeros(len(layers), np.int64)
+        n_leaves, i, stop_reason = 0, 0, None
+        _bar_layer(bar, f"layers {li + 1}-{net.n_layers}/{net.n_layers} (depth first)", n)
+        try:
+            while i < n:
+                now, stop_reason = self._now_or_stop()
+                if stop_reason:
+                    break
+                j = min(n, i + CHUNK_REGIONS)
+                cap = self.budget - n_leaves - (n - j) if self.budget < math.inf else 1 << 62
+                done, nl, ch, ch_maps, pats, pts, made_c, aborted = _core.expand_roots(
+                    g, roots.slice(i, j).data, self._chunk_maps(i, j), layers, prefix[i:j],
+                    self.keep, self.tol.rtol, self.tol.atol, int(cap),
+                    float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
+                    workers=self.threads, batch=DFS_BATCH_ROOTS)
+                if ch is not None:
+                    leaves.append(Frontier(g, ch))
+                    maps_parts.append(ch_maps)
+                for dst, part in ((pattern_parts, pats), (point_parts, pts)):
+                    if part is not None:
+                        dst.append(part)
+                made += made_c
+                n_leaves += nl
+                i += done
+                if bar is not None:
+                    bar.update(done)
+                    bar.set_postfix(regions=n_leaves, refresh=False)
+                stop_reason = self._why_stopped(aborted, interrupted)
+                if stop_reason:
+                    break
+        except KeyboardInterrupt:  # outside the main thread: no deferred handler
+            stop_reason = "interrupted"
+        self.per_layer.extend(int(c) for c in made)
+        self.maps = None
+        depth = np.full(n_leaves, net.n_layers, np.int64)
+        keep_geometry = self.keep == "regions"
+        frontier = Frontier.concat(g, leaves or [roots.slice(0, 0)]) if keep_geometry else None
+        patterns = (np.concatenate(pattern_parts) if pattern_parts
+                    else np.zeros((0, (net.n_hyperplanes + 7) // 8), np.uint8))
+        points = np.concatenate(point_parts) if point_parts else np.zeros((0, self.domain.dim))
+        if stop_reason is None:
+            if keep_geometry:
+                self.maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in ("M", "m")}
+            return self._finish(frontier, patterns, points, depth, count=n_leaves)
+        # Stopped: the leaves of the roots done, then the roots not done, whole.
+        unreached = roots.slice(i, n)
+        if keep_geometry:
+            frontier = Frontier.concat(g, [frontier, unreached])
+        patterns = np.concatenate([patterns, self._trace(unreached, li, first=i)])
+        if self.keep == "patterns":
+            points = np.concatenate([points, _inner_points(unreached)])
+        depth = np.concatenate([depth, np.full(n - i, li, np.int64)])
+        return self._finish(frontier, patterns, points, depth, stop_reason,
+                            count=n_leaves + n - i)
+
+    def _trace(self, frontier: Frontier, layers: int, first: int = 0) -> np.ndarray:
+        """Packed patterns of regions first.. of the frontier after `layers` layers: their
+        layer bits, traced back through the parent links (later bits zero)."""
+        n = len(frontier)
+        offsets = self.offsets
+        bits = np.zeros((n, self.net.n_hyperplanes), dtype=np.uint8)
+        idx = np.arange(first, first + n)
+        for li in range(layers - 1, -1, -1):
+            bits[:, offsets[li]:offsets[li + 1]] = self.layer_bits[li][idx]
+            idx = self.parents[li][idx]
+        return np.packbits(bits.astype(bool), axis=1, bitorder="little")
+
+    def _finish(self, frontier: Frontier | None, patterns: np.ndarray,
+                points: np.ndarray | None, depth: np.ndarray, stop_reason: str | None = None,
+                count: int | None = None) -> RegionSet:
+        n_out, dim = self.net.n_out, self.domain.dim
+        if self.maps is not None and stop_reason is None:
+            out_M, out_m = self.maps["M"], self.maps["m"]
+        else:
+            n = len(frontier) if frontier is not None else 0
+            out_M, out_m = np.full((n, n_out, dim), np.nan), np.full((n, n_out), np.nan)
+        seconds = time.perf_counter() - self.start
+        common = dict(network=self.net, domain=self.domain, tol=self.tol,
+                      per_layer=self.per_layer, seconds=seconds, stop_reason=stop_reason)
+        if self.keep == "regions":
+            return RegionSet.from_frontier(frontier=frontier, patterns=patterns, output_M=out_M,
+                                           output_m=out_m, depth=depth, **common)
+        if frontier is not None:  # split breadth first to the end: drop what was not asked for
+            count = len(frontier)
+            if self.keep == "patterns":
+                points = _inner_points(frontier)
+        return RegionSet.without_geometry(
+            kind=self.geometry, keep=self.keep, count=int(count),
+            patterns=patterns if self.keep == "patterns" else None,
+            interior_points=points if self.keep == "patterns" else None,
+            depth=depth if self.keep == "patterns" else None, **common)
+
+
+def _inner_points(frontier: Frontier) -> np.ndarray:
+    """A strictly interior point of each region: its Chebyshev centre where the geometry
+    keeps one (1-D, LP form), else its vertex centroid (as the core's depth-first phase)."""
+    g, F = frontier.geometry, frontier.data
+    cheb = g.chebyshev(F)
+    if cheb is not None:
+        return cheb[0]
+    voff, V = g.vertices(F)
+    if len(voff) < 2:
+        return np.zeros((0, V.shape[1] if V.ndim == 2 else 0))
+    return np.add.reduceat(V, voff[:-1], axis=0) / np.diff(voff)[:, None]
+
+
+def _bar_layer(bar, description: str, total: int) -> None:
+    if bar is not None:
+        bar.set_description(description, refresh=False)
+        bar.reset(total=total)
 
 
 def _certified(rs: RegionSet) -> RegionSet:
@@ -280,38 +484,3 @@ def _progress_bar(progress: bool | None):
     from tqdm.auto import tqdm
 
     return tqdm(total=0, delay=0.0 if progress else 1.0, unit="region", leave=False)
-
-
-def _assemble(net: Network, domain: Domain, tol: Tolerance, frontier: Frontier,
-              maps: dict[str, np.ndarray] | None, layer_bits: list[np.ndarray],
-              parents: list[np.ndarray], per_layer: list[int], start: float,
-              stop_reason: str | None,
-              partial: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> RegionSet:
-    """Trace parent links back to full patterns and build the RegionSet.
-
-    partial = (bits, parent, unreached) of a layer that stopped early: its children come
-    first in `frontier`, then the unreached regions of the previous frontier.
-    """
-    n = len(frontier)
-    offsets = net.layer_hyperplane_offsets()
-    patterns = np.zeros((n, net.n_hyperplanes), dtype=np.uint8)
-    depth = np.full(n, len(layer_bits), dtype=np.int64)
-    idx = np.arange(n)  # ancestor of each final region in the frontier being traced
-    if partial is not None:
-        pbits, pparent, unreached = partial
-        li = len(layer_bits)
-        patterns[:len(pparent), offsets[li]:offsets[li + 1]] = pbits
-        depth[:len(pparent)] = li + 1
-        idx = np.concatenate([pparent, unreached]).astype(np.int64)
-    for li in range(len(layer_bits) - 1, -1, -1):
-        patterns[:, offsets[li]:offsets[li + 1]] = layer_bits[li][idx]
-        idx = parents[li][idx]
-    if maps is not None:
-        out_M, out_m = maps["M"], maps["m"]
-    else:
-        out_M = np.full((n, net.n_out, domain.dim), np.nan)
-        out_m = np.full((n, net.n_out), np.nan)
-    return RegionSet.from_frontier(
-        network=net, domain=domain, tol=tol, frontier=frontier, patterns=patterns,
-        output_M=out_M, output_m=out_m, per_layer=per_layer, depth=depth,
-        seconds=time.perf_counter() - start, stop_reason=stop_reason)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regionkit.core import _core
-from regionkit.core.frontier import Frontier
+from regionkit.atomic import atomic_path
+from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import NetworkFileError, RegionkitError
+from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
@@ -82,6 +82,12 @@ class RegionSet:
         Wall time of the enumeration.
     stop_reason : str or None
         None for a complete run, else 'max_regions', 'time_limit' or 'interrupted'.
+    keep : {'regions', 'patterns', 'count'}
+        What the enumeration kept (enumerate_regions): with 'patterns' the geometry, output
+        maps and inequalities are None and interior_points are vertex centroids; with
+        'count' only the counts remain (patterns and depth None too).
+    count : int or None
+        The number of regions when no patterns were kept.
     measure_cache : MeasureCache
         The measures computed so far.
     """
@@ -90,21 +96,23 @@ class RegionSet:
     domain: Domain
     tol: Tolerance
     kind: Geometry  # compares equal to its value: '1d', '2d', 'vd' or 'nd'
-    patterns: np.ndarray
-    ineq_offsets: np.ndarray
-    ineq_A: np.ndarray
-    ineq_b: np.ndarray
-    ineq_labels: np.ndarray
+    patterns: np.ndarray | None
+    ineq_offsets: np.ndarray | None
+    ineq_A: np.ndarray | None
+    ineq_b: np.ndarray | None
+    ineq_labels: np.ndarray | None
     vertex_offsets: np.ndarray | None
     vertices: np.ndarray | None
     incidence_offsets: np.ndarray | None
     incidence: np.ndarray | None
-    output_M: np.ndarray
-    output_m: np.ndarray
+    output_M: np.ndarray | None
+    output_m: np.ndarray | None
     per_layer: list[int]
-    depth: np.ndarray
+    depth: np.ndarray | None
     seconds: float
     stop_reason: str | None = None
+    keep: str = "regions"
+    count: int | None = None
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
@@ -112,6 +120,8 @@ class RegionSet:
 
     def __post_init__(self) -> None:
         self.kind = Geometry(self.kind)  # files and callers may give the plain name
+        if self.keep not in ("regions", "patterns", "count"):
+            raise RegionkitError(f"unknown keep {self.keep!r}")
 
     # --- construction ----------------------------------------------------------------------
     @classmethod
@@ -131,8 +141,8 @@ class RegionSet:
             The enumeration's tolerance.
         frontier : Frontier
             The final regions.
-        patterns : numpy.ndarray, shape (n_regions, n_hyperplanes)
-            Their patterns, unpacked (nonzero: bit set).
+        patterns : numpy.ndarray of uint8, shape (n_regions, ceil(n_hyperplanes / 8))
+            Their patterns, packed (little bit order).
         output_M, output_m : numpy.ndarray
             Their output maps.
         per_layer : list of int
@@ -155,8 +165,7 @@ class RegionSet:
         voff, verts = g.vertices(F) or (None, None)
         ioff, inc = g.incidence(F) or (None, None)
         interior, radii = g.chebyshev(F) or (None, None)  # else computed on first use
-        packed = np.packbits(patterns.astype(bool), axis=1, bitorder="little")
-        return cls(network=network, domain=domain, tol=tol, kind=g, patterns=packed,
+        return cls(network=network, domain=domain, tol=tol, kind=g, patterns=patterns,
                    ineq_offsets=np.asarray(ineq_offsets, np.int64), ineq_A=np.asarray(ineq_A),
                    ineq_b=np.asarray(ineq_b), ineq_labels=np.asarray(labels, np.int64),
                    _centres=interior, _radii=radii,
@@ -165,9 +174,49 @@ class RegionSet:
                    per_layer=list(per_layer), depth=depth, seconds=float(seconds),
                    stop_reason=stop_reason)
 
+    @classmethod
+    def without_geometry(cls, *, network: Network, domain: Domain, tol: Tolerance,
+                         kind: Geometry, keep: str, count: int, patterns: np.ndarray | None,
+                         interior_points: np.ndarray | None, depth: np.ndarray | None,
+                         per_layer: list[int], seconds: float,
+                         stop_reason: str | None) -> "RegionSet":
+        """The result of an enumeration that kept patterns (keep='patterns') or counts only.
+
+        Parameters
+        ----------
+        network, domain, tol, kind, per_layer, seconds, stop_reason
+            As for the constructor.
+        keep : {'patterns', 'count'}
+            What was kept.
+        count : int
+            The number of regions.
+        patterns : numpy.ndarray or None
+            Packed patterns (keep='patterns').
+        interior_points : numpy.ndarray or None
+            A strictly interior point of each region (keep='patterns').
+        depth : numpy.ndarray or None
+            The layers that split each region (keep='patterns').
+
+        Returns
+        -------
+        RegionSet
+            A RegionSet whose geometry columns are None.
+        """
+        return cls(network=network, domain=domain, tol=tol, kind=kind, patterns=patterns,
+                   ineq_offsets=None, ineq_A=None, ineq_b=None, ineq_labels=None,
+                   vertex_offsets=None, vertices=None, incidence_offsets=None, incidence=None,
+                   output_M=None, output_m=None, per_layer=list(per_layer), depth=depth,
+                   seconds=float(seconds), stop_reason=stop_reason, keep=keep, count=count,
+                   _centres=interior_points)
+
     @property
     def interior_points(self) -> np.ndarray:
-        """The Chebyshev centre of every region (n_regions, dim)."""
+        """The Chebyshev centre of every region (n_regions, dim).
+
+        With keep='patterns', a strictly interior point (the vertex centroid in 2-D and vertex
+        form).
+        """
+        self.require_kept("patterns", "interior points")
         if self._centres is None:
             self._chebyshev()
         return self._centres
@@ -175,6 +224,7 @@ class RegionSet:
     @property
     def chebyshev_radii(self) -> np.ndarray:
         """The radius of the largest ball inside every region."""
+        self.require_kept("regions", "Chebyshev radii")
         if self._radii is None:
             self._chebyshev()
         return self._radii
@@ -184,14 +234,14 @@ class RegionSet:
         voff, verts = self.vertex_offsets, self.vertices
         start = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
                  if self.n_regions else np.zeros((0, self.dim)))
-        self._centres, self._radii = _core.chebyshev(self.ineq_offsets, self.ineq_A,
+        self._centres, self._radii = chebyshev_balls(self.ineq_offsets, self.ineq_A,
                                                      self.ineq_b, start)
 
     # --- summary ---------------------------------------------------------------------------
     @property
     def n_regions(self) -> int:
         """Number of activation regions (a lower bound when the run is incomplete)."""
-        return int(self.patterns.shape[0])
+        return int(self.count if self.patterns is None else self.patterns.shape[0])
 
     @property
     def complete(self) -> bool:
@@ -211,13 +261,37 @@ class RegionSet:
 
         Raises
         ------
-        RegionkitError
-            If the run stopped early; the message names the reason.
+        IncompleteError
+            If the run stopped early; the message names the reason, and the error's
+            stop_reason is the run's.
         """
+        self.require_kept("regions", feature)
         if not self.complete:
-            raise RegionkitError(f"{feature} needs a complete enumeration (this run stopped "
-                                 f"early: {self.stop_reason}); rerun with a larger max_regions "
-                                 "or time_limit")
+            raise IncompleteError(f"{feature} needs a complete enumeration (this run stopped "
+                                  f"early: {self.stop_reason}); rerun with a larger max_regions "
+                                  "or time_limit", str(self.stop_reason))
+
+    def require_kept(self, what: str, feature: str) -> None:
+        """Refuse `feature` on a run that did not keep `what` (enumerate_regions' keep).
+
+        Parameters
+        ----------
+        what : {'regions', 'patterns'}
+            What the feature reads: the regions' geometry and maps, or their patterns.
+        feature : str
+            What needs it, named in the message.
+
+        Raises
+        ------
+        RegionkitError
+            If the run kept less than `what`.
+        """
+        order = ("count", "patterns", "regions")
+        if order.index(self.keep) < order.index(what):
+            needs = "geometry" if what == "regions" else "patterns"
+            raise RegionkitError(f"{feature} needs the regions' {needs}, which this run did "
+                                 f"not keep (keep={self.keep!r}); rerun enumerate_regions "
+                                 f"with keep={what!r}")
 
     @property
     def dim(self) -> int:
@@ -229,8 +303,10 @@ class RegionSet:
 
     def __repr__(self) -> str:
         state = "complete" if self.complete else f"INCOMPLETE ({self.stop_reason})"
+        kept = "" if self.keep == "regions" else f", keep={self.keep!r}"
         return (f"RegionSet({self.n_regions} activation regions of {self.network!r} on "
-                f"{self.domain!r}, per layer {self.per_layer}, {state}, {self.seconds:.3g} s)")
+                f"{self.domain!r}, per layer {self.per_layer}, {state}{kept}, "
+                f"{self.seconds:.3g} s)")
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready scalars: counts, completeness, time.
@@ -253,6 +329,7 @@ class RegionSet:
         return {"n_regions": self.n_regions, "per_layer": [int(c) for c in self.per_layer],
                 "complete": self.complete, "stop_reason": self.stop_reason,
                 "seconds": self.seconds, "dim": self.dim, "kind": self.kind.value,
+                "keep": self.keep,
                 "architecture": [self.network.n_in] + self.network.widths}
 
     # --- per-region access -----------------------------------------------------------------
@@ -264,6 +341,7 @@ class RegionSet:
         numpy.ndarray of bool, shape (n_regions, n_hyperplanes)
             Bit h of region r is set iff hyperplane h is positive on r.
         """
+        self.require_kept("patterns", "pattern_bits")
         H = self.network.n_hyperplanes
         return np.unpackbits(self.patterns, axis=1, count=H, bitorder="little").astype(bool)
 
@@ -292,6 +370,7 @@ class RegionSet:
         >>> sorted(labels.tolist()), len(rs.region_vertices(r))
         ([-4, -2, 0, 1, 2], 5)
         """
+        self.require_kept("regions", "inequalities")
         a, b = self.ineq_offsets[r], self.ineq_offsets[r + 1]
         return self.ineq_A[a:b], self.ineq_b[a:b], self.ineq_labels[a:b]
 
@@ -313,6 +392,7 @@ class RegionSet:
         RegionkitError
             In LP form, which keeps no vertices.
         """
+        self.require_kept("regions", "region_vertices")
         if self.vertices is None:
             raise RegionkitError("vertices are kept only by the 1-D, 2-D and vertex-form "
                                  "engines (method='lp' keeps inequalities only)")
@@ -357,6 +437,7 @@ class RegionSet:
             The index of the patterns.
         """
         if self._index is None:
+            self.require_kept("patterns", "the pattern index")
             self._index = PatternIndex(self.patterns)
         return self._index
 
@@ -375,6 +456,7 @@ class RegionSet:
         numpy.ndarray, shape (n, n_out)
             output_M[r] @ t + output_m[r] per point.
         """
+        self.require_kept("regions", "outputs")
         t = np.atleast_2d(np.asarray(t, dtype=np.float64))
         regions = np.asarray(regions, dtype=np.int64)
         return np.einsum("noi,ni->no", self.output_M[regions], t) + self.output_m[regions]
@@ -388,6 +470,11 @@ class RegionSet:
         numpy.ndarray, shape (n_regions,)
             Region volumes; they sum to the domain's volume (lengths in 1-D, areas in 2-D).
 
+        Raises
+        ------
+        RegionkitError
+            If the volumes overflow float64 (a box like +-1e300 in 2-D).
+
         Examples
         --------
         >>> import regionkit as rk
@@ -397,7 +484,12 @@ class RegionSet:
         >>> float(rs.volumes().sum())
         4.0
         """
-        return facet_table(self).region_volume
+        self.require_kept("regions", "volumes")
+        vol = facet_table(self).region_volume
+        if not np.all(np.isfinite(vol)):
+            raise RegionkitError(f"region volumes overflow float64 in the domain "
+                                 f"{self.domain!r}; use a smaller box")
+        return vol
 
     def adjacency(self) -> Adjacency:
         """Edges between regions whose closures share a (d-1)-face inside the open domain.
@@ -634,6 +726,7 @@ class RegionSet:
         >>> rs.face_counts()
         array([3, 9, 7])
         """
+        self.require_kept("regions", "face_counts")
         return faces(self).f_vector(self.dim)
 
     def codim_volumes(self) -> np.ndarray:
@@ -655,6 +748,7 @@ class RegionSet:
         >>> rs.codim_volumes().round(4)
         array([4.    , 6.1213, 3.    ])
         """
+        self.require_kept("regions", "codim_volumes")
         return faces(self).strata(self.dim)
 
     def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
@@ -693,7 +787,8 @@ class RegionSet:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (numpy.savez_compressed appends .npz to a name without it).
+            The file (.npz is appended to a name without it). It is written atomically:
+            a temporary file beside it, renamed over it when complete.
 
         Examples
         --------
@@ -712,17 +807,24 @@ class RegionSet:
             arrays[f"net_{k}"] = v
         for k, v in self.domain.to_dict().items():
             arrays[f"dom_{k}"] = np.asarray(v)
-        for k in ("patterns", "ineq_offsets", "ineq_A", "ineq_b", "ineq_labels",
-                  "interior_points", "chebyshev_radii", "output_M", "output_m", "depth"):
-            arrays[k] = getattr(self, k)
-        for k in ("vertex_offsets", "vertices", "incidence_offsets", "incidence"):
+        if self.keep == "regions":
+            arrays["interior_points"] = self.interior_points
+            arrays["chebyshev_radii"] = self.chebyshev_radii
+        elif self.keep == "patterns":
+            arrays["interior_points"] = self.interior_points
+        for k in ("patterns", "ineq_offsets", "ineq_A", "ineq_b", "ineq_labels", "output_M",
+                  "output_m", "depth", "vertex_offsets", "vertices", "incidence_offsets",
+                  "incidence"):
             if getattr(self, k) is not None:
                 arrays[k] = getattr(self, k)
         meta = {"format": FORMAT_VERSION, "kind": self.kind.value, "per_layer": self.per_layer,
                 "seconds": self.seconds, "stop_reason": self.stop_reason,
-                "rtol": self.tol.rtol, "atol": self.tol.atol}
+                "rtol": self.tol.rtol, "atol": self.tol.atol, "keep": self.keep,
+                "count": self.n_regions}
         arrays["meta"] = np.array(json.dumps(meta))
-        np.savez_compressed(path, **arrays)
+        target = os.fspath(path)
+        with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
+            np.savez_compressed(tmp, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionSet":
@@ -760,13 +862,14 @@ class RegionSet:
                                     source=p)
         dom = Domain.from_dict({k[4:]: v for k, v in data.items() if k.startswith("dom_")})
         return cls(network=net, domain=dom, tol=Tolerance(meta["rtol"], meta["atol"]),
-                   kind=meta["kind"], patterns=data["patterns"],
-                   ineq_offsets=data["ineq_offsets"], ineq_A=data["ineq_A"],
-                   ineq_b=data["ineq_b"], ineq_labels=data["ineq_labels"],
-                   _centres=data["interior_points"], _radii=data["chebyshev_radii"],
+                   kind=meta["kind"], patterns=data.get("patterns"),
+                   ineq_offsets=data.get("ineq_offsets"), ineq_A=data.get("ineq_A"),
+                   ineq_b=data.get("ineq_b"), ineq_labels=data.get("ineq_labels"),
+                   _centres=data.get("interior_points"), _radii=data.get("chebyshev_radii"),
                    vertex_offsets=data.get("vertex_offsets"), vertices=data.get("vertices"),
                    incidence_offsets=data.get("incidence_offsets"),
                    incidence=data.get("incidence"),
-                   output_M=data["output_M"], output_m=data["output_m"],
-                   per_layer=list(meta["per_layer"]), depth=data["depth"],
-                   seconds=float(meta["seconds"]), stop_reason=meta["stop_reason"])
+                   output_M=data.get("output_M"), output_m=data.get("output_m"),
+                   per_layer=list(meta["per_layer"]), depth=data.get("depth"),
+                   seconds=float(meta["seconds"]), stop_reason=meta["stop_reason"],
+                   keep=meta.get("keep", "regions"), count=meta.get("count"))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from regionkit.atomic import atomic_path, write_text
 from regionkit.errors import MissingExtraError, SuiteError
 from regionkit.suite import checks
 from regionkit.suite.table import find_tables, read_table, regions_dir
@@ -129,7 +130,7 @@ def write_report(results_dir: str | os.PathLike, output: str | os.PathLike | Non
         spec = json.loads(spec_path.read_text()) if spec_path.exists() else {"name": name}
         lines += [""] + suite_section(spec, rows, res, out.parent, plot_dir, plt, path.name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+    write_text(out, "\n".join(lines) + "\n")
     return out
 
 
@@ -295,8 +296,11 @@ def _line_table(plot: dict[str, Any], series: dict[str, tuple]) -> list[str]:
 
 def _save(plt: Any, fig: Any, image: Path) -> bool:
     image.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(image, dpi=100)
-    plt.close(fig)
+    try:
+        with atomic_path(image) as tmp:
+            fig.savefig(tmp, dpi=100)
+    finally:
+        plt.close(fig)
     return True
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from regionkit.atomic import write_text
 from regionkit.errors import SuiteError
 from regionkit.optional import require
 from regionkit.suite.jobs import cell, run_job
@@ -134,6 +135,8 @@ def finished_rows(out_dir: str | os.PathLike, suite: str) -> dict[str, dict[str,
     d = jobs_dir(out_dir, suite)
     if d.is_dir():
         for p in d.glob("*.json"):
+            if p.name.startswith("."):
+                continue  # a temporary file left by a killed writer
             try:
                 row = json.loads(p.read_text())
             except (OSError, ValueError):
@@ -235,7 +238,7 @@ def run_suite(suite: Suite, out_dir: str | os.PathLike, *, executor: cf.Executor
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{suite.name}.suite.json").write_text(json.dumps(suite.spec, indent=1))
+    write_text(out / f"{suite.name}.suite.json", json.dumps(suite.spec, indent=1))
     jdir = jobs_dir(out, suite.name)
     jdir.mkdir(exist_ok=True)
     done = finished_rows(out, suite.name)
@@ -300,9 +303,7 @@ def _row_of(fut: cf.Future, job: Job) -> dict[str, Any]:
 
 
 def _write_row(jdir: Path, row: dict[str, Any]) -> None:
-    tmp = jdir / f".{row['job_id']}.tmp"
-    tmp.write_text(json.dumps(row))
-    os.replace(tmp, jdir / f"{row['job_id']}.json")
+    write_text(jdir / f"{row['job_id']}.json", json.dumps(row))
 
 
 def _progress(total: int, name: str, progress: bool | None):

@@ -103,10 +103,11 @@ class CellComplex:
         bad = int(np.count_nonzero(ridge & (count != want)))
         euler = int(np.sum((-1) ** self.dim))
         if bad or euler != 1:
+            failed = ([f"{bad} facets with the wrong number of sides"] if bad else []) + (
+                [f"Euler characteristic {euler}, not 1"] if euler != 1 else [])
             raise TopologyError(
-                f"the cells do not subdivide the domain ({bad} facets with the wrong number "
-                f"of sides, Euler characteristic {euler} != 1): the network is too degenerate "
-                "for the tolerance; try another rtol")
+                f"the cells do not subdivide the domain ({'; '.join(failed)}): the network "
+                "is too degenerate for the tolerance; try another rtol")
 
 
 def cell_complex(rs) -> CellComplex:

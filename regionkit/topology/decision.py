@@ -335,7 +335,9 @@ class DecisionRegions:
 
 def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, output: int = 0,
                      *, classes: bool | None = None, tol: Tolerance | float | None = None,
-                     method: Method = "auto", progress: bool | None = None) -> DecisionRegions:
+                     method: Method = "auto", progress: bool | None = None,
+                     max_regions: int | None = None,
+                     time_limit: float | None = None) -> DecisionRegions:
     """Split the activation regions by the decision boundaries, exactly.
 
     Every activation region of `net` on `domain` is cut by the level set F_output = level
@@ -360,6 +362,9 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
         Splitting geometry (see enumerate_regions).
     progress : bool, optional
         Show a progress bar (default: on a terminal).
+    max_regions, time_limit : int or float, optional
+        Budgets of the enumeration (see enumerate_regions); a run they stop raises
+        IncompleteError.
 
     Returns
     -------
@@ -369,8 +374,9 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
     Raises
     ------
     RegionkitError
-        If the network or level is invalid, there is nothing to split by, or the
-        enumeration stops early.
+        If the network or level is invalid, or there is nothing to split by.
+    IncompleteError
+        If the enumeration stops early (a budget, or Ctrl-C).
     NetworkError
         If `output` is not an output index.
 
@@ -398,7 +404,8 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
         raise RegionkitError("nothing to split by: give a level, or classes=True on a net "
                              "with several outputs")
     split, pairs = split_network(net, level, int(output), classes)
-    rs = enumerate_regions(split, domain, tol=tol, method=method, progress=progress)
+    rs = enumerate_regions(split, domain, tol=tol, method=method, progress=progress,
+                           max_regions=max_regions, time_limit=time_limit)
     rs.require_complete("decision regions")
     sgn = region_signs(rs, np.arange(rs.n_regions + 1), rs.interior_points)
     off = split.layer_hyperplane_offsets()

@@ -8,6 +8,6 @@ load_network turn it into a Network.
 from regionkit.model.loaders.layers import LayerStack
 from regionkit.model.loaders.onnx import onnx_stack
 from regionkit.model.loaders.sklearn import sklearn_stack
-from regionkit.model.loaders.torch import torch_stack
+from regionkit.model.loaders.torch import torch_stack, torchscript_stack
 
-__all__ = ["LayerStack", "onnx_stack", "sklearn_stack", "torch_stack"]
+__all__ = ["LayerStack", "onnx_stack", "sklearn_stack", "torch_stack", "torchscript_stack"]

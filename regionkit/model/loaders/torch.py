@@ -7,16 +7,19 @@ running statistics and dropout is the identity.
 """
 from __future__ import annotations
 
+import inspect
+import os
 from typing import Any, Sequence
 
 import numpy as np
 
-from regionkit.errors import NetworkError, UnsupportedLayerError
+from regionkit.errors import NetworkError, NetworkFileError, UnsupportedLayerError
 from regionkit.model import activations as A
 from regionkit.model.loaders import layers as L
 from regionkit.optional import require
 
-__all__ = ["SUPPORTED", "torch_stack"]
+__all__ = ["SUPPORTED", "TORCHSCRIPT_CHECK_RTOL", "TORCHSCRIPT_SUFFIXES", "torch_stack",
+           "torchscript_stack"]
 
 SUPPORTED = ("Linear, Conv1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, "
              "BatchNorm1d/2d/3d, Flatten, ReLU, LeakyReLU, Hardtanh, ReLU6, Hardsigmoid, "
@@ -60,6 +63,107 @@ def torch_stack(module: Any, input_shape: Sequence[int] | None = None) -> L.Laye
     for name, m in steps:
         _convert(torch, stack, name, m)
     return stack
+
+
+# File names read as TorchScript (torch.jit.script(model).save(path), or torch.jit.trace).
+TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ts")
+
+# A TorchScript model is rebuilt as eager modules from the settings the file keeps; on random
+# inputs the rebuilt model must give the file's own outputs (both float32) to this relative
+# accuracy, or a setting was not readable (traced files inline some) and the file is refused.
+TORCHSCRIPT_CHECK_RTOL = 1e-5
+
+
+def torchscript_stack(path: str | os.PathLike,
+                      input_shape: Sequence[int] | None = None) -> L.LayerStack:
+    """The regionkit layers of a TorchScript file holding an nn.Sequential, in float64.
+
+    The file's modules are rebuilt as the torch.nn classes they were saved from (weights,
+    buffers and settings read from the file), converted as torch_stack converts them, and
+    the rebuilt model is checked against the file's own forward on random inputs.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by ``torch.jit.script(model).save(path)`` (or a traced model),
+        where model is an nn.Sequential (nested ones too) of the layers in SUPPORTED.
+    input_shape : sequence of int, optional
+        As for torch_stack.
+
+    Returns
+    -------
+    LayerStack
+        The layers.
+
+    Raises
+    ------
+    MissingExtraError
+        If torch is not installed.
+    NetworkFileError
+        Not a TorchScript file, settings the file does not keep, or a rebuilt model whose
+        outputs differ from the file's.
+    UnsupportedLayerError
+        A top-level module that is not an nn.Sequential, or a layer not in SUPPORTED.
+    """
+    torch = require("torch", "torch", "reading TorchScript files")
+    p = os.fspath(path)
+    try:
+        scripted = torch.jit.load(p, map_location="cpu")
+    except Exception as exc:  # torch raises RuntimeError, ValueError, ... on foreign files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NetworkFileError(
+            f"{p}: not a TorchScript file ({first}); save a model with "
+            "torch.jit.script(model).save(path), or its weights as .npz with "
+            "Network.from_torch(model).save(path)") from None
+    if scripted.original_name != "Sequential":
+        raise UnsupportedLayerError(
+            f"{p}: the TorchScript model is a {scripted.original_name}, not an nn.Sequential; "
+            "load the Python model and use Network.from_torch(model) instead")
+    eager = _rebuild(torch, scripted, p).eval()
+    stack = torch_stack(eager, input_shape)
+    scripted.eval()
+    x = torch.randn((64, *stack.input_shape), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        want, got = scripted(x), eager(x)
+    scale = 1.0 + float(want.abs().max())
+    if want.shape != got.shape or float((want - got).abs().max()) > TORCHSCRIPT_CHECK_RTOL * scale:
+        raise NetworkFileError(f"{p}: the model rebuilt from the file's modules does not "
+                               "compute the file's outputs (a setting the file does not keep, "
+                               "as in traced models); save it with torch.jit.script")
+    return stack
+
+
+def _rebuild(torch: Any, m: Any, where: str) -> Any:
+    """The eager torch.nn module a loaded TorchScript module was saved from."""
+    name = m.original_name
+    if name == "Sequential":
+        return torch.nn.Sequential(*[_rebuild(torch, c, f"{where}:{n}")
+                                     for n, c in m.named_children()])
+    cls = getattr(torch.nn, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)) or not any(
+            issubclass(cls, k) for ks in _kinds(torch).values() for k in ks):
+        raise UnsupportedLayerError(f"{where}: {name} is not supported; supported: {SUPPORTED}")
+    state = m.state_dict()
+    kwargs: dict[str, Any] = {}
+    for arg in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if arg.name in ("device", "dtype", "inplace") or arg.kind in (arg.VAR_POSITIONAL,
+                                                                       arg.VAR_KEYWORD):
+            continue
+        if arg.name == "bias":
+            kwargs["bias"] = state.get("bias") is not None
+        elif arg.name in ("in_features", "out_features") and "weight" in state:
+            kwargs[arg.name] = int(state["weight"].shape[arg.name == "in_features"])
+        elif hasattr(m, arg.name):
+            kwargs[arg.name] = getattr(m, arg.name)
+        elif arg.default is inspect.Parameter.empty:
+            raise NetworkFileError(f"{where}: {name}'s setting {arg.name!r} is not in the file "
+                                   "(a traced model?); save it with torch.jit.script")
+    try:
+        module = cls(**kwargs)
+        module.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise NetworkFileError(f"{where}: cannot rebuild {name} from the file ({exc})") from None
+    return module
 
 
 # Kinds of elementwise activation modules (each becomes a named table).

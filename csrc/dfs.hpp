@@ -1,0 +1,471 @@
+// Depth-first enumeration: each region of a frontier (a "root") goes through all remaining
+// elementwise layers inside the core, and only the final regions (leaves) come out.
+//
+// Memory: a thread holds one root's path, the children of each region on it (one Level per
+// layer), so the working set is bounded by threads x depth x children of one split, not by
+// the size of a layer; per-layer maps never leave the core. What a leaf keeps is the
+// caller's choice (Keep). Order: leaves come out root by root and, within a root, in the
+// order a layer-by-layer split would give them (children of a region in split order, the
+// regions of a layer in their parents' order), so the result equals the breadth-first one
+// bit for bit, whatever the number of threads.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "parallel.hpp"
+#include "split.hpp"
+
+namespace rk {
+
+// What a leaf keeps: everything (geometry, output map, pattern), its pattern and an interior
+// point, or nothing but the counts.
+enum Keep : int { KEEP_REGIONS = 0, KEEP_PATTERNS = 1, KEEP_COUNT = 2 };
+
+// The layers a root goes through, prepared once per call (W^T tables, bit offsets).
+struct DfsLayers {
+  std::vector<Layer> L;
+  std::vector<LayerStorage> storage;
+  std::vector<int64_t> label_base;  // global index of each layer's first hyperplane
+  std::vector<int> nh;              // hyperplanes per layer
+  std::vector<int> bit_off;         // first bit of each layer in the full pattern
+  int prefix_bits = 0;              // bits of the layers before the roots (given per root)
+  int total_bits = 0;
+  int depth() const { return static_cast<int>(L.size()); }
+  size_t pattern_bytes() const { return (static_cast<size_t>(total_bits) + 7) / 8; }
+  // Fill the tables; L, label_base and prefix_bits set by the caller.
+  void prepare() {
+    storage.resize(L.size());
+    nh.clear();
+    bit_off.clear();
+    int off = prefix_bits;
+    for (size_t d = 0; d < L.size(); ++d) {
+      prepare_layer(L[d], storage[d]);
+      nh.push_back(hyperplanes_per_unit(L[d]) * L[d].n_out);
+      bit_off.push_back(off);
+      off += nh.back();
+    }
+    total_bits = off;
+  }
+};
+
+template <class T>
+Span<T> span_of(const std::vector<T>& v) {
+  Span<T> s;
+  s.p = v.data();
+  s.n = v.size();
+  return s;
+}
+
+// A geometry's own vectors as the view a split reads.
+inline Intervals::View view_of(const Intervals& g) {
+  Intervals::View v;
+  v.lo = span_of(g.lo);
+  v.hi = span_of(g.hi);
+  v.lab_lo = span_of(g.lab_lo);
+  v.lab_hi = span_of(g.lab_hi);
+  return v;
+}
+inline Polygons::View view_of(const Polygons& g) {
+  Polygons::View v;
+  v.off = span_of(g.off);
+  v.xy = span_of(g.xy);
+  v.lab = span_of(g.lab);
+  v.row = span_of(g.row);
+  return v;
+}
+inline HPolytopes::View view_of(const HPolytopes& g) {
+  HPolytopes::View v;
+  v.dim = g.dim;
+  v.off = span_of(g.off);
+  v.A = span_of(g.A);
+  v.b = span_of(g.b);
+  v.lab = span_of(g.lab);
+  v.center = span_of(g.center);
+  v.radius = span_of(g.radius);
+  return v;
+}
+inline VPolytopes::View view_of(const VPolytopes& g) {
+  VPolytopes::View v;
+  v.dim = g.dim;
+  v.voff = span_of(g.voff);
+  v.V = span_of(g.V);
+  v.ioff = span_of(g.ioff);
+  v.inc = span_of(g.inc);
+  v.roff = span_of(g.roff);
+  v.A = span_of(g.A);
+  v.b = span_of(g.b);
+  v.lab = span_of(g.lab);
+  return v;
+}
+
+inline MapsView view_of(const Maps& mp, const double* R) {
+  MapsView v;
+  v.rows = mp.rows;
+  v.dim = mp.dim;
+  v.M = mp.M.data();
+  v.m = mp.m.data();
+  v.S = mp.S.data();
+  v.R = R;
+  return v;
+}
+
+// A strictly interior point of region k: the interval's midpoint, the vertex centroid (2-D,
+// vertex form) or the Chebyshev centre (LP form).
+inline void interior_point(const Intervals& g, size_t k, std::vector<double>& out) {
+  out.push_back(0.5 * (g.lo[k] + g.hi[k]));
+}
+inline void vertex_centroid(const std::vector<int64_t>& off, const std::vector<double>& V,
+                            int d, size_t k, std::vector<double>& out) {
+  const size_t first = out.size();
+  out.resize(first + d, 0.0);
+  const int64_t a = off[k], b = off[k + 1];
+  for (int64_t v = a; v < b; ++v)
+    for (int t = 0; t < d; ++t) out[first + t] += V[static_cast<size_t>(v) * d + t];
+  for (int t = 0; t < d; ++t) out[first + t] /= static_cast<double>(b - a);
+}
+inline void interior_point(const Polygons& g, size_t k, std::vector<double>& out) {
+  vertex_centroid(g.off, g.xy, 2, k, out);
+}
+inline void interior_point(const VPolytopes& g, size_t k, std::vector<double>& out) {
+  vertex_centroid(g.voff, g.V, g.dim, k, out);
+}
+inline void interior_point(const HPolytopes& g, size_t k, std::vector<double>& out) {
+  out.insert(out.end(), g.center.begin() + k * g.dim, g.center.begin() + (k + 1) * g.dim);
+}
+
+template <class Geo>
+void clear_geo(Geo& g) {
+  g.zip(g, [](auto& v, const auto&, auto kind) {
+    v.clear();
+    if constexpr (std::is_same_v<decltype(kind), OffsetsColumn>) v.push_back(0);
+  });
+}
+
+inline void clear_maps(Maps& mp, int rows, int dim) {
+  mp.rows = rows;
+  mp.dim = dim;
+  mp.M.clear();
+  mp.m.clear();
+  mp.S.clear();
+}
+
+// The children of the region being expanded at one depth of a thread's path.
+template <class Geo>
+struct Level {
+  Geo geo;
+  Maps maps;
+  std::vector<uint8_t> bits;
+  std::vector<int64_t> parent;
+  size_t next = 0;  // the next child to expand
+};
+
+// The leaves of a batch of consecutive roots [start, start + done), and what they made.
+template <class Geo>
+struct DfsBatch {
+  size_t start = 0, size = 0, done = 0;
+  int stop = BATCH_RAN;
+  size_t bound = 0;  // BATCH_BUDGET: the leaves root start + done was allowed
+  Geo geo;           // KEEP_REGIONS
+  Maps maps;         // KEEP_REGIONS: the output maps
+  std::vector<uint8_t> packed;  // KEEP_REGIONS, KEEP_PATTERNS: pattern_bytes() per leaf
+  std::vector<double> points;   // KEEP_PATTERNS: an interior point per leaf
+  size_t leaves = 0;
+  std::vector<int64_t> made;  // regions each DFS layer made, over the roots done
+};
+
+// f(mine, theirs, kind) for every vector of two batches' outputs, in a fixed order.
+template <class Geo, class F>
+void zip_batches(DfsBatch<Geo>& a, const DfsBatch<Geo>& b, F&& f) {
+  f(a.maps.M, b.maps.M, ValuesColumn{});
+  f(a.maps.m, b.maps.m, ValuesColumn{});
+  f(a.maps.S, b.maps.S, ValuesColumn{});
+  a.geo.zip(b.geo, f);
+  f(a.packed, b.packed, ValuesColumn{});
+  f(a.points, b.points, ValuesColumn{});
+}
+
+// One thread's path and scratch.
+template <class Geo>
+struct DfsThread {
+  std::vector<Level<Geo>> level;
+  Level<Geo> leaf;  // KEEP_PATTERNS, KEEP_COUNT: the last split's children, read, dropped
+  Hyperplanes H;
+  typename Geo::Scratch scratch;
+  std::vector<uint8_t> path;       // the unpacked pattern of the path being expanded
+  std::vector<size_t> sizes;       // the batch's vector sizes before a root, to roll back
+  std::vector<int64_t> made;
+};
+
+// Run root r of `in` through every layer of `layers`, appending its leaves to `out`.
+// `prefix` holds the root's pattern bits of the earlier layers (prefix_bits bytes, one per
+// bit). `split_budget` carries the hard deadline; `leaf_budget` the leaves the root may
+// make (max_pieces, grown from a shared budget when it has one). False, with `out` as it
+// was, if either stopped it; split_budget.late tells which.
+template <class Geo, class View>
+bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layers,
+                 const Tolerance& tol, const uint8_t* prefix, int keep, size_t r,
+                 DfsBatch<Geo>& out, DfsThread<Geo>& w, Budget& split_budget,
+                 Budget& leaf_budget) {
+  const int D = layers.depth();
+  const int dim = maps_in.dim;
+  const double* R = maps_in.R;
+  w.level.resize(D > 1 ? D - 1 : 0);
+  w.path.assign(layers.total_bits, 0);
+  std::copy(prefix, prefix + layers.prefix_bits, w.path.begin());
+  w.made.assign(D, 0);
+  w.sizes.clear();
+  zip_batches(out, out, [&](auto& v, const auto&, auto) { w.sizes.push_back(v.size()); });
+  const size_t leaves_before = out.leaves;
+  size_t leaves = 0;
+  auto rollback = [&]() {
+    size_t i = 0;
+    zip_batches(out, out, [&](auto& v, const auto&, auto) { v.resize(w.sizes[i++]); });
+    out.leaves = leaves_before;
+    return false;
+  };
+  // Split region `idx` of (view, mv) by the last layer into the leaves.
+  auto split_last = [&](const auto& view, const MapsView& mv, size_t idx) {
+    const int d = D - 1;
+    Level<Geo>& lf = w.leaf;
+    Geo& g = keep == KEEP_REGIONS ? out.geo : lf.geo;
+    Maps& mp = keep == KEEP_REGIONS ? out.maps : lf.maps;
+    if (keep != KEEP_REGIONS) {
+      clear_geo(g);
+      clear_maps(mp, layers.L[d].n_out, dim);
+    }
+    lf.bits.clear();
+    lf.parent.clear();
+    const size_t before = g.count();
+    if (!split_region(view, mv, layers.L[d], tol, layers.label_base[d], idx, g, mp, lf.bits,
+                      lf.parent, w.H, w.scratch, split_budget))
+      return false;
+    const size_t n_new = g.count() - before;
+    leaves += n_new;
+    w.made[d] += static_cast<int64_t>(n_new);
+    if (!leaf_budget.fits(leaves)) return false;
+    const int nh = layers.nh[d];
+    const size_t bytes = layers.pattern_bytes();
+    for (size_t k = 0; k < n_new; ++k) {
+      std::copy(lf.bits.begin() + k * nh, lf.bits.begin() + (k + 1) * nh,
+                w.path.begin() + layers.bit_off[d]);
+      if (keep != KEEP_COUNT) {
+        const size_t at = out.packed.size();
+        out.packed.resize(at + bytes, 0);
+        for (int h = 0; h < layers.total_bits; ++h)
+          if (w.path[h]) out.packed[at + (h >> 3)] |= static_cast<uint8_t>(1u << (h & 7));
+      }
+      if (keep == KEEP_PATTERNS) interior_point(g, before + k, out.points);
+    }
+    return true;
+  };
+  if (D == 1) {
+    if (!split_last(in, maps_in, r)) return rollback();
+  } else {
+    Level<Geo>& top = w.level[0];
+    clear_geo(top.geo);
+    clear_maps(top.maps, layers.L[0].n_out, dim);
+    top.bits.clear();
+    top.parent.clear();
+    if (!split_region(in, maps_in, layers.L[0], tol, layers.label_base[0], r, top.geo,
+                      top.maps, top.bits, top.parent, w.H, w.scratch, split_budget))
+      return rollback();
+    top.next = 0;
+    w.made[0] += static_cast<int64_t>(top.geo.count());
+    int d = 0;  // the depth of the level whose children are being expanded
+    for (;;) {
+      Level<Geo>& lv = w.level[d];
+      if (lv.next == lv.geo.count()) {
+        if (d == 0) break;
+        --d;
+        continue;
+      }
+      const size_t c = lv.next++;
+      const int nh = layers.nh[d];
+      std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
+                w.path.begin() + layers.bit_off[d]);
+      const auto view = view_of(lv.geo);
+      const MapsView mv = view_of(lv.maps, R);
+      if (d + 2 == D) {
+        if (!split_last(view, mv, c)) return rollback();
+        continue;
+      }
+      Level<Geo>& nx = w.level[d + 1];
+      clear_geo(nx.geo);
+      clear_maps(nx.maps, layers.L[d + 1].n_out, dim);
+      nx.bits.clear();
+      nx.parent.clear();
+      if (!split_region(view, mv, layers.L[d + 1], tol, layers.label_base[d + 1], c, nx.geo,
+                        nx.maps, nx.bits, nx.parent, w.H, w.scratch, split_budget))
+        return rollback();
+      nx.next = 0;
+      w.made[d + 1] += static_cast<int64_t>(nx.geo.count());
+      ++d;
+    }
+  }
+  out.leaves = leaves_before + leaves;
+  if (out.made.size() < static_cast<size_t>(D)) out.made.resize(D, 0);
+  for (int d = 0; d < D; ++d) out.made[d] += w.made[d];
+  return true;
+}
+
+// Append batches [1, count) to batch 0, in order (one copy of each vector, grown once).
+template <class Geo>
+void join_dfs_batches(std::vector<std::unique_ptr<DfsBatch<Geo>>>& batches, size_t count) {
+  if (count < 2) return;
+  DfsBatch<Geo>& out = *batches[0];
+  std::vector<size_t> extra;
+  for (size_t k = 1; k < count; ++k) {
+    size_t i = 0;
+    zip_batches(out, *batches[k], [&](const auto&, const auto& theirs, auto kind) {
+      if (extra.size() <= i) extra.push_back(0);
+      extra[i++] += theirs.size() - std::is_same_v<decltype(kind), OffsetsColumn>;
+    });
+  }
+  size_t i = 0;
+  zip_batches(out, out,
+              [&](auto& mine, const auto&, auto) { mine.reserve(mine.size() + extra[i++]); });
+  for (size_t k = 1; k < count; ++k) {
+    DfsBatch<Geo>& b = *batches[k];
+    zip_batches(out, b, [&](auto& mine, const auto& theirs, auto kind) {
+      if constexpr (std::is_same_v<decltype(kind), OffsetsColumn>)
+        append_offsets(mine, theirs);
+      else
+        append_values(mine, theirs);
+    });
+    out.leaves += b.leaves;
+    if (out.made.size() < b.made.size()) out.made.resize(b.made.size(), 0);
+    for (size_t d = 0; d < b.made.size(); ++d) out.made[d] += b.made[d];
+    batches[k].reset();
+  }
+}
+
+// Run roots of `in`, in order, through every layer of `layers` on `workers` threads
+// claiming `batch` roots at a time, until all are done or `seconds` have passed (soft,
+// checked between batches; one worker: between roots). `prefix`: prefix_bits bytes per root.
+// The partition (leaves of the roots done plus the roots not done) never holds more than
+// max_total regions, and no split runs past hard_seconds: a root that would break either is
+// left whole, and `aborted` is set. Returns the roots done; `result` holds their leaves.
+// Budget stops are those of one worker (as split_layer_threads: a root refused room that
+// other threads held is run again alone with the serial allowance).
+template <class Geo, class View = typename Geo::View>
+size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
+                    const Tolerance& tol, const uint8_t* prefix, int keep, size_t max_total,
+                    double seconds, double hard_seconds, int workers, size_t batch,
+                    DfsBatch<Geo>& result, bool& aborted) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const auto deadline = deadline_after(start, hard_seconds);
+  layers.prepare();
+  const size_t n = in.count();
+  if (workers <= 1) batch = n;
+  const size_t n_batches = batch ? (n + batch - 1) / batch : 0;
+  const bool bounded = max_total < kNoRegionLimit;
+  SharedBudget shared;
+  shared.used = n;
+  shared.limit = max_total;
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> first_stop{n};
+  std::vector<std::unique_ptr<DfsBatch<Geo>>> batches(n_batches);
+  std::vector<std::exception_ptr> errors(n_batches);
+  const size_t pb = static_cast<size_t>(layers.prefix_bits);
+  aborted = false;
+  if (n > max_total) {  // the roots alone are over the budget: nothing can be split
+    aborted = true;
+    return 0;
+  }
+
+  auto work = [&]() {
+    DfsThread<Geo> w;
+    Budget split_budget, leaf_budget;
+    split_budget.deadline = deadline;
+    split_budget.max_pieces = kNoRegionLimit;
+    leaf_budget.deadline = deadline;
+    leaf_budget.shared = bounded ? &shared : nullptr;
+    for (;;) {
+      if (first_stop.load(std::memory_order_relaxed) < n) break;
+      const size_t claimed = next.load(std::memory_order_relaxed);
+      if (claimed >= n ||
+          (claimed > 0 && std::chrono::duration<double>(clock::now() - start).count() > seconds))
+        break;
+      const size_t s = next.fetch_add(batch, std::memory_order_relaxed);
+      if (s >= n) break;
+      const size_t k = s / batch;
+      try {
+        batches[k] = std::make_unique<DfsBatch<Geo>>();
+        DfsBatch<Geo>& b = *batches[k];
+        b.start = s;
+        b.size = std::min(batch, n - s);
+        b.made.assign(layers.depth(), 0);
+        clear_maps(b.maps, layers.L.back().n_out, maps_in.dim);
+        for (; b.done < b.size && s + b.done < first_stop.load(std::memory_order_relaxed);
+             ++b.done) {
+          if (b.done > 0 && batch == n &&
+              std::chrono::duration<double>(clock::now() - start).count() > seconds)
+            break;  // one worker: the soft limit between roots
+          const size_t r = s + b.done;
+          leaf_budget.max_pieces = bounded ? 1 : max_total;  // the root itself is counted
+          const size_t leaves_before = b.leaves;
+          const bool ok = expand_root(in, maps_in, layers, tol, prefix + r * pb, keep, r, b, w,
+                                      split_budget, leaf_budget);
+          if (bounded)
+            leaf_budget.spare += leaf_budget.max_pieces - (ok ? b.leaves - leaves_before : 1);
+          if (!ok) {
+            b.stop = split_budget.late ? BATCH_LATE : BATCH_BUDGET;
+            b.bound = leaf_budget.max_pieces;
+            lower_atomic(first_stop, r);
+            break;
+          }
+        }
+      } catch (...) {
+        errors[k] = std::current_exception();
+        lower_atomic(first_stop, s + (batches[k] ? batches[k]->done : 0));
+      }
+    }
+    shared.give(leaf_budget.spare);
+  };
+
+  run_threads(static_cast<int>(std::min<size_t>(std::max(workers, 1), n_batches)), work);
+
+  size_t count = 0, done = 0, bound = 0;
+  int stop = BATCH_RAN;
+  while (count < n_batches) {
+    if (errors[count]) std::rethrow_exception(errors[count]);
+    if (!batches[count]) break;
+    const DfsBatch<Geo>& b = *batches[count++];
+    done += b.done;
+    if (b.done < b.size) {
+      stop = b.stop;
+      bound = b.bound;
+      break;
+    }
+  }
+  if (count == 0) return 0;
+  join_dfs_batches(batches, count);
+  result = std::move(*batches[0]);
+  batches[0].reset();
+  if (done == n) return done;
+  if (stop == BATCH_BUDGET && clock::now() <= deadline) {
+    // What one worker allows root `done`: max_total less the rest of the partition.
+    const size_t allowed = max_total - (result.leaves + (n - done - 1));
+    if (bound < allowed) {
+      DfsThread<Geo> w;
+      Budget split_budget, leaf_budget;
+      split_budget.deadline = deadline;
+      split_budget.max_pieces = kNoRegionLimit;
+      leaf_budget.deadline = deadline;
+      leaf_budget.max_pieces = allowed;
+      if (expand_root(in, maps_in, layers, tol, prefix + done * pb, keep, done, result, w,
+                      split_budget, leaf_budget))
+        return done + 1;
+    }
+  }
+  aborted = stop != BATCH_RAN;
+  return done;
+}
+
+}  // namespace rk

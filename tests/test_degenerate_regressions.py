@@ -1,0 +1,205 @@
+"""One regression test per reproducer of near-degenerate failures: nearly parallel units,
+thin and badly scaled boxes (issue: certified exactness, no wrong number and no crash).
+
+Every expected answer is computed here independently of the engine: exact rational
+arithmetic in 2-D (oracles.exact_regions), qhull volumes of each pattern's polytope built from
+the weights in unit-box coordinates, and uniform sampling.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import oracles as O
+import pytest
+from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
+
+import regionkit as rk
+from regionkit.errors import PointsError, RegionkitError
+
+# Region volumes against qhull: relative to the box's volume (the slivers between nearly
+# parallel units are ~1e-10 of it; the big regions agree to ~1e-11).
+VOLUME_RTOL = 1e-8
+# Sampled fractions against volumes: this many standard errors.
+SIGMAS = 5.0
+
+
+def _one_layer(W, b, act="relu"):
+    W = np.asarray(W, dtype=np.float64)
+    return rk.Network.from_arrays([W, np.ones((1, W.shape[0]))], [np.asarray(b, float), [0.0]],
+                                  activations=[act, "identity"])
+
+
+def _thin_box(dim, axis, lo, width):
+    lo_v, hi_v = -np.ones(dim), np.ones(dim)
+    lo_v[axis], hi_v[axis] = lo, lo + width
+    return rk.Box(lo_v, hi_v)
+
+
+def _qhull_volumes(W, b, breaks, box):
+    """Pattern -> volume fraction of the box, for a one-layer elementwise net: each pattern's
+    polytope {sign (W t + b - c) > 0} cut from the box, in unit-box coordinates u (where the
+    box is (-1, 1)^d), measured by qhull; patterns with Chebyshev radius below 1e-3 (the
+    slivers, which qhull cannot resolve reliably) are left out."""
+    W, b = np.asarray(W, float), np.asarray(b, float)
+    c, h = (box.lo + box.hi) / 2, (box.hi - box.lo) / 2
+    Wu, bu = W * h, b + W @ c  # z = Wu u + bu
+    d = len(c)
+    out = {}
+    for bits in itertools.product([False, True], repeat=len(b) * len(breaks)):
+        rows, rhs = [np.eye(d), -np.eye(d)], [np.ones(d), np.ones(d)]
+        for j, (unit, k) in enumerate(itertools.product(range(len(b)), range(len(breaks)))):
+            s = 1.0 if bits[j] else -1.0  # s (z - c_k) > 0  <=>  -s Wu u < s (bu - c_k)
+            rows.append(-s * Wu[unit][None])
+            rhs.append(np.array([s * (bu[unit] - breaks[k])]))
+        A, rb = np.vstack(rows), np.concatenate(rhs)
+        centre, radius = O.chebyshev_lp(A, rb)
+        if radius > 1e-3:
+            hs = HalfspaceIntersection(np.hstack([A, -rb[:, None]]), centre)
+            try:
+                hull = ConvexHull(hs.intersections)
+            except QhullError:  # units nearly parallel to a thin axis: vertices 1e-6 apart
+                hull = ConvexHull(hs.intersections, qhull_options="QJ Pp")
+            out[bits] = hull.volume / 2.0 ** d
+    return out
+
+
+def _check_volumes(rs, box, expected):
+    """Volumes sum to the box; every resolvable pattern matches qhull; sampling agrees."""
+    vol = rs.volumes() / box.volume
+    assert vol.sum() == pytest.approx(1.0, abs=VOLUME_RTOL)
+    assert np.all(vol > 0)
+    got = {tuple(bool(x) for x in p): v for p, v in zip(rs.pattern_bits(), vol)}
+    for bits, v in expected.items():
+        assert got[bits] == pytest.approx(v, abs=VOLUME_RTOL)
+    T = box.sample(4000, rng=0)
+    sampled = rs.network.pattern(box.to_input(T))
+    for p, v in zip(rs.pattern_bits(), vol):
+        frac = np.mean(np.all(sampled == p, axis=1))
+        assert abs(frac - v) <= SIGMAS * np.sqrt(v * (1 - v) / len(T)) + 1e-3
+
+
+# --- volumes ---------------------------------------------------------------------------------
+
+W5 = [[0, 2, -2, -2, 1],
+      [0, 1.9999999991098258, -1.9999999985538022, -2.0000000011274737, 0.9999999998845555]]
+
+
+@pytest.mark.parametrize("method", ["auto", "lp", "vertex"])
+def test_thin_box_nearly_parallel_relu_volumes(method):
+    """Was 6917 x the box with every method. Cause: the measures ran in domain coordinates,
+    where the 1e-6-thin box made the clip and the cone recursion's tolerances and rank tests
+    meaningless; now they run in unit-box coordinates."""
+    box = _thin_box(5, 2, 0.18342629069110883, 1e-6)
+    rs = rk.enumerate_regions(_one_layer(W5, [2, 2]), box, method=method)
+    assert rs.n_regions == 4
+    expected = _qhull_volumes(W5, [2, 2], [0.0], box)
+    assert len(expected) == 2 and sorted(expected.values()) == pytest.approx(
+        [0.18547903772, 0.81452096218], abs=1e-9)
+    _check_volumes(rs, box, expected)
+
+
+def test_thin_box_integer_hard_tanh_volumes():
+    """A clean integer 6-D hard-tanh net in a box 1e-6 thin (volumes summed to 1.0148)."""
+    W = [[1, 1, 2, 0, 0, 0], [2, -2, 0, -2, 0, 2], [1, -1, 2, 1, 2, -2]]
+    b = [0, 1, 1]
+    box = _thin_box(6, 2, 0.0, 1e-6)
+    net = _one_layer(W, b, "hard_tanh")
+    rs = rk.enumerate_regions(net, box)
+    _check_volumes(rs, box, _qhull_volumes(W, b, [-1.0, 1.0], box))
+
+
+W6 = [[0, -1.0000000542803174, 2.0000001650501886, -2.0000000005361445, 0.9999999618158781,
+       2.0000000097136916],
+      [0, -1, 2, -2, 1, 2]]
+
+
+@pytest.mark.parametrize("method", ["auto", "lp", "vertex"])
+def test_nearly_parallel_hard_tanh_6d(method):
+    """Raised SolverError (auto and lp); volumes summed to 1.003 (lp) and 1.0101 (vertex).
+    Causes: the LP solver projected the gradient off its active rows once, so with nearly
+    parallel rows its steps drifted off them (iteration limit); and the cone recursion took
+    facets from incidences that nearly parallel rows share within the tolerance (now
+    checked by Minkowski's relation and re-measured from the vertices' hull)."""
+    box = rk.Box(-1, 1, dim=6)
+    rs = rk.enumerate_regions(_one_layer(W6, [2, 2], "hard_tanh"), box, method=method)
+    assert rs.n_regions == 7
+    expected = _qhull_volumes(W6, [2, 2], [-1.0, 1.0], box)
+    assert len(expected) == 3
+    _check_volumes(rs, box, expected)
+
+
+# --- the LP form against the vertex paths ----------------------------------------------------
+
+def test_lp_form_finds_the_thin_wedge_2d():
+    """method="lp" found 3 regions; exact rational arithmetic finds 4 (the wedge between the
+    two nearly parallel lines is 1e-8 wide at the box's edge)."""
+    net = _one_layer([[1.00000001, -0.999999993], [1, -1]], [-0.5, -0.5])
+    box = rk.Box(-1, 1, dim=2)
+    exact = set(O.exact_regions(net, box))
+    assert len(exact) == 4
+    for method in ("auto", "lp", "vertex"):
+        rs = rk.enumerate_regions(net, box, method=method)
+        assert {tuple(bool(x) for x in p) for p in rs.pattern_bits()} == exact, method
+
+
+@pytest.mark.parametrize("method", ["lp", "vertex"])
+def test_interior_points_are_inside_their_regions(method):
+    """Chebyshev centres left their regions (violating rows by ~1e-6 in the thin box): each
+    centre must have its region's pattern in exact arithmetic, with a positive radius."""
+    box = _thin_box(5, 2, 0.18342629069110883, 1e-6)
+    net = _one_layer(W5, [2, 2])
+    rs = rk.enumerate_regions(net, box, method=method)
+    assert np.all(rs.chebyshev_radii > 0)
+    for p, t in zip(rs.pattern_bits(), rs.interior_points):
+        assert O.exact_pattern(net, box, t) == tuple(bool(x) for x in p)
+
+
+def test_interior_points_after_vertex_form_run_3d():
+    """rs.interior_points raised SolverError after a successful 3-D run: concurrent and
+    nearly parallel planes through one point."""
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(6, 3))
+    W[3:] = W[:3] * (1 + 1e-9 * rng.normal(size=(3, 1)))
+    net = _one_layer(W, np.zeros(6))
+    box = rk.Box(-1, 1, dim=3)
+    rs = rk.enumerate_regions(net, box)
+    assert np.all(rs.chebyshev_radii > 0)
+    assert np.all(box.contains(rs.interior_points))
+    assert rs.volumes().sum() == pytest.approx(8.0, rel=1e-9)
+
+
+# --- scale ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_huge_box_volumes_refused_not_inf_or_nan(dim):
+    """A +-1e300 box gave a volume sum of inf (2-D) and nan (3-D): float64 cannot hold the
+    volumes, so volumes() says so; counts are unaffected."""
+    net = _one_layer(np.eye(dim), np.zeros(dim))
+    rs = rk.enumerate_regions(net, rk.Box(-1e300, 1e300, dim=dim))
+    assert rs.n_regions == 2 ** dim
+    with pytest.raises(RegionkitError, match="overflow"):
+        rs.volumes()
+
+
+def test_small_weights_in_a_large_box_faces():
+    """Weights near 1e-6 in a box of +-1e6: measures work in the box's scale."""
+    net = _one_layer(np.array([[1.0, 0.3], [-0.2, 1.0]]) * 1e-6, [0.1, -0.2])
+    box = rk.Box(-1e6, 1e6, dim=2)
+    exact = O.exact_regions(net, box)
+    rs = rk.enumerate_regions(net, box)
+    assert rs.n_regions == len(exact) == 4
+    assert rs.face_counts().tolist() == [1, 4, 4]
+    areas = {k: float(O.exact_area(v)) for k, v in exact.items()}
+    for p, v in zip(rs.pattern_bits(), rs.volumes()):
+        assert v == pytest.approx(areas[tuple(bool(x) for x in p)], rel=1e-12)
+
+
+# --- bad points ----------------------------------------------------------------------------
+
+def test_jacobian_of_nan_point_raises():
+    net = _one_layer(np.eye(2), [0, 0])
+    with pytest.raises(PointsError, match="not finite"):
+        rk.jacobian(net, [[np.nan, 0.0]])
+    with pytest.raises(PointsError, match="not finite"):
+        rk.distance_to_region_boundary(net, [[np.inf, 0.0]])

@@ -1,0 +1,162 @@
+"""Depth first: regions run through the remaining layers inside the core (csrc/dfs.hpp).
+
+The depth-first phase must give the layer-by-layer result array by array (same regions, same
+order, same patterns, maps and per-layer counts) for every activation, geometry and number
+of threads; keep="patterns" and keep="count" must agree with keep="regions" on what they
+keep; budgets must leave valid partitions that do not depend on the number of threads.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_workers import ACTIVATIONS, CUSTOM, assert_same, assert_valid_partition, make_net
+
+import regionkit as rk
+from regionkit.core import _core
+from regionkit.core.frontier import Frontier
+from regionkit.core.geometry import Geometry
+from regionkit.errors import CoreInputError
+from regionkit.model.activations import core_table, relu
+from regionkit.regions import engine
+
+# (input dimension, hidden widths, method): 1-D to 8-D, a few hundred regions each.
+CASES = [(1, [24, 24, 24], "auto"), (2, [12, 12, 12], "auto"), (3, [8, 8, 8], "auto"),
+         (4, [6, 6, 6], "auto"), (5, [6, 6, 5], "auto"), (6, [6, 5, 4], "auto"),
+         (7, [6, 4, 3], "auto"), (8, [6, 4, 3], "auto"), (3, [8, 8, 8], "lp"),
+         (4, [6, 6, 6], "vertex")]
+
+
+def run(net, domain, *, roots=4, workers=1, batch=1, **kwargs):
+    """enumerate_regions going depth first once the frontier holds `roots` regions
+    (roots=None: never, the layer-by-layer split), threads claiming `batch` roots."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "DFS_MIN_ROOTS", 1 << 62 if roots is None else roots)
+        mp.setattr(engine, "DFS_BATCH_ROOTS", batch)
+        return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
+
+
+@st.composite
+def nets(draw):
+    n_in, widths, method = draw(st.sampled_from(CASES))
+    elementwise = st.sampled_from(ACTIVATIONS[:4])
+    acts = [draw(elementwise), draw(st.sampled_from(ACTIVATIONS)), draw(elementwise)]
+    net = make_net(n_in, widths, acts, draw(st.integers(0, 10_000)))
+    return net, rk.Box(-1, 1, dim=n_in), method
+
+
+@settings(max_examples=40)
+@given(nets(), st.sampled_from([1, 4, 50]), st.sampled_from([(1, 1), (2, 1), (4, 3)]))
+def test_depth_first_equals_layer_by_layer(case, roots, threads):
+    net, domain, method = case
+    workers, batch = threads
+    bfs = run(net, domain, roots=None, method=method)
+    dfs = run(net, domain, roots=roots, workers=workers, batch=batch, method=method)
+    assert_same(bfs, dfs)
+    counted = run(net, domain, roots=roots, workers=workers, batch=batch, method=method,
+                  keep="count")
+    assert (counted.n_regions, counted.per_layer, counted.complete) == (
+        bfs.n_regions, bfs.per_layer, True)
+    kept = run(net, domain, roots=roots, workers=workers, batch=batch, method=method,
+               keep="patterns")
+    np.testing.assert_array_equal(kept.patterns, bfs.patterns)
+    np.testing.assert_array_equal(kept.depth, bfs.depth)
+    # Each kept point lies inside its region: the network's pattern there is the region's.
+    pattern = net.pattern(domain.to_input(kept.interior_points)).astype(bool)
+    np.testing.assert_array_equal(kept.pattern_bits(), pattern)
+
+
+def test_every_dimension_goes_depth_first():
+    for n_in, widths, method in CASES:
+        net = make_net(n_in, widths, ["relu", "hard_tanh", CUSTOM], seed=n_in)
+        domain = rk.Box(-1, 1, dim=n_in)
+        bfs = run(net, domain, roots=None, method=method)
+        assert bfs.n_regions > 20, (n_in, bfs.per_layer)
+        for roots in (1, 64):
+            assert_same(bfs, run(net, domain, roots=roots, workers=2, method=method))
+
+
+@pytest.mark.parametrize("keep", ["patterns", "count"])
+def test_measures_needing_geometry_refuse_with_the_reason(keep, tmp_path):
+    net = make_net(2, [8, 8], ["relu", "relu"], seed=3)
+    rs = run(net, rk.Box(-1, 1, dim=2), keep=keep)
+    assert rs.keep == keep and f"keep='{keep}'" in repr(rs)
+    for call in (rs.volumes, rs.adjacency, rs.face_counts, lambda: rs.inequalities(0),
+                 lambda: rs.outputs(np.zeros((1, 2)), [0]), lambda: rs.chebyshev_radii):
+        with pytest.raises(rk.RegionkitError, match="keep='regions'"):
+            call()
+    if keep == "count":
+        with pytest.raises(rk.RegionkitError, match="keep='patterns'"):
+            rs.interior_points
+        assert rs.patterns is None and rs.depth is None
+    rs.save(tmp_path / "kept.npz")
+    back = rk.RegionSet.load(tmp_path / "kept.npz")
+    assert (back.keep, back.n_regions, back.per_layer) == (keep, rs.n_regions, rs.per_layer)
+    if keep == "patterns":
+        np.testing.assert_array_equal(back.patterns, rs.patterns)
+        np.testing.assert_array_equal(back.interior_points, rs.interior_points)
+
+
+def test_bad_keep_is_refused():
+    with pytest.raises(rk.RegionkitError, match="keep"):
+        rk.enumerate_regions(make_net(2, [3], ["relu"], 0), rk.Box(-1, 1, dim=2), keep="all")
+
+
+@pytest.mark.parametrize("n_in,widths", [(2, [16, 16, 16]), (4, [8, 8, 8])])
+def test_max_regions_in_the_depth_first_phase(n_in, widths):
+    """A region budget stops the depth-first phase with the leaves of the roots done and the
+    roots not done, whole: a valid partition within the budget, the same on any number of
+    threads, and the same counts whatever is kept."""
+    net = make_net(n_in, widths, ["relu", "leaky_relu:0.2", "hard_tanh"], seed=n_in)
+    domain = rk.Box(-1, 1, dim=n_in)
+    full = run(net, domain)
+    for cap in np.linspace(full.per_layer[0] + 1, full.n_regions - 1, 5).astype(int).tolist():
+        serial = run(net, domain, max_regions=cap)
+        assert serial.n_regions <= cap and serial.stop_reason == "max_regions"
+        assert_valid_partition(serial, net, domain)
+        for workers, batch in ((2, 1), (4, 3)):
+            assert_same(serial, run(net, domain, workers=workers, batch=batch, max_regions=cap))
+        counted = run(net, domain, max_regions=cap, keep="count")
+        assert counted.n_regions == serial.n_regions and counted.stop_reason == "max_regions"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_time_limit_in_the_depth_first_phase_keeps_a_partition(workers):
+    net = make_net(3, [32, 32, 32], ["relu"] * 3, seed=1)
+    domain = rk.Box(-1, 1, dim=3)
+    rs = run(net, domain, roots=1, workers=workers, time_limit=0.02)
+    assert not rs.complete and rs.stop_reason == "time_limit"
+    assert_valid_partition(rs, net, domain)
+
+
+def test_repeated_depth_first_runs_are_identical():
+    """No races: 40 runs on four threads equal the serial run."""
+    net = make_net(2, [24, 24, 24], ["relu", "hard_tanh", "leaky_relu:0.2"], seed=7)
+    domain = rk.Box(-1, 1, dim=2)
+    serial = run(net, domain, roots=None)
+    for k in range(40):
+        assert_same(serial, run(net, domain, roots=8, workers=4, batch=1 + k % 3))
+
+
+def test_core_rejects_bad_depth_first_input():
+    root = Frontier.root(Geometry.POLYGONS, rk.Box(-1, 1, dim=2), rk.Tolerance())
+    maps = {"M": np.eye(2)[None], "m": np.zeros((1, 2)), "S": np.ones((1, 2)),
+            "R": np.ones(2)}
+    layer = (np.eye(2), np.zeros(2), core_table(relu()), 0)
+    prefix = np.zeros((1, 0), np.uint8)
+    args = (1e-10, 0.0, 1 << 62, 1.0)
+    with pytest.raises(CoreInputError, match="keep"):
+        _core.expand_roots(Geometry.POLYGONS, root.data, maps, [layer], prefix, "all", *args)
+    with pytest.raises(CoreInputError, match="at least one layer"):
+        _core.expand_roots(Geometry.POLYGONS, root.data, maps, [], prefix, "regions", *args)
+    with pytest.raises(CoreInputError, match="prefix"):
+        _core.expand_roots(Geometry.POLYGONS, root.data, maps, [layer],
+                           np.zeros((2, 0), np.uint8), "regions", *args)
+    wide = (np.eye(3), np.zeros(3), core_table(relu()), 0)
+    with pytest.raises(CoreInputError, match="do not take"):
+        _core.expand_roots(Geometry.POLYGONS, root.data, maps, [wide], prefix, "regions", *args)
+    done, leaves, *_ = _core.expand_roots(Geometry.POLYGONS, root.data, maps, [layer], prefix,
+                                          "count", *args)
+    assert (done, leaves) == (1, 4)
+
