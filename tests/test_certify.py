@@ -160,6 +160,23 @@ def test_cli_count_certify():
     assert res.exit_code == 0 and "CERTIFIED exact" in res.output
 
 
+def test_cli_count_certify_fails_on_merged_thin_wedges(tmp_path):
+    from click.testing import CliRunner
+
+    from regionkit.cli import EXIT_FAILED, main
+
+    W = np.array([[1.00000001, -0.999999993], [1, -1]])
+    path = str(tmp_path / "wedges.npz")
+    rk.Network.from_arrays([W, np.ones((1, 2))], [[-0.5, -0.5], [0.0]]).save(path)
+    res = CliRunner().invoke(main, ["count", path, "--box", "-1", "1", "--rtol", "1e-6",
+                                    "--certify"])
+    assert res.exit_code == EXIT_FAILED, res.output
+    assert "NOT CERTIFIED" in res.output and "missing 2" in res.output
+    res = CliRunner().invoke(main, ["count", path, "--box", "-1", "1", "--method", "exact",
+                                    "--certify"])
+    assert res.exit_code == 0 and "activation regions: 4" in res.output
+
+
 def test_keep_patterns_is_certified_exactly_and_keep_count_is_refused():
     net = gaussian_net([2, 5, 4, 1], ["relu", "relu", "identity"], seed=1)
     dom = rk.Box(-1, 1, dim=2)
