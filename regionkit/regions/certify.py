@@ -424,21 +424,24 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     vmax = int(counts.max())
     start = np.r_[0, np.cumsum(counts)[:-1]]
     slot = np.arange(len(vreg)) - start[vreg]
-    P = np.full((n, vmax, d), np.nan)
+    P = np.zeros((n, vmax, d))
     P[vreg, slot] = V
     pad = np.arange(vmax)[None, :] >= counts[:, None]
-    vlo, vhi = np.nanmin(P, axis=1), np.nanmax(P, axis=1)
+    vlo, vhi = np.minimum.reduceat(V, start, axis=0), np.maximum.reduceat(V, start, axis=0)
     sigma = _BOX_SLACK * float(np.max(hi - lo)) + _BOX_GROW * np.max(vhi - vlo, axis=1)
     bl, bh = vlo - sigma[:, None], vhi + sigma[:, None]
     eye = np.eye(d)
     side_r = np.repeat(np.arange(n), 2 * d)
     side_a = np.tile(np.concatenate([eye, -eye]), (n, 1))
     side_c = np.concatenate([-bh, bl], axis=1).reshape(-1)
-    side_best = np.concatenate([np.argmax(np.where(pad[:, :, None], -np.inf, P), axis=1),
-                                np.argmin(np.where(pad[:, :, None], np.inf, P), axis=1)],
-                               axis=1).reshape(-1)
+    idx = np.broadcast_to(np.arange(len(V))[:, None], V.shape)
+    big = len(V)
+    side_v = np.concatenate(  # the first stored vertex where each coordinate is extreme
+        [np.minimum.reduceat(np.where(V == vhi[vreg], idx, big), start, axis=0),
+         np.minimum.reduceat(np.where(V == vlo[vreg], idx, big), start, axis=0)],
+        axis=1).reshape(-1)
     good = _farkas(rows, side_r, side_a, side_c, np.zeros(len(side_r)), np.zeros(len(side_r)),
-                   T[start[side_r] + side_best], lo, hi)
+                   T[side_v], lo, hi)
     ok &= np.bincount(side_r, weights=~good, minlength=n) == 0
     Rb = np.maximum(np.abs(bl), np.abs(bh))
     A, C = rows.A, rows.C
@@ -592,7 +595,9 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     size = float(np.max(domain.hi - domain.lo))
     scale = float(np.max(np.maximum(np.abs(domain.lo), np.abs(domain.hi)))) + size
     # Doubled patterns: the first copy stands for the pattern, the others fail.
-    _, first, inverse = np.unique(rs.patterns, axis=0, return_index=True, return_inverse=True)
+    packed = np.ascontiguousarray(rs.patterns)
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     for r in range(n):
         if first[inverse[r]] != r:
