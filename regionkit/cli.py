@@ -8,7 +8,8 @@ Every verb that enumerates takes --time-limit, --max-regions, --progress and --j
 exit status says how a run ended: EXIT_OK (0, complete), EXIT_FAILED (1: a failed suite job,
 a violated bound under --strict, or a count --certify could not certify), EXIT_USAGE (2: bad
 input, named in the message), EXIT_BUDGET (3: a budget stopped the run; what was printed is
-partial and says so) and EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written atomically.
+partial and says so) and EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written
+atomically.
 
 Examples
 --------

@@ -500,9 +500,9 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
 
 def _farkas(rows: _Rows, reg: np.ndarray, a: np.ndarray, c: np.ndarray, Ea: np.ndarray,
             Ec: np.ndarray, basis: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Whether a.t + c < 0 (exact within Ea per component, Ec) wherever region reg's d basis rows are <= 0
-    inside the domain's bounding box: y >= 0 with sum y_i a_i ~ a (any y >= 0 is valid) and
-    the residual bounded over the box."""
+    """Whether a.t + c < 0 (exact within Ea per component, Ec) wherever region reg's d basis
+    rows are <= 0 inside the domain's bounding box: y >= 0 with sum y_i a_i ~ a (any y >= 0
+    is valid) and the residual bounded over the box."""
     d = a.shape[1]
     B = rows.A[reg[:, None], basis]  # (p, d, d): the basis rows
     sing = np.abs(np.linalg.det(B)) <= 1e-300
