@@ -2,9 +2,9 @@
 every kind of activation, maxout included; and the thin regions a float engine may merge."""
 import numpy as np
 import pytest
+from oracles import brute_force_regions
 
 import regionkit as rk
-from oracles import brute_force_regions
 from regionkit import Network
 
 def gaussian_net(units, activations, seed=0):
