@@ -21,6 +21,7 @@ from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
 
@@ -46,7 +47,7 @@ DFS_MIN_ROOTS = 1024
 # Threads claim this many roots at a time: a root's subtree is much more work than one split.
 DFS_BATCH_ROOTS = 4
 
-Method = Literal["auto", "lp", "vertex"]
+Method = Literal["auto", "lp", "vertex", "exact"]
 Keep = Literal["regions", "patterns", "count"]
 KEEP_OPTIONS = ("regions", "patterns", "count")
 
@@ -54,7 +55,8 @@ KEEP_OPTIONS = ("regions", "patterns", "count")
 def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | None = None, *,
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
-                      workers: int | None = None, keep: Keep = "regions") -> RegionSet:
+                      workers: int | None = None, keep: Keep = "regions",
+                      certify: bool = False) -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -89,8 +91,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     progress : bool, optional
         Show a progress bar (tqdm): True always, False never, None when stderr is a
         terminal and the run lasts over a second.
-    method : {"auto", "lp", "vertex"}, default "auto"
-        The geometry the regions are split in (Geometry.choose).
+    method : {"auto", "lp", "vertex", "exact"}, default "auto"
+        The geometry the regions are split in (Geometry.choose); "exact": enumeration in
+        rational arithmetic (regionkit.regions.exact), the reference, for small nets.
     workers : int or None
         Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
         core this process may use; 1, the serial split. The result is the same bit for bit
@@ -101,6 +104,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         "patterns", each region's pattern and an interior point (its vertex centroid, or
         Chebyshev centre in 1-D and LP form) and the per-layer counts; "count", the counts
         only. Measures that need the regions' geometry refuse the last two.
+    certify : bool, default False
+        Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
+        is kept as ``rs.certificate``.
 
     Returns
     -------
@@ -142,6 +148,16 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     >>> part.n_regions, part.complete, part.stop_reason
     (1, False, 'max_regions')
     """
+    if method == "exact":
+        if keep != "regions":
+            raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
+                                 "available with it")
+        rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
+        return _certified(rs) if certify else rs
+    if certify:
+        return _certified(enumerate_regions(net, domain, tol, max_regions=max_regions,
+                                            time_limit=time_limit, progress=progress,
+                                            method=method, workers=workers, keep=keep))
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
     if not isinstance(domain, Domain):
@@ -421,6 +437,12 @@ def _bar_layer(bar, description: str, total: int) -> None:
     if bar is not None:
         bar.set_description(description, refresh=False)
         bar.reset(total=total)
+
+
+def _certified(rs: RegionSet) -> RegionSet:
+    """rs with its Certificate attached as rs.certificate."""
+    rs.certificate = rs.certify()
+    return rs
 
 
 def resolve_workers(workers: int | None) -> int:

@@ -24,6 +24,8 @@ from regionkit.model.tolerance import Tolerance
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from regionkit.regions.certify import Certificate
     from scipy import sparse
 
 __all__ = ["FORMAT_VERSION", "RegionSet"]
@@ -756,6 +758,35 @@ class RegionSet:
         """
         self.require_kept("regions", "codim_volumes")
         return faces(self).strata(self.dim)
+
+    def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
+        """Prove in exact arithmetic that these regions are the partition (docs/certify.md).
+
+        Parameters
+        ----------
+        near : float, default 1e-6
+            Regions with inradius below near times the domain's largest side are reported
+            as near-degenerate.
+        exact : bool, default False
+            Check every region in rational arithmetic, without the float filter.
+
+        Returns
+        -------
+        regionkit.regions.certify.Certificate
+            ok, counts, failing regions with reasons, near-degenerate regions, degenerate
+            units, time.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2)).certify().ok
+        True
+        """
+        from regionkit.regions.certify import certify
+
+        return certify(self, near=near, exact=exact)
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
