@@ -92,6 +92,8 @@ class RegionSet:
         Where a stopped run stopped: ``first_layer`` to ``last_layer`` (1-based) were being
         split (one layer, or the layers a depth-first phase runs regions through), and
         ``split`` of the ``inputs`` regions entering first_layer had gone through them.
+    certificate : Certificate or None
+        The exactness certificate, when enumerate_regions(certify=True) made one.
     measure_cache : MeasureCache
         The measures computed so far.
     """
@@ -118,6 +120,7 @@ class RegionSet:
     keep: str = "regions"
     count: int | None = None
     stopped_in: dict[str, int] | None = None
+    certificate: Certificate | None = None
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
