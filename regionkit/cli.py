@@ -254,7 +254,8 @@ def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
     """The saved regions, or a fresh enumeration within the budgets."""
     if src.regions is not None:
         return src.regions
-    return enumerate_regions(src.network, src.domain, max_regions=max_regions,
+    return enumerate_regions(src.network, src.domain, on_interrupt="return",
+                             max_regions=max_regions,
                              time_limit=time_limit, progress=progress, **options)
 
 

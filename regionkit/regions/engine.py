@@ -16,7 +16,7 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
-from regionkit.errors import RegionkitError, SolverError
+from regionkit.errors import Interrupted, RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
@@ -56,7 +56,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
                       workers: int | None = None, keep: Keep = "regions",
-                      certify: bool = False) -> RegionSet:
+                      certify: bool = False,
+                      on_interrupt: Literal["raise", "return"] = "raise") -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -107,18 +108,24 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     certify : bool, default False
         Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
         is kept as ``rs.certificate``.
+    on_interrupt : {"raise", "return"}, default "raise"
+        What Ctrl-C does once the partition found so far is assembled: raise
+        regionkit.Interrupted (a KeyboardInterrupt, so that a loop over runs stops) holding
+        it in ``.partial``, or return it with ``stop_reason == "interrupted"``.
 
     Returns
     -------
     RegionSet
-        The regions, with ``complete`` False and ``stop_reason`` set when a budget or
-        Ctrl-C stopped the run.
+        The regions, with ``complete`` False and ``stop_reason`` set when a budget (or, with
+        on_interrupt="return", Ctrl-C) stopped the run.
 
     Raises
     ------
     RegionkitError
-        net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method
-        or keep.
+        net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method,
+        keep or on_interrupt.
+    Interrupted
+        Ctrl-C, with on_interrupt="raise"; its ``partial`` holds the regions found.
     DomainError
         If the domain does not live in the network's input space.
     SolverError
@@ -148,16 +155,27 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     >>> part.n_regions, part.complete, part.stop_reason
     (1, False, 'max_regions')
     """
+    if on_interrupt not in ("raise", "return"):
+        raise RegionkitError(f"on_interrupt must be 'raise' or 'return', got {on_interrupt!r}")
     if method == "exact":
         if keep != "regions":
             raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
                                  "available with it")
         rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
-        return _certified(rs) if certify else rs
-    if certify:
-        return _certified(enumerate_regions(net, domain, tol, max_regions=max_regions,
-                                            time_limit=time_limit, progress=progress,
-                                            method=method, workers=workers, keep=keep))
+    else:
+        rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method, workers,
+                        keep)
+    if rs.stop_reason == "interrupted":
+        if on_interrupt == "raise":
+            raise Interrupted(rs)
+        return rs
+    return _certified(rs) if certify else rs
+
+
+def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
+               max_regions: int | None, time_limit: float | None, progress: bool | None,
+               method: str, workers: int | None, keep: str) -> RegionSet:
+    """enumerate_regions in floating point, with the checks of its arguments."""
     if not isinstance(net, Network):
         raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
     if not isinstance(domain, Domain):
