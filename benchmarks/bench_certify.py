@@ -27,8 +27,7 @@ import regionkit as rk  # noqa: E402
 from regionkit.constructions import torch_default  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchjson import STANDARD_NETS  # noqa: E402
-from benchjson import default_out, write_results
+from benchjson import STANDARD_NETS, default_out, write_results  # noqa: E402
 
 SMALL_NETS = [
     ("2-16-16-1", [2, 16, 16, 1]),

@@ -9,6 +9,7 @@ import regionkit as rk
 from regionkit import Network
 from regionkit.regions.certify import certify
 
+
 def gaussian_net(units, activations, seed=0):
     """N(0,1)/sqrt(fan_in) weights, N(0, 1/4) biases; `units` counts units (a maxout:k
     layer gets k rows per unit)."""

@@ -7,6 +7,7 @@ from oracles import brute_force_regions
 import regionkit as rk
 from regionkit import Network
 
+
 def gaussian_net(units, activations, seed=0):
     """N(0,1)/sqrt(fan_in) weights, N(0, 1/4) biases; `units` counts units (a maxout:k
     layer gets k rows per unit)."""

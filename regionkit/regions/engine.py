@@ -21,6 +21,7 @@ from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.arguments import checked_arguments
 from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
@@ -176,14 +177,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
                max_regions: int | None, time_limit: float | None, progress: bool | None,
                method: str, workers: int | None, keep: str) -> RegionSet:
     """enumerate_regions in floating point, with the checks of its arguments."""
-    if not isinstance(net, Network):
-        raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
-    if not isinstance(domain, Domain):
-        raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
-    domain.check_network(net.n_in)
-    tol = Tolerance.coerce(tol)
-    if max_regions is not None and max_regions < 1:
-        raise RegionkitError("max_regions must be at least 1")
+    tol = checked_arguments(net, domain, tol, max_regions)
     if keep not in KEEP_OPTIONS:
         raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)

@@ -18,10 +18,11 @@ import numpy as np
 
 from regionkit.core.frontier import chebyshev_balls
 from regionkit.core.geometry import Geometry
-from regionkit.errors import RegionkitError, SolverError
+from regionkit.errors import SolverError
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.arguments import checked_arguments
 from regionkit.regions.rational import RationalNet, facets, interior_point, q
 from regionkit.regions.regionset import RegionSet
 
@@ -67,14 +68,7 @@ def enumerate_exact(net: Network, domain: Domain, tol: Tolerance | float | None 
     >>> enumerate_exact(net, rk.Box(-1, 1, dim=2)).n_regions
     7
     """
-    if not isinstance(net, Network):
-        raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
-    if not isinstance(domain, Domain):
-        raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
-    domain.check_network(net.n_in)
-    tol = Tolerance.coerce(tol)
-    if max_regions is not None and max_regions < 1:
-        raise RegionkitError("max_regions must be at least 1")
+    tol = checked_arguments(net, domain, tol, max_regions)
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + float(time_limit)
     budget = math.inf if max_regions is None else int(max_regions)

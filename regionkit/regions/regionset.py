@@ -24,9 +24,9 @@ from regionkit.model.tolerance import Tolerance
 
 if TYPE_CHECKING:
     import networkx as nx
+    from scipy import sparse
 
     from regionkit.regions.certify import Certificate
-    from scipy import sparse
 
 __all__ = ["FORMAT_VERSION", "RegionSet"]
 
