@@ -184,3 +184,20 @@ def test_cli_count_keep_and_a_depth_first_stop(monkeypatch):
     assert res.exit_code == EXIT_BUDGET
     line = next(t for t in res.output.splitlines() if t.startswith("per layer:"))
     assert "layers 2-4 incomplete, run depth first" in line and line.split()[2] == "161"
+
+
+@pytest.mark.parametrize("n_in", [5, 6, 7, 8])
+def test_vertex_form_in_high_dimensions_against_lp_and_brute_force(n_in):
+    """The vertex form (default up to 5-D, on request above) and the LP form find the same
+    regions as brute force over sign patterns, depth first on two threads."""
+    from oracles import brute_force_regions
+
+    net = make_net(n_in, [5, 4], ["relu", "hard_tanh"], seed=n_in)
+    domain = rk.Box(-1, 1, dim=n_in)
+    truth = set(brute_force_regions(net, domain))
+    assert len(truth) > 10
+    for method in ("vertex", "lp"):
+        rs = run(net, domain, roots=2, workers=2, method=method)
+        assert rs.kind == ("vd" if method == "vertex" else "nd")
+        assert {tuple(p) for p in rs.pattern_bits().tolist()} == truth
+        assert rs.n_regions == len(truth)
