@@ -339,8 +339,7 @@ def estimate_counts(net: Network, domain: Domain, points: int = ESTIMATE_POINTS,
             idx = np.argsort(rng.random((len(x), subsets, H)), axis=2)[:, :, :j]
             n_i = np.arange(len(x))[:, None, None]
             Aj, cj = A[n_i, idx], c[n_i, idx]  # (n, s, j, dim), (n, s, j)
-            G = Aj @ np.swapaxes(Aj, 2, 3)
-            r = np.einsum("nsjk,nk->nsj", Aj, x) + cj
+            G = Aj @ np.swapaxes(Aj, 2, 3)  # Gram matrices of the subsets
             ok = _well_conditioned(G)
             y = np.broadcast_to(x[:, None, :], (len(x), subsets, dim)).copy()
             if ok.any():
@@ -369,7 +368,7 @@ def _onto_flat_in_box(A: np.ndarray, c: np.ndarray, y: np.ndarray, lo: np.ndarra
     for step in range(PROJECTION_STEPS):
         if step:
             y = np.clip(y, lo + margin, hi - margin)
-        y = y - np.einsum("mkj,mj->mk", P, np.einsum("mjk,mk->mj", A, y) + c)
+        y = y - (P @ ((A @ y[..., None])[..., 0] + c)[..., None])[..., 0]
     return y
 
 
