@@ -377,7 +377,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
             raise click.UsageError("--graph needs the regions' geometry: use --keep regions")
         with_graph = False
     rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
-                  method=method, workers=workers, **({} if src.regions is not None else {"keep": keep}))
+                  method=method, workers=workers,
+                  **({} if src.regions is not None else {"keep": keep}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
@@ -530,7 +531,8 @@ def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: 
 def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
                plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
                as_json: bool, max_regions: int | None, max_memory: int | str | None,
-               time_limit: float | None, progress: bool | None, markdown: bool, strict: bool) -> None:
+               time_limit: float | None, progress: bool | None, markdown: bool,
+               strict: bool) -> None:
     """Every bound that applies to NET, beside its measured region counts on a box (or
     slice); a stopped run's counts are lower bounds, checked as such."""
     from regionkit import bounds
@@ -564,7 +566,8 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
 def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
              as_json: bool, max_regions: int | None, max_memory: int | str | None,
-             time_limit: float | None, progress: bool | None, linear: bool, pair: bool, output: str, dpi: int) -> None:
+             time_limit: float | None, progress: bool | None, linear: bool, pair: bool,
+             output: str, dpi: int) -> None:
     """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
     from regionkit import plot
 
@@ -612,8 +615,8 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
 def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
               plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
               as_json: bool, max_regions: int | None, max_memory: int | str | None,
-              time_limit: float | None, progress: bool | None, level: float, output: int, classes: bool,
-              rtol: float | None, method: str) -> None:
+              time_limit: float | None, progress: bool | None, level: float, output: int,
+              classes: bool, rtol: float | None, method: str) -> None:
     """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box
     (or slice)."""
     import time

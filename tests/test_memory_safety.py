@@ -25,8 +25,7 @@ DIGITS_LIMIT = "16G"
 REFUSAL_SECONDS = 2.0
 # estimate_counts against exact counts: the first layer within these factors (it tests
 # flats near one point of each, so it undercounts, more in higher dimensions: 0.73 in
-# 4-D), every layer
-# within ESTIMATE_FACTOR either way (tests/ nets of 2-4 inputs).
+# 4-D), every layer within ESTIMATE_FACTOR either way (nets of 2-4 inputs).
 FIRST_LAYER_RANGE = (0.6, 1.1)
 ESTIMATE_FACTOR = 8.0
 # The guard checks after each core call (CALL_SECONDS): what one call adds on top.

@@ -112,8 +112,10 @@ def _read_int(path: str) -> int | None:
 
 
 def available_memory() -> int | None:
-    """Memory this process may still take: the least of MemAvailable, the cgroup's room
-    (memory.max - memory.current) and the address space left under RLIMIT_AS (ulimit -v).
+    """Memory this process may still take, in bytes.
+
+    The least of MemAvailable, the cgroup's room (memory.max - memory.current) and the
+    address space left under RLIMIT_AS (ulimit -v).
 
     Returns
     -------
@@ -179,7 +181,7 @@ def resolve_max_memory(max_memory: int | float | str | None) -> int | None:
 
 
 class MemoryGuard:
-    """Asked by the engine after every core call: has the process passed its memory limit?
+    """Asked by the engine after every core call: has the process passed its memory limit.
 
     Parameters
     ----------

@@ -366,9 +366,9 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
     max_regions, time_limit : int or float, optional
         Budgets of the enumeration (see enumerate_regions); a run they stop raises
         IncompleteError.
-
     max_memory : int, float, str or None, optional
         Memory budget of the enumeration (enumerate_regions).
+
     Returns
     -------
     DecisionRegions
