@@ -25,8 +25,8 @@ from regionkit.regions.preflight import estimate_memory  # noqa: E402
 
 CASES = [([2, 64, 64, 64, 1], "regions"), ([2, 128, 128, 1], "regions"),
          ([3, 32, 32, 32, 1], "regions"), ([3, 32, 32, 32, 1], "count"),
-         ([4, 200, 1], "regions"), ([5, 20, 20, 1], "regions"), ([8, 12, 12, 1], "patterns"),
-         ([16, 12, 1], "regions")]
+         ([4, 40, 1], "regions"), ([5, 16, 16, 1], "regions"), ([8, 12, 12, 1], "patterns"),
+         ([12, 12, 1], "regions")]
 
 
 def child(arch: list[int], keep: str) -> dict:
