@@ -4,12 +4,12 @@ Verbs: count, info, graph, line, bounds, plot, betti and suite (regionkit.suite.
 lists its options with ``regionkit VERB --help``; README.md and docs/cli.md show them in use.
 ``main`` is the console script's entry point; ``python -m regionkit.cli`` runs it too.
 
-Every verb that enumerates takes --time-limit, --max-regions, --progress and --json, and the
-exit status says how a run ended: EXIT_OK (0, complete), EXIT_FAILED (1: a failed suite job,
-a violated bound under --strict, or a count --certify could not certify), EXIT_USAGE (2: bad
-input, named in the message), EXIT_BUDGET (3: a budget stopped the run; what was printed is
-partial and says so) and EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written
-atomically.
+Every verb that enumerates takes --time-limit, --max-regions, --max-memory, --progress and
+--json, and the exit status says how a run ended: EXIT_OK (0, complete), EXIT_FAILED (1: a
+failed suite job, a violated bound under --strict, or a count --certify could not certify),
+EXIT_USAGE (2: bad input, named in the message), EXIT_BUDGET (3: a budget stopped the run,
+and what was printed is partial and says so, or --max-memory refused it before it started)
+and EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written atomically.
 
 Examples
 --------
@@ -36,11 +36,12 @@ import click
 import numpy as np
 
 from regionkit.atomic import atomic_path
-from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
+from regionkit.errors import IncompleteError, MemoryBudgetError, NetworkFileError, RegionkitError
 from regionkit.examples import EXAMPLES, example_network
 from regionkit.model.domains import Box, Domain, Polytope
 from regionkit.model.network import Network, load_network
 from regionkit.regions.engine import enumerate_regions
+from regionkit.regions.preflight import parse_size
 from regionkit.regions.regionset import RegionSet
 from regionkit.suite.cli import suite as suite_commands
 
@@ -69,8 +70,8 @@ def exit_code(stop_reason: str | None) -> int:
     Parameters
     ----------
     stop_reason : str or None
-        RegionSet.stop_reason: None (complete), 'max_regions', 'time_limit' or
-        'interrupted'.
+        RegionSet.stop_reason: None (complete), 'max_regions', 'time_limit',
+        'max_memory' or 'interrupted'.
 
     Returns
     -------
@@ -80,8 +81,8 @@ def exit_code(stop_reason: str | None) -> int:
     Examples
     --------
     >>> from regionkit.cli import exit_code
-    >>> exit_code(None), exit_code("time_limit"), exit_code("interrupted")
-    (0, 3, 130)
+    >>> [exit_code(r) for r in (None, "time_limit", "max_memory", "interrupted")]
+    [0, 3, 3, 130]
     """
     if stop_reason is None:
         return EXIT_OK
@@ -97,6 +98,9 @@ class _Main(click.Group):
         except IncompleteError as exc:
             click.echo(f"stopped: {exc}", err=True)
             ctx.exit(exit_code(exc.stop_reason))
+        except MemoryBudgetError as exc:  # refused before it started: a budget, not bad input
+            click.echo(f"refused: {exc}", err=True)
+            ctx.exit(EXIT_BUDGET)
         except RegionkitError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
@@ -133,6 +137,21 @@ class _Number(click.ParamType):
 SECONDS = _Number(0.0, strict=True)
 
 
+class _MemorySize(click.ParamType):
+    """A memory size (2G, 512M, bytes) or 'off', as enumerate_regions' max_memory takes it."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int | str:
+        if isinstance(value, str) and value.strip().lower() == "off":
+            return "off"
+        try:
+            return parse_size(value) or "off"
+        except RegionkitError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def _floats(text: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
@@ -150,7 +169,8 @@ def main() -> None:
     RegionSet.save or --save: its network, domain and regions are used as saved).
 
     Exit status: 0 complete, 1 a failed suite job or violated bound (--strict), 2 bad
-    input, 3 stopped by --time-limit or --max-regions (the output says what is partial),
+    input, 3 stopped by --time-limit, --max-regions or --max-memory (the output says what is
+    partial) or refused by --max-memory before it started,
     130 interrupted (Ctrl-C).
     """
 
@@ -179,6 +199,11 @@ def _budgets(f: Callable) -> Callable:
                      help="Stop after this many seconds (exit status 3).")(f)
     f = click.option("--max-regions", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Never hold more regions than this (stops cleanly, exit status 3).")(f)
+    f = click.option("--max-memory", type=_MemorySize(), default=None, metavar="SIZE",
+                     help="Resident memory the run may use, e.g. 2G or 512M; 'off': no "
+                          "limit (default: 80% of the memory available). A run estimated "
+                          "to need more is refused; one that reaches it stops cleanly "
+                          "(exit status 3).")(f)
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(f)
 
 
@@ -250,13 +275,14 @@ def _source(net: str | None, example: str | None, box: tuple[str, str],
 
 
 def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
-             progress: bool | None, **options: Any) -> RegionSet:
+             progress: bool | None, max_memory: int | str | None = None,
+             **options: Any) -> RegionSet:
     """The saved regions, or a fresh enumeration within the budgets."""
     if src.regions is not None:
         return src.regions
     return enumerate_regions(src.network, src.domain, on_interrupt="return",
-                             max_regions=max_regions,
-                             time_limit=time_limit, progress=progress, **options)
+                             max_regions=max_regions, time_limit=time_limit, progress=progress,
+                             max_memory=max_memory, **options)
 
 
 def _layer_note(rs: RegionSet) -> dict[str, Any]:
@@ -269,6 +295,19 @@ def _layer_note(rs: RegionSet) -> dict[str, Any]:
     return {"stopped_layer": where["first_layer"], "stopped_layer_last": where["last_layer"],
             "stopped_layer_split": where["split"], "stopped_layer_inputs": where["inputs"],
             "stopped_layer_regions": rs.per_layer[where["last_layer"] - 1]}
+
+
+def _unsplit_note(rs: RegionSet) -> str | None:
+    """Why a stopped run holds the domain whole: its budget ran out inside the first split."""
+    where = rs.stopped_in
+    if rs.complete or where is None or where["first_layer"] != 1 or where["split"] > 0:
+        return None
+    what = {"max_regions": "--max-regions", "max_memory": "--max-memory",
+            "time_limit": "--time-limit"}.get(rs.stop_reason, rs.stop_reason)
+    return (f"the budget ({what}) ran out while layer 1 split the domain, so the domain is "
+            "left whole and the count above says nothing: the first layer alone needs more. "
+            f"Raise {what}, or ask for less: a slice of the inputs (--plane A B C, --segment "
+            "A B), a smaller box, --keep count")
 
 
 def _per_layer_text(rs: RegionSet) -> str:
@@ -327,9 +366,10 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
                    "interior points, or only the counts (least memory; no --graph).")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
-          max_regions: int | None, time_limit: float | None, progress: bool | None,
-          rtol: float | None, method: str, with_certificate: bool, with_graph: bool | None,
-          save_path: str | None, workers: int | None, keep: str) -> None:
+          max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
+          progress: bool | None, rtol: float | None, method: str, with_certificate: bool,
+          with_graph: bool | None, save_path: str | None, workers: int | None,
+          keep: str) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
     points (or report a saved RegionSet)."""
     src = _source(net, example, box, plane, segment)
@@ -337,13 +377,15 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         if with_graph:
             raise click.UsageError("--graph needs the regions' geometry: use --keep regions")
         with_graph = False
-    rs = _regions(src, max_regions, time_limit, progress, tol=rtol, method=method,
-                  workers=workers, **({} if src.regions is not None else {"keep": keep}))
+    rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
+                  method=method, workers=workers,
+                  **({} if src.regions is not None else {"keep": keep}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
     summary = rs.summary()
     summary.update(_layer_note(rs))
+    summary["note"] = _unsplit_note(rs)
     if with_graph is None:
         with_graph = src.domain.dim <= GRAPH_MAX_DIM and rs.keep == "regions"
     summary.update(n_linear_regions=None, adjacency_edges=None, boundary_volume=None,
@@ -383,6 +425,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
             click.echo(f"graph:              {graph_note}")
         click.echo(f"per layer:          {_per_layer_text(rs)}")
         click.echo(f"time:               {rs.seconds:.3f} s")
+        if summary["note"]:
+            click.echo(f"note: {summary['note']}")
         if cert is not None:
             click.echo(cert.summary())
     if save_path:
@@ -397,13 +441,14 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
               help="GraphML file to write.")
 def graph(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
-          max_regions: int | None, time_limit: float | None, progress: bool | None,
+          max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
+          progress: bool | None,
           output: str) -> None:
     """Write the region adjacency graph of NET on a box (or slice) as GraphML."""
     import networkx as nx
 
     src = _source(net, example, box, plane, segment)
-    rs = _regions(src, max_regions, time_limit, progress)
+    rs = _regions(src, max_regions, time_limit, progress, max_memory)
     rs.require_complete("the adjacency graph")
     G = rs.adjacency_graph()
     # GraphML holds scalars only: lists become comma-separated strings.
@@ -493,14 +538,15 @@ def line_cmd(net: str, x_from: str, x_to: str, arc: bool, whole: bool, as_json: 
 @click.option("--strict", is_flag=True, help="Exit with status 1 if a proven bound is violated.")
 def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
                plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
-               as_json: bool, max_regions: int | None, time_limit: float | None,
-               progress: bool | None, markdown: bool, strict: bool) -> None:
+               as_json: bool, max_regions: int | None, max_memory: int | str | None,
+               time_limit: float | None, progress: bool | None, markdown: bool,
+               strict: bool) -> None:
     """Every bound that applies to NET, beside its measured region counts on a box (or
     slice); a stopped run's counts are lower bounds, checked as such."""
     from regionkit import bounds
 
     src = _source(net, example, box, plane, segment)
-    rs = _regions(src, max_regions, time_limit, progress)
+    rs = _regions(src, max_regions, time_limit, progress, max_memory)
     table = bounds.check(rs)
     if as_json:
         click.echo(json.dumps({"n_regions": table.n_activation,
@@ -527,8 +573,9 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--dpi", type=click.IntRange(min=1), default=100, show_default=True)
 def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
-             as_json: bool, max_regions: int | None, time_limit: float | None,
-             progress: bool | None, linear: bool, pair: bool, output: str, dpi: int) -> None:
+             as_json: bool, max_regions: int | None, max_memory: int | str | None,
+             time_limit: float | None, progress: bool | None, linear: bool, pair: bool,
+             output: str, dpi: int) -> None:
     """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
     from regionkit import plot
 
@@ -539,7 +586,7 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
     if pair and src.domain.dim != 2:
         raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
                                "--plane)")
-    rs = _regions(src, max_regions, time_limit, progress)
+    rs = _regions(src, max_regions, time_limit, progress, max_memory)
     rs.require_complete("a plot")
     plt = plot.pyplot("Agg")
     if src.domain.dim == 1:
@@ -575,9 +622,9 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
               show_default=True, help="Splitting geometry (see README).")
 def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
               plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
-              as_json: bool, max_regions: int | None, time_limit: float | None,
-              progress: bool | None, level: float, output: int, classes: bool,
-              rtol: float | None, method: str) -> None:
+              as_json: bool, max_regions: int | None, max_memory: int | str | None,
+              time_limit: float | None, progress: bool | None, level: float, output: int,
+              classes: bool, rtol: float | None, method: str) -> None:
     """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box
     (or slice)."""
     import time
@@ -588,6 +635,7 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
     src = _source(net, example, box, plane, segment)
     network, domain = src.network, src.domain
     budgets = {"max_regions": max_regions, "time_limit": time_limit, "progress": progress,
+               "max_memory": max_memory,
                "tol": rtol, "method": method}
     dr = decision_regions(network, domain, level, output, classes=False, **budgets)
     sides = {s: dr.betti_numbers(s) for s in ("above", "below")}

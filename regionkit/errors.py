@@ -15,6 +15,7 @@ __all__ = [
     "DomainError",
     "IncompleteError",
     "Interrupted",
+    "MemoryBudgetError",
     "MissingExtraError",
     "NetworkError",
     "NetworkFileError",
@@ -89,6 +90,14 @@ class CoreMemoryError(RegionkitError, MemoryError):
     """The compiled core ran out of memory; the message says how to ask for less."""
 
 
+class MemoryBudgetError(RegionkitError, MemoryError):
+    """A run refused before it starts: it is expected to need more than max_memory.
+
+    The message gives the estimate, the limit and what to do instead (a slice of the
+    inputs, keep="count", max_regions, a smaller box).
+    """
+
+
 class IncompleteError(RegionkitError, RuntimeError):
     """A result that needs every region, asked of a run a budget or Ctrl-C stopped early.
 
@@ -97,7 +106,8 @@ class IncompleteError(RegionkitError, RuntimeError):
     message : str
         What was asked and why it cannot be given.
     stop_reason : str
-        The run's stop_reason: 'max_regions', 'time_limit' or 'interrupted'.
+        The run's stop_reason: 'max_regions', 'time_limit', 'max_memory' or
+        'interrupted'.
     """
 
     def __init__(self, message: str, stop_reason: str) -> None:

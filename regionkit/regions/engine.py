@@ -16,7 +16,7 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
-from regionkit.errors import Interrupted, RegionkitError, SolverError
+from regionkit.errors import CoreMemoryError, Interrupted, RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
@@ -24,6 +24,7 @@ from regionkit.model.tolerance import Tolerance
 from regionkit.regions.arguments import checked_arguments
 from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
+from regionkit.regions.preflight import MemoryGuard, preflight
 from regionkit.regions.regionset import RegionSet
 
 __all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "DFS_BATCH_ROOTS", "DFS_MIN_ROOTS",
@@ -57,7 +58,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
                       workers: int | None = None, keep: Keep = "regions",
-                      certify: bool = False,
+                      max_memory: int | float | str | None = None, certify: bool = False,
                       on_interrupt: Literal["raise", "return"] = "raise") -> RegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
@@ -106,6 +107,12 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         "patterns", each region's pattern and an interior point (its vertex centroid, or
         Chebyshev centre in 1-D and LP form) and the per-layer counts; "count", the counts
         only. Measures that need the regions' geometry refuse the last two.
+    max_memory : int, float, str or None
+        Resident memory (bytes, or a size such as "2G") the process may hold: a run
+        estimated to need more is refused, and a run that reaches it stops cleanly with
+        stop_reason "max_memory" (checked after every core call). None: the memory held now
+        plus MEMORY_FRACTION of the memory available; 0 or "off": no limit (see
+        regionkit.regions.preflight and docs/engine.md).
     certify : bool, default False
         Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
         is kept as ``rs.certificate``.
@@ -132,8 +139,10 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     SolverError
         If the core's LP solver could not certify an answer and the vertex form, which the
         LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions).
+    MemoryBudgetError
+        If the run is estimated to need more than max_memory (the message says what to do).
     CoreMemoryError
-        If the core ran out of memory (max_regions bounds what it holds).
+        If memory ran out while the partial result was being put together.
 
     Examples
     --------
@@ -165,7 +174,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
     else:
         rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method, workers,
-                        keep)
+                        keep, max_memory)
     if rs.stop_reason == "interrupted":
         if on_interrupt == "raise":
             raise Interrupted(rs)
@@ -175,26 +184,34 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
 
 def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
                max_regions: int | None, time_limit: float | None, progress: bool | None,
-               method: str, workers: int | None, keep: str) -> RegionSet:
+               method: str, workers: int | None, keep: str,
+               max_memory: int | float | str | None) -> RegionSet:
     """enumerate_regions in floating point, with the checks of its arguments."""
     tol = checked_arguments(net, domain, tol, max_regions)
     if keep not in KEEP_OPTIONS:
         raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
+    guard = preflight(net, domain, geometry, keep, max_regions, max_memory, DFS_MIN_ROOTS)
     began = time.perf_counter()
     bar = _progress_bar(progress)
     with _deferred_interrupt() as interrupted:
         try:
             try:
                 return _Run(net, domain, tol, geometry, threads, keep, max_regions,
-                            time_limit).execute(bar, interrupted)
+                            time_limit, guard).execute(bar, interrupted)
             except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
                 if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
                     raise
                 left = None if time_limit is None else time_limit - (time.perf_counter() - began)
                 return _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
-                            left).execute(bar, interrupted)
+                            left, guard).execute(bar, interrupted)
+        except MemoryError as exc:  # out of memory putting a partial result together
+            if isinstance(exc, RegionkitError):
+                raise
+            raise CoreMemoryError("out of memory (outside the core's splits): lower "
+                                  "max_memory, or ask for less (keep=\"count\", a slice, "
+                                  "max_regions)") from None
         finally:
             if bar is not None:
                 bar.close()
@@ -206,7 +223,8 @@ class _Run:
 
     def __init__(self, net: Network, domain: Domain, tol: Tolerance, geometry: Geometry,
                  threads: int, keep: str, max_regions: int | None,
-                 time_limit: float | None) -> None:
+                 time_limit: float | None, guard: MemoryGuard | None = None) -> None:
+        self.guard = guard
         self.net, self.domain, self.tol, self.geometry = net, domain, tol, geometry
         self.threads, self.keep = threads, keep
         self.start = time.perf_counter()
@@ -287,6 +305,8 @@ class _Run:
                     break
         except KeyboardInterrupt:  # outside the main thread: no deferred handler
             stop_reason = "interrupted"
+        except MemoryError:  # the core's std::bad_alloc (CoreMemoryError) or numpy's
+            stop_reason = "max_memory"
         if stop_reason is not None:
             # Keep everything: finished children and the regions not reached.
             nh = int(self.offsets[li + 1] - self.offsets[li])
@@ -315,6 +335,8 @@ class _Run:
     def _why_stopped(self, aborted: bool, interrupted: threading.Event) -> str | None:
         if aborted:
             return "time_limit" if time.perf_counter() >= self.deadline else "max_regions"
+        if self.guard is not None and self.guard.exceeded():
+            return "max_memory"
         if interrupted.is_set():
             return "interrupted"
         return None
@@ -362,6 +384,8 @@ class _Run:
                     break
         except KeyboardInterrupt:  # outside the main thread: no deferred handler
             stop_reason = "interrupted"
+        except MemoryError:  # the core's std::bad_alloc (CoreMemoryError) or numpy's
+            stop_reason = "max_memory"
         self.per_layer.extend(int(c) for c in made)
         self.maps = None
         depth = np.full(n_leaves, net.n_layers, np.int64)

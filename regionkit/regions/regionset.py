@@ -81,7 +81,8 @@ class RegionSet:
     seconds : float
         Wall time of the enumeration.
     stop_reason : str or None
-        None for a complete run, else 'max_regions', 'time_limit' or 'interrupted'.
+        None for a complete run, else 'max_regions', 'time_limit', 'max_memory' or
+        'interrupted'.
     keep : {'regions', 'patterns', 'count'}
         What the enumeration kept (enumerate_regions): with 'patterns' the geometry, output
         maps and inequalities are None and interior_points are vertex centroids; with

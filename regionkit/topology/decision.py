@@ -337,7 +337,8 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
                      *, classes: bool | None = None, tol: Tolerance | float | None = None,
                      method: Method = "auto", progress: bool | None = None,
                      max_regions: int | None = None,
-                     time_limit: float | None = None) -> DecisionRegions:
+                     time_limit: float | None = None,
+                     max_memory: int | float | str | None = None) -> DecisionRegions:
     """Split the activation regions by the decision boundaries, exactly.
 
     Every activation region of `net` on `domain` is cut by the level set F_output = level
@@ -365,6 +366,8 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
     max_regions, time_limit : int or float, optional
         Budgets of the enumeration (see enumerate_regions); a run they stop raises
         IncompleteError.
+    max_memory : int, float, str or None, optional
+        Memory budget of the enumeration (enumerate_regions).
 
     Returns
     -------
@@ -405,7 +408,8 @@ def decision_regions(net: Network, domain: Domain, level: float | None = 0.0, ou
                              "with several outputs")
     split, pairs = split_network(net, level, int(output), classes)
     rs = enumerate_regions(split, domain, tol=tol, method=method, progress=progress,
-                           max_regions=max_regions, time_limit=time_limit)
+                           max_regions=max_regions, time_limit=time_limit,
+                           max_memory=max_memory)
     rs.require_complete("decision regions")
     sgn = region_signs(rs, np.arange(rs.n_regions + 1), rs.interior_points)
     off = split.layer_hyperplane_offsets()
