@@ -375,7 +375,7 @@ class RunStore:
         chunk = _Chunk(patterns, np.full(len(patterns), self.net.n_layers, np.int64),
                        frontier, maps, points)
         self._buffer.append((first, last, chunk, np.asarray(made, np.int64).copy(), regions))
-        self._buffered += len(patterns)
+        self._buffered += regions
         if (self._buffered >= SHARD_REGIONS
                 or time.perf_counter() - self._last_write >= SHARD_SECONDS):
             self.flush()
