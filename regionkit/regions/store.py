@@ -26,6 +26,8 @@ import hashlib
 import json
 import os
 import re
+import secrets
+import sys
 import time
 from typing import Any, Callable, Iterator
 
@@ -40,15 +42,18 @@ from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.optional import require
 
-__all__ = ["MANIFEST", "SHARD_REGIONS", "SHARD_SECONDS", "STORE_FORMAT", "RunStore",
+__all__ = ["COMPRESSION", "MANIFEST", "SHARD_REGIONS", "SHARD_SECONDS", "STORE_FORMAT", "RunStore",
            "StoreError", "StoredRegionSet", "fingerprint", "is_store"]
 
 STORE_FORMAT = 1
 MANIFEST = "manifest.json"
-# A shard is written once this many regions are buffered, or this long after the last one:
-# memory holds at most about one shard of regions, and a crash loses at most that much work.
-SHARD_REGIONS = 1 << 16
+# Each core call's leaves go to the open shard as one Parquet row group (nothing is kept in
+# memory); the shard is closed (renamed into place) once it holds this many regions or is
+# this old: a crash loses at most that much work, and resuming reads one footer per shard.
+SHARD_REGIONS = 1 << 18
 SHARD_SECONDS = 30.0
+# Parquet codec: zstd, measured in benchmarks/bench_store.py (docs/store.md).
+COMPRESSION = "zstd"
 _SHARD = re.compile(r"^roots-(\d{12})-(\d{12})\.parquet$")
 _TAIL, _WHOLE, _NETWORK = "tail.parquet", "whole.parquet", "network.npz"
 _META_KEY = b"regionkit"
@@ -104,15 +109,16 @@ def fingerprint(net: Network, domain: Domain, tol: Tolerance, method: str, keep:
         SHA-256 hex digest over the network's and domain's arrays (dtype, shape, bytes),
         the tolerance, method, keep, store format and regionkit version.
     """
-    from regionkit import __version__
-
+    # The package's version, read from the loaded package (always imported before its
+    # submodules) rather than imported: regions sits below the top-level namespace.
+    version = sys.modules["regionkit"].__version__
     h = hashlib.sha256()
     for prefix, arrays in (("net", net.to_npz_dict()), ("dom", domain.to_dict())):
         for k in sorted(arrays):
             a = np.ascontiguousarray(np.asarray(arrays[k]))
             h.update(f"{prefix}:{k}:{a.dtype.str}:{a.shape}".encode())
             h.update(a.tobytes())
-    h.update(json.dumps([tol.rtol, tol.atol, method, keep, STORE_FORMAT, __version__]).encode())
+    h.update(json.dumps([tol.rtol, tol.atol, method, keep, STORE_FORMAT, version]).encode())
     return h.hexdigest()
 
 
@@ -131,7 +137,8 @@ def _numpy(arr, width: int) -> np.ndarray:
 
 def _table(geometry: Geometry, dim: int, n_out: int, keep: str, n_bytes: int,
            patterns: np.ndarray, depth: np.ndarray, frontier: Frontier | None,
-           maps: dict[str, np.ndarray] | None, points: np.ndarray | None, meta: dict[str, Any]):
+           maps: dict[str, np.ndarray] | None, points: np.ndarray | None,
+           meta: dict[str, Any] | None):
     """One row per region: pattern, depth, and the kept geometry, map or point."""
     pa = _pa()
     packed = np.ascontiguousarray(patterns, np.uint8)
@@ -156,12 +163,14 @@ def _table(geometry: Geometry, dim: int, n_out: int, keep: str, n_bytes: int,
     elif keep == "patterns":
         cols["point"] = _values(pa, points, dim)
     table = pa.table(cols)
+    if meta is None:
+        return table
     return table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()})
 
 
 def _write_table(table, path: str) -> None:
     with atomic_path(path) as tmp:
-        _pq().write_table(table, tmp, compression="zstd")
+        _pq().write_table(table, tmp, compression=COMPRESSION)
 
 
 class _Chunk:
@@ -173,9 +182,8 @@ class _Chunk:
         self.maps, self.points = maps, points
 
     @classmethod
-    def read(cls, path: str, geometry: Geometry, dim: int, n_out: int, keep: str,
-             n_bytes: int, columns: list[str] | None = None) -> "_Chunk":
-        table = _pq().read_table(path, columns=columns)
+    def read(cls, table, geometry: Geometry, dim: int, n_out: int, keep: str,
+             n_bytes: int) -> "_Chunk":
         n = table.num_rows
         names = set(table.column_names)
         patterns = depth = frontier = maps = points = None
@@ -186,7 +194,7 @@ class _Chunk:
                         if n else np.zeros((0, n_bytes), np.uint8))
         if "depth" in names:
             depth = table.column("depth").to_numpy().astype(np.int64)
-        if keep == "regions" and columns is None:
+        if keep == "regions" and "output_m" in names:
             data: dict[str, np.ndarray] = {}
             for c in geometry.columns:
                 width = dim if c.width == DIM else c.width
@@ -282,9 +290,7 @@ class RunStore:
             if name.startswith(".") and ".tmp" in name:
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.path, name))
-        self._buffer: list[tuple[int, int, _Chunk, np.ndarray, int]] = []
-        self._buffered = 0
-        self._last_write = time.perf_counter()
+        self._open: dict[str, Any] | None = None  # the shard being written
 
     @property
     def complete(self) -> bool:
@@ -299,13 +305,15 @@ class RunStore:
         geometry : Geometry
             The geometry of the new run.
         """
+        if self._open is not None:
+            self._open["writer"].close()
+            self._open = None
         for name in os.listdir(self.path):
-            if name != MANIFEST:
+            if name not in (MANIFEST, _NETWORK):
                 os.unlink(os.path.join(self.path, name))
         self.geometry = geometry
         self.manifest.update(geometry=geometry.value, state="running")
         self.manifest.pop("roots", None)
-        self._buffer, self._buffered = [], 0
         self._write_manifest()
 
     def begin_roots(self, layer: int, patterns: np.ndarray) -> tuple[int, int, np.ndarray]:
@@ -355,7 +363,8 @@ class RunStore:
     def add(self, first: int, last: int, frontier: Frontier | None,
             maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
             points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
-        """Buffer the leaves of roots first..last-1; write a shard when the buffer is full.
+        """Append the leaves of roots first..last-1 to the open shard (one row group);
+        close it once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
 
         Parameters
         ----------
@@ -368,36 +377,49 @@ class RunStore:
         regions : int
             Their number of leaves.
         """
-        if self._buffer:
-            assert first == self._buffer[-1][1], "roots must come in order"
         if patterns is None:
             patterns = np.zeros((0, self.n_bytes), np.uint8)
-        chunk = _Chunk(patterns, np.full(len(patterns), self.net.n_layers, np.int64),
-                       frontier, maps, points)
-        self._buffer.append((first, last, chunk, np.asarray(made, np.int64).copy(), regions))
-        self._buffered += regions
-        if (self._buffered >= SHARD_REGIONS
-                or time.perf_counter() - self._last_write >= SHARD_SECONDS):
+        table = self._chunk_table(_Chunk(patterns, np.full(len(patterns), self.net.n_layers,
+                                                             np.int64), frontier, maps, points))
+        if self._open is None:  # a new shard, under a temporary name until it is closed
+            tmp = os.path.join(self.path, f".roots-{first:012d}.{secrets.token_hex(4)}"
+                                          ".tmp.parquet")
+            writer = _pq().ParquetWriter(tmp, table.schema, compression=COMPRESSION)
+            self._open = {"tmp": tmp, "writer": writer, "first": first, "last": first,
+                          "regions": 0, "made": np.zeros(len(made), np.int64),
+                          "since": time.perf_counter()}
+        shard = self._open
+        if first != shard["last"]:
+            raise StoreError(f"roots {first}.. given after roots ..{shard['last']}")
+        shard["writer"].write_table(table)
+        shard["last"], shard["regions"] = last, shard["regions"] + int(regions)
+        shard["made"] += np.asarray(made, np.int64)
+        if (shard["regions"] >= SHARD_REGIONS
+                or time.perf_counter() - shard["since"] >= SHARD_SECONDS):
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered leaves as one shard (atomically)."""
-        if not self._buffer:
+        """Close the open shard: its metadata, then fsync and rename (atomic)."""
+        shard, self._open = self._open, None
+        if shard is None:
             return
-        first, last = self._buffer[0][0], self._buffer[-1][1]
-        chunk = _Chunk.concat(self.geometry, [b[2] for b in self._buffer])
-        made = sum(b[3] for b in self._buffer)
-        meta = {"first": first, "last": last, "regions": int(sum(b[4] for b in self._buffer)),
-                "made": [int(c) for c in made]}
-        name = f"roots-{first:012d}-{last:012d}.parquet"
-        _write_table(self._chunk_table(chunk, meta), os.path.join(self.path, name))
-        self._buffer, self._buffered = [], 0
-        self._last_write = time.perf_counter()
+        meta = {"first": shard["first"], "last": shard["last"], "regions": shard["regions"],
+                "made": [int(c) for c in shard["made"]]}
+        writer = shard["writer"]
+        writer.add_key_value_metadata({_META_KEY: json.dumps(meta).encode()})
+        writer.close()
+        fd = os.open(shard["tmp"], os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the data reaches the disk before the name does
+        finally:
+            os.close(fd)
+        os.replace(shard["tmp"], os.path.join(
+            self.path, f"roots-{shard['first']:012d}-{shard['last']:012d}.parquet"))
 
-    def _chunk_table(self, chunk: _Chunk, meta: dict[str, Any]):
+    def _chunk_table(self, chunk: _Chunk, meta: dict[str, Any] | None = None):
         return _table(self.geometry, self.domain.dim, self.net.n_out, self.keep, self.n_bytes,
-                      chunk.patterns,
-                      chunk.depth, chunk.frontier, chunk.maps, chunk.points, meta)
+                      chunk.patterns, chunk.depth, chunk.frontier, chunk.maps, chunk.points,
+                      meta)
 
     def finish(self, per_layer: list[int], seconds: float, stop_reason: str | None,
                stopped_in: dict[str, int] | None, count: int,
@@ -580,9 +602,16 @@ class StoredRegionSet:
                 "seconds": self.seconds, "dim": self.dim, "kind": self.kind.value,
                 "keep": self.keep, "architecture": [self.network.n_in] + self.network.widths}
 
-    def _read(self, path: str, columns: list[str] | None = None) -> _Chunk:
-        return _Chunk.read(path, self.kind, self.dim, self.network.n_out, self.keep,
-                           (self.network.n_hyperplanes + 7) // 8, columns)
+    def _read(self, table) -> _Chunk:
+        return _Chunk.read(table, self.kind, self.dim, self.network.n_out, self.keep,
+                           (self.network.n_hyperplanes + 7) // 8)
+
+    def _row_groups(self, columns: list[str] | None = None) -> Iterator[Any]:
+        """Every row group (the leaves of one core call) of every shard, in order."""
+        for path in self.files:
+            f = _pq().ParquetFile(path)
+            for k in range(f.num_row_groups):
+                yield f.read_row_group(k, columns=columns)
 
     def _region_set(self, chunk: _Chunk, count: int) -> Any:
         common = dict(network=self.network, domain=self.domain, tol=self.tol,
@@ -602,15 +631,21 @@ class StoredRegionSet:
             **common)
 
     def iter_chunks(self) -> Iterator[Any]:
-        """The regions, one shard at a time, in order.
+        """The regions, a Parquet row group (one core call's leaves) at a time, in order.
 
         Yields
         ------
         RegionSet
-            The regions of one shard (per_layer, stop_reason: the whole run's).
+            Consecutive regions (per_layer, stop_reason: the whole run's); with
+            keep='count', one per shard, holding its count.
         """
-        for path in self.files:
-            yield self._region_set(self._read(path), _file_regions(path))
+        if self.keep == "count":
+            for path in self.files:
+                yield self._region_set(_Chunk(None, None, None, None, None),
+                                       _file_regions(path))
+            return
+        for table in self._row_groups():
+            yield self._region_set(self._read(table), table.num_rows)
 
     def patterns(self) -> np.ndarray:
         """Every region's packed pattern (reads the pattern column only).
@@ -627,7 +662,7 @@ class StoredRegionSet:
         """
         self._require("patterns", "patterns")
         n_bytes = (self.network.n_hyperplanes + 7) // 8
-        parts = [self._read(p, ["pattern"]).patterns for p in self.files]
+        parts = [self._read(t).patterns for t in self._row_groups(["pattern"])]
         return np.concatenate(parts) if parts else np.zeros((0, n_bytes), np.uint8)
 
     def volumes(self) -> np.ndarray:
@@ -709,7 +744,7 @@ class StoredRegionSet:
         RegionSet
             Equal, array by array, to the RegionSet the run returns without a store.
         """
-        chunks = [self._read(p) for p in self.files]
+        chunks = [self._read(_pq().read_table(p)) for p in self.files]
         return self._region_set(_Chunk.concat(self.kind, chunks), self.n_regions)
 
 
