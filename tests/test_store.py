@@ -20,7 +20,7 @@ from test_workers import FIELDS, make_net
 import regionkit as rk
 from regionkit.cli import main
 from regionkit.regions import engine, store
-from regionkit.regions.store import StoreError, StoredRegionSet
+from regionkit.regions.store import StoredRegionSet, StoreError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Relative tolerance of volume sums taken shard by shard against the in-memory ones (the
@@ -224,3 +224,18 @@ def test_cli_count_store_writes_then_reads(tmp_path):
     assert graph["n_linear_regions"] == ref.n_linear_regions
     bounds = runner.invoke(main, ["bounds", path])
     assert bounds.exit_code == 0, bounds.output
+
+
+def test_resume_stopped_before_the_roots_keeps_the_store(tmp_path, small_shards):
+    net = make_net(2, [12, 12, 12], ["relu"] * 3, 5)
+    dom = rk.Box(-2, 2, dim=2)
+    ref = rk.enumerate_regions(net, dom)
+    path = tmp_path / "s"
+    first = rk.enumerate_regions(net, dom, max_regions=ref.n_regions // 2, store=path)
+    shards = sorted(os.listdir(path))
+    # A budget too small for the first layer: this call stops before the roots.
+    again = rk.enumerate_regions(net, dom, max_regions=3, store=path)
+    assert isinstance(again, rk.RegionSet) and again.n_regions == 1
+    assert sorted(os.listdir(path)) == shards
+    assert rk.RegionSet.open(path).n_regions == first.n_regions
+    assert_stored(ref, rk.enumerate_regions(net, dom, store=path))

@@ -114,7 +114,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     -------
     RegionSet or StoredRegionSet
         The regions, with ``complete`` False and ``stop_reason`` set when a budget or
-        Ctrl-C stopped the run; with a store, the store opened (RegionSet.open).
+        Ctrl-C stopped the run; with a store, the store opened (RegionSet.open), except
+        for a resumed call stopped before the depth-first phase: its own partial result,
+        the store left as it was.
 
     Raises
     ------
@@ -189,7 +191,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         finally:
             if bar is not None:
                 bar.close()
-    return result if run_store is None else RegionSet.open(store)
+    # With a store, a result comes back only from a resumed call stopped before the roots
+    # (the store keeps what earlier calls did).
+    return result if run_store is None or result is not None else RegionSet.open(store)
 
 
 class _Run:
@@ -221,7 +225,7 @@ class _Run:
     def execute(self, bar, interrupted: threading.Event) -> RegionSet | None:
         """Split layer by layer until the frontier is large enough to share among the
         threads, then run its regions through the remaining layers depth first (with a
-        store: the result is in the store, None is returned for the depth-first phase)."""
+        store: the result is in the store and None is returned, see _stored)."""
         for li in range(self.net.n_layers):
             if li >= self.dfs_from and len(self.frontier) >= DFS_MIN_ROOTS:
                 return self._depth_first(li, bar, interrupted)
@@ -232,10 +236,11 @@ class _Run:
             self.frontier, self._trace(self.frontier, len(self.layer_bits)), None,
             np.full(len(self.frontier), self.net.n_layers, np.int64)))
 
-    def _stored(self, rs: RegionSet) -> RegionSet:
-        """A result computed without the depth-first phase, written whole to the store."""
-        if self.store is not None:
-            self.store.write_whole(rs, self.final_frontier)
+    def _stored(self, rs: RegionSet) -> RegionSet | None:
+        """A result computed without the depth-first phase, written whole to the store
+        (None); returned when the store keeps an earlier call's roots instead."""
+        if self.store is not None and self.store.write_whole(rs, self.final_frontier):
+            return None
         return rs
 
     def _now_or_stop(self) -> tuple[float, str | None]:

@@ -340,12 +340,13 @@ class RunStore:
         """
         digest = hashlib.sha256(np.ascontiguousarray(patterns).tobytes()).hexdigest()
         roots = {"layer": int(layer), "n": int(len(patterns)), "digest": digest}
+        if self.manifest.get("roots") not in (None, roots):
+            raise StoreError(f"{self.path}: the stored run split other roots "
+                             f"({self.manifest['roots']}, now {roots}): was DFS_MIN_ROOTS "
+                             "changed? Use a new store")
         for name in (_TAIL, _WHOLE):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.path, name))
-        if self.manifest.get("roots") not in (None, roots):
-            raise StoreError(f"{self.path}: the stored run split other roots ({self.manifest['roots']}"
-                             f", now {roots}): was DFS_MIN_ROOTS changed? Use a new store")
         self.manifest.update(roots=roots, state="running")
         self.manifest.pop("stop_reason", None)
         self.manifest.pop("stopped_in", None)
@@ -363,8 +364,9 @@ class RunStore:
     def add(self, first: int, last: int, frontier: Frontier | None,
             maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
             points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
-        """Append the leaves of roots first..last-1 to the open shard (one row group);
-        close it once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
+        """Append the leaves of roots first..last-1 to the open shard, as one row group.
+
+        The shard is closed once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
 
         Parameters
         ----------
@@ -453,8 +455,11 @@ class RunStore:
                          os.path.join(self.path, _TAIL))
         self._settle(per_layer, seconds, stop_reason, stopped_in, count)
 
-    def write_whole(self, rs: Any, frontier: Frontier | None) -> None:
+    def write_whole(self, rs: Any, frontier: Frontier | None) -> bool:
         """Store a result computed in memory (a run that never went depth first).
+
+        A resumed call stopped (by its budget or Ctrl-C) before the depth-first phase
+        writes nothing: the store keeps the roots its earlier calls finished.
 
         Parameters
         ----------
@@ -462,7 +467,14 @@ class RunStore:
             The result.
         frontier : Frontier or None
             Its regions (keep='regions').
+
+        Returns
+        -------
+        bool
+            Whether it was written (False: the store is as it was).
         """
+        if rs.stop_reason is not None and _shards(self.path):
+            return False
         for first, last, name in _shards(self.path):
             os.unlink(os.path.join(self.path, name))
         if rs.keep == "regions":
@@ -477,6 +489,7 @@ class RunStore:
                      os.path.join(self.path, _WHOLE))
         self.manifest.pop("roots", None)
         self._settle(rs.per_layer, rs.seconds, rs.stop_reason, rs.stopped_in, rs.n_regions)
+        return True
 
     def _settle(self, per_layer: list[int], seconds: float, stop_reason: str | None,
                 stopped_in: dict[str, int] | None, count: int) -> None:
