@@ -342,6 +342,8 @@ class _Run:
         if self.store is not None:
             i, n_leaves, made = self.store.begin_roots(li, packed)
         _bar_layer(bar, f"layers {li + 1}-{net.n_layers}/{net.n_layers} (depth first)", n)
+        if bar is not None and i:  # the roots a resumed run's store holds
+            bar.update(i)
         try:
             while i < n:
                 now, stop_reason = self._now_or_stop()
