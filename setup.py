@@ -1,4 +1,10 @@
-"""Only the extension list; all metadata lives in pyproject.toml."""
+"""Only the extension list; all metadata lives in pyproject.toml.
+
+REGIONKIT_SANITIZE=thread builds the core with ThreadSanitizer (CI's race check, see .ci/run).
+"""
+import glob
+import os
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -18,14 +24,18 @@ CORE_SOURCES = [
     "csrc/facedist.cpp",
 ]
 
+SANITIZE = os.environ.get("REGIONKIT_SANITIZE")
+SANITIZE_FLAGS = [f"-fsanitize={SANITIZE}", "-g", "-O1"] if SANITIZE else []
+
 extensions = [
     Extension(
         "regionkit.core._core",
         sources=CORE_SOURCES,
+        depends=sorted(glob.glob("csrc/*.hpp")),  # a changed header rebuilds the core
         include_dirs=["csrc", numpy.get_include()],
         language="c++",
-        extra_compile_args=["-std=c++17", "-O3", "-pthread"],
-        extra_link_args=["-pthread"],
+        extra_compile_args=["-std=c++17", "-O3", "-pthread"] + SANITIZE_FLAGS,
+        extra_link_args=["-pthread"] + SANITIZE_FLAGS[:1],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 ]

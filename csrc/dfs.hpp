@@ -368,8 +368,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
   SharedBudget shared;
   shared.used = n;
   shared.limit = max_total;
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> first_stop{n};
+  BatchClaims claims(n, batch, seconds, start);
   std::vector<std::unique_ptr<DfsBatch<Geo>>> batches(n_batches);
   std::vector<std::exception_ptr> errors(n_batches);
   const size_t pb = static_cast<size_t>(layers.prefix_bits);
@@ -386,14 +385,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
     split_budget.max_pieces = kNoRegionLimit;
     leaf_budget.deadline = deadline;
     leaf_budget.shared = bounded ? &shared : nullptr;
-    for (;;) {
-      if (first_stop.load(std::memory_order_relaxed) < n) break;
-      const size_t claimed = next.load(std::memory_order_relaxed);
-      if (claimed >= n ||
-          (claimed > 0 && std::chrono::duration<double>(clock::now() - start).count() > seconds))
-        break;
-      const size_t s = next.fetch_add(batch, std::memory_order_relaxed);
-      if (s >= n) break;
+    for (size_t s; (s = claims.claim()) < n;) {
       const size_t k = s / batch;
       try {
         batches[k] = std::make_unique<DfsBatch<Geo>>();
@@ -402,8 +394,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
         b.size = std::min(batch, n - s);
         b.made.assign(layers.depth(), 0);
         clear_maps(b.maps, layers.L.back().n_out, maps_in.dim);
-        for (; b.done < b.size && s + b.done < first_stop.load(std::memory_order_relaxed);
-             ++b.done) {
+        for (; b.done < b.size && claims.before_stop(s + b.done); ++b.done) {
           if (b.done > 0 && batch == n &&
               std::chrono::duration<double>(clock::now() - start).count() > seconds)
             break;  // one worker: the soft limit between roots
@@ -417,13 +408,13 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
           if (!ok) {
             b.stop = split_budget.late ? BATCH_LATE : BATCH_BUDGET;
             b.bound = leaf_budget.max_pieces;
-            lower_atomic(first_stop, r);
+            claims.stop(r);
             break;
           }
         }
       } catch (...) {
         errors[k] = std::current_exception();
-        lower_atomic(first_stop, s + (batches[k] ? batches[k]->done : 0));
+        claims.stop(s + (batches[k] ? batches[k]->done : 0));
       }
     }
     shared.give(leaf_budget.spare);
@@ -431,19 +422,9 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
 
   run_threads(static_cast<int>(std::min<size_t>(std::max(workers, 1), n_batches)), work);
 
-  size_t count = 0, done = 0, bound = 0;
+  size_t count = 0, bound = 0;
   int stop = BATCH_RAN;
-  while (count < n_batches) {
-    if (errors[count]) std::rethrow_exception(errors[count]);
-    if (!batches[count]) break;
-    const DfsBatch<Geo>& b = *batches[count++];
-    done += b.done;
-    if (b.done < b.size) {
-      stop = b.stop;
-      bound = b.bound;
-      break;
-    }
-  }
+  const size_t done = done_prefix(batches, errors, count, stop, bound);
   if (count == 0) return 0;
   join_dfs_batches(batches, count);
   result = std::move(*batches[0]);

@@ -54,6 +54,60 @@ inline void lower_atomic(std::atomic<size_t>& a, size_t v) {
   }
 }
 
+// Batches of `batch` consecutive items claimed in order by threads: claim() gives the first
+// item of the next batch, or n when the thread should stop: all claimed, an item stopped
+// (stop(i) lowers the first stopped item; later batches are not claimed), or `seconds`
+// past `start` (soft: the first batch is always claimed).
+struct BatchClaims {
+  using clock = std::chrono::steady_clock;
+  BatchClaims(size_t n_, size_t batch_, double seconds_, clock::time_point start_)
+      : n(n_), batch(batch_), seconds(seconds_), start(start_), first_stop(n_) {}
+  size_t claim() {
+    if (first_stop.load(std::memory_order_relaxed) < n) return n;
+    const size_t claimed = next.load(std::memory_order_relaxed);
+    if (claimed >= n ||
+        (claimed > 0 && std::chrono::duration<double>(clock::now() - start).count() > seconds))
+      return n;
+    const size_t s = next.fetch_add(batch, std::memory_order_relaxed);
+    return s < n ? s : n;
+  }
+  // Whether item i comes before every stopped item.
+  bool before_stop(size_t i) const { return i < first_stop.load(std::memory_order_relaxed); }
+  void stop(size_t i) { lower_atomic(first_stop, i); }
+  const size_t n, batch;
+  const double seconds;
+  const clock::time_point start;
+
+ private:
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> first_stop;
+};
+
+// The complete batches in order, up to and including the first that stopped early or was
+// never claimed (rethrowing the first error met): how many (`count`), the items they did,
+// and why the last stopped (`stop`, `bound`; BATCH_RAN when every batch ran to its end).
+template <class B>
+size_t done_prefix(const std::vector<std::unique_ptr<B>>& batches,
+                   const std::vector<std::exception_ptr>& errors, size_t& count, int& stop,
+                   size_t& bound) {
+  size_t done = 0;
+  count = 0;
+  stop = BATCH_RAN;
+  bound = 0;
+  while (count < batches.size()) {
+    if (errors[count]) std::rethrow_exception(errors[count]);
+    if (!batches[count]) break;  // not claimed
+    const B& b = *batches[count++];
+    done += b.done;
+    if (b.done < b.size) {
+      stop = b.stop;
+      bound = b.bound;
+      break;
+    }
+  }
+  return done;
+}
+
 // Run work() on `threads` threads, this one included (fewer if the system refuses some).
 // work must not throw.
 template <class F>
@@ -168,8 +222,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
   SharedBudget shared;
   shared.used = n;
   shared.limit = max_total;
-  std::atomic<size_t> next{0};        // first region of the next batch to claim
-  std::atomic<size_t> first_stop{n};  // lowest region stopped (budget, deadline or error)
+  BatchClaims claims(n, batch, seconds, start);
   std::vector<std::unique_ptr<Batch<Geo>>> batches(n_batches);
   std::vector<std::exception_ptr> errors(n_batches);
 
@@ -180,15 +233,8 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
     budget.deadline = deadline;
     budget.shared = bounded ? &shared : nullptr;
     std::vector<size_t> hint;
-    for (;;) {
-      // Batches are claimed in order: once a region has stopped, every new one is past it.
-      if (first_stop.load(std::memory_order_relaxed) < n) break;
-      const size_t claimed = next.load(std::memory_order_relaxed);
-      if (claimed >= n ||
-          (claimed > 0 && std::chrono::duration<double>(clock::now() - start).count() > seconds))
-        break;
-      const size_t s = next.fetch_add(batch, std::memory_order_relaxed);
-      if (s >= n) break;
+    // Batches are claimed in order: once a region has stopped, every new one is past it.
+    for (size_t s; (s = claims.claim()) < n;) {
       const size_t k = s / batch;
       try {
         batches[k] = std::make_unique<Batch<Geo>>();
@@ -202,8 +248,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
           if (i < hint.size()) v.reserve(hint[i] + hint[i] / 4);
           ++i;
         });
-        for (; b.done < b.size && s + b.done < first_stop.load(std::memory_order_relaxed);
-             ++b.done) {
+        for (; b.done < b.size && claims.before_stop(s + b.done); ++b.done) {
           const size_t r = s + b.done, before = b.geo.count();
           budget.max_pieces = bounded ? 1 : max_total;  // the region itself is counted
           const bool ok = split_region(in, maps_in, L, tol, label_base, r, b.geo, b.maps,
@@ -212,7 +257,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
           if (!ok) {
             b.stop = budget.late ? BATCH_LATE : BATCH_BUDGET;
             b.bound = budget.max_pieces;
-            lower_atomic(first_stop, r);
+            claims.stop(r);
             break;
           }
         }
@@ -220,7 +265,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
         zip_batches(b, b, [&](auto& v, const auto&, auto) { hint.push_back(v.size()); });
       } catch (...) {
         errors[k] = std::current_exception();
-        lower_atomic(first_stop, s + (batches[k] ? batches[k]->done : 0));
+        claims.stop(s + (batches[k] ? batches[k]->done : 0));
       }
     }
     shared.give(budget.spare);
@@ -229,19 +274,9 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
   run_threads(static_cast<int>(std::min<size_t>(workers, n_batches)), work);
 
   // Join every complete batch up to the first that is not (it stopped early), if any.
-  size_t count = 0, done = 0, bound = 0;
+  size_t count = 0, bound = 0;
   int stop = BATCH_RAN;
-  while (count < n_batches) {
-    if (errors[count]) std::rethrow_exception(errors[count]);
-    if (!batches[count]) break;  // not claimed
-    const Batch<Geo>& b = *batches[count++];
-    done += b.done;
-    if (b.done < b.size) {
-      stop = b.stop;
-      bound = b.bound;
-      break;
-    }
-  }
+  const size_t done = done_prefix(batches, errors, count, stop, bound);
   join_batches(batches, count, workers);
   out = std::move(batches[0]->geo);
   maps_out = std::move(batches[0]->maps);

@@ -23,6 +23,7 @@ from regionkit import bounds, constructions, trajectory
 from regionkit.errors import (
     DomainError,
     IncompleteError,
+    Interrupted,
     NetworkError,
     NetworkFileError,
     PointsError,
@@ -54,6 +55,7 @@ __all__ = [
     "Domain",
     "DomainError",
     "IncompleteError",
+    "Interrupted",
     "Maxout",
     "Network",
     "NetworkError",

@@ -6,9 +6,10 @@ lists its options with ``regionkit VERB --help``; README.md and docs/cli.md show
 
 Every verb that enumerates takes --time-limit, --max-regions, --progress and --json, and the
 exit status says how a run ended: EXIT_OK (0, complete), EXIT_FAILED (1: a failed suite job,
-or a violated bound under --strict), EXIT_USAGE (2: bad input, named in the message),
-EXIT_BUDGET (3: a budget stopped the run; what was printed is partial and says so) and
-EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written atomically.
+a violated bound under --strict, or a count --certify could not certify), EXIT_USAGE (2: bad
+input, named in the message), EXIT_BUDGET (3: a budget stopped the run; what was printed is
+partial and says so) and EXIT_INTERRUPTED (130: Ctrl-C). Every file a verb writes is written
+atomically.
 
 Examples
 --------
@@ -259,7 +260,8 @@ def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
         return src.regions.load()
     if src.regions is not None:
         return src.regions
-    return enumerate_regions(src.network, src.domain, max_regions=max_regions,
+    return enumerate_regions(src.network, src.domain, on_interrupt="return",
+                             max_regions=max_regions,
                              time_limit=time_limit, progress=progress, **options)
 
 
@@ -311,8 +313,11 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
 @_budgets
 @click.option("--rtol", type=_Number(0.0), default=None,
               help="Relative zero tolerance (default 1e-10).")
-@click.option("--method", type=click.Choice(["auto", "lp", "vertex"]), default="auto",
-              show_default=True, help="Splitting geometry (see README).")
+@click.option("--method", type=click.Choice(["auto", "lp", "vertex", "exact"]), default="auto",
+              show_default=True, help="Splitting geometry (see README); exact: rational "
+                                      "arithmetic, for small nets.")
+@click.option("--certify", "with_certificate", is_flag=True,
+              help="Prove the count exact (docs/certify.md); exit status 1 if it fails.")
 @click.option("--graph/--no-graph", "with_graph", default=None,
               help="Also report linear regions, adjacent pairs and boundary volume "
                    f"(default: on up to {GRAPH_MAX_DIM} input dimensions, where it is cheap).")
@@ -333,8 +338,9 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, time_limit: float | None, progress: bool | None,
-          rtol: float | None, method: str, with_graph: bool | None, save_path: str | None,
-          workers: int | None, keep: str, store_path: str | None) -> None:
+          rtol: float | None, method: str, with_certificate: bool, with_graph: bool | None,
+          save_path: str | None, workers: int | None, keep: str,
+          store_path: str | None) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
     points (or report a saved RegionSet or store)."""
     src = _source(net, example, box, plane, segment)
@@ -349,11 +355,11 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         rs = src.regions if store_path is None else enumerate_regions(
             src.network, src.domain, max_regions=max_regions, time_limit=time_limit,
             progress=progress, tol=rtol, method=method, workers=workers, keep=keep,
-            store=store_path)
+            store=store_path, on_interrupt="return")
         if with_graph and rs.keep != "regions":
             raise click.UsageError(f"--graph needs the regions' geometry; this store kept "
                                    f"{rs.keep!r}")
-        if with_graph and rs.complete:
+        if (with_graph or with_certificate) and rs.complete:
             rs = rs.load()
         with_graph = bool(with_graph)
     else:
@@ -381,6 +387,11 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
             graph_note = "not computed: interrupted"
             code = EXIT_INTERRUPTED
     summary["graph"] = graph_note or ("computed" if with_graph else "not asked")
+    cert = rs.certify() if with_certificate else None
+    if cert is not None:
+        summary["certificate"] = cert.to_dict()
+        if not cert.ok and code == EXIT_OK:
+            code = EXIT_FAILED
     if as_json:
         click.echo(json.dumps(summary))
     else:
@@ -398,6 +409,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
             click.echo(f"graph:              {graph_note}")
         click.echo(f"per layer:          {_per_layer_text(rs)}")
         click.echo(f"time:               {rs.seconds:.3f} s")
+        if cert is not None:
+            click.echo(cert.summary())
     if save_path:
         whole = rs if isinstance(rs, RegionSet) else rs.load()
         _write(save_path if save_path.endswith(".npz") else save_path + ".npz", whole.save)

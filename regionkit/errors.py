@@ -14,6 +14,7 @@ __all__ = [
     "CoreMemoryError",
     "DomainError",
     "IncompleteError",
+    "Interrupted",
     "MissingExtraError",
     "NetworkError",
     "NetworkFileError",
@@ -102,6 +103,24 @@ class IncompleteError(RegionkitError, RuntimeError):
     def __init__(self, message: str, stop_reason: str) -> None:
         super().__init__(message)
         self.stop_reason = stop_reason
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an enumeration; the partition found so far is kept in ``partial``.
+
+    A KeyboardInterrupt, so that a loop over many runs stops, as Ctrl-C should; catch it to
+    keep what was found (``except rk.Interrupted as stop: rs = stop.partial``).
+
+    Parameters
+    ----------
+    partial : RegionSet
+        The regions found before Ctrl-C (``stop_reason == 'interrupted'``), a partition of
+        the domain.
+    """
+
+    def __init__(self, partial) -> None:
+        super().__init__(f"interrupted: {partial.n_regions} regions kept in .partial")
+        self.partial = partial
 
 
 class TopologyError(RegionkitError, RuntimeError):

@@ -60,8 +60,8 @@ def test_geometry_is_its_saved_name():
 
 def test_choose_follows_the_dimension_rule():
     want = {("auto", 1): "1d", ("auto", 2): "2d", ("auto", 3): "vd", ("auto", 4): "vd",
-            ("auto", 5): "vd", ("auto", 6): "nd", ("vertex", 1): "1d", ("vertex", 2): "2d", ("vertex", 7): "vd",
-            ("lp", 1): "nd", ("lp", 2): "nd", ("lp", 3): "nd"}
+            ("auto", 5): "vd", ("auto", 6): "nd", ("vertex", 1): "1d", ("vertex", 2): "2d",
+            ("vertex", 7): "vd", ("lp", 1): "nd", ("lp", 2): "nd", ("lp", 3): "nd"}
     for (method, dim), name in want.items():
         assert Geometry.choose(dim, method) == name
     with pytest.raises(RegionkitError, match="method"):

@@ -219,8 +219,10 @@ def test_max_regions_caps_the_partition(cap):
     assert rs.volumes().sum() == pytest.approx(4.0)  # still a partition of the domain
 
 
-def test_ctrl_c_keeps_a_partition():
-    # SIGINT half-way through: the run returns what it found, marked interrupted, and the
+@pytest.mark.parametrize("on_interrupt", ["raise", "return"])
+def test_ctrl_c_keeps_a_partition(on_interrupt):
+    # SIGINT half-way through: the run raises rk.Interrupted (a KeyboardInterrupt, so a loop
+    # stops) holding what it found, or returns it; either way marked interrupted, and the
     # regions still tile the domain (volumes sum to the box's; every point has one owner).
     import os
     import signal
@@ -231,9 +233,21 @@ def test_ctrl_c_keeps_a_partition():
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     try:
-        rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+        if on_interrupt == "raise":
+            with pytest.raises(KeyboardInterrupt) as stop:
+                rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+            assert isinstance(stop.value, rk.Interrupted)
+            rs = stop.value.partial
+        else:
+            rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3), on_interrupt="return")
     finally:
         timer.cancel()
     assert not rs.complete and rs.stop_reason == "interrupted"
     assert rs.volumes().sum() == pytest.approx(8.0)
     assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back
+
+
+def test_bad_on_interrupt_is_refused():
+    with pytest.raises(rk.RegionkitError, match="on_interrupt"):
+        rk.enumerate_regions(torch_default([2, 3, 1], seed=0), rk.Box(-1, 1, dim=2),
+                             on_interrupt="ignore")

@@ -193,6 +193,9 @@ def test_fingerprint_mismatch_and_bad_stores(tmp_path):
                  lambda: rk.enumerate_regions(net, dom, keep="count", store=path)):
         with pytest.raises(StoreError, match="holds another run"):
             call()
+    for options in ({"method": "exact"}, {"certify": True}):
+        with pytest.raises(rk.RegionkitError, match="certify the loaded result"):
+            rk.enumerate_regions(net, dom, store=tmp_path / "x", **options)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("x")
     with pytest.raises(StoreError, match="not empty and not a regionkit store"):

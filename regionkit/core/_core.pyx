@@ -624,40 +624,24 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     cdef PolygonsJob p_job
     cdef HPolytopesJob h_job
     cdef VPolytopesJob v_job
-    cdef _Columns c
-    cdef Py_ssize_t n
-    cdef list columns = []  # the frontier's arrays the view points into, in schema order
     if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
-        c = _columns(i_job)
-        n = _bind(c, geometry, frontier, mi.dim, columns)
-        _check_roots(n, n_maps)
-        with nogil:
-            done = expand_i(i_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
-                             workers, batch, mo, packed, points, leaves, made, aborted)
+        done, children = _expand(i_job, geometry, frontier, n_maps, mi, dl, tol, pp, k,
+                                 max_total, seconds, hard_seconds, workers, batch, mo, packed,
+                                 points, leaves, made, aborted)
     elif geometry is Geometry.POLYGONS:
-        c = _columns(p_job)
-        n = _bind(c, geometry, frontier, mi.dim, columns)
-        _check_roots(n, n_maps)
-        with nogil:
-            done = expand_p(p_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
-                             workers, batch, mo, packed, points, leaves, made, aborted)
+        done, children = _expand(p_job, geometry, frontier, n_maps, mi, dl, tol, pp, k,
+                                 max_total, seconds, hard_seconds, workers, batch, mo, packed,
+                                 points, leaves, made, aborted)
     elif geometry is Geometry.LP:
-        c = _columns(h_job)
-        n = _bind(c, geometry, frontier, mi.dim, columns)
-        _check_roots(n, n_maps)
-        with nogil:
-            done = expand_h(h_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
-                             workers, batch, mo, packed, points, leaves, made, aborted)
+        done, children = _expand(h_job, geometry, frontier, n_maps, mi, dl, tol, pp, k,
+                                 max_total, seconds, hard_seconds, workers, batch, mo, packed,
+                                 points, leaves, made, aborted)
     else:
-        c = _columns(v_job)
-        n = _bind(c, geometry, frontier, mi.dim, columns)
-        _check_roots(n, n_maps)
-        with nogil:
-            done = expand_v(v_job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
-                             workers, batch, mo, packed, points, leaves, made, aborted)
-    children = maps_out = patterns = pts = None
+        done, children = _expand(v_job, geometry, frontier, n_maps, mi, dl, tol, pp, k,
+                                 max_total, seconds, hard_seconds, workers, batch, mo, packed,
+                                 points, leaves, made, aborted)
+    maps_out = patterns = pts = None
     if k == KEEP_REGIONS:
-        children = _take(c, geometry.columns, mi.dim)
         mo.rows = dl.L.back().n_out
         mo.dim = mi.dim
         maps_out = _maps_out(mo, leaves)
@@ -665,14 +649,37 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
         patterns = _arr[uint8_t](packed).reshape(leaves, (dl.prefix_bits + bits + 7) // 8)
     if k == KEEP_PATTERNS:
         pts = _arr(points).reshape(leaves, mi.dim)
-    made_list = [int(x) for x in made] if made.size() else [0] * dl.L.size()
+    made_list = [int(x) for x in made] if made.size() else [0] * len(layers)
     return (int(done), int(leaves), children, maps_out, patterns, pts, made_list, bool(aborted))
 
 
-cdef int _check_roots(Py_ssize_t n, Py_ssize_t n_maps) except -1:
+cdef tuple _expand(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
+                   const MapsView& mi, DfsLayers& dl, const Tolerance& tol, const uint8_t* pp,
+                   int k, size_t max_total, double seconds, double hard_seconds, int workers,
+                   size_t batch, Maps& mo, vector[uint8_t]& packed, vector[double]& points,
+                   size_t& leaves, vector[int64_t]& made, cbool& aborted):
+    """Bind the roots' frontier to the job's view and run expand_roots (csrc/dfs.hpp);
+    returns (roots done, the leaves' columns or None unless keep is KEEP_REGIONS)."""
+    cdef _Columns c = _columns(job)
+    cdef list columns = []  # the frontier's arrays the view points into, in schema order
+    cdef Py_ssize_t n = _bind(c, geometry, frontier, mi.dim, columns)
     if n != n_maps:
         raise CoreInputError(f"the frontier holds {n} regions, the maps {n_maps}")
-    return 0
+    cdef size_t done
+    with nogil:
+        if Job is IntervalsJob:
+            done = expand_i(job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                            workers, batch, mo, packed, points, leaves, made, aborted)
+        elif Job is PolygonsJob:
+            done = expand_p(job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                            workers, batch, mo, packed, points, leaves, made, aborted)
+        elif Job is HPolytopesJob:
+            done = expand_h(job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                            workers, batch, mo, packed, points, leaves, made, aborted)
+        else:
+            done = expand_v(job, mi, dl, tol, pp, k, max_total, seconds, hard_seconds,
+                            workers, batch, mo, packed, points, leaves, made, aborted)
+    return done, (_take(c, geometry.columns, mi.dim) if k == KEEP_REGIONS else None)
 
 
 @_translate

@@ -9,7 +9,6 @@ volumes); faces on the domain's boundary are told apart by the domain rows that 
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -16,11 +16,13 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
-from regionkit.errors import RegionkitError, SolverError
+from regionkit.errors import Interrupted, RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.arguments import checked_arguments
+from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.regionset import RegionSet
 from regionkit.regions.store import RunStore, StoredRegionSet
@@ -47,7 +49,7 @@ DFS_MIN_ROOTS = 1024
 # Threads claim this many roots at a time: a root's subtree is much more work than one split.
 DFS_BATCH_ROOTS = 4
 
-Method = Literal["auto", "lp", "vertex"]
+Method = Literal["auto", "lp", "vertex", "exact"]
 Keep = Literal["regions", "patterns", "count"]
 KEEP_OPTIONS = ("regions", "patterns", "count")
 
@@ -56,6 +58,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool | None = None, method: Method = "auto",
                       workers: int | None = None, keep: Keep = "regions",
+                      certify: bool = False,
+                      on_interrupt: Literal["raise", "return"] = "raise",
                       store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
@@ -91,8 +95,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     progress : bool, optional
         Show a progress bar (tqdm): True always, False never, None when stderr is a
         terminal and the run lasts over a second.
-    method : {"auto", "lp", "vertex"}, default "auto"
-        The geometry the regions are split in (Geometry.choose).
+    method : {"auto", "lp", "vertex", "exact"}, default "auto"
+        The geometry the regions are split in (Geometry.choose); "exact": enumeration in
+        rational arithmetic (regionkit.regions.exact), the reference, for small nets.
     workers : int or None
         Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
         core this process may use; 1, the serial split. The result is the same bit for bit
@@ -103,26 +108,36 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         "patterns", each region's pattern and an interior point (its vertex centroid, or
         Chebyshev centre in 1-D and LP form) and the per-layer counts; "count", the counts
         only. Measures that need the regions' geometry refuse the last two.
+    certify : bool, default False
+        Also prove the result exact (RegionSet.certify, docs/certify.md); the Certificate
+        is kept as ``rs.certificate``.
+    on_interrupt : {"raise", "return"}, default "raise"
+        What Ctrl-C does once the partition found so far is assembled: raise
+        regionkit.Interrupted (a KeyboardInterrupt, so that a loop over runs stops) holding
+        it in ``.partial``, or return it with ``stop_reason == "interrupted"``.
     store : str or os.PathLike, optional
         A directory to write the regions to, in Parquet shards as the depth-first phase
         finishes them (docs/store.md; needs pyarrow, the "parquet" extra); they are then
         not kept in memory. The same call on the same store resumes a run that was killed
         or stopped (the layers before the depth-first phase are split again), and on a
-        complete store only opens it.
+        complete store only opens it. Not with method="exact" or certify (load() the store
+        and certify that).
 
     Returns
     -------
     RegionSet or StoredRegionSet
-        The regions, with ``complete`` False and ``stop_reason`` set when a budget or
-        Ctrl-C stopped the run; with a store, the store opened (RegionSet.open), except
-        for a resumed call stopped before the depth-first phase: its own partial result,
-        the store left as it was.
+        The regions, with ``complete`` False and ``stop_reason`` set when a budget (or, with
+        on_interrupt="return", Ctrl-C) stopped the run; with a store, the store opened
+        (RegionSet.open), except for a resumed call stopped before the depth-first phase:
+        its own partial result, the store left as it was.
 
     Raises
     ------
     RegionkitError
-        net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method
-        or keep.
+        net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method,
+        keep or on_interrupt; a store with method="exact" or certify.
+    Interrupted
+        Ctrl-C, with on_interrupt="raise"; its ``partial`` holds the regions found.
     DomainError
         If the domain does not live in the network's input space.
     SolverError
@@ -155,14 +170,33 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     >>> part.n_regions, part.complete, part.stop_reason
     (1, False, 'max_regions')
     """
-    if not isinstance(net, Network):
-        raise RegionkitError(f"net must be a regionkit.Network, got {type(net).__name__}")
-    if not isinstance(domain, Domain):
-        raise RegionkitError(f"domain must be a regionkit domain, got {type(domain).__name__}")
-    domain.check_network(net.n_in)
-    tol = Tolerance.coerce(tol)
-    if max_regions is not None and max_regions < 1:
-        raise RegionkitError("max_regions must be at least 1")
+    if on_interrupt not in ("raise", "return"):
+        raise RegionkitError(f"on_interrupt must be 'raise' or 'return', got {on_interrupt!r}")
+    if store is not None and (method == "exact" or certify):
+        raise RegionkitError("a store is written by the floating-point methods without "
+                             "certify; certify the loaded result: "
+                             "RegionSet.open(store).load().certify()")
+    if method == "exact":
+        if keep != "regions":
+            raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
+                                 "available with it")
+        rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
+    else:
+        rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method, workers,
+                        keep, store)
+    if rs.stop_reason == "interrupted":
+        if on_interrupt == "raise":
+            raise Interrupted(rs)
+        return rs
+    return _certified(rs) if certify else rs
+
+
+def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
+               max_regions: int | None, time_limit: float | None, progress: bool | None,
+               method: str, workers: int | None, keep: str,
+               store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
+    """enumerate_regions in floating point, with the checks of its arguments."""
+    tol = checked_arguments(net, domain, tol, max_regions)
     if keep not in KEEP_OPTIONS:
         raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)
@@ -483,6 +517,12 @@ def _bar_layer(bar, description: str, total: int) -> None:
     if bar is not None:
         bar.set_description(description, refresh=False)
         bar.reset(total=total)
+
+
+def _certified(rs: RegionSet) -> RegionSet:
+    """rs with its Certificate attached as rs.certificate."""
+    rs.certificate = rs.certify()
+    return rs
 
 
 def resolve_workers(workers: int | None) -> int:

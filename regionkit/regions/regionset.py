@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import networkx as nx
     from scipy import sparse
 
+    from regionkit.regions.certify import Certificate
+
 __all__ = ["FORMAT_VERSION", "RegionSet"]
 
 FORMAT_VERSION = 1
@@ -91,6 +93,8 @@ class RegionSet:
         Where a stopped run stopped: ``first_layer`` to ``last_layer`` (1-based) were being
         split (one layer, or the layers a depth-first phase runs regions through), and
         ``split`` of the ``inputs`` regions entering first_layer had gone through them.
+    certificate : Certificate or None
+        The exactness certificate, when enumerate_regions(certify=True) made one.
     measure_cache : MeasureCache
         The measures computed so far.
     """
@@ -117,6 +121,7 @@ class RegionSet:
     keep: str = "regions"
     count: int | None = None
     stopped_in: dict[str, int] | None = None
+    certificate: Certificate | None = None
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
@@ -757,6 +762,35 @@ class RegionSet:
         """
         self.require_kept("regions", "codim_volumes")
         return faces(self).strata(self.dim)
+
+    def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
+        """Prove in exact arithmetic that these regions are the partition (docs/certify.md).
+
+        Parameters
+        ----------
+        near : float, default 1e-6
+            Regions with inradius below near times the domain's largest side are reported
+            as near-degenerate.
+        exact : bool, default False
+            Check every region in rational arithmetic, without the float filter.
+
+        Returns
+        -------
+        regionkit.regions.certify.Certificate
+            ok, counts, failing regions with reasons, near-degenerate regions, degenerate
+            units, time.
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> rk.enumerate_regions(net, rk.Box(-1, 1, dim=2)).certify().ok
+        True
+        """
+        from regionkit.regions.certify import certify
+
+        return certify(self, near=near, exact=exact)
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:

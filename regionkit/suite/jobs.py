@@ -70,8 +70,6 @@ class Context:
                                time_limit=opts.get("time_limit"), progress=False,
                                method=opts.get("method", "auto"),
                                workers=1)  # jobs run side by side: one thread each
-        if rs.stop_reason == "interrupted":  # the engine turned Ctrl-C into a clean stop
-            raise KeyboardInterrupt
         if self.job.save_dir is not None:
             os.makedirs(self.job.save_dir, exist_ok=True)
             rs.save(os.path.join(self.job.save_dir, f"{self.job.job_id}.npz"))

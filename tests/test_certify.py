@@ -1,0 +1,189 @@
+"""certify(): passes on ordinary enumerations, fails with the right reason on corrupted ones,
+and reports near-degenerate regions; the float filter and the exact path agree."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import regionkit as rk
+from regionkit import Network
+from regionkit.regions.certify import certify
+
+
+def gaussian_net(units, activations, seed=0):
+    """N(0,1)/sqrt(fan_in) weights, N(0, 1/4) biases; `units` counts units (a maxout:k
+    layer gets k rows per unit)."""
+    rng = np.random.default_rng(seed)
+    Ws, bs = [], []
+    for i, o, act in zip(units[:-1], units[1:], activations):
+        rows = o * (int(act.split(":")[1]) if act.startswith("maxout") else 1)
+        Ws.append(rng.normal(size=(rows, i)) / np.sqrt(i))
+        bs.append(0.5 * rng.normal(size=rows))
+    return Network.from_arrays(Ws, bs, activations)
+
+
+
+def small(arch, acts, dim, seed=0, method="auto"):
+    return rk.enumerate_regions(gaussian_net(arch, acts, seed=seed), rk.Box(-1, 1, dim=dim),
+                                method=method)
+
+
+NETS = [
+    ([1, 6, 6, 1], ["relu", "hard_tanh", "identity"], 1, "auto"),
+    ([2, 8, 8, 1], ["relu", "relu", "identity"], 2, "auto"),
+    ([2, 8, 8, 1], ["relu", "relu", "identity"], 2, "lp"),
+    ([2, 3, 1], ["maxout:3", "identity"], 2, "auto"),
+    ([3, 6, 5, 1], ["leaky_relu:0.1", "relu", "identity"], 3, "auto"),
+    ([4, 6, 4, 1], ["relu", "relu", "identity"], 4, "auto"),
+]
+
+
+@pytest.mark.parametrize("arch,acts,dim,method", NETS)
+def test_certify_passes_on_ordinary_nets(arch, acts, dim, method):
+    rs = small(arch, acts, dim, method=method)
+    cert = rs.certify()
+    assert cert.ok and not cert.failures and cert.n_regions == rs.n_regions
+    assert cert.n_facets >= 2 * rs.n_regions
+    if method == "auto":  # vertex hints: the float filter settles every region
+        assert cert.n_exact == 0
+
+
+@pytest.mark.parametrize("arch,acts,dim", [
+    ([2, 6, 5, 1], ["relu", "relu", "identity"], 2),
+    ([2, 3, 3, 1], ["maxout:2", "hard_tanh", "identity"], 2),
+    ([3, 5, 4, 1], ["absolute", "relu", "identity"], 3),
+    ([4, 5, 1], ["relu6", "identity"], 4),
+])
+def test_float_filter_and_exact_path_agree(arch, acts, dim):
+    rs = small(arch, acts, dim, seed=3)
+    fast, slow = rs.certify(), rs.certify(exact=True)
+    assert fast.ok and slow.ok and slow.n_exact == rs.n_regions
+    assert fast.n_facets == slow.n_facets
+
+
+def drop(rs, keep):
+    """A RegionSet with only the regions `keep` (CSR columns sliced)."""
+    o = rs.ineq_offsets
+    rows = np.concatenate([np.arange(o[r], o[r + 1]) for r in keep])
+    vo = rs.vertex_offsets
+    verts = np.concatenate([np.arange(vo[r], vo[r + 1]) for r in keep])
+    return dataclasses.replace(
+        rs, patterns=rs.patterns[keep], ineq_offsets=np.r_[0, np.cumsum(np.diff(o)[keep])],
+        ineq_A=rs.ineq_A[rows], ineq_b=rs.ineq_b[rows], ineq_labels=rs.ineq_labels[rows],
+        vertex_offsets=np.r_[0, np.cumsum(np.diff(vo)[keep])], vertices=rs.vertices[verts],
+        incidence_offsets=None, incidence=None, output_M=rs.output_M[keep],
+        output_m=rs.output_m[keep], depth=rs.depth[keep], _centres=None, _radii=None,
+        _index=None)
+
+
+@pytest.mark.parametrize("exact,dim", [(False, 2), (True, 2), (False, 3)])
+def test_a_deleted_region_is_missing(exact, dim):
+    rs = small([dim, 5, 4, 1], ["relu", "relu", "identity"], dim, seed=1)
+    gone = 3
+    cut = drop(rs, [r for r in range(rs.n_regions) if r != gone])
+    cert = certify(cut, exact=exact)
+    assert not cert.ok and cert.count("missing") == 1 and cert.count("not_genuine") == 0
+    miss = cert.failures[0]
+    assert miss.pattern == rs.patterns[gone].tobytes().hex()
+    assert rs.locate([miss.point])[0] == gone  # the point given lies in the missing region
+    assert "method='exact'" in cert.advice
+
+
+def test_a_duplicated_region_is_doubled():
+    rs = small([2, 5, 4, 1], ["relu", "relu", "identity"], 2, seed=1)
+    cert = certify(drop(rs, list(range(rs.n_regions)) + [2]))
+    assert not cert.ok and cert.count("doubled") == 1 and cert.count("missing") == 0
+    assert cert.failures[0].region == rs.n_regions
+
+
+def test_a_flipped_pattern_is_not_genuine_and_leaves_its_region_missing():
+    rs = small([2, 5, 4, 1], ["relu", "relu", "identity"], 2, seed=1)
+    bits = rs.pattern_bits()
+    listed = {tuple(b) for b in bits.tolist()}
+    # The first region and bit whose flip gives a pattern not listed.
+    r, h = next((r, h) for r in range(rs.n_regions) for h in range(bits.shape[1])
+                if tuple(np.logical_xor(bits[r], np.arange(bits.shape[1]) == h)) not in listed)
+    bits[r, h] = not bits[r, h]
+    flipped = dataclasses.replace(
+        rs, patterns=np.packbits(bits, axis=1, bitorder="little"), _index=None)
+    cert = certify(flipped)
+    kinds = {(f.kind, f.region) for f in cert.failures}
+    assert ("not_genuine", r) in kinds
+    assert cert.count("missing") >= 1
+
+
+def test_near_degenerate_report_on_nearly_parallel_units():
+    W = np.array([[1.00000001, -0.999999993], [1, -1]])
+    net = rk.Network.from_arrays([W, np.ones((1, 2))], [[-0.5, -0.5], [0.0]])
+    dom = rk.Box(-1, 1, dim=2)
+    rs = rk.enumerate_regions(net, dom)
+    cert = rs.certify()
+    assert cert.ok and rs.n_regions == 4
+    assert len(cert.near_degenerate) == 2
+    assert np.all(rs.chebyshev_radii[cert.near_degenerate] < 1e-6)
+    # A coarse tolerance merges the wedges: the certificate says what is missing and why.
+    merged = rk.enumerate_regions(net, dom, tol=1e-6, certify=True)
+    cert = merged.certificate
+    assert merged.n_regions == 2 and not cert.ok and cert.count("missing") == 2
+    assert all("thin" in f.detail for f in cert.failures)
+    assert rk.enumerate_regions(net, dom, method="exact", certify=True).certificate.ok
+
+
+def test_degenerate_units_are_reported():
+    # Unit 1 of layer 2 reads only unit 0 of layer 1 with weight 0 and bias 0: identically
+    # zero, so it never switches.
+    net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1], [0, 0]], [[1, 1]]],
+                                 [[0.1, -0.2], [0.3, 0.0], [0.0]])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    cert = rs.certify()
+    assert cert.ok and cert.degenerate_units == [3]
+
+
+def test_bad_near():
+    rs = small([2, 3, 1], ["relu", "identity"], 2)
+    with pytest.raises(rk.RegionkitError, match="near"):
+        rs.certify(near=2.0)
+
+
+def test_cli_count_certify():
+    import json
+
+    from click.testing import CliRunner
+
+    from regionkit.cli import main
+
+    res = CliRunner().invoke(main, ["count", "--example", "2d", "--certify", "--json",
+                                    "--no-graph"])
+    assert res.exit_code == 0, res.output
+    cert = json.loads(res.output)["certificate"]
+    assert cert["ok"] and cert["missing"] == 0 and cert["n_regions"] > 100
+    res = CliRunner().invoke(main, ["count", "--example", "2d", "--certify", "--no-graph"])
+    assert res.exit_code == 0 and "CERTIFIED exact" in res.output
+
+
+def test_cli_count_certify_fails_on_merged_thin_wedges(tmp_path):
+    from click.testing import CliRunner
+
+    from regionkit.cli import EXIT_FAILED, main
+
+    W = np.array([[1.00000001, -0.999999993], [1, -1]])
+    path = str(tmp_path / "wedges.npz")
+    rk.Network.from_arrays([W, np.ones((1, 2))], [[-0.5, -0.5], [0.0]]).save(path)
+    res = CliRunner().invoke(main, ["count", path, "--box", "-1", "1", "--rtol", "1e-6",
+                                    "--certify"])
+    assert res.exit_code == EXIT_FAILED, res.output
+    assert "NOT CERTIFIED" in res.output and "missing 2" in res.output
+    res = CliRunner().invoke(main, ["count", path, "--box", "-1", "1", "--method", "exact",
+                                    "--certify"])
+    assert res.exit_code == 0 and "activation regions: 4" in res.output
+
+
+def test_keep_patterns_is_certified_exactly_and_keep_count_is_refused():
+    net = gaussian_net([2, 5, 4, 1], ["relu", "relu", "identity"], seed=1)
+    dom = rk.Box(-1, 1, dim=2)
+    cert = rk.enumerate_regions(net, dom, keep="patterns", certify=True).certificate
+    assert cert.ok and cert.n_exact == cert.n_regions
+    with pytest.raises(rk.RegionkitError, match="keep"):
+        rk.enumerate_regions(net, dom, keep="count").certify()
+    with pytest.raises(rk.RegionkitError, match="keep"):
+        rk.enumerate_regions(net, dom, method="exact", keep="count")
