@@ -43,6 +43,7 @@ from regionkit.model.network import Network, load_network
 from regionkit.regions.engine import enumerate_regions
 from regionkit.regions.preflight import parse_size
 from regionkit.regions.regionset import RegionSet
+from regionkit.regions.store import StoredRegionSet, is_store
 from regionkit.suite.cli import suite as suite_commands
 
 __all__ = ["EXIT_BUDGET", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
@@ -165,8 +166,9 @@ def main() -> None:
     """Exact linear regions of piecewise-linear neural networks.
 
     NET is a network (.npz with W0, b0, W1, b1, ... as Network.save writes it; .onnx; a
-    TorchScript .pt/.pth/.ts of an nn.Sequential) or a RegionSet file (.npz written by
-    RegionSet.save or --save: its network, domain and regions are used as saved).
+    TorchScript .pt/.pth/.ts of an nn.Sequential), a RegionSet file (.npz written by
+    RegionSet.save or --save: its network, domain and regions are used as saved) or a
+    store directory (count --store: read a shard at a time by count, loaded by the others).
 
     Exit status: 0 complete, 1 a failed suite job or violated bound (--strict), 2 bad
     input, 3 stopped by --time-limit, --max-regions or --max-memory (the output says what is
@@ -188,7 +190,7 @@ def _net_and_domain(f: Callable) -> Callable:
                      "comma-separated per input.")(f)
     f = click.option("--example", type=click.Choice(sorted(EXAMPLES)), default=None,
                      help="Use a built-in example network instead of NET.")(f)
-    return click.argument("net", required=False, type=click.Path(dir_okay=False))(f)
+    return click.argument("net", required=False, type=click.Path())(f)
 
 
 def _budgets(f: Callable) -> Callable:
@@ -210,11 +212,11 @@ def _budgets(f: Callable) -> Callable:
 @dataclass
 class _Source:
     """What NET and the domain options name: a network and domain, and the regions when NET
-    is a RegionSet file."""
+    is a RegionSet file or a store."""
 
     network: Network
     domain: Domain
-    regions: RegionSet | None
+    regions: RegionSet | StoredRegionSet | None
 
 
 def is_regionset_file(path: str) -> bool:
@@ -258,11 +260,13 @@ def _source(net: str | None, example: str | None, box: tuple[str, str],
         ParameterSource.DEFAULT
     if sum([box_given, plane is not None, segment is not None]) > 1:
         raise click.UsageError("give at most one of --box, --plane and --segment")
-    if net is not None and is_regionset_file(net):
+    stored = net is not None and is_store(net)
+    if net is not None and (stored or is_regionset_file(net)):
         if box_given or plane is not None or segment is not None:
-            raise click.UsageError(f"{net} is a RegionSet file: it carries its own domain "
-                                   "(drop --box, --plane and --segment)")
-        rs = RegionSet.load(net)
+            raise click.UsageError(f"{net} is a RegionSet {'store' if stored else 'file'}: "
+                                   "it carries its own domain (drop --box, --plane and "
+                                   "--segment)")
+        rs = RegionSet.open(net) if stored else RegionSet.load(net)
         return _Source(rs.network, rs.domain, rs)
     network = example_network(example) if example else load_network(net)
     if plane is not None:
@@ -277,7 +281,9 @@ def _source(net: str | None, example: str | None, box: tuple[str, str],
 def _regions(src: _Source, max_regions: int | None, time_limit: float | None,
              progress: bool | None, max_memory: int | str | None = None,
              **options: Any) -> RegionSet:
-    """The saved regions, or a fresh enumeration within the budgets."""
+    """The saved regions (a store loaded whole), or a fresh enumeration within the budgets."""
+    if isinstance(src.regions, StoredRegionSet):
+        return src.regions.load()
     if src.regions is not None:
         return src.regions
     return enumerate_regions(src.network, src.domain, on_interrupt="return",
@@ -364,22 +370,41 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
               show_default=True,
               help="What the run holds: every region's geometry and map, only patterns and "
                    "interior points, or only the counts (least memory; no --graph).")
+@click.option("--store", "store_path", type=click.Path(file_okay=False), default=None,
+              help="Write the regions to this directory as they are finished (Parquet "
+                   "shards, not kept in memory); the same command on it again resumes a "
+                   "killed or stopped run, or reads a finished one (docs/store.md).")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
           progress: bool | None, rtol: float | None, method: str, with_certificate: bool,
           with_graph: bool | None, save_path: str | None, workers: int | None,
-          keep: str) -> None:
+          keep: str, store_path: str | None) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
-    points (or report a saved RegionSet)."""
+    points (or report a saved RegionSet or store)."""
     src = _source(net, example, box, plane, segment)
+    if store_path is not None and src.regions is not None:
+        raise click.UsageError(f"{net} holds regions already: --store writes a new run")
     if keep != "regions" and src.regions is None:
         if with_graph:
             raise click.UsageError("--graph needs the regions' geometry: use --keep regions")
         with_graph = False
-    rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
-                  method=method, workers=workers,
-                  **({} if src.regions is not None else {"keep": keep}))
+    if isinstance(src.regions, StoredRegionSet) or store_path is not None:
+        # Streamed: counts from the manifest; the graph (asked for) loads every shard.
+        rs = src.regions if store_path is None else enumerate_regions(
+            src.network, src.domain, max_regions=max_regions, time_limit=time_limit,
+            progress=progress, tol=rtol, method=method, workers=workers, keep=keep,
+            max_memory=max_memory, store=store_path, on_interrupt="return")
+        if with_graph and rs.keep != "regions":
+            raise click.UsageError(f"--graph needs the regions' geometry; this store kept "
+                                   f"{rs.keep!r}")
+        if (with_graph or with_certificate) and rs.complete:
+            rs = rs.load()
+        with_graph = bool(with_graph)
+    else:
+        rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
+                      method=method, workers=workers,
+                      **({} if src.regions is not None else {"keep": keep}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
@@ -430,7 +455,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         if cert is not None:
             click.echo(cert.summary())
     if save_path:
-        _write(save_path if save_path.endswith(".npz") else save_path + ".npz", rs.save)
+        whole = rs if isinstance(rs, RegionSet) else rs.load()
+        _write(save_path if save_path.endswith(".npz") else save_path + ".npz", whole.save)
     sys.exit(code)
 
 

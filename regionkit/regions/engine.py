@@ -26,6 +26,7 @@ from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.preflight import MemoryGuard, preflight
 from regionkit.regions.regionset import RegionSet
+from regionkit.regions.store import RunStore, StoredRegionSet
 
 __all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "DFS_BATCH_ROOTS", "DFS_MIN_ROOTS",
            "KEEP_OPTIONS", "MAXOUT_CHUNK_REGIONS", "Keep", "Method", "enumerate_regions",
@@ -59,7 +60,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       progress: bool | None = None, method: Method = "auto",
                       workers: int | None = None, keep: Keep = "regions",
                       max_memory: int | float | str | None = None, certify: bool = False,
-                      on_interrupt: Literal["raise", "return"] = "raise") -> RegionSet:
+                      on_interrupt: Literal["raise", "return"] = "raise",
+                      store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -120,18 +122,27 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         What Ctrl-C does once the partition found so far is assembled: raise
         regionkit.Interrupted (a KeyboardInterrupt, so that a loop over runs stops) holding
         it in ``.partial``, or return it with ``stop_reason == "interrupted"``.
+    store : str or os.PathLike, optional
+        A directory to write the regions to, in Parquet shards as the depth-first phase
+        finishes them (docs/store.md; needs pyarrow, the "parquet" extra); they are then
+        not kept in memory. The same call on the same store resumes a run that was killed
+        or stopped (the layers before the depth-first phase are split again), and on a
+        complete store only opens it. Not with method="exact" or certify (load() the store
+        and certify that).
 
     Returns
     -------
-    RegionSet
+    RegionSet or StoredRegionSet
         The regions, with ``complete`` False and ``stop_reason`` set when a budget (or, with
-        on_interrupt="return", Ctrl-C) stopped the run.
+        on_interrupt="return", Ctrl-C) stopped the run; with a store, the store opened
+        (RegionSet.open), except for a resumed call stopped before the depth-first phase:
+        its own partial result, the store left as it was.
 
     Raises
     ------
     RegionkitError
         net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method,
-        keep or on_interrupt.
+        keep or on_interrupt; a store with method="exact" or certify.
     Interrupted
         Ctrl-C, with on_interrupt="raise"; its ``partial`` holds the regions found.
     DomainError
@@ -143,6 +154,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         If the run is estimated to need more than max_memory (the message says what to do).
     CoreMemoryError
         If memory ran out while the partial result was being put together.
+    StoreError
+        If `store` holds another run's results (network, domain, tol, method, keep or
+        regionkit version differ) or is not a store.
 
     Examples
     --------
@@ -167,6 +181,10 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     """
     if on_interrupt not in ("raise", "return"):
         raise RegionkitError(f"on_interrupt must be 'raise' or 'return', got {on_interrupt!r}")
+    if store is not None and (method == "exact" or certify):
+        raise RegionkitError("a store is written by the floating-point methods without "
+                             "certify; certify the loaded result: "
+                             "RegionSet.open(store).load().certify()")
     if method == "exact":
         if keep != "regions":
             raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
@@ -174,7 +192,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
     else:
         rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method, workers,
-                        keep, max_memory)
+                        keep, max_memory, store)
     if rs.stop_reason == "interrupted":
         if on_interrupt == "raise":
             raise Interrupted(rs)
@@ -185,27 +203,38 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
 def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
                max_regions: int | None, time_limit: float | None, progress: bool | None,
                method: str, workers: int | None, keep: str,
-               max_memory: int | float | str | None) -> RegionSet:
+               max_memory: int | float | str | None,
+               store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
     """enumerate_regions in floating point, with the checks of its arguments."""
     tol = checked_arguments(net, domain, tol, max_regions)
     if keep not in KEEP_OPTIONS:
         raise RegionkitError(f"keep must be one of {KEEP_OPTIONS}, got {keep!r}")
     threads = resolve_workers(workers)
     geometry = Geometry.choose(domain.dim, method)
-    guard = preflight(net, domain, geometry, keep, max_regions, max_memory, DFS_MIN_ROOTS)
+    # With a store the final regions go to disk, not memory: what stays is what "count" keeps.
+    guard = preflight(net, domain, geometry, keep if store is None else "count", max_regions,
+                      max_memory, DFS_MIN_ROOTS)
     began = time.perf_counter()
+    run_store = None
+    if store is not None:
+        run_store = RunStore(store, net, domain, tol, method, keep, geometry)
+        if run_store.complete:
+            return RegionSet.open(store)
+        geometry = run_store.geometry  # an LP-form run that fell back goes on in vertex form
     bar = _progress_bar(progress)
     with _deferred_interrupt() as interrupted:
         try:
             try:
-                return _Run(net, domain, tol, geometry, threads, keep, max_regions,
-                            time_limit, guard).execute(bar, interrupted)
+                result = _Run(net, domain, tol, geometry, threads, keep, max_regions,
+                              time_limit, guard, run_store).execute(bar, interrupted)
             except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
                 if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
                     raise
+                if run_store is not None:
+                    run_store.restart(Geometry.VERTEX)
                 left = None if time_limit is None else time_limit - (time.perf_counter() - began)
-                return _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
-                            left, guard).execute(bar, interrupted)
+                result = _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
+                              left, guard, run_store).execute(bar, interrupted)
         except MemoryError as exc:  # out of memory putting a partial result together
             if isinstance(exc, RegionkitError):
                 raise
@@ -215,6 +244,9 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
         finally:
             if bar is not None:
                 bar.close()
+    # With a store, a result comes back only from a resumed call stopped before the roots
+    # (the store keeps what earlier calls did).
+    return result if run_store is None or result is not None else RegionSet.open(store)
 
 
 class _Run:
@@ -223,10 +255,12 @@ class _Run:
 
     def __init__(self, net: Network, domain: Domain, tol: Tolerance, geometry: Geometry,
                  threads: int, keep: str, max_regions: int | None,
-                 time_limit: float | None, guard: MemoryGuard | None = None) -> None:
+                 time_limit: float | None, guard: MemoryGuard | None = None,
+                 store: RunStore | None = None) -> None:
         self.guard = guard
         self.net, self.domain, self.tol, self.geometry = net, domain, tol, geometry
-        self.threads, self.keep = threads, keep
+        self.threads, self.keep, self.store = threads, keep, store
+        self.final_frontier: Frontier | None = None  # what _finish made its RegionSet of
         self.start = time.perf_counter()
         self.deadline = math.inf if time_limit is None else self.start + float(time_limit)
         self.budget = math.inf if max_regions is None else int(max_regions)
@@ -243,17 +277,26 @@ class _Run:
         while self.dfs_from > 0 and not isinstance(net.activations[self.dfs_from - 1], Maxout):
             self.dfs_from -= 1
 
-    def execute(self, bar, interrupted: threading.Event) -> RegionSet:
+    def execute(self, bar, interrupted: threading.Event) -> RegionSet | None:
         """Split layer by layer until the frontier is large enough to share among the
-        threads, then run its regions through the remaining layers depth first."""
+        threads, then run its regions through the remaining layers depth first (with a
+        store: the result is in the store and None is returned, see _stored)."""
         for li in range(self.net.n_layers):
             if li >= self.dfs_from and len(self.frontier) >= DFS_MIN_ROOTS:
                 return self._depth_first(li, bar, interrupted)
             stopped = self._split_layer(li, bar, interrupted)
             if stopped is not None:
-                return stopped
-        return self._finish(self.frontier, self._trace(self.frontier, len(self.layer_bits)),
-                            None, np.full(len(self.frontier), self.net.n_layers, np.int64))
+                return self._stored(stopped)
+        return self._stored(self._finish(
+            self.frontier, self._trace(self.frontier, len(self.layer_bits)), None,
+            np.full(len(self.frontier), self.net.n_layers, np.int64)))
+
+    def _stored(self, rs: RegionSet) -> RegionSet | None:
+        """A result computed without the depth-first phase, written whole to the store
+        (None); returned when the store keeps an earlier call's roots instead."""
+        if self.store is not None and self.store.write_whole(rs, self.final_frontier):
+            return None
+        return rs
 
     def _now_or_stop(self) -> tuple[float, str | None]:
         now = time.perf_counter()
@@ -341,19 +384,25 @@ class _Run:
             return "interrupted"
         return None
 
-    def _depth_first(self, li: int, bar, interrupted: threading.Event) -> RegionSet:
-        """Run every region of the frontier (a root) through layers li.. inside the core."""
+    def _depth_first(self, li: int, bar, interrupted: threading.Event) -> RegionSet | None:
+        """Run every region of the frontier (a root) through layers li.. inside the core;
+        with a store, hand the leaves to it (a resumed run starts at its first root not
+        done) and return None."""
         net, g = self.net, self.geometry
         layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
                    int(self.offsets[k])) for k in range(li, net.n_layers)]
         roots = self.frontier
         n = len(roots)
-        prefix = np.unpackbits(self._trace(roots, li), axis=1, count=int(self.offsets[li]),
-                               bitorder="little")
+        packed = self._trace(roots, li)
+        prefix = np.unpackbits(packed, axis=1, count=int(self.offsets[li]), bitorder="little")
         leaves, maps_parts, pattern_parts, point_parts = [], [], [], []
         made = np.zeros(len(layers), np.int64)
         n_leaves, i, stop_reason = 0, 0, None
+        if self.store is not None:
+            i, n_leaves, made = self.store.begin_roots(li, packed)
         _bar_layer(bar, f"layers {li + 1}-{net.n_layers}/{net.n_layers} (depth first)", n)
+        if bar is not None and i:  # the roots a resumed run's store holds
+            bar.update(i)
         try:
             while i < n:
                 now, stop_reason = self._now_or_stop()
@@ -366,12 +415,17 @@ class _Run:
                     self.keep, self.tol.rtol, self.tol.atol, int(cap),
                     float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
                     workers=self.threads, batch=DFS_BATCH_ROOTS)
-                if ch is not None:
-                    leaves.append(Frontier(g, ch))
-                    maps_parts.append(ch_maps)
-                for dst, part in ((pattern_parts, pats), (point_parts, pts)):
-                    if part is not None:
-                        dst.append(part)
+                if self.store is not None:
+                    if done:
+                        self.store.add(i, i + done, None if ch is None else Frontier(g, ch),
+                                       ch_maps, pats, pts, made_c, nl)
+                else:
+                    if ch is not None:
+                        leaves.append(Frontier(g, ch))
+                        maps_parts.append(ch_maps)
+                    for dst, part in ((pattern_parts, pats), (point_parts, pts)):
+                        if part is not None:
+                            dst.append(part)
                 made += made_c
                 n_leaves += nl
                 i += done
@@ -388,6 +442,9 @@ class _Run:
             stop_reason = "max_memory"
         self.per_layer.extend(int(c) for c in made)
         self.maps = None
+        if self.store is not None:
+            self._store_end(li, roots, i, n_leaves, stop_reason)
+            return None
         depth = np.full(n_leaves, net.n_layers, np.int64)
         keep_geometry = self.keep == "regions"
         frontier = Frontier.concat(g, leaves or [roots.slice(0, 0)]) if keep_geometry else None
@@ -409,6 +466,19 @@ class _Run:
         return self._finish(frontier, patterns, points, depth, stop_reason,
                             count=n_leaves + n - i,
                             stopped_in=_stopped_in(li + 1, net.n_layers, i, n))
+
+    def _store_end(self, li: int, roots: Frontier, i: int, n_leaves: int,
+                   stop_reason: str | None) -> None:
+        """Close the store: a stopped run's roots not done go whole into its tail."""
+        n, tail, stopped_in = len(roots), None, None
+        if stop_reason is not None:
+            unreached = roots.slice(i, n)
+            tail = (self._trace(unreached, li, first=i), np.full(n - i, li, np.int64),
+                    unreached if self.keep == "regions" else None,
+                    _inner_points(unreached) if self.keep == "patterns" else None)
+            stopped_in = _stopped_in(li + 1, self.net.n_layers, i, n)
+        self.store.finish(self.per_layer, time.perf_counter() - self.start, stop_reason,
+                          stopped_in, n_leaves + (n - i if stop_reason else 0), tail)
 
     def _trace(self, frontier: Frontier, layers: int, first: int = 0) -> np.ndarray:
         """Packed patterns of regions first.. of the frontier after `layers` layers: their
@@ -433,6 +503,7 @@ class _Run:
             n = len(frontier) if frontier is not None else 0
             out_M, out_m = np.full((n, n_out, dim), np.nan), np.full((n, n_out), np.nan)
         seconds = time.perf_counter() - self.start
+        self.final_frontier = frontier
         common = dict(network=self.net, domain=self.domain, tol=self.tol,
                       per_layer=self.per_layer, seconds=seconds, stop_reason=stop_reason,
                       stopped_in=stopped_in)

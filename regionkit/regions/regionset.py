@@ -21,6 +21,7 @@ from regionkit.measures.graph import Adjacency, adjacency
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.store import StoredRegionSet
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -837,6 +838,39 @@ class RegionSet:
         target = os.fspath(path)
         with atomic_path(target if target.endswith(".npz") else target + ".npz") as tmp:
             np.savez_compressed(tmp, **arrays)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> StoredRegionSet:
+        """Open a store written by enumerate_regions(..., store=path), lazily.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The store directory.
+
+        Returns
+        -------
+        StoredRegionSet
+            Counts at once, regions a shard at a time (iter_chunks), everything on load().
+
+        Raises
+        ------
+        StoreError
+            If `path` is not a store, or its run did not finish or stop cleanly.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1], [1, -1]], [[1, 1, 0]]],
+        ...                              [[0, 0, 0.5], [0]])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), store=tmp + "/run.rks")
+        ...     stored = rk.RegionSet.open(tmp + "/run.rks")
+        ...     stored.n_regions, stored.load().n_regions
+        (7, 7)
+        """
+        return StoredRegionSet(path, cls)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionSet":
