@@ -37,6 +37,11 @@ MEMORY_FRACTION = 0.8
 # (parent and children frontiers, maps, the chunks joined at the end of a layer); measured
 # by benchmarks/bench_memory.py: 1.5-2.4 (docs/engine.md "Memory budget").
 PEAK_FACTOR = 2.0
+# The first layer splits the whole domain in one core call, which the guard cannot stop:
+# when that split's proven worst case holds less than this fraction of the memory left, the
+# run needs no estimate (the guard stops the rest in time), and small runs pay nothing for
+# the preflight (its estimate costs about 13 ms).
+FIRST_SPLIT_FRACTION = 0.1
 # The count estimate: this many uniform points of the domain, and per point and per number
 # j of hyperplanes this many random j-subsets of a layer's hyperplanes (see estimate_counts).
 ESTIMATE_POINTS = 16
@@ -518,7 +523,10 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
               min_roots: int = 1024) -> MemoryGuard | None:
     """Refuse a run whose estimated memory exceeds max_memory; else the guard of the run.
 
-    The proven upper bound is tried first: a run that fits even then needs no estimate.
+    A run whose first split (one core call, which the guard cannot stop) holds at most
+    FIRST_SPLIT_FRACTION of the memory left even in the proven worst case needs no estimate:
+    the guard stops it cleanly if it grows past max_memory later. Otherwise the proven upper
+    bound is tried: a run that fits even then needs no estimate.
 
     Parameters
     ----------
@@ -563,6 +571,11 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
         return None
     now = resident_memory()
     upper = upper_bound_counts(net, domain.dim)
+    dim = domain.dim
+    first = upper[0] * (_region_bytes(geometry, dim, len(domain.b), _layer_hyperplanes(net)[0])
+                        + 8.0 * net.weights[0].shape[0] * (dim + 2))
+    if PEAK_FACTOR * first <= FIRST_SPLIT_FRACTION * (limit - now):
+        return MemoryGuard(limit)
     if estimate_memory(net, domain, geometry, keep, max_regions, [float(u) for u in upper],
                        min_roots).bytes + now <= limit:
         return MemoryGuard(limit)
