@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from subprocesses import NEUTRAL_CWD, child_env
 
 import regionkit as rk
 from regionkit.cli import EXIT_BUDGET, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
@@ -112,8 +113,8 @@ def _slow_net(tmp_path: Path) -> str:
 def test_sigint_during_count_prints_the_partial_count_and_exits_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "regionkit.cli", "count", _slow_net(tmp_path), "--progress",
-         "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+         "--workers", "1"], cwd=NEUTRAL_CWD, env=child_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_SECONDS
     seen = ""
     while "layer" not in seen and time.monotonic() < deadline:  # the bar: enumerating now
@@ -157,8 +158,9 @@ def test_a_signal_during_save_leaves_the_old_or_a_complete_new_file(kind, sig, t
     allowed = _versions(kind)
     rng = np.random.default_rng(0)
     for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, kind, target], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, kind, target], cwd=NEUTRAL_CWD,
+                                env=child_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(float(rng.uniform(0.05, 0.4)))  # mid-write: the loop does nothing else
         proc.send_signal(sig)

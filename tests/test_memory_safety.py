@@ -3,7 +3,6 @@ guard stops a run cleanly at max_memory, and no run dies with a raw MemoryError.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from subprocesses import NEUTRAL_CWD, child_env
 
 import regionkit as rk
 from regionkit.cli import EXIT_BUDGET, main
@@ -23,7 +23,6 @@ from regionkit.regions.preflight import (
     upper_bound_counts,
 )
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The machine had 23 GB, all of which the 64-input default box took: refused below.
 DIGITS_LIMIT = "16G"
 REFUSAL_SECONDS = 2.0
@@ -95,9 +94,9 @@ print(json.dumps({"stop_reason": rs.stop_reason, "n": rs.n_regions, "limit": lim
 
 
 def _python(script: str, *args: str, preexec=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
-                          text=True, env=env, preexec_fn=preexec, timeout=300)
+                          text=True, env=child_env(), cwd=NEUTRAL_CWD, preexec_fn=preexec,
+                          timeout=300)
 
 
 def test_guard_stops_at_max_memory_with_a_partition():

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from subprocesses import NEUTRAL_CWD, child_env
 from test_workers import FIELDS, make_net
 
 import regionkit as rk
@@ -22,7 +23,6 @@ from regionkit.cli import main
 from regionkit.regions import engine, store
 from regionkit.regions.store import StoredRegionSet, StoreError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Relative tolerance of volume sums taken shard by shard against the in-memory ones (the
 # same numbers summed in another grouping).
 SUM_RTOL = 1e-12
@@ -137,7 +137,7 @@ def test_resume_after_time_limit(tmp_path, monkeypatch):
 
 CHILD = textwrap.dedent("""
     import sys
-    sys.path.insert(0, "tests")
+    sys.path.insert(0, sys.argv[2])  # the tests folder, for make_net
     import regionkit as rk
     from regionkit.regions import engine, store
     from test_workers import make_net
@@ -155,10 +155,12 @@ def test_resume_after_sigkill(tmp_path):
     dom = rk.Box(-6, 6, dim=2)
     path = tmp_path / "s"
     rng = np.random.default_rng(1)
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    env = child_env()
     kills, shards = 0, 0
     for _ in range(3):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], cwd=ROOT, env=env)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path),
+                                  os.path.dirname(os.path.abspath(__file__))],
+                                 cwd=NEUTRAL_CWD, env=env)
         while child.poll() is None and len(store._shards(str(path)) if path.exists()
                                            else []) <= shards:
             time.sleep(0.005)
