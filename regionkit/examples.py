@@ -43,7 +43,7 @@ def example_network(name: str = "2d") -> Network:
     >>> from regionkit.examples import example_network
     >>> net = example_network("2d")
     >>> net, rk.enumerate_regions(net, rk.Box(-1, 1, dim=2)).n_regions
-    (Network(2-32-32-32-1, activations=relu,relu,relu,identity), 1036)
+    (Network(2-32-32-32-1, activations=['relu', 'relu', 'relu', 'identity']), 1036)
     """
     if name not in EXAMPLES:
         raise NetworkFileError(f"no example named {name!r}; available: {', '.join(EXAMPLES)}")
@@ -88,7 +88,7 @@ def digits_mlp(hidden: Sequence[int] = (16, 16), seed: int = 0,
     >>> from regionkit.examples import digits_mlp
     >>> net, images, labels = digits_mlp(hidden=(8,), max_iter=20)
     >>> net, images.shape, labels.shape
-    (Network(64-8-10, activations=relu,identity), (1797, 64), (1797,))
+    (Network(64-8-10, activations=['relu', 'identity']), (1797, 64), (1797,))
     """
     require("sklearn", "sklearn", "digits_mlp")
     from sklearn.datasets import load_digits

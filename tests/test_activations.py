@@ -134,7 +134,7 @@ def test_network_save_and_load_keep_every_activation(tmp_path):
     X = rng.normal(size=(50, 3)) * 3
     np.testing.assert_array_equal(back.forward(X), net.forward(X))
     np.testing.assert_array_equal(back.pattern(X), net.pattern(X))
-    assert repr(net).endswith("activations=" + ",".join(net.activation_names()) + ")")
+    assert repr(net).endswith(f"activations={net.activation_names()!r})")
 
 
 def test_old_npz_activation_strings_still_load(tmp_path):
@@ -154,7 +154,7 @@ def test_old_npz_activation_strings_still_load(tmp_path):
 
 def test_repr_lists_activations_in_layer_order():
     net = O.gaussian_net([2, 3, 3, 1], ["relu", "hard_tanh", "identity"])
-    assert repr(net) == "Network(2-3-3-1, activations=relu,hard_tanh,identity)"
+    assert repr(net) == "Network(2-3-3-1, activations=['relu', 'hard_tanh', 'identity'])"
 
 
 # --- bad tables --------------------------------------------------------------------------------

@@ -72,9 +72,9 @@ class Network:
         >>> net = rk.Network.from_arrays([[[1.0, -1.0], [0.5, 2.0]], [[1.0, 1.0]]],
         ...                              [[0.0, 1.0], [0.0]])
         >>> net, net.n_hyperplanes, net.forward([[1.0, 0.0]]).tolist()
-        (Network(2-2-1, activations=relu,identity), 2, [[2.5]])
+        (Network(2-2-1, activations=['relu', 'identity']), 2, [[2.5]])
         >>> rk.Network.from_arrays(net.weights, net.biases, ["hard_tanh", "identity"])
-        Network(2-2-1, activations=hard_tanh,identity)
+        Network(2-2-1, activations=['hard_tanh', 'identity'])
         """
         weights = list(weights)
         biases = list(biases)
@@ -322,8 +322,8 @@ class Network:
 
     def __repr__(self) -> str:
         arch = "-".join(str(w) for w in [self.n_in] + self.widths)
-        acts = ",".join(self.activation_names())
-        return f"Network({arch}, activations={acts})"
+        # A list of specs: a spec's own parameters may hold commas (hard_tanh:-2.0,3.0).
+        return f"Network({arch}, activations={self.activation_names()!r})"
 
     # --- evaluation ------------------------------------------------------------------------
     def activation_names(self) -> list[str]:
@@ -562,7 +562,7 @@ def load_network(path: str | os.PathLike,
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     net.save(os.path.join(tmp, "net.npz"))
     ...     rk.load_network(os.path.join(tmp, "net.npz"))
-    Network(2-1-1, activations=relu,identity)
+    Network(2-1-1, activations=['relu', 'identity'])
     """
     p = os.fspath(path)
     if not os.path.exists(p):

@@ -68,8 +68,10 @@ def build(spec: dict[str, Any], base_dir: str = ".") -> tuple[Network, dict[str,
     >>> from regionkit.suite.networks import build
     >>> net, info, c = build({"kind": "construction", "construction": "sawtooth",
     ...                       "args": {"k": 3}})
-    >>> net, info["proven_regions"], c.domain
-    (Network(1-2-2-2-1, activations=relu,relu,relu,identity), 8, Box(lo=[0.0], hi=[1.0]))
+    >>> net
+    Network(1-2-2-2-1, activations=['relu', 'relu', 'relu', 'identity'])
+    >>> info["proven_regions"], c.domain
+    (8, Box(lo=[0.0], hi=[1.0]))
     """
     kind = get_kind(spec["kind"])
     params = {k: v for k, v in spec.items() if k not in ("name", "kind") and k not in NOISE}

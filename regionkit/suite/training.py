@@ -99,7 +99,7 @@ def train_digits(hidden: tuple[int, ...], seed: int, epochs: float, lr: float = 
     >>> start, trained = train_digits((16,), 0, epochs=0), train_digits((16,), 0, epochs=2)
     >>> train_x, train_y, test_x, test_y = digits()
     >>> trained, accuracy(trained, test_x, test_y) > accuracy(start, test_x, test_y)
-    (Network(64-16-10, activations=relu,identity), True)
+    (Network(64-16-10, activations=['relu', 'identity']), True)
     """
     if not hidden or any(int(w) < 1 for w in hidden):
         raise SuiteError(f"hidden widths must be positive, got {list(hidden)}")

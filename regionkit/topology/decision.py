@@ -63,7 +63,7 @@ def split_network(net: Network, level: float | None, output: int,
     >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 0], [0, 1]]], [[0, 0], [0, 0]])
     >>> split, pairs = split_network(net, 0.5, 0, True)
     >>> split, pairs.tolist()
-    (Network(2-2-2-2, activations=relu,identity,relu), [[0, 1]])
+    (Network(2-2-2-2, activations=['relu', 'identity', 'relu']), [[0, 1]])
     """
     n = net.n_out
     rows, bias = [], []
