@@ -21,7 +21,8 @@ import numpy as np
 
 from regionkit.errors import CoreInputError, RegionkitError
 
-__all__ = ["BOX_VERTEX_MAX_DIM", "Column", "DIM", "Geometry", "OFFSETS", "REGION", "VERTEX_MAX_DIM"]
+__all__ = ["BOX_VERTEX_MAX_DIM", "Column", "DIM", "Geometry", "OFFSETS", "REGION", "VERTEX_MAX_DIM",
+           "vertex_centroids"]
 
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
 # and the LP form is cheaper. Measured (one thread, torch-default nets, keep="count"):
@@ -59,6 +60,31 @@ class Column(NamedTuple):
     dtype: type  # numpy scalar type the core reads and writes
     by: str = REGION  # REGION, OFFSETS, or the name of the offsets column indexing it
     width: int = 1  # values per entry; DIM: one per domain coordinate
+
+
+def vertex_centroids(offsets: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """The mean of each region's vertices (CSR): a strictly interior point of a convex region.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int, shape (n_regions + 1,)
+        Where each region's vertices start.
+    vertices : numpy.ndarray, shape (n_vertices, dim)
+        The vertices.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_regions, dim)
+        The centroids.
+
+    Examples
+    --------
+    >>> vertex_centroids(np.array([0, 3]), np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]]))
+    array([[1., 1.]])
+    """
+    if len(offsets) < 2:
+        return np.zeros((0, vertices.shape[1] if vertices.ndim == 2 else 0))
+    return np.add.reduceat(vertices, offsets[:-1], axis=0) / np.diff(offsets)[:, None]
 
 
 def _offsets(name: str) -> Column:

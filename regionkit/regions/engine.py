@@ -15,7 +15,7 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.core.frontier import Frontier
-from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry
+from regionkit.core.geometry import BOX_VERTEX_MAX_DIM, Geometry, vertex_centroids
 from regionkit.errors import CoreMemoryError, Interrupted, RegionkitError, SolverError
 from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
@@ -393,13 +393,13 @@ class _Run:
                    int(self.offsets[k])) for k in range(li, net.n_layers)]
         roots = self.frontier
         n = len(roots)
-        packed = self._trace(roots, li)
-        prefix = np.unpackbits(packed, axis=1, count=int(self.offsets[li]), bitorder="little")
+        bits = self._trace_bits(roots, li)
+        prefix = np.ascontiguousarray(bits[:, :int(self.offsets[li])])
         leaves, maps_parts, pattern_parts, point_parts = [], [], [], []
         made = np.zeros(len(layers), np.int64)
         n_leaves, i, stop_reason = 0, 0, None
         if self.store is not None:
-            i, n_leaves, made = self.store.begin_roots(li, packed)
+            i, n_leaves, made = self.store.begin_roots(li, _packed(bits))
         _bar_layer(bar, f"layers {li + 1}-{net.n_layers}/{net.n_layers} (depth first)", n)
         if bar is not None and i:  # the roots a resumed run's store holds
             bar.update(i)
@@ -481,8 +481,13 @@ class _Run:
                           stopped_in, n_leaves + (n - i if stop_reason else 0), tail)
 
     def _trace(self, frontier: Frontier, layers: int, first: int = 0) -> np.ndarray:
-        """Packed patterns of regions first.. of the frontier after `layers` layers: their
-        layer bits, traced back through the parent links (later bits zero)."""
+        """Packed patterns of regions first.. of the frontier after `layers` layers."""
+        return _packed(self._trace_bits(frontier, layers, first))
+
+    def _trace_bits(self, frontier: Frontier, layers: int, first: int = 0) -> np.ndarray:
+        """The patterns of regions first.. of the frontier after `layers` layers, one byte
+        per hyperplane: their layer bits, traced back through the parent links (later bits
+        zero)."""
         n = len(frontier)
         offsets = self.offsets
         bits = np.zeros((n, self.net.n_hyperplanes), dtype=np.uint8)
@@ -490,7 +495,7 @@ class _Run:
         for li in range(layers - 1, -1, -1):
             bits[:, offsets[li]:offsets[li + 1]] = self.layer_bits[li][idx]
             idx = self.parents[li][idx]
-        return np.packbits(bits.astype(bool), axis=1, bitorder="little")
+        return bits
 
     def _finish(self, frontier: Frontier | None, patterns: np.ndarray,
                 points: np.ndarray | None, depth: np.ndarray, stop_reason: str | None = None,
@@ -521,6 +526,11 @@ class _Run:
             depth=depth if self.keep == "patterns" else None, **common)
 
 
+def _packed(bits: np.ndarray) -> np.ndarray:
+    """Patterns as RegionSet keeps them: one bit per hyperplane, little bit order."""
+    return np.packbits(bits.astype(bool), axis=1, bitorder="little")
+
+
 def _stopped_in(first: int, last: int, split: int, inputs: int) -> dict[str, int]:
     """RegionSet.stopped_in: layers first..last (1-based) were running when the run stopped,
     `split` of the `inputs` regions entering layer `first` had gone through them."""
@@ -534,10 +544,7 @@ def _inner_points(frontier: Frontier) -> np.ndarray:
     cheb = g.chebyshev(F)
     if cheb is not None:
         return cheb[0]
-    voff, V = g.vertices(F)
-    if len(voff) < 2:
-        return np.zeros((0, V.shape[1] if V.ndim == 2 else 0))
-    return np.add.reduceat(V, voff[:-1], axis=0) / np.diff(voff)[:, None]
+    return vertex_centroids(*g.vertices(F))
 
 
 def _bar_layer(bar, description: str, total: int) -> None:

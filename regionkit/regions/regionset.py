@@ -10,7 +10,7 @@ import numpy as np
 
 from regionkit.atomic import atomic_path
 from regionkit.core.frontier import Frontier, chebyshev_balls
-from regionkit.core.geometry import Geometry
+from regionkit.core.geometry import Geometry, vertex_centroids
 from regionkit.core.patternindex import PatternIndex
 from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
@@ -244,9 +244,7 @@ class RegionSet:
 
     def _chebyshev(self) -> None:
         """One small LP per region (the core's solver), started at its vertex centroid."""
-        voff, verts = self.vertex_offsets, self.vertices
-        start = (np.add.reduceat(verts, voff[:-1], axis=0) / np.diff(voff)[:, None]
-                 if self.n_regions else np.zeros((0, self.dim)))
+        start = vertex_centroids(self.vertex_offsets, self.vertices)
         self._centres, self._radii = chebyshev_balls(self.ineq_offsets, self.ineq_A,
                                                      self.ineq_b, start)
 
