@@ -140,19 +140,21 @@ def unique_rows(*planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[new], inverse
 
 
-def face_listing(rs) -> FaceListing:
-    """Faces of every region's closure with their sign vectors.
+def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
+    """Faces of every region's closure (or of a range of regions) with their sign vectors.
 
     Parameters
     ----------
     rs : RegionSet
         The enumeration.
+    regions : tuple of int, optional
+        Only the regions lo..hi-1 (a chunk: memory in proportion to its faces); default all.
 
     Returns
     -------
     FaceListing
         Every face of every region's closure, with the signs of the hyperplanes computed
-        with the owning region's own local maps.
+        with the owning region's own local maps (owner: the region's index in `rs`).
 
     Examples
     --------
@@ -162,34 +164,38 @@ def face_listing(rs) -> FaceListing:
     >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     >>> from regionkit.measures.faces import face_listing
     >>> fl = face_listing(rs)
-    >>> len(fl.owner), int((fl.dim == 2).sum())
-    (63, 7)
+    >>> len(fl.owner), int((fl.dim == 2).sum()), len(face_listing(rs, (2, 4)).owner)
+    (63, 7, 18)
     """
     dom = rs.domain
+    lo, hi = (0, rs.n_regions) if regions is None else regions
     if rs.kind.is_interval:
-        lo, hi = rs.vertices[0::2, 0], rs.vertices[1::2, 0]
-        n = len(lo)
+        left, right = rs.vertices[2 * lo:2 * hi:2, 0], rs.vertices[2 * lo + 1:2 * hi:2, 0]
+        n = len(left)
         owner = np.concatenate([np.arange(n)] * 3)
         dims = np.concatenate([np.ones(n, np.int64), np.zeros(2 * n, np.int64)])
-        vols = np.concatenate([hi - lo, np.ones(2 * n)])
-        pts = np.concatenate([(lo + hi) / 2, lo, hi])[:, None]
+        vols = np.concatenate([right - left, np.ones(2 * n)])
+        pts = np.concatenate([(left + right) / 2, left, right])[:, None]
         order = np.argsort(owner, kind="stable")
         owner, dims, vols, pts = owner[order], dims[order], vols[order], pts[order]
     else:
         vf = vertex_form(rs)
         scale = float(np.max(vf.half))
-        owner, dims, vols, pts = _core.vertex_form_faces(vf.voff, (vf.V - vf.centre) / scale,
-                                                         vf.ioff, vf.inc, vf.roff)
+        v0, v1, i0, r0 = vf.voff[lo], vf.voff[hi], vf.ioff[lo], vf.roff[lo]
+        owner, dims, vols, pts = _core.vertex_form_faces(
+            vf.voff[lo:hi + 1] - v0, (vf.V[v0:v1] - vf.centre) / scale,
+            vf.ioff[lo:hi + 1] - i0, vf.inc[i0:vf.ioff[hi]], vf.roff[lo:hi + 1] - r0)
         vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
     # Sign vectors with each owning region's local maps (faces come grouped by region).
-    poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=rs.n_regions))])
-    signs = region_signs(rs, poff, pts)
+    poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=hi - lo))])
+    signs = region_signs(rs, poff, pts, lo)
     R = dom.box_radius
     slack = dom.b - pts @ dom.A.T
     on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
     # Two bit planes (> 0, < 0) per hyperplane: a quarter of the bytes of the int8 signs.
-    return FaceListing(owner, dims, vols, pts, np.packbits(signs > 0, axis=1),
-                       np.packbits(signs < 0, axis=1), on_domain)
+    positive, negative = np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1)
+    del signs
+    return FaceListing(owner + lo, dims, vols, pts, positive, negative, on_domain)
 
 
 def faces(rs) -> Faces:

@@ -24,7 +24,7 @@ def _core_net(net: Network, domain) -> tuple[list, dict[str, np.ndarray]]:
     return layers, domain.input_map()
 
 
-def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
+def region_signs(rs, poff: np.ndarray, T: np.ndarray, first: int = 0) -> np.ndarray:
     """Signs of every network hyperplane at points of the regions' closures.
 
     Each point is evaluated with its own region's local affine maps, so points on a region's
@@ -34,10 +34,13 @@ def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
     ----------
     rs : RegionSet
         The enumeration.
-    poff : numpy.ndarray of int64, shape (n_regions + 1,)
-        Points poff[r]:poff[r + 1] lie in the closure of region r.
+    poff : numpy.ndarray of int64, shape (n + 1,)
+        Points poff[r]:poff[r + 1] lie in the closure of region first + r (n regions from
+        `first` on: a chunk of them unpacks only its own patterns).
     T : numpy.ndarray, shape (n, dim)
         The points, in domain coordinates, grouped by region.
+    first : int, default 0
+        The first region poff refers to.
 
     Returns
     -------
@@ -56,9 +59,11 @@ def region_signs(rs, poff: np.ndarray, T: np.ndarray) -> np.ndarray:
     array([[ 1,  1,  1],
            [-1,  1,  1]], dtype=int8)
     """
-    layers, first = _core_net(rs.network, rs.domain)
-    return _core.signs_in_regions(layers, first, rs.pattern_bits().astype(np.uint8), poff, T,
-                                  rs.tol.rtol, rs.tol.atol)
+    layers, input_map = _core_net(rs.network, rs.domain)
+    rs.require_kept("patterns", "pattern_bits")
+    bits = np.unpackbits(rs.patterns[first:first + len(poff) - 1], axis=1,
+                         count=rs.network.n_hyperplanes, bitorder="little")
+    return _core.signs_in_regions(layers, input_map, bits, poff, T, rs.tol.rtol, rs.tol.atol)
 
 
 def domain_signs(net: Network, domain, T: np.ndarray, D: np.ndarray | None,

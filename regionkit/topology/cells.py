@@ -12,16 +12,21 @@ level-set volumes (regionkit.topology.decision) use.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from regionkit.errors import TopologyError
 from regionkit.measures.faces import face_listing, unique_rows
+from regionkit.measures.vertexform import vertex_form
 
-__all__ = ["PAIR_CHUNK", "CellComplex", "cell_complex"]
+__all__ = ["CHUNK_VERTICES", "PAIR_CHUNK", "CellComplex", "cell_complex"]
 
 # Face pairs compared at a time when reading off the cover relation (bounds the memory).
 PAIR_CHUNK = 1 << 20
+# Region vertices whose faces are listed at a time (a 4-D region has about 5 faces per
+# vertex, each with a sign vector of 2 bits per hyperplane): bounds the listing's memory.
+CHUNK_VERTICES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -110,13 +115,20 @@ class CellComplex:
                 "is too degenerate for the tolerance; try another rtol")
 
 
-def cell_complex(rs) -> CellComplex:
+def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellComplex:
     """The cell complex of a complete RegionSet (elementwise activations).
+
+    Built a chunk of regions at a time (CHUNK_VERTICES vertices): each chunk's faces are
+    listed, told apart by their sign vectors and related by covers inside their regions,
+    and only its distinct cells are kept, so the memory is that of the cells and covers
+    output plus one chunk's face listing.
 
     Parameters
     ----------
     rs : RegionSet
         A complete enumeration.
+    progress : callable, optional
+        Called with the number of regions of each chunk once it is done.
 
     Returns
     -------
@@ -141,41 +153,146 @@ def cell_complex(rs) -> CellComplex:
     (25, [[0, 0], [0, 1], [0, -1]])
     """
     rs.require_complete("the cell complex")
-    fl = face_listing(rs)
-    # Faces of one region, each dimension together, in decreasing dimension.
-    order = np.lexsort((-fl.dim, fl.owner))
-    owner, dims = fl.owner[order], fl.dim[order]
-    pos, neg, on_dom = fl.positive[order], fl.negative[order], fl.on_domain[order]
-    dom_bits = np.packbits(on_dom, axis=1)
-    first, cell = unique_rows(pos, neg, dom_bits)
-    H = rs.network.n_hyperplanes
-    # Zero set of each face (hyperplanes that vanish there, then domain rows) as words.
+    H, d = rs.network.n_hyperplanes, rs.domain.dim
     valid = np.packbits(np.ones(H, dtype=bool))
-    zeros = np.concatenate([~(pos | neg) & valid, dom_bits], axis=1)
-    zeros = np.ascontiguousarray(np.concatenate(
-        [zeros, np.zeros((len(zeros), -zeros.shape[1] % 8), np.uint8)], axis=1)).view(np.uint64)
-    lo, hi = _cover_pairs(owner, dims, zeros, rs.domain.dim, rs.n_regions)
+    parts: list[tuple] = []
+    for lo, hi in _chunks(rs):
+        fl = face_listing(rs, (lo, hi))
+        # Faces of one region, each dimension together, in decreasing dimension.
+        order = np.lexsort((-fl.dim, fl.owner))
+        owner, dims = fl.owner[order] - lo, fl.dim[order]
+        pos, neg, on_dom = fl.positive[order], fl.negative[order], fl.on_domain[order]
+        dom_bits = np.packbits(on_dom, axis=1)
+        first, cell = unique_rows(pos, neg, dom_bits)
+        # Zero set of each face (hyperplanes that vanish there, then domain rows) as words.
+        zeros = _words(~(pos | neg) & valid, dom_bits)
+        a, c = _cover_pairs(owner, dims, zeros, d, hi - lo)
+        n = len(first)
+        pairs = _sorted_unique(cell[a] * n + cell[c])
+        src = order[first]
+        parts.append((_words(pos[first], neg[first], dom_bits[first]), fl.dim[src].astype(np.int8),
+                      fl.volume[src], fl.point[src], pos[first], neg[first],
+                      on_dom[first].any(axis=1), pairs // n, pairs % n))
+        del fl, order, owner, dims, pos, neg, on_dom, dom_bits, zeros, a, c, cell
+        if progress is not None:
+            progress(hi - lo)
+    return _merge(parts, H, d)
+
+
+def _chunks(rs) -> list[tuple[int, int]]:
+    """Consecutive region ranges of about CHUNK_VERTICES vertices each."""
+    n = rs.n_regions
+    if n == 0:
+        return []
+    if rs.kind.is_interval:
+        return [(0, n)]
+    voff = vertex_form(rs).voff
+    cuts = np.searchsorted(voff, np.arange(CHUNK_VERTICES, voff[-1], CHUNK_VERTICES))
+    cuts = np.unique(np.concatenate([[0], np.clip(cuts, 1, n), [n]]))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
+
+
+def _words(*planes: np.ndarray) -> np.ndarray:
+    """Packed bit planes side by side, as rows of 64-bit words (zero-padded)."""
+    packed = np.concatenate(planes, axis=1)
+    return np.ascontiguousarray(np.concatenate(
+        [packed, np.zeros((len(packed), -packed.shape[1] % 8), np.uint8)], axis=1)).view(np.uint64)
+
+
+def _merge(parts: list[tuple], H: int, d: int) -> CellComplex:
+    """The chunks' cells identified by their sign vectors (exactly, by sorting the words),
+    in the order of the words, and their covers once each."""
+    if not parts:
+        empty = np.zeros(0, np.int32)
+        return CellComplex(np.zeros(0, np.int8), np.zeros(0), np.zeros((0, d)),
+                           np.zeros((0, (H + 7) // 8), np.uint8),
+                           np.zeros((0, (H + 7) // 8), np.uint8), np.zeros(0, bool), empty,
+                           empty, H)
+    keys = np.concatenate([p[0] for p in parts])
+    first, cell = unique_rows(keys.view(np.uint8))
+    del keys
     n_cells = len(first)
-    pairs = np.sort(cell[lo] * n_cells + cell[hi])
-    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
-    src = order[first]
-    return CellComplex(fl.dim[src], fl.volume[src], fl.point[src], pos[first], neg[first],
-                       on_dom[first].any(axis=1), pairs // n_cells, pairs % n_cells, H)
+    cell = cell.astype(np.int32 if n_cells < 2 ** 31 else np.int64)
+    base = np.cumsum([0] + [len(p[1]) for p in parts])
+    codes = _sorted_unique(np.concatenate([
+        cell[b + p[7]].astype(np.int64) * n_cells + cell[b + p[8]]
+        for b, p in zip(base, parts)]))
+    index = np.int32 if n_cells < 2 ** 31 else np.int64
+
+    def pick(k: int) -> np.ndarray:
+        return np.concatenate([p[k] for p in parts])[first]
+
+    return CellComplex(pick(1), pick(2), pick(3), pick(4), pick(5), pick(6),
+                       (codes // n_cells).astype(index), (codes % n_cells).astype(index), H)
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """np.unique of integers by sorting (numpy 2's hash-based unique is slower here)."""
+    x = np.sort(x)
+    return x[np.concatenate([[True], x[1:] != x[:-1]])] if len(x) else x
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits of each 64-bit word (np.bitwise_count from numpy 2 on)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).astype(np.int64)
+    return np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+
+
+def _hash(owner: np.ndarray, dims: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of (region, dimension, zero-set words) per face (collisions are
+    detected by the caller)."""
+    h = owner.astype(np.uint64)
+    for col in [dims.astype(np.uint64), *words.T]:   # splitmix64-style mixing per word
+        h = (h * np.uint64(0x9E3779B97F4A7C15) ^ col) * np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    return h
 
 
 def _cover_pairs(owner: np.ndarray, dims: np.ndarray, zeros: np.ndarray, d: int,
                  n_regions: int) -> tuple[np.ndarray, np.ndarray]:
     """(a, c) positions in the listing with a a facet of c inside one region's closure.
 
-    The listing is sorted by region, then by decreasing dimension. Every k-face is compared
-    with every (k+1)-face of its region: a <= c iff zeros(c) is a subset of zeros(a).
+    a <= c iff zeros(c) is a subset of zeros(a). A k-face on exactly d - k zero rows
+    (generic) has cofaces on d - k - 1 of them only, so its cofaces are among its zero set
+    with one row dropped, looked up by hash; any other face is compared with every
+    (k+1)-face of its region. A hash collision among the faces sends the whole chunk down
+    the comparison path, so the result is exact.
     """
+    count = np.zeros(len(dims), dtype=np.int64)
+    for col in zeros.T:
+        count += _popcount(col)
+    generic = (count == d - dims) & (dims < d)
+    h = _hash(owner, dims, zeros)
+    order = np.argsort(h)
+    sh = h[order]
+    if len(sh) < 2 or np.any(sh[1:] == sh[:-1]):
+        return _compare_pairs(owner, dims, zeros, d, n_regions, dims < d)
+    # Drop each zero row of each generic face in turn.
+    bits = np.unpackbits(zeros[generic].view(np.uint8), axis=1, bitorder="little")
+    row, bit = np.nonzero(bits)
+    del bits
+    a = np.flatnonzero(generic)[row]
+    cand = zeros[a]
+    cand[np.arange(len(a)), bit // 64] &= ~(np.uint64(1) << (bit % 64).astype(np.uint64))
+    ch = _hash(owner[a], dims[a] + 1, cand)
+    at = np.minimum(np.searchsorted(sh, ch), len(sh) - 1)
+    c = order[at]
+    hit = ((sh[at] == ch) & (owner[c] == owner[a]) & (dims[c] == dims[a] + 1)
+           & np.all(zeros[c] == cand, axis=1))
+    a2, c2 = _compare_pairs(owner, dims, zeros, d, n_regions, ~generic & (dims < d))
+    return np.concatenate([a[hit], a2]), np.concatenate([c[hit], c2])
+
+
+def _compare_pairs(owner: np.ndarray, dims: np.ndarray, zeros: np.ndarray, d: int,
+                   n_regions: int, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Covers of the faces `which`, by comparing each with every (k+1)-face of its region."""
     group = owner * (d + 1) + dims
     size = np.bincount(group, minlength=n_regions * (d + 1))
     start = np.zeros_like(size)
     first = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
     start[group[first]] = first   # groups are contiguous in the listing
-    lower = np.flatnonzero(dims < d)
+    lower = np.flatnonzero(which)
     up = group[lower] + 1
     cnt = size[up]
     a = np.repeat(lower, cnt)
