@@ -155,6 +155,7 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
     rs.require_complete("the cell complex")
     H, d = rs.network.n_hyperplanes, rs.domain.dim
     valid = np.packbits(np.ones(H, dtype=bool))
+    merged: tuple | None = None   # the distinct cells so far, merged now and then
     parts: list[tuple] = []
     for lo, hi in _chunks(rs):
         fl = face_listing(rs, (lo, hi))
@@ -170,13 +171,24 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
         n = len(first)
         pairs = _sorted_unique(cell[a] * n + cell[c])
         src = order[first]
-        parts.append((_words(pos[first], neg[first], dom_bits[first]), fl.dim[src].astype(np.int8),
-                      fl.volume[src], fl.point[src], pos[first], neg[first],
+        parts.append((_words(pos[first], neg[first], dom_bits[first]),
+                      fl.dim[src].astype(np.int8), fl.volume[src], fl.point[src],
                       on_dom[first].any(axis=1), pairs // n, pairs % n))
         del fl, order, owner, dims, pos, neg, on_dom, dom_bits, zeros, a, c, cell
+        # Merge once the chunks' cells outnumber the merged ones: each cell is sorted
+        # O(log(chunks)) times, and cells seen from several chunks are kept once.
+        if sum(len(p[1]) for p in parts) > (0 if merged is None else len(merged[1])):
+            merged = _merge(parts if merged is None else [merged, *parts])
+            parts = []
         if progress is not None:
             progress(hi - lo)
-    return _merge(parts, H, d)
+    if parts or merged is None:
+        merged = _merge(parts if merged is None else [merged, *parts])
+    keys, dim, volume, point, boundary, face, coface = merged
+    nb = (H + 7) // 8
+    signs = keys.view(np.uint8)
+    return CellComplex(dim, volume, point, np.ascontiguousarray(signs[:, :nb]),
+                       np.ascontiguousarray(signs[:, nb:2 * nb]), boundary, face, coface, H)
 
 
 def _chunks(rs) -> list[tuple[int, int]]:
@@ -199,31 +211,18 @@ def _words(*planes: np.ndarray) -> np.ndarray:
         [packed, np.zeros((len(packed), -packed.shape[1] % 8), np.uint8)], axis=1)).view(np.uint64)
 
 
-def _merge(parts: list[tuple], H: int, d: int) -> CellComplex:
-    """The chunks' cells identified by their sign vectors (exactly, by sorting the words),
-    in the order of the words, and their covers once each."""
-    if not parts:
-        empty = np.zeros(0, np.int32)
-        return CellComplex(np.zeros(0, np.int8), np.zeros(0), np.zeros((0, d)),
-                           np.zeros((0, (H + 7) // 8), np.uint8),
-                           np.zeros((0, (H + 7) // 8), np.uint8), np.zeros(0, bool), empty,
-                           empty, H)
+def _merge(parts: list[tuple]) -> tuple:
+    """Cells of several chunks identified by their sign-vector words (exactly, by sorting
+    them), in the order of the words, with their covers once each."""
     keys = np.concatenate([p[0] for p in parts])
     first, cell = unique_rows(keys.view(np.uint8))
-    del keys
     n_cells = len(first)
-    cell = cell.astype(np.int32 if n_cells < 2 ** 31 else np.int64)
+    index = np.int32 if n_cells < 2 ** 31 else np.int64
     base = np.cumsum([0] + [len(p[1]) for p in parts])
     codes = _sorted_unique(np.concatenate([
-        cell[b + p[7]].astype(np.int64) * n_cells + cell[b + p[8]]
-        for b, p in zip(base, parts)]))
-    index = np.int32 if n_cells < 2 ** 31 else np.int64
-
-    def pick(k: int) -> np.ndarray:
-        return np.concatenate([p[k] for p in parts])[first]
-
-    return CellComplex(pick(1), pick(2), pick(3), pick(4), pick(5), pick(6),
-                       (codes // n_cells).astype(index), (codes % n_cells).astype(index), H)
+        cell[b + p[5]] * n_cells + cell[b + p[6]] for b, p in zip(base, parts)]))
+    picked = [keys[first]] + [np.concatenate([p[k] for p in parts])[first] for k in range(1, 5)]
+    return (*picked, (codes // n_cells).astype(index), (codes % n_cells).astype(index))
 
 
 def _sorted_unique(x: np.ndarray) -> np.ndarray:

@@ -190,20 +190,53 @@ def homology(cx: CellComplex, inside: np.ndarray, d: int, description: str = "A"
 def _betti_by_rank(cx: CellComplex, inside: np.ndarray, d: int) -> list[int]:
     """b_i = dim H^(d-i) of the cochain complex of the cells inside (coboundary = covers),
     over GF(2): b_i = n_(d-i) - r_(d-i) - r_(d-i-1), r_k the rank of the covers from
-    k-cells to (k+1)-cells."""
-    count = np.bincount(cx.dim[inside], minlength=d + 1)
+    k-cells to (k+1)-cells, on the complex left by _reduce (same cohomology)."""
+    both = inside[cx.face] & inside[cx.coface]
+    alive, face, coface = _reduce(inside, cx.face[both], cx.coface[both])
+    dims = cx.dim.astype(np.int64)
+    count = np.bincount(dims[alive], minlength=d + 1)
     local = np.zeros(cx.n_cells, dtype=np.int64)
     for k in range(d + 1):
-        sel = inside & (cx.dim == k)
+        sel = alive & (dims == k)
         local[sel] = np.arange(int(sel.sum()))
-    both = inside[cx.face] & inside[cx.coface]
-    face, coface = cx.face[both], cx.coface[both]
     rank = np.zeros(d + 1, dtype=np.int64)   # rank[k]: covers k-cells -> (k+1)-cells
     for k in range(d):
-        sel = cx.dim[face] == k
+        sel = dims[face] == k
         rank[k] = _rank_gf2(local[face[sel]], local[coface[sel]])
     return [int(count[d - i] - rank[d - i] - (rank[d - i - 1] if d - i >= 1 else 0))
             for i in range(d)]
+
+
+def _reduce(alive: np.ndarray, face: np.ndarray, coface: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Remove pairs of cells that change no cohomology and fill nothing in.
+
+    A pair (a, b), b covering a, where b is a's only coface left or a is b's only face
+    left, is a reduction of the cochain complex whose coboundary on the other cells is the
+    old one with a and b dropped (Kaczynski, Mrozek & Slusarek's reduction pairs;
+    collapses and coreductions). Rounds of disjoint pairs, until none is left.
+
+    Returns the cells left (mask) and the covers between them.
+    """
+    alive = alive.copy()
+    n = len(alive)
+    while len(face):
+        up = np.bincount(face, minlength=n)
+        down = np.bincount(coface, minlength=n)
+        cand = np.flatnonzero((up[face] == 1) | (down[coface] == 1))
+        if not len(cand):
+            break
+        # One pair per cell: first by face, then by coface, then no cell in two roles.
+        cand = cand[np.unique(face[cand], return_index=True)[1]]
+        cand = cand[np.unique(coface[cand], return_index=True)[1]]
+        taken = np.zeros(n, dtype=bool)
+        taken[coface[cand]] = True
+        cand = cand[~taken[face[cand]]]
+        alive[face[cand]] = False
+        alive[coface[cand]] = False
+        keep = alive[face] & alive[coface]
+        face, coface = face[keep], coface[keep]
+    return alive, face, coface
 
 
 def _rank_gf2(rows: np.ndarray, cols: np.ndarray) -> int:
