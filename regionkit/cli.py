@@ -29,6 +29,7 @@ import json
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -347,6 +348,66 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
         sys.exit(EXIT_USAGE)
 
 
+class _Meter:
+    """Progress bar (tqdm) and time limit of what a verb computes from the regions.
+
+    The limit is the verb's --time-limit, counted from the verb's start (an enumeration
+    before uses part of it); it is checked as each step or chunk ends, and when it has
+    passed the verb stops with IncompleteError (exit status 3) before printing or writing
+    any result, so no partial number is presented as complete.
+    """
+
+    def __init__(self, what: str, time_limit: float | None, progress: bool | None,
+                 total: int = 0, unit: str = "region") -> None:
+        self.what, self.time_limit = what, time_limit
+        self.deadline = None if time_limit is None else time.monotonic() + time_limit
+        self.done, self.total = 0, total
+        show = progress if progress is not None else sys.stderr.isatty()
+        self.bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=what, unit=unit, leave=False)
+
+    def remaining(self) -> float | None:
+        """Seconds left of the limit (None: no limit), at least a millisecond."""
+        return None if self.deadline is None else max(self.deadline - time.monotonic(), 1e-3)
+
+    def start(self, total: int, desc: str | None = None) -> None:
+        """Begin a step of `total` units (resets the bar)."""
+        self.done, self.total = 0, total
+        if self.bar is not None:
+            self.bar.reset(total=total)
+        self.describe(desc or self.what)
+
+    def describe(self, desc: str) -> None:
+        """Name the step under way on the bar."""
+        if self.bar is not None:
+            self.bar.set_description(desc)
+
+    def __call__(self, n: int = 1) -> None:
+        """Count n units done, then check the limit."""
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        self.check()
+
+    def check(self) -> None:
+        """Stop with IncompleteError if the time limit has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.close()
+            raise IncompleteError(
+                f"--time-limit ({self.time_limit:g} s) reached while computing {self.what} "
+                f"({self.done} of {self.total} done): no result was printed or written",
+                "time_limit")
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 @main.command()
 @_net_and_domain
 @_budgets
@@ -470,26 +531,53 @@ def graph(net: str | None, example: str | None, box: tuple[str, str],
           max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
           progress: bool | None,
           output: str) -> None:
-    """Write the region adjacency graph of NET on a box (or slice) as GraphML."""
-    import networkx as nx
+    """Write the region adjacency graph of NET on a box (or slice), or of a stored run:
+    GraphML, or with an .npz OUTPUT the compact arrays (GRAPH_NPZ_ARRAYS; a tenth of the
+    GraphML's size or less)."""
+    meter = _Meter("the adjacency graph", time_limit, progress, total=3, unit="step")
+    try:
+        src = _source(net, example, box, plane, segment)
+        meter.start(3, "regions")
+        rs = _regions(src, max_regions, meter.remaining(), progress, max_memory)
+        rs.require_complete("the adjacency graph")
+        meter()
+        meter.describe("adjacency")
+        g = rs.adjacency()
+        meter()
+        meter.describe(f"writing {output}")
+        if output.lower().endswith(".npz"):
+            arrays = {"i": g.i, "j": g.j, "facet_volume": g.facet_volume,
+                      "map_changes": g.map_changes, "flip_offsets": g.flip_offsets,
+                      "flip_index": g.flip_index, "linear_labels": g.linear_labels,
+                      "patterns": rs.patterns, "interior_points": rs.interior_points,
+                      "volumes": rs.volumes()}
+            _write(output, lambda tmp: _save_npz(tmp, arrays))
+        else:
+            import networkx as nx
 
-    src = _source(net, example, box, plane, segment)
-    rs = _regions(src, max_regions, time_limit, progress, max_memory)
-    rs.require_complete("the adjacency graph")
-    G = rs.adjacency_graph()
-    # GraphML holds scalars only: lists become comma-separated strings.
-    for _, data in G.nodes(data=True):
-        data["interior_point"] = ",".join(repr(v) for v in data["interior_point"])
-    for _, _, data in G.edges(data=True):
-        data["neurons"] = ",".join(str(v) for v in data["neurons"])
-    _write(output, lambda tmp: nx.write_graphml(G, tmp))
+            G = rs.adjacency_graph()
+            # GraphML holds scalars only: lists become comma-separated strings.
+            for _, data in G.nodes(data=True):
+                data["interior_point"] = ",".join(repr(v) for v in data["interior_point"])
+            for _, _, data in G.edges(data=True):
+                data["neurons"] = ",".join(str(v) for v in data["neurons"])
+            _write(output, lambda tmp: nx.write_graphml(G, tmp))
+        meter()
+    finally:
+        meter.close()
     if as_json:
-        click.echo(json.dumps({"output": output, "n_regions": G.number_of_nodes(),
-                               "n_edges": G.number_of_edges(),
-                               "n_linear_regions": rs.n_linear_regions}))
+        click.echo(json.dumps({"output": output, "n_regions": rs.n_regions,
+                               "n_edges": int(len(g.i)),
+                               "n_linear_regions": g.n_linear}))
     else:
-        click.echo(f"wrote {output}: {G.number_of_nodes()} regions, {G.number_of_edges()} "
-                   f"edges, {rs.n_linear_regions} linear regions")
+        click.echo(f"wrote {output}: {rs.n_regions} regions, {len(g.i)} "
+                   f"edges, {g.n_linear} linear regions")
+
+
+def _save_npz(path: str, arrays: dict[str, np.ndarray]) -> None:
+    """np.savez_compressed to exactly `path` (numpy would append .npz to a temp name)."""
+    with open(path, "wb") as f:
+        np.savez_compressed(f, **arrays)
 
 
 def _point(text: str, n_in: int, what: str) -> np.ndarray:
@@ -568,12 +656,18 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
                time_limit: float | None, progress: bool | None, markdown: bool,
                strict: bool) -> None:
     """Every bound that applies to NET, beside its measured region counts on a box (or
-    slice); a stopped run's counts are lower bounds, checked as such."""
+    slice); a stopped run's counts are lower bounds, checked as such. A store is read
+    from its manifest (no region is loaded): its activation count only, since the linear
+    count needs the adjacency graph (regionkit graph)."""
     from regionkit import bounds
 
     src = _source(net, example, box, plane, segment)
-    rs = _regions(src, max_regions, time_limit, progress, max_memory)
-    table = bounds.check(rs)
+    if isinstance(src.regions, StoredRegionSet):
+        rs: Any = src.regions
+        table = bounds.check(rs, linear=False)
+    else:
+        rs = _regions(src, max_regions, time_limit, progress, max_memory)
+        table = bounds.check(rs)
     if as_json:
         click.echo(json.dumps({"n_regions": table.n_activation,
                                "n_linear_regions": table.n_linear,
@@ -612,19 +706,29 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
     if pair and src.domain.dim != 2:
         raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
                                "--plane)")
-    rs = _regions(src, max_regions, time_limit, progress, max_memory)
-    rs.require_complete("a plot")
-    plt = plot.pyplot("Agg")
-    if src.domain.dim == 1:
-        ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
-    elif pair:
-        ax, _ = plot.plot_partition_pair(rs)
-    else:
-        ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
+    meter = _Meter("the plot", time_limit, progress, total=3, unit="step")
     try:
-        _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
+        meter.describe("regions")
+        rs = _regions(src, max_regions, meter.remaining(), progress, max_memory)
+        rs.require_complete("a plot")
+        meter()
+        meter.describe("drawing")
+        plt = plot.pyplot("Agg")
+        if src.domain.dim == 1:
+            ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
+        elif pair:
+            ax, _ = plot.plot_partition_pair(rs)
+        else:
+            ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
+        try:
+            meter()
+            meter.describe(f"writing {output}")
+            _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
+        finally:
+            plt.close(ax.figure)
+        meter()
     finally:
-        plt.close(ax.figure)
+        meter.close()
     if as_json:
         click.echo(json.dumps({"output": output, "n_regions": rs.n_regions,
                                "n_linear_regions": rs.n_linear_regions}))
@@ -652,27 +756,41 @@ def betti_cmd(net: str | None, example: str | None, box: tuple[str, str],
               time_limit: float | None, progress: bool | None, level: float, output: int,
               classes: bool, rtol: float | None, method: str) -> None:
     """Exact Betti numbers of {F > t} and {F < t} (and class regions) of NET in an open box
-    (or slice)."""
-    import time
+    (or slice), or of the network and domain of a stored run (a RegionSet file or store).
 
+    --time-limit covers the whole verb: the enumeration of the pieces, then their cell
+    complex (checked after each chunk of pieces) and the homology of each set."""
     from regionkit.topology.decision import decision_regions
 
     start = time.perf_counter()
+    meter = _Meter("the cell complex", time_limit, progress, unit="piece")
     src = _source(net, example, box, plane, segment)
     network, domain = src.network, src.domain
-    budgets = {"max_regions": max_regions, "time_limit": time_limit, "progress": progress,
-               "max_memory": max_memory,
+    budgets = {"max_regions": max_regions, "progress": progress, "max_memory": max_memory,
                "tol": rtol, "method": method}
-    dr = decision_regions(network, domain, level, output, classes=False, **budgets)
-    sides = {s: dr.betti_numbers(s) for s in ("above", "below")}
-    volume = dr.boundary_volume()
-    # One output: the class regions are the signs of F, the sides above when the level is 0.
-    same = classes and network.n_out == 1 and level == 0.0
-    per_class = []
-    if classes and not same:
-        cr = decision_regions(network, domain, 0.0 if network.n_out == 1 else None,
-                              classes=True, **budgets)
-        per_class = cr.class_betti_numbers()
+    try:
+        dr = decision_regions(network, domain, level, output, classes=False,
+                              time_limit=meter.remaining(), **budgets)
+        meter.start(dr.n_pieces, "cell complex")
+        dr.complex(meter)
+        sides = {}
+        for s in ("above", "below"):
+            sides[s] = dr.betti_numbers(s)
+            meter.check()
+        volume = dr.boundary_volume()
+        # One output: the class regions are the signs of F, the sides above when the level
+        # is 0.
+        same = classes and network.n_out == 1 and level == 0.0
+        per_class = []
+        if classes and not same:
+            cr = decision_regions(network, domain, 0.0 if network.n_out == 1 else None,
+                                  classes=True, time_limit=meter.remaining(), **budgets)
+            meter.start(cr.n_pieces, "class cell complex")
+            cr.complex(meter)
+            per_class = cr.class_betti_numbers()
+            meter.check()
+    finally:
+        meter.close()
     seconds = time.perf_counter() - start
     if as_json:
         out = {"pieces": dr.n_pieces, "level": level, "output": output,

@@ -39,8 +39,6 @@ class CellComplex:
         Dimension of each cell.
     volume : numpy.ndarray, shape (n_cells,)
         Its dim-volume (1 for vertices).
-    point : numpy.ndarray, shape (n_cells, d)
-        A relative-interior point (domain coordinates).
     positive, negative : numpy.ndarray of uint8
         np.packbits rows: bit h is set when hyperplane h is > 0 (< 0) on the cell.
     boundary : numpy.ndarray of bool, shape (n_cells,)
@@ -53,7 +51,6 @@ class CellComplex:
 
     dim: np.ndarray          # (n_cells,) dimension of each cell
     volume: np.ndarray       # its dim-volume (1 for vertices)
-    point: np.ndarray        # a relative-interior point (domain coordinates)
     positive: np.ndarray     # packed bits per cell: hyperplane > 0 on it
     negative: np.ndarray     # packed bits per cell: hyperplane < 0 on it
     boundary: np.ndarray     # bool: the cell lies on the domain's boundary
@@ -171,23 +168,26 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
         n = len(first)
         pairs = _sorted_unique(cell[a] * n + cell[c])
         src = order[first]
-        parts.append((_words(pos[first], neg[first], dom_bits[first]),
-                      fl.dim[src].astype(np.int8), fl.volume[src], fl.point[src],
-                      on_dom[first].any(axis=1), pairs // n, pairs % n))
+        parts.append([_words(pos[first], neg[first], dom_bits[first]),
+                      fl.dim[src].astype(np.int8), fl.volume[src],
+                      on_dom[first].any(axis=1), pairs // n, pairs % n])
         del fl, order, owner, dims, pos, neg, on_dom, dom_bits, zeros, a, c, cell
         # Merge once the chunks' cells outnumber the merged ones: each cell is sorted
         # O(log(chunks)) times, and cells seen from several chunks are kept once.
         if sum(len(p[1]) for p in parts) > (0 if merged is None else len(merged[1])):
-            merged = _merge(parts if merged is None else [merged, *parts])
-            parts = []
+            batch, parts = ([] if merged is None else [merged]) + parts, []
+            merged = None
+            merged = _merge(batch)
         if progress is not None:
             progress(hi - lo)
     if parts or merged is None:
-        merged = _merge(parts if merged is None else [merged, *parts])
-    keys, dim, volume, point, boundary, face, coface = merged
+        batch, parts = ([] if merged is None else [merged]) + parts, []
+        merged = None
+        merged = _merge(batch)
+    keys, dim, volume, boundary, face, coface = merged
     nb = (H + 7) // 8
     signs = keys.view(np.uint8)
-    return CellComplex(dim, volume, point, np.ascontiguousarray(signs[:, :nb]),
+    return CellComplex(dim, volume, np.ascontiguousarray(signs[:, :nb]),
                        np.ascontiguousarray(signs[:, nb:2 * nb]), boundary, face, coface, H)
 
 
@@ -211,18 +211,38 @@ def _words(*planes: np.ndarray) -> np.ndarray:
         [packed, np.zeros((len(packed), -packed.shape[1] % 8), np.uint8)], axis=1)).view(np.uint64)
 
 
-def _merge(parts: list[tuple]) -> tuple:
+def _merge(parts: list[list]) -> list:
     """Cells of several chunks identified by their sign-vector words (exactly, by sorting
-    them), in the order of the words, with their covers once each."""
+    them), in the order of the words, with their covers once each. Each chunk's arrays
+    are let go as soon as they are merged (the caller holds no other reference)."""
+    sizes = [len(p[1]) for p in parts]
     keys = np.concatenate([p[0] for p in parts])
-    first, cell = unique_rows(keys.view(np.uint8))
+    for p in parts:
+        p[0] = None
+    order = np.lexsort(keys.T[::-1]) if keys.shape[1] else np.arange(len(keys))
+    ordered = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    del ordered
+    first = order[new]
+    cell = np.empty(len(keys), dtype=np.int64)
+    cell[order] = np.cumsum(new) - 1
+    del order, new
+    keys = keys[first]
     n_cells = len(first)
     index = np.int32 if n_cells < 2 ** 31 else np.int64
-    base = np.cumsum([0] + [len(p[1]) for p in parts])
-    codes = _sorted_unique(np.concatenate([
-        cell[b + p[5]] * n_cells + cell[b + p[6]] for b, p in zip(base, parts)]))
-    picked = [keys[first]] + [np.concatenate([p[k] for p in parts])[first] for k in range(1, 5)]
-    return (*picked, (codes // n_cells).astype(index), (codes % n_cells).astype(index))
+    codes = []
+    for b, p in zip(np.cumsum([0] + sizes), parts):
+        codes.append(cell[b + p[4]] * n_cells + cell[b + p[5]])
+        p[4] = p[5] = None
+    del cell
+    codes = _sorted_unique(np.concatenate(codes))
+    picked = [keys]
+    for k in range(1, 4):
+        picked.append(np.concatenate([p[k] for p in parts])[first])
+        for p in parts:
+            p[k] = None
+    return [*picked, (codes // n_cells).astype(index), (codes % n_cells).astype(index)]
 
 
 def _sorted_unique(x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 
@@ -184,8 +184,14 @@ class DecisionRegions:
         off = self.regions.network.layer_hyperplane_offsets()
         return np.arange(off[-2], off[-1])
 
-    def complex(self) -> CellComplex:
+    def complex(self, progress: Callable[[int], None] | None = None) -> CellComplex:
         """The cell complex of the pieces, checked to subdivide the domain (cached).
+
+        Parameters
+        ----------
+        progress : callable, optional
+            Called with the number of pieces of each chunk as it is built (cell_complex);
+            it may raise to stop (a budget).
 
         Returns
         -------
@@ -198,7 +204,7 @@ class DecisionRegions:
             If the cells do not subdivide the domain.
         """
         if self._complex is None:
-            cx = cell_complex(self.regions)
+            cx = cell_complex(self.regions, progress)
             cx.check(self.dim)
             self._complex = cx
         return self._complex
