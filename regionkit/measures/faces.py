@@ -239,7 +239,7 @@ def _faces(rs) -> Faces:
     return out
 
 
-def owned_faces(rs) -> Faces | None:
+def owned_faces(rs, check_euler: bool = True) -> Faces | None:
     """Faces inside the open domain, each listed by one owning region, when that is exact.
 
     Each face comes from the one region on the positive side of all its hyperplanes
@@ -255,6 +255,10 @@ def owned_faces(rs) -> Faces | None:
     ----------
     rs : RegionSet
         The enumeration.
+    check_euler : bool, default True
+        Also check that the faces' alternating count is (-1)^d, as open cells partitioning
+        the open domain must; False for a chunk of the regions (the caller checks the sum
+        over the chunks).
 
     Returns
     -------
@@ -287,7 +291,7 @@ def owned_faces(rs) -> Faces | None:
         return None
     f = np.bincount(dims, minlength=rs.dim + 1)
     # Open cells partitioning an open convex set: Euler characteristic (-1)^d.
-    if np.dot(f, (-1) ** np.arange(rs.dim + 1)) != (-1) ** rs.dim:
+    if check_euler and np.dot(f, (-1) ** np.arange(rs.dim + 1)) != (-1) ** rs.dim:
         return None
     return Faces(dims, vols, cents)
 

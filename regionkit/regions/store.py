@@ -533,8 +533,8 @@ class StoredRegionSet:
     """A stored run, read lazily: counts from the manifest, regions a shard at a time.
 
     Made by RegionSet.open. What streams (the counts, per-layer counts, iteration over
-    shards, volumes and their sum, the activation boundary volume, bounds.check) reads one
-    shard at a time; load() builds the whole in-memory RegionSet.
+    shards, volumes and their sum, the activation boundary volume, face counts and strata,
+    bounds.check) reads one shard at a time; load() builds the whole in-memory RegionSet.
 
     Parameters
     ----------
@@ -737,6 +737,63 @@ class StoredRegionSet:
             ft = facet_table(c)
             total += float(ft.facet_volume[c.ineq_labels >= 0].sum())
         return total / 2
+
+    def face_counts(self) -> np.ndarray:
+        """Number of faces of each dimension inside the open domain, a shard at a time.
+
+        Each face is counted from the one region that owns it (owned_faces); where that
+        premise fails (a region that is not simple, a degenerate vertex, maxout, 1-D) the
+        run is loaded and counted by sign vectors, as RegionSet.face_counts does.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (dim + 1,)
+            As RegionSet.face_counts.
+
+        Raises
+        ------
+        RegionkitError
+            If the run is incomplete or kept no geometry.
+        """
+        got = self._owned_face_sums("face_counts")
+        return self.load().face_counts() if got is None else got[0]
+
+    def codim_volumes(self) -> np.ndarray:
+        """Hanin & Rolnick's strata (volume of the faces of each codimension), streamed.
+
+        Returns
+        -------
+        numpy.ndarray, shape (dim + 1,)
+            As RegionSet.codim_volumes (see face_counts for how it streams).
+
+        Raises
+        ------
+        RegionkitError
+            If the run is incomplete or kept no geometry.
+        """
+        got = self._owned_face_sums("codim_volumes")
+        return self.load().codim_volumes() if got is None else got[1]
+
+    def _owned_face_sums(self, feature: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """f-vector and strata summed over the shards' owned faces; None when a shard's
+        faces are not all owned, or the sum's alternating count is not (-1)^d."""
+        from regionkit.measures.faces import owned_faces
+
+        if not self.complete:
+            raise IncompleteError(f"{feature} needs a complete enumeration (the stored run "
+                                  f"stopped early: {self.stop_reason}); resume it",
+                                  str(self.stop_reason))
+        d = self.dim
+        f, strata = np.zeros(d + 1, dtype=np.int64), np.zeros(d + 1)
+        for c in self._checked_chunks(feature):
+            got = owned_faces(c, check_euler=False)
+            if got is None:
+                return None
+            f += got.f_vector(d)
+            strata += got.strata(d)
+        if np.dot(f, (-1) ** np.arange(d + 1)) != (-1) ** d:
+            return None
+        return f, strata
 
     def _checked_chunks(self, feature: str) -> Iterator[Any]:
         self._require("regions", feature)
