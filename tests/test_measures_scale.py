@@ -191,3 +191,18 @@ def test_cli_time_limit_stops_measures(stored, tmp_path):
     assert res.exit_code == EXIT_BUDGET
     assert "--time-limit" in res.output and "no result" in res.output
     assert not out.exists()
+
+
+def test_stored_faces_fall_back_and_refuse_incomplete(tmp_path):
+    """1-D regions own no faces (intervals): the store is loaded and counted by sign
+    vectors; a stopped run has no face counts."""
+    net = torch_default([1, 8, 8, 1], seed=5)
+    path = str(tmp_path / "line.rks")
+    rk.enumerate_regions(net, rk.Box(-1, 1, dim=1), store=path, progress=False)
+    st = rk.RegionSet.open(path)
+    np.testing.assert_array_equal(st.face_counts(), st.load().face_counts())
+    path = str(tmp_path / "stopped.rks")
+    rk.enumerate_regions(torch_default([2, 8, 8, 1], seed=5), rk.Box(-1, 1, dim=2),
+                         store=path, max_regions=5, progress=False)
+    with pytest.raises(rk.errors.IncompleteError, match="complete enumeration"):
+        rk.RegionSet.open(path).face_counts()
