@@ -152,8 +152,8 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
     rs.require_complete("the cell complex")
     H, d = rs.network.n_hyperplanes, rs.domain.dim
     valid = np.packbits(np.ones(H, dtype=bool))
-    merged: tuple | None = None   # the distinct cells so far, merged now and then
-    parts: list[tuple] = []
+    merged: list | None = None   # the distinct cells so far, merged now and then
+    parts: list[list] = []
     for lo, hi in _chunks(rs):
         fl = face_listing(rs, (lo, hi))
         # Faces of one region, each dimension together, in decreasing dimension.
@@ -174,16 +174,13 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
         del fl, order, owner, dims, pos, neg, on_dom, dom_bits, zeros, a, c, cell
         # Merge once the chunks' cells outnumber the merged ones: each cell is sorted
         # O(log(chunks)) times, and cells seen from several chunks are kept once.
-        if sum(len(p[1]) for p in parts) > (0 if merged is None else len(merged[1])):
-            batch, parts = ([] if merged is None else [merged]) + parts, []
-            merged = None
-            merged = _merge(batch)
+        # (_merge lets go of each array it has merged, the old merged ones included.)
+        if merged is None or sum(len(p[1]) for p in parts) > len(merged[1]):
+            merged, parts = _merge(([] if merged is None else [merged]) + parts), []
         if progress is not None:
             progress(hi - lo)
-    if parts or merged is None:
-        batch, parts = ([] if merged is None else [merged]) + parts, []
-        merged = None
-        merged = _merge(batch)
+    if parts:
+        merged = _merge([merged, *parts])
     keys, dim, volume, boundary, face, coface = merged
     nb = (H + 7) // 8
     signs = keys.view(np.uint8)
@@ -194,8 +191,6 @@ def cell_complex(rs, progress: Callable[[int], None] | None = None) -> CellCompl
 def _chunks(rs) -> list[tuple[int, int]]:
     """Consecutive region ranges of about CHUNK_VERTICES vertices each."""
     n = rs.n_regions
-    if n == 0:
-        return []
     if rs.kind.is_interval:
         return [(0, n)]
     voff = vertex_form(rs).voff
