@@ -48,7 +48,7 @@ from regionkit.regions.store import StoredRegionSet, is_store
 from regionkit.suite.cli import suite as suite_commands
 
 __all__ = ["EXIT_BUDGET", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
-           "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code", "is_regionset_file",
+           "GRAPHML_BLOCK", "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code", "is_regionset_file",
            "main"]
 
 EXIT_OK = 0
@@ -553,15 +553,7 @@ def graph(net: str | None, example: str | None, box: tuple[str, str],
                       "volumes": rs.volumes()}
             _write(output, lambda tmp: _save_npz(tmp, arrays))
         else:
-            import networkx as nx
-
-            G = rs.adjacency_graph()
-            # GraphML holds scalars only: lists become comma-separated strings.
-            for _, data in G.nodes(data=True):
-                data["interior_point"] = ",".join(repr(v) for v in data["interior_point"])
-            for _, _, data in G.edges(data=True):
-                data["neurons"] = ",".join(str(v) for v in data["neurons"])
-            _write(output, lambda tmp: nx.write_graphml(G, tmp))
+            _write(output, lambda tmp: _write_graphml(tmp, rs, g))
         meter()
     finally:
         meter.close()
@@ -572,6 +564,54 @@ def graph(net: str | None, example: str | None, box: tuple[str, str],
     else:
         click.echo(f"wrote {output}: {rs.n_regions} regions, {len(g.i)} "
                    f"edges, {g.n_linear} linear regions")
+
+
+_GRAPHML_HEAD = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+_GRAPHML_EDGE_KEYS = (
+    '  <key id="d6" for="edge" attr.name="map_changes" attr.type="boolean" />\n'
+    '  <key id="d5" for="edge" attr.name="neurons" attr.type="string" />\n'
+    '  <key id="d4" for="edge" attr.name="facet_volume" attr.type="double" />\n')
+_GRAPHML_NODE_KEYS = (
+    '  <key id="d3" for="node" attr.name="linear_region" attr.type="long" />\n'
+    '  <key id="d2" for="node" attr.name="volume" attr.type="double" />\n'
+    '  <key id="d1" for="node" attr.name="interior_point" attr.type="string" />\n'
+    '  <key id="d0" for="node" attr.name="pattern" attr.type="string" />\n'
+    '  <graph edgedefault="undirected">\n')
+# Nodes or edges formatted at a time by _write_graphml (bounds the text held).
+GRAPHML_BLOCK = 1 << 14
+
+
+def _write_graphml(path: str, rs: RegionSet, g: Any) -> None:
+    """RegionSet.adjacency_graph as networkx.write_graphml writes it (lists as
+    comma-separated strings), byte for byte, but a block of nodes or edges at a time
+    instead of a networkx graph of every region: its memory is the regions' own."""
+    vol = rs.volumes()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(_GRAPHML_HEAD + (_GRAPHML_EDGE_KEYS if len(g.i) else "") + _GRAPHML_NODE_KEYS)
+        for lo in range(0, rs.n_regions, GRAPHML_BLOCK):
+            f.write("".join(
+                f'    <node id="{r}">\n'
+                f'      <data key="d0">{rs.patterns[r].tobytes().hex()}</data>\n'
+                f'      <data key="d1">{",".join(map(repr, rs.interior_points[r].tolist()))}'
+                f'</data>\n'
+                f'      <data key="d2">{float(vol[r])!r}</data>\n'
+                f'      <data key="d3">{int(g.linear_labels[r])}</data>\n    </node>\n'
+                for r in range(lo, min(lo + GRAPHML_BLOCK, rs.n_regions))))
+        off, idx = g.flip_offsets, g.flip_index
+        for lo in range(0, len(g.i), GRAPHML_BLOCK):
+            f.write("".join(
+                f'    <edge source="{int(g.i[e])}" target="{int(g.j[e])}">\n'
+                f'      <data key="d4">{float(g.facet_volume[e])!r}</data>\n'
+                f'      <data key="d5">{",".join(map(str, idx[off[e]:off[e + 1]].tolist()))}'
+                f'</data>\n'
+                f'      <data key="d6">{bool(g.map_changes[e])}</data>\n    </edge>\n'
+                for e in range(lo, min(lo + GRAPHML_BLOCK, len(g.i)))))
+        f.write("  </graph>\n</graphml>\n")
 
 
 def _save_npz(path: str, arrays: dict[str, np.ndarray]) -> None:
