@@ -538,27 +538,34 @@ def graph(net: str | None, example: str | None, box: tuple[str, str],
     try:
         src = _source(net, example, box, plane, segment)
         meter.start(3, "regions")
-        rs = _regions(src, max_regions, meter.remaining(), progress, max_memory)
-        rs.require_complete("the adjacency graph")
-        meter()
-        meter.describe("adjacency")
-        g = rs.adjacency()
+        if isinstance(src.regions, StoredRegionSet):   # streamed, never loaded whole
+            rs: Any = src.regions
+            meter()
+            meter.describe("adjacency (a shard at a time)")
+            g = rs.adjacency()
+            nodes = (rs.patterns(), rs.interior_points(), rs.volumes())
+        else:
+            rs = _regions(src, max_regions, meter.remaining(), progress, max_memory)
+            rs.require_complete("the adjacency graph")
+            meter()
+            meter.describe("adjacency")
+            g = rs.adjacency()
+            nodes = (rs.patterns, rs.interior_points, rs.volumes())
         meter()
         meter.describe(f"writing {output}")
         if output.lower().endswith(".npz"):
             arrays = {"i": g.i, "j": g.j, "facet_volume": g.facet_volume,
                       "map_changes": g.map_changes, "flip_offsets": g.flip_offsets,
                       "flip_index": g.flip_index, "linear_labels": g.linear_labels,
-                      "patterns": rs.patterns, "interior_points": rs.interior_points,
-                      "volumes": rs.volumes()}
+                      "patterns": nodes[0], "interior_points": nodes[1], "volumes": nodes[2]}
             _write(output, lambda tmp: _save_npz(tmp, arrays))
         else:
-            _write(output, lambda tmp: _write_graphml(tmp, rs, g))
+            _write(output, lambda tmp: _write_graphml(tmp, *nodes, g))
         meter()
     finally:
         meter.close()
     if as_json:
-        click.echo(json.dumps({"output": output, "n_regions": rs.n_regions,
+        click.echo(json.dumps({"output": output, "n_regions": int(rs.n_regions),
                                "n_edges": int(len(g.i)),
                                "n_linear_regions": g.n_linear}))
     else:
@@ -586,22 +593,22 @@ _GRAPHML_NODE_KEYS = (
 GRAPHML_BLOCK = 1 << 14
 
 
-def _write_graphml(path: str, rs: RegionSet, g: Any) -> None:
+def _write_graphml(path: str, patterns: np.ndarray, points: np.ndarray, vol: np.ndarray,
+                   g: Any) -> None:
     """RegionSet.adjacency_graph as networkx.write_graphml writes it (lists as
     comma-separated strings), byte for byte, but a block of nodes or edges at a time
     instead of a networkx graph of every region: its memory is the regions' own."""
-    vol = rs.volumes()
+    n = len(patterns)
     with open(path, "w", encoding="utf-8") as f:
         f.write(_GRAPHML_HEAD + (_GRAPHML_EDGE_KEYS if len(g.i) else "") + _GRAPHML_NODE_KEYS)
-        for lo in range(0, rs.n_regions, GRAPHML_BLOCK):
+        for lo in range(0, n, GRAPHML_BLOCK):
             f.write("".join(
                 f'    <node id="{r}">\n'
-                f'      <data key="d0">{rs.patterns[r].tobytes().hex()}</data>\n'
-                f'      <data key="d1">{",".join(map(repr, rs.interior_points[r].tolist()))}'
-                f'</data>\n'
+                f'      <data key="d0">{patterns[r].tobytes().hex()}</data>\n'
+                f'      <data key="d1">{",".join(map(repr, points[r].tolist()))}</data>\n'
                 f'      <data key="d2">{float(vol[r])!r}</data>\n'
                 f'      <data key="d3">{int(g.linear_labels[r])}</data>\n    </node>\n'
-                for r in range(lo, min(lo + GRAPHML_BLOCK, rs.n_regions))))
+                for r in range(lo, min(lo + GRAPHML_BLOCK, n))))
         off, idx = g.flip_offsets, g.flip_index
         for lo in range(0, len(g.i), GRAPHML_BLOCK):
             f.write("".join(

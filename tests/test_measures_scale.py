@@ -154,6 +154,16 @@ def stored(tmp_path, monkeypatch):
     return st
 
 
+def test_stored_adjacency_equals_in_memory(stored):
+    rs = stored.load()
+    want, got = rs.adjacency(), stored.adjacency()
+    for name in ("i", "j", "map_changes", "flip_offsets", "flip_index", "linear_labels"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    np.testing.assert_allclose(got.facet_volume, want.facet_volume, rtol=1e-12)
+    assert (got.n_linear, got.unmatched_facets) == (want.n_linear, want.unmatched_facets)
+    np.testing.assert_array_equal(stored.interior_points(), rs.interior_points)
+
+
 def test_stored_faces_equal_in_memory(stored):
     rs = stored.load()
     np.testing.assert_array_equal(stored.face_counts(), rs.face_counts())
@@ -226,5 +236,6 @@ def test_graphml_streamed_equals_networkx(net, tmp_path, monkeypatch):
         data["neurons"] = ",".join(str(v) for v in data["neurons"])
     want, got = tmp_path / "nx.graphml", tmp_path / "rk.graphml"
     nx.write_graphml(G, str(want))
-    cli._write_graphml(str(got), rs, rs.adjacency())
+    cli._write_graphml(str(got), rs.patterns, rs.interior_points, rs.volumes(),
+                       rs.adjacency())
     assert got.read_bytes() == want.read_bytes()

@@ -534,7 +534,8 @@ class StoredRegionSet:
 
     Made by RegionSet.open. What streams (the counts, per-layer counts, iteration over
     shards, volumes and their sum, the activation boundary volume, face counts and strata,
-    bounds.check) reads one shard at a time; load() builds the whole in-memory RegionSet.
+    the adjacency, bounds.check) reads one shard at a time; load() builds the whole
+    in-memory RegionSet.
 
     Parameters
     ----------
@@ -737,6 +738,46 @@ class StoredRegionSet:
             ft = facet_table(c)
             total += float(ft.facet_volume[c.ineq_labels >= 0].sum())
         return total / 2
+
+    def adjacency(self) -> Any:
+        """The adjacency of the stored regions, read a shard at a time (two passes).
+
+        Returns
+        -------
+        Adjacency
+            Equal to load().adjacency(); memory: the patterns, a key per row, the output
+            maps, the edges and one row group (regionkit.measures.graph.adjacency_in_chunks).
+
+        Raises
+        ------
+        RegionkitError
+            If the run is incomplete or kept no geometry.
+        """
+        from regionkit.measures.graph import adjacency_in_chunks
+
+        self._require("regions", "adjacency")
+        if not self.complete:
+            raise IncompleteError(f"adjacency needs a complete enumeration (the stored run "
+                                  f"stopped early: {self.stop_reason}); resume it",
+                                  str(self.stop_reason))
+        return adjacency_in_chunks(self.iter_chunks, self.n_regions, self.patterns())
+
+    def interior_points(self) -> np.ndarray:
+        """Every region's interior point, a shard at a time.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_regions, dim)
+            As RegionSet.interior_points.
+
+        Raises
+        ------
+        RegionkitError
+            If the run kept counts only.
+        """
+        self._require("patterns", "interior_points")
+        parts = [c.interior_points for c in self.iter_chunks()]
+        return np.concatenate(parts) if parts else np.zeros((0, self.dim))
 
     def face_counts(self) -> np.ndarray:
         """Number of faces of each dimension inside the open domain, a shard at a time.
