@@ -60,10 +60,12 @@ void prune_rows(Piece& q, int d, VPolytopes::Scratch& s) {
   if (kept == q.nf) return;
   const int words = words_for(kept);
   std::vector<uint64_t> inc(static_cast<size_t>(q.nv) * words, 0);
-  for (int i = 0; i < q.nv; ++i)
-    for (int f = 0; f < q.nf; ++f)
-      if (s.remap[f] >= 0 && (q.inc[static_cast<size_t>(i) * q.words + f / 64] >> (f % 64) & 1))
-        inc[static_cast<size_t>(i) * words + s.remap[f] / 64] |= uint64_t(1) << (s.remap[f] % 64);
+  for (int i = 0; i < q.nv; ++i)  // the set bits only: a vertex lies on a few rows
+    for (int w = 0; w < q.words; ++w)
+      for (uint64_t bw = q.inc[static_cast<size_t>(i) * q.words + w]; bw; bw &= bw - 1) {
+        const int g = s.remap[w * 64 + __builtin_ctzll(bw)];
+        if (g >= 0) inc[static_cast<size_t>(i) * words + g / 64] |= uint64_t(1) << (g % 64);
+      }
   for (int f = 0; f < q.nf; ++f) {
     const int g = s.remap[f];
     if (g < 0 || g == f) continue;
@@ -109,8 +111,17 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
     if (s.sign[i] <= 0) add_vertex(neg, d, v, inc, W, s.sign[i] == 0 ? f : -1);
   }
   // New vertices on the edges (i, j) from a positive to a negative vertex. (i, j) is an
-  // edge iff no third vertex lies on every row that both lie on.
+  // edge iff no third vertex lies on every row that both lie on. When one of them is simple
+  // (on exactly d rows, then independent ones) and they share d - 1 rows, those rows meet in
+  // a line whose intersection with the polytope is a face with two vertices, i and j: an
+  // edge, so the search for a third vertex is skipped.
   s.z.resize(W);
+  s.rows_on.resize(p.nv);
+  for (int i = 0; i < p.nv; ++i) {
+    int rows = 0;
+    for (int w = 0; w < W; ++w) rows += popcount64(p.inc[static_cast<size_t>(i) * W + w]);
+    s.rows_on[i] = rows;
+  }
   std::vector<double> x(d);
   for (int i = 0; i < p.nv; ++i) {
     if (s.sign[i] <= 0) continue;
@@ -124,8 +135,9 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
         common += popcount64(s.z[w]);
       }
       if (common < d - 1) continue;
+      const bool simple_edge = common == d - 1 && (s.rows_on[i] == d || s.rows_on[j] == d);
       bool adjacent = true;
-      for (int k = 0; k < p.nv && adjacent; ++k) {
+      for (int k = 0; k < p.nv && adjacent && !simple_edge; ++k) {
         if (k == i || k == j) continue;
         const uint64_t* kk = &p.inc[static_cast<size_t>(k) * W];
         bool contains = true;
