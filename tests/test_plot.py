@@ -131,9 +131,13 @@ def test_plane_through_marks_its_three_points_inside_the_view():
     plane = rk.Plane.through(*X)
     rs = rk.enumerate_regions(net, plane)
     ax = plot.plot_partition(rs)
-    pts = _artist(ax, "points")
+    pts = _artist(ax, "anchors")
     T = np.column_stack([pts.get_xdata(), pts.get_ydata()])
     assert T.shape == (3, 2)
+    # Each is labelled with its argument's name, at the point itself.
+    texts = [a for a in ax.get_children() if a.get_gid() == "anchor-labels"]
+    assert [t.get_text() for t in texts] == ["$x_a$", "$x_b$", "$x_c$"]
+    np.testing.assert_allclose([t.xy for t in texts], T)
     np.testing.assert_allclose(plane.to_input(T), X, atol=1e-9)   # the points themselves
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert np.all((T[:, 0] > x0) & (T[:, 0] < x1) & (T[:, 1] > y0) & (T[:, 1] < y1))
@@ -180,7 +184,10 @@ def test_line_graph_is_the_network_with_trajectory_breakpoints():
     assert ax.get_ylabel() == "output 1"
     # Segment.through's two data points sit on the graph at the network's values there.
     rs = rk.enumerate_regions(net, rk.Segment.through(x0, x1))
-    pts = _artist(plot.plot_line(rs), "points")
+    ax = plot.plot_line(rs)
+    pts = _artist(ax, "anchors")
+    assert [a.get_text() for a in ax.get_children()
+            if a.get_gid() == "anchor-labels"] == ["$x_a$", "$x_b$"]
     np.testing.assert_allclose(pts.get_xdata(), [0.25 / 1.5, 1.25 / 1.5])
     np.testing.assert_allclose(pts.get_ydata(), net.forward(np.stack([x0, x1]))[:, 0],
                                atol=1e-9)
@@ -228,7 +235,7 @@ def test_colour_classes_never_match_across_an_edge():
     i, j = np.triu_indices(20, 1)
     cls = plot.colour_classes(20, i, j, 16)
     assert len(set(cls.tolist())) == 20
-    pal = plot._palette(plot.PALETTE, 20)
+    pal = plot.colours._palette(plot.PALETTE, 20)
     assert len(np.unique(pal[cls], axis=0)) == 20
     rng = np.random.default_rng(0)
     i, j = rng.integers(0, 200, size=(2, 800))
@@ -256,8 +263,13 @@ def test_layer_counts_and_counts_against_depth():
     np.testing.assert_array_equal(_artist(ax, "linear-counts").get_ydata(),
                                   [r.n_linear_regions for r in results])
     assert ax.get_xlabel() == "hidden layers"
+    # Three nets of width 6: one mean point, and a band from the least to the greatest count.
     ax = plot.plot_counts(results, by="width")
-    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [6, 6, 6])
+    n = [r.n_regions for r in results]
+    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [6])
+    np.testing.assert_allclose(_artist(ax, "counts").get_ydata(), [np.mean(n)])
+    band = _artist(ax, "counts-band").get_paths()[0].vertices
+    assert band[:, 1].min() == min(n) and band[:, 1].max() == max(n)
     ax = plot.plot_counts([30, 10, 20], by=[3, 1, 2], xlabel="width")
     np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(_artist(ax, "counts").get_ydata(), [10, 20, 30])
