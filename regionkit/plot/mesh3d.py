@@ -86,7 +86,7 @@ def _ordered(P: np.ndarray, normal: np.ndarray) -> np.ndarray:
     return P[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]
 
 
-def plot_partition_3d(rs: RegionSet, ax: Axes | None = None, *, alpha: float = 0.35,
+def plot_partition_3d(rs: RegionSet, ax: Axes | None = None, *, alpha: float = 0.25,
                       edgecolor: Any = "0.2", linewidth: float = 0.3,
                       rasterized: bool | None = None, title: bool = True) -> Axes:
     """Draw the region boundaries of a 3-D RegionSet as a mesh of facets, coloured by layer.
@@ -97,7 +97,7 @@ def plot_partition_3d(rs: RegionSet, ax: Axes | None = None, *, alpha: float = 0
         A 3-D enumeration (a box of a 3-input net).
     ax : mpl_toolkits.mplot3d.axes3d.Axes3D, optional
         3-D axes to draw into (default: a new figure).
-    alpha : float, default 0.35
+    alpha : float, default 0.25
         Opacity of the facets.
     edgecolor : matplotlib colour, default "0.2"
         Colour of the facets' edges.
@@ -161,6 +161,9 @@ def plot_partition_3d(rs: RegionSet, ax: Axes | None = None, *, alpha: float = 0
     ax.set_ylim(lo[1], hi[1])
     ax.set_zlim(lo[2], hi[2])
     ax.set_box_aspect(hi - lo)
+    for axis, a, b in zip((ax.xaxis, ax.yaxis, ax.zaxis), lo, hi):
+        axis.set_ticks([a, (a + b) / 2, b])
+        axis.set_pane_color((1.0, 1.0, 1.0, 0.0))
     names = axis_names(rs)
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])

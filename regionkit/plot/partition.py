@@ -254,7 +254,7 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
             handles += [mp.Patch(facecolor=fills[c], edgecolor="0.5", linewidth=0.4,
                                  label=names[c]) for c in np.unique(cls)]
         outline = mc.PolyCollection(polys, facecolors="none", edgecolors=edgecolor,
-                                    linewidths=linewidth, alpha=0.45, gid="regions")
+                                    linewidths=linewidth, alpha=0.3, gid="regions")
         ax.add_collection(outline)
         dense.append(outline)
     rasterize(dense, rs.n_regions, rasterized)
@@ -293,13 +293,29 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
     ax.set_xlabel(axes_names[0])
     ax.set_ylabel(axes_names[1])
     if legend and handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-                  ncols=min(len(handles), 3), frameon=False)
+        _legend_below(ax, handles)
     if title:
         text = (f"{rs.n_linear_regions} linear regions" if color_by == "linear"
                 else f"{rs.n_regions} activation regions")
         ax.set_title(text + ("" if rs.complete else f" (incomplete: {rs.stop_reason})"))
     return ax
+
+
+def _legend_below(ax: Axes, handles: list[Any]) -> None:
+    """A legend under the axes' tick labels and x label (their heights from rcParams)."""
+    mpl = require("matplotlib", "plot", "regionkit.plot")
+    fm = require("matplotlib.font_manager", "plot", "regionkit.plot")
+    rc = mpl.rcParams
+
+    def pts(size: Any) -> float:
+        return float(fm.FontProperties(size=size).get_size_in_points())
+
+    below = (rc["xtick.major.size"] + rc["xtick.major.pad"] + 1.2 * pts(rc["xtick.labelsize"])
+             + rc["axes.labelpad"] + 1.2 * pts(rc["axes.labelsize"]) + 2.0)
+    shift = mpl.transforms.ScaledTranslation(0, -below / 72.0, ax.figure.dpi_scale_trans)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              bbox_transform=ax.transAxes + shift, ncols=min(len(handles), 3),
+              frameon=False, handlelength=1.5, columnspacing=1.2)
 
 
 def _n_classes(rs: RegionSet, output: int | None) -> int:
