@@ -348,7 +348,7 @@ def class_pieces(rs: RegionSet, output: int | None = None, level: float = 0.0,
     >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     >>> pieces, region, cls = plot.class_pieces(rs, level=0.5)
     >>> cls.tolist(), [plot.polygon_area(p) for p in pieces]
-    ([0, 0, 1], [2.0, 0.5, 1.5])
+    ([0, 1, 0], [0.5, 1.5, 2.0])
     """
     require_dim(rs, 2, "class_pieces")
     A, c = class_functions(rs, output, level)
@@ -430,7 +430,7 @@ def class_boundaries(rs: RegionSet, output: int | None = None, level: float = 0.
     >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
     >>> segs, region, pairs = plot.class_boundaries(rs, level=0.5)
     >>> segs.round(6).tolist(), pairs.tolist()
-    ([[[0.25, -1.0], [0.25, 1.0]]], [[0, 1]])
+    ([[[0.25, 1.0], [0.25, -1.0]]], [[0, 1]])
     """
     require_dim(rs, 2, "class_boundaries")
     A, c = class_functions(rs, output, level)
