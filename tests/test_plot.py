@@ -554,3 +554,22 @@ def _area3(F):
     c = F.mean(axis=0)
     return 0.5 * sum(np.linalg.norm(np.cross(F[k] - c, F[(k + 1) % len(F)] - c))
                      for k in range(len(F)))
+
+
+def test_cli_plot_colourings(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cls.pdf"
+    res = runner.invoke(main, ["plot", "--example", "2d", "--color-by", "class", "--level",
+                               "0.1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes().startswith(b"%PDF") and "1036 activation regions" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "--color-by", "output", "-o",
+                               str(tmp_path / "out.png"), "--dpi", "30"])
+    assert res.exit_code == 0, res.output
+    assert _is_png(tmp_path / "out.png")
+    res = runner.invoke(main, ["plot", "--example", "2d", "--pair", "--color-by", "class",
+                               "-o", str(out)])
+    assert res.exit_code == 2 and "--color-by and --boundary" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "--linear", "--color-by", "output",
+                               "-o", str(out)])
+    assert res.exit_code == 2 and "disagree" in res.output
