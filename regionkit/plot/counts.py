@@ -235,6 +235,8 @@ def plot_counts(results: Sequence[RegionSet | int], by: str | Sequence[float] = 
         lin = np.array([r.n_linear_regions for r in results], dtype=np.float64)
         _banded(ax, x, lin, band, "linear-counts", marker="s", linestyle="--", color=color,
                 label="linear regions" if label is None else f"{label}, linear regions")
+    if np.all(x == np.round(x)):
+        ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel(xlabel if xlabel is not None else default_xlabel)
     ax.set_ylabel("regions")
     if logy:
