@@ -235,7 +235,8 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
             dense.append(pc)
     else:
         if color_by == "output":
-            mesh = _output_mesh(ax, rs, polys, shown, "viridis" if cmap is None else cmap)
+            mesh = _output_mesh(ax, rs, polys, int(shown or 0),
+                                "viridis" if cmap is None else cmap)
             dense.append(mesh)
             if colorbar:
                 cb = ax.figure.colorbar(mesh, ax=ax, shrink=0.8, pad=0.02)
@@ -276,14 +277,14 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
         marked.append(T)
     elif classes is not None:
         raise PointsError("classes label points: give points too")
-    if anchors:
-        T = draw_anchors(ax, rs.domain)
-        if T is not None:
-            marked.append(T)
+    anchor_t = draw_anchors(ax, rs.domain) if anchors else None
+    if anchor_t is not None:
+        marked.append(anchor_t)
     if marked:
-        T = np.concatenate(marked)
+        every = np.concatenate(marked)
         pad = 0.03 * (hi - lo)
-        lo, hi = np.minimum(lo, T.min(axis=0) - pad), np.maximum(hi, T.max(axis=0) + pad)
+        lo = np.minimum(lo, every.min(axis=0) - pad)
+        hi = np.maximum(hi, every.max(axis=0) + pad)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     span = hi - lo
