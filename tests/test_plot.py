@@ -482,6 +482,8 @@ def test_points_by_class_have_markers_and_a_legend(binary_rs):
         plot.plot_partition(binary_rs, classes=y)
     with pytest.raises(rk.RegionkitError, match="color_by must be one of"):
         plot.plot_partition(binary_rs, color_by="value")
+    with pytest.raises(rk.RegionkitError, match="output must be in 0..0"):
+        plot.plot_partition(binary_rs, color_by="output", output=1)
 
 
 def test_vector_output_rasterises_dense_collections(binary_rs, monkeypatch):

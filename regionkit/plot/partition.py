@@ -27,6 +27,7 @@ COLOR_BY = ("region", "linear", "output", "class")
 
 def _class_names(rs: RegionSet, output: int | None, level: float,
                  names: Sequence[str] | None, n: int) -> list[str]:
+    """Legend names: the given ones, "class c" (argmax), or the two sides of the level."""
     if names is not None:
         if len(names) < n:
             raise RegionkitError(f"{len(names)} class names for {n} classes")
@@ -34,8 +35,7 @@ def _class_names(rs: RegionSet, output: int | None, level: float,
     if output is None and rs.network.n_out > 1:
         return [f"class {c}" for c in range(n)]
     f = "F" if rs.network.n_out == 1 else f"F{0 if output is None else output}"
-    return [f"{f} ≤ {level:g}", f"{f} > {level:g}"][:n] + \
-        [f"class {c}" for c in range(2, n)]
+    return [f"{f} ≤ {level:g}", f"{f} > {level:g}"]
 
 
 def draw_anchors(ax: Axes, domain: Any, names: Sequence[str] = ANCHOR_NAMES,
@@ -210,6 +210,9 @@ def plot_partition(rs: RegionSet, ax: Axes | None = None, *, color_by: str = "re
         raise RegionkitError(f"color_by must be one of {', '.join(COLOR_BY)}, got {color_by!r}")
     if color_by in ("output", "class") or boundary:
         rs.require_complete(f"color_by={color_by!r} and the decision boundary")
+    n_out = rs.network.n_out
+    if output is not None and not (isinstance(output, (int, np.integer)) and 0 <= output < n_out):
+        raise RegionkitError(f"output must be in 0..{n_out - 1}, got {output!r}")
     ax = new_axes(ax, (5.0, 5.0), "compressed")
     mc = require("matplotlib.collections", "plot", "regionkit.plot")
     polys = region_polygons(rs)
