@@ -48,7 +48,7 @@ def binary_classes():
 
 def three_classes():
     """argmax of three outputs: the class regions and the boundaries F_i = F_j = max F."""
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(37)
     net = rk.Network.from_arrays([rng.normal(size=(10, 2)), rng.normal(size=(3, 10))],
                                  [0.5 * rng.normal(size=10), 0.3 * rng.normal(size=3)])
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
