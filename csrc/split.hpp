@@ -239,7 +239,8 @@ struct VPolytopes {
     std::vector<int> sign;
     Piece tmp_pos, tmp_neg;
     std::vector<uint64_t> z;
-    std::vector<int> count, remap, rows_on;  // rows_on: rows each vertex lies on (cut)
+    std::vector<int> count, remap;
+    std::vector<int> rows_on, negative, edges;  // the edge search of a cut
   };
   struct View {
     int dim = 0;

@@ -26,10 +26,10 @@ __all__ = ["BOX_VERTEX_MAX_DIM", "Column", "DIM", "Geometry", "OFFSETS", "REGION
 
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
 # and the LP form is cheaper. Measured (one thread, torch-default nets seed 0, keep="count",
-# process time; session 6, after the simple-edge test and the set-bit prune): vertex form
-# over LP form 2.0x faster on 6-12-12-12-1 and 6-16-16-16-1, 2.1x on 6-8-8-8-8-1, 1.2x on
-# 6-24-24-1 and 1.1x on 6-16-16-1, 0.91x on 6-32-1 (one wide layer); 2.1x slower on
-# 7-10-10-10-1 and 10x on 8-8-8-8-1.
+# process time; session 6, after the simple-edge test, the popcount edge search and the
+# set-bit prune): vertex form over LP form 4.0x faster on 6-12-12-12-1, 3.5x on
+# 6-16-16-16-1, 2.7x on 6-8-8-8-8-1, 2.1x on 6-24-24-1, 2.0x on 6-16-16-1, 1.2x on 6-32-1;
+# 0.83x on 7-10-10-10-1, 0.72x on 7-12-12-1, 0.24x on 8-8-8-8-1.
 VERTEX_MAX_DIM = 6
 # A box in vertex form holds all 2^d corners: beyond this dimension that is too many.
 BOX_VERTEX_MAX_DIM = 20
