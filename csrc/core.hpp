@@ -4,6 +4,7 @@
 // local affine map h(x) = M x + m of the current layer input. One call splits a whole
 // frontier by one layer: the layer's hyperplanes are affine in x inside each region.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -106,14 +107,18 @@ struct Maps {
   size_t count() const { return rows ? m.size() / static_cast<size_t>(rows) : 0; }
 };
 
-// The hyperplanes a.x + c = 0 of one layer inside one region, with their zero tolerances.
-struct Hyperplanes {
+// A layer's pre-activations z = P x + q on a region (P stored transposed, dim x units), with
+// s bounding the magnitude of the terms summed to produce each z (its zero-tolerance scale).
+struct PreActivations {
+  std::vector<double> Pt, q, s;
+};
+
+// The hyperplanes a.x + c = 0 of one layer inside one region, with their zero tolerances,
+// and the pre-activations they came from (kept to build the next maps).
+struct Hyperplanes : PreActivations {
   int count = 0;
   int dim = 0;
   std::vector<double> a, c, eps;
-  // Pre-activations P x + q (P stored transposed, dim x units) with magnitude bound s,
-  // kept to build the next maps.
-  std::vector<double> Pt, q, s;
   // Scratch of layer_hyperplanes: the inputs nonzero on the region and their coefficients.
   std::vector<int> active;
   std::vector<double> coef;
@@ -128,6 +133,32 @@ void prepare_layer(Layer& L, LayerStorage& storage);
 // Fill H with the layer's hyperplanes for region r of `in`.
 void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
                        Hyperplanes& H);
+
+// Pre-activations of layer L into H from its inputs' affine maps, given as rows: input
+// active[a] (a < na) is h = M x + m with |h| <= S, coef[a (d + 2) ..] = m, S, M_0 .. M_{d-1}.
+// The sums start from L's bias, or (base != nullptr) from base: partial sums over other inputs.
+void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
+                    const PreActivations* base, PreActivations& H);
+
+// Fill H's hyperplanes (a, c, eps) from its pre-activations (Pt, q, s) of layer L in dimension d.
+void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H);
+
+// The post-activation map of elementwise unit j on `piece`, from the pre-activations of its
+// layer (n units, dimension d): h_j = M x + m with |h_j| <= S over the domain's box (R as in
+// MapsView).
+inline void post_activation_row(const Layer& L, const PreActivations& z, int d, int j, int piece,
+                                const double* R, double* m, double* S, double* M) {
+  const int n = L.n_out;
+  const double slope = L.slopes[piece], offset = L.offsets[piece];
+  double size = 0.0;  // bound of |z_j| over the domain's box
+  for (int t = 0; t < d; ++t) {
+    const double p = z.Pt[static_cast<size_t>(t) * n + j];
+    M[t] = slope * p;
+    size += std::fabs(p) * R[t];
+  }
+  *m = slope * z.q[j] + offset;
+  *S = std::fabs(slope) * (size + std::fabs(z.q[j])) + std::fabs(offset);
+}
 
 // Append the post-activation map of a piece whose hyperplane bits are `bits`; R as in MapsView.
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,

@@ -103,17 +103,6 @@ inline VPolytopes::View view_of(const VPolytopes& g) {
   return v;
 }
 
-inline MapsView view_of(const Maps& mp, const double* R) {
-  MapsView v;
-  v.rows = mp.rows;
-  v.dim = mp.dim;
-  v.M = mp.M.data();
-  v.m = mp.m.data();
-  v.S = mp.S.data();
-  v.R = R;
-  return v;
-}
-
 // A strictly interior point of region k: the interval's midpoint, the vertex centroid (2-D,
 // vertex form) or the Chebyshev centre (LP form).
 inline void interior_point(const Intervals& g, size_t k, std::vector<double>& out) {
@@ -154,15 +143,90 @@ inline void clear_maps(Maps& mp, int rows, int dim) {
   mp.S.clear();
 }
 
-// The children of the region being expanded at one depth of a thread's path.
+// The children of the region being expanded at one depth of a thread's path. They keep no
+// maps: their layer's pre-activations on the parent (z) and their own bits give each child's
+// post-activation map, and the next layer's pre-activations on the children share every term
+// but those of the units the split cut (whose piece differs among the children). Those shared
+// sums (base) are made once, when the first child is expanded; each child adds its cut units.
+// So the next layer costs one full composition per split, not per child, and a level holds
+// its children's geometry and bits only.
 template <class Geo>
 struct Level {
   Geo geo;
-  Maps maps;
   std::vector<uint8_t> bits;
-  std::vector<int64_t> parent;
+  PreActivations z;     // this layer's pre-activations on the parent region
+  PreActivations base;  // the next layer's sums over the units not cut
+  std::vector<int> cut, kept;  // the units the split cut, and the others
+  bool based = false;
   size_t next = 0;  // the next child to expand
 };
+
+// The post-activation rows (m, S, M) of units `units` of layer A on the pieces `bits` gives
+// them, into H.active and H.coef, leaving out units that are zero on the domain (S == 0), as
+// layer_hyperplanes does.
+template <class Units>
+void post_activation_rows(const Layer& A, const PreActivations& z, int d, const double* R,
+                          const uint8_t* bits, const Units& units, size_t count, Hyperplanes& H) {
+  const int nb = A.n_breaks;
+  const size_t width = 2 + static_cast<size_t>(d);
+  H.active.resize(count);
+  H.coef.resize(count * width);
+  size_t na = 0;
+  for (size_t u = 0; u < count; ++u) {
+    const int j = units(u);
+    double* row = H.coef.data() + na * width;
+    post_activation_row(A, z, d, j, table_piece(bits + static_cast<size_t>(j) * nb, nb), R, row,
+                        row + 1, row + 2);
+    if (row[1] != 0.0) H.active[na++] = j;
+  }
+  H.active.resize(na);
+  H.coef.resize(na * width);
+}
+
+// Level lv's cut units and the next layer B's sums over the others (lv holds layer A's split).
+template <class Geo>
+void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo>& lv,
+               std::vector<uint8_t>& is_cut, Hyperplanes& H) {
+  const int nb = A.n_breaks, nh = A.n_out * nb;
+  const uint8_t* first = lv.bits.data();
+  is_cut.assign(A.n_out, 0);
+  for (size_t c = 1; c < lv.geo.count(); ++c) {
+    const uint8_t* bc = first + c * nh;
+    for (int h = 0; h < nh; ++h)
+      if (bc[h] != first[h]) is_cut[h / nb] = 1;
+  }
+  lv.cut.clear();
+  lv.kept.clear();
+  for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
+  post_activation_rows(A, lv.z, d, R, first, [&](size_t u) { return lv.kept[u]; },
+                       lv.kept.size(), H);
+  compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()), nullptr,
+                 lv.base);
+  lv.based = true;
+}
+
+// H = layer B's hyperplanes on child c of level lv (which holds layer A's split).
+template <class Geo>
+void child_hyperplanes(const Layer& A, const Layer& B, int d, const double* R, const Tolerance& tol,
+                       Level<Geo>& lv, size_t c, std::vector<uint8_t>& is_cut, Hyperplanes& H) {
+  if (!lv.based) make_base(A, B, d, R, lv, is_cut, H);
+  const uint8_t* bits = lv.bits.data() + c * static_cast<size_t>(A.n_out) * A.n_breaks;
+  post_activation_rows(A, lv.z, d, R, bits, [&](size_t u) { return lv.cut[u]; }, lv.cut.size(),
+                       H);
+  compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                 &lv.base, H);
+  finish_hyperplanes(B, d, tol, H);
+}
+
+// A new split's children in lv: their layer's pre-activations on the parent move in from H.
+template <class Geo>
+void keep_parent(Level<Geo>& lv, Hyperplanes& H) {
+  lv.z.Pt.swap(H.Pt);
+  lv.z.q.swap(H.q);
+  lv.z.s.swap(H.s);
+  lv.based = false;
+  lv.next = 0;
+}
 
 // The leaves of a batch of consecutive roots [start, start + done), and what they made.
 template <class Geo>
@@ -195,6 +259,7 @@ struct DfsThread {
   std::vector<Level<Geo>> level;
   Level<Geo> leaf;  // KEEP_PATTERNS, KEEP_COUNT: the last split's children, read, dropped
   Hyperplanes H;
+  std::vector<uint8_t> is_cut;
   typename Geo::Scratch scratch;
   std::vector<uint8_t> path;       // the unpacked pattern of the path being expanded
   std::vector<size_t> sizes;       // the batch's vector sizes before a root, to roll back
@@ -228,21 +293,15 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     out.leaves = leaves_before;
     return false;
   };
-  // Split region `idx` of (view, mv) by the last layer into the leaves.
-  auto split_last = [&](const auto& view, const MapsView& mv, size_t idx) {
+  // Split region `idx` of `view` by the last layer (its hyperplanes in w.H) into the leaves.
+  auto split_last = [&](const auto& view, size_t idx) {
     const int d = D - 1;
     Level<Geo>& lf = w.leaf;
     Geo& g = keep == KEEP_REGIONS ? out.geo : lf.geo;
-    Maps& mp = keep == KEEP_REGIONS ? out.maps : lf.maps;
-    if (keep != KEEP_REGIONS) {
-      clear_geo(g);
-      clear_maps(mp, layers.L[d].n_out, dim);
-    }
+    if (keep != KEEP_REGIONS) clear_geo(g);
     lf.bits.clear();
-    lf.parent.clear();
     const size_t before = g.count();
-    if (!split_region(view, mv, layers.L[d], tol, layers.label_base[d], idx, g, mp, lf.bits,
-                      lf.parent, w.H, w.scratch, split_budget))
+    if (!Geo::split(view, idx, w.H, layers.label_base[d], g, lf.bits, w.scratch, split_budget))
       return false;
     const size_t n_new = g.count() - before;
     leaves += n_new;
@@ -251,8 +310,9 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     const int nh = layers.nh[d];
     const size_t bytes = layers.pattern_bytes();
     for (size_t k = 0; k < n_new; ++k) {
-      std::copy(lf.bits.begin() + k * nh, lf.bits.begin() + (k + 1) * nh,
-                w.path.begin() + layers.bit_off[d]);
+      const uint8_t* bits = lf.bits.data() + k * nh;
+      if (keep == KEEP_REGIONS) append_post_activation(layers.L[d], w.H, bits, R, out.maps);
+      std::copy(bits, bits + nh, w.path.begin() + layers.bit_off[d]);
       if (keep != KEEP_COUNT) {
         const size_t at = out.packed.size();
         out.packed.resize(at + bytes, 0);
@@ -263,18 +323,17 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     }
     return true;
   };
+  layer_hyperplanes(layers.L[0], maps_in, r, tol, w.H);
   if (D == 1) {
-    if (!split_last(in, maps_in, r)) return rollback();
+    if (!split_last(in, r)) return rollback();
   } else {
     Level<Geo>& top = w.level[0];
     clear_geo(top.geo);
-    clear_maps(top.maps, layers.L[0].n_out, dim);
     top.bits.clear();
-    top.parent.clear();
-    if (!split_region(in, maps_in, layers.L[0], tol, layers.label_base[0], r, top.geo,
-                      top.maps, top.bits, top.parent, w.H, w.scratch, split_budget))
+    if (!Geo::split(in, r, w.H, layers.label_base[0], top.geo, top.bits, w.scratch,
+                    split_budget))
       return rollback();
-    top.next = 0;
+    keep_parent(top, w.H);
     w.made[0] += static_cast<int64_t>(top.geo.count());
     int d = 0;  // the depth of the level whose children are being expanded
     for (;;) {
@@ -288,21 +347,19 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       const int nh = layers.nh[d];
       std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
                 w.path.begin() + layers.bit_off[d]);
+      child_hyperplanes(layers.L[d], layers.L[d + 1], dim, R, tol, lv, c, w.is_cut, w.H);
       const auto view = view_of(lv.geo);
-      const MapsView mv = view_of(lv.maps, R);
       if (d + 2 == D) {
-        if (!split_last(view, mv, c)) return rollback();
+        if (!split_last(view, c)) return rollback();
         continue;
       }
       Level<Geo>& nx = w.level[d + 1];
       clear_geo(nx.geo);
-      clear_maps(nx.maps, layers.L[d + 1].n_out, dim);
       nx.bits.clear();
-      nx.parent.clear();
-      if (!split_region(view, mv, layers.L[d + 1], tol, layers.label_base[d + 1], c, nx.geo,
-                        nx.maps, nx.bits, nx.parent, w.H, w.scratch, split_budget))
+      if (!Geo::split(view, c, w.H, layers.label_base[d + 1], nx.geo, nx.bits, w.scratch,
+                      split_budget))
         return rollback();
-      nx.next = 0;
+      keep_parent(nx, w.H);
       w.made[d + 1] += static_cast<int64_t>(nx.geo.count());
       ++d;
     }

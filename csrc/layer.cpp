@@ -80,15 +80,23 @@ RK_INLINE v4d abs4(v4d v) {
 // (the accumulators of 4 NV units stay in registers while the inputs stream past), summing in
 // the order of the inputs as the plain loop does, each term a product then a sum, so the
 // values are the same bit for bit. coef holds, per active input a, m_k, S_k and M_k (D values).
+// The sums start from the layer's bias (base == nullptr) or from base's partial sums.
 template <int D, int NV>
 RK_INLINE void compose_units(const Layer& L, const int* active, const double* coef, int na, int j0,
-                          Hyperplanes& H) {
+                             const PreActivations* base, PreActivations& H) {
   const int n_out = L.n_out;
   v4d q[NV], s[NV], P[D][NV];
   for (int v = 0; v < NV; ++v) {
-    q[v] = load4(L.b + j0 + 4 * v);
-    s[v] = abs4(q[v]);
-    for (int t = 0; t < D; ++t) P[t][v] = v4d{};
+    if (base == nullptr) {
+      q[v] = load4(L.b + j0 + 4 * v);
+      s[v] = abs4(q[v]);
+      for (int t = 0; t < D; ++t) P[t][v] = v4d{};
+    } else {
+      q[v] = load4(base->q.data() + j0 + 4 * v);
+      s[v] = load4(base->s.data() + j0 + 4 * v);
+      for (int t = 0; t < D; ++t)
+        P[t][v] = load4(base->Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v);
+    }
   }
   for (int a = 0; a < na; ++a) {
     const double* w = L.Wt + static_cast<size_t>(active[a]) * n_out + j0;
@@ -109,101 +117,99 @@ RK_INLINE void compose_units(const Layer& L, const int* active, const double* co
   }
 }
 
-// The same sums for one unit j (the units left over by the blocks).
+// The same sums for one unit j (the units left over by the blocks), any dimension d.
 template <int D>
-RK_INLINE void compose_unit(const Layer& L, const int* active, const double* coef, int na, int j,
-                         Hyperplanes& H) {
-  const int n_out = L.n_out;
-  double q = L.b[j], s = std::fabs(L.b[j]), P[D] = {};
+RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const double* coef, int na,
+                            int j, const PreActivations* base, PreActivations& H) {
+  const int n_out = L.n_out, dd = D > 0 ? D : d;
+  double q, s, P[D > 0 ? D : 1];
+  if (base == nullptr) {
+    q = L.b[j];
+    s = std::fabs(L.b[j]);
+  } else {
+    q = base->q[j];
+    s = base->s[j];
+  }
+  for (int t = 0; t < dd; ++t) {
+    double p = base == nullptr ? 0.0 : base->Pt[static_cast<size_t>(t) * n_out + j];
+    for (int a = 0; a < na; ++a)
+      p += L.Wt[static_cast<size_t>(active[a]) * n_out + j] * coef[static_cast<size_t>(a) * (dd + 2) + 2 + t];
+    if constexpr (D > 0) P[t] = p;
+    else H.Pt[static_cast<size_t>(t) * n_out + j] = p;
+  }
   for (int a = 0; a < na; ++a) {
     const double w = L.Wt[static_cast<size_t>(active[a]) * n_out + j];
-    const double* c = coef + static_cast<size_t>(a) * (D + 2);
+    const double* c = coef + static_cast<size_t>(a) * (dd + 2);
     q += w * c[0];
     s += std::fabs(w) * c[1];
-    for (int t = 0; t < D; ++t) P[t] += w * c[2 + t];
   }
   H.q[j] = q;
   H.s[j] = s;
-  for (int t = 0; t < D; ++t) H.Pt[static_cast<size_t>(t) * n_out + j] = P[t];
+  if constexpr (D > 0)
+    for (int t = 0; t < D; ++t) H.Pt[static_cast<size_t>(t) * n_out + j] = P[t];
 }
 
 template <int D>
 RK_VECTOR_CLONES void compose_layer(const Layer& L, const int* active, const double* coef,
-                                    int na, Hyperplanes& H) {
+                                    int na, const PreActivations* base, PreActivations& H) {
   constexpr int NV = D <= 3 ? 2 : 1;  // (D + 2) NV accumulators fit the 16 vector registers
   int j0 = 0;
-  for (; j0 + 4 * NV <= L.n_out; j0 += 4 * NV) compose_units<D, NV>(L, active, coef, na, j0, H);
-  for (; j0 < L.n_out; ++j0) compose_unit<D>(L, active, coef, na, j0, H);
+  for (; j0 + 4 * NV <= L.n_out; j0 += 4 * NV)
+    compose_units<D, NV>(L, active, coef, na, j0, base, H);
+  for (; j0 < L.n_out; ++j0) compose_unit<D>(L, D, active, coef, na, j0, base, H);
 }
 
-// Any dimension: column sweep over the active inputs, W^T rows contiguous.
-RK_VECTOR_CLONES void compose_layer_any(const Layer& L, const MapsView& in, size_t r,
-                                        Hyperplanes& H) {
-  const int d = in.dim, n_in = in.rows, n_out = L.n_out;
-  const double* M = in.M + r * static_cast<size_t>(n_in) * d;
-  const double* m = in.m + r * static_cast<size_t>(n_in);
-  const double* S = in.S + r * static_cast<size_t>(n_in);
-  H.Pt.assign(static_cast<size_t>(d) * n_out, 0.0);
-  H.q.assign(L.b, L.b + n_out);
-  for (int j = 0; j < n_out; ++j) H.s[j] = std::fabs(L.b[j]);
-  for (int k = 0; k < n_in; ++k) {
-    if (S[k] == 0.0) continue;
-    const double* wk = L.Wt + static_cast<size_t>(k) * n_out;
-    const double mk = m[k], Sk = S[k];
-    double* q = H.q.data();
-    double* s = H.s.data();
-    for (int j = 0; j < n_out; ++j) {
-      q[j] += wk[j] * mk;
-      s[j] += std::fabs(wk[j]) * Sk;
-    }
-    for (int t = 0; t < d; ++t) {
-      const double Mkt = M[static_cast<size_t>(k) * d + t];
-      if (Mkt == 0.0) continue;
-      double* Pt = H.Pt.data() + static_cast<size_t>(t) * n_out;
-      for (int j = 0; j < n_out; ++j) Pt[j] += wk[j] * Mkt;
-    }
-  }
+// Any dimension: one unit at a time.
+RK_VECTOR_CLONES void compose_layer_any(const Layer& L, int d, const int* active,
+                                        const double* coef, int na, const PreActivations* base,
+                                        PreActivations& H) {
+  for (int j = 0; j < L.n_out; ++j) compose_unit<0>(L, d, active, coef, na, j, base, H);
 }
 
 }  // namespace
 
+void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
+                    const PreActivations* base, PreActivations& H) {
+  H.Pt.resize(static_cast<size_t>(d) * L.n_out);
+  H.q.resize(L.n_out);
+  H.s.resize(L.n_out);
+  switch (d) {
+    case 1: compose_layer<1>(L, active, coef, na, base, H); break;
+    case 2: compose_layer<2>(L, active, coef, na, base, H); break;
+    case 3: compose_layer<3>(L, active, coef, na, base, H); break;
+    case 4: compose_layer<4>(L, active, coef, na, base, H); break;
+    case 5: compose_layer<5>(L, active, coef, na, base, H); break;
+    case 6: compose_layer<6>(L, active, coef, na, base, H); break;
+    case 7: compose_layer<7>(L, active, coef, na, base, H); break;
+    case 8: compose_layer<8>(L, active, coef, na, base, H); break;
+    default: compose_layer_any(L, d, active, coef, na, base, H); break;
+  }
+}
+
 void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
                        Hyperplanes& H) {
-  const int d = in.dim, n_in = in.rows, n_out = L.n_out;
+  const int d = in.dim, n_in = in.rows;
   if (n_in != L.n_in) throw std::invalid_argument("layer input width does not match the maps");
   // Inputs that are exactly zero on the region (inactive ReLUs, S == 0) add nothing.
-  H.s.resize(n_out);
-  if (d <= 8) {
-    const double* M = in.M + r * static_cast<size_t>(n_in) * d;
-    const double* m = in.m + r * static_cast<size_t>(n_in);
-    const double* S = in.S + r * static_cast<size_t>(n_in);
-    H.active.clear();
-    H.coef.clear();
-    for (int k = 0; k < n_in; ++k) {
-      if (S[k] == 0.0) continue;
-      H.active.push_back(k);
-      H.coef.push_back(m[k]);
-      H.coef.push_back(S[k]);
-      H.coef.insert(H.coef.end(), M + static_cast<size_t>(k) * d, M + static_cast<size_t>(k + 1) * d);
-    }
-    H.Pt.resize(static_cast<size_t>(d) * n_out);
-    H.q.resize(n_out);
-    const int na = static_cast<int>(H.active.size());
-    const int* act = H.active.data();
-    const double* coef = H.coef.data();
-    switch (d) {
-      case 1: compose_layer<1>(L, act, coef, na, H); break;
-      case 2: compose_layer<2>(L, act, coef, na, H); break;
-      case 3: compose_layer<3>(L, act, coef, na, H); break;
-      case 4: compose_layer<4>(L, act, coef, na, H); break;
-      case 5: compose_layer<5>(L, act, coef, na, H); break;
-      case 6: compose_layer<6>(L, act, coef, na, H); break;
-      case 7: compose_layer<7>(L, act, coef, na, H); break;
-      default: compose_layer<8>(L, act, coef, na, H); break;
-    }
-  } else {
-    compose_layer_any(L, in, r, H);
+  const double* M = in.M + r * static_cast<size_t>(n_in) * d;
+  const double* m = in.m + r * static_cast<size_t>(n_in);
+  const double* S = in.S + r * static_cast<size_t>(n_in);
+  H.active.clear();
+  H.coef.clear();
+  for (int k = 0; k < n_in; ++k) {
+    if (S[k] == 0.0) continue;
+    H.active.push_back(k);
+    H.coef.push_back(m[k]);
+    H.coef.push_back(S[k]);
+    H.coef.insert(H.coef.end(), M + static_cast<size_t>(k) * d, M + static_cast<size_t>(k + 1) * d);
   }
+  compose_inputs(L, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()), nullptr,
+                 H);
+  finish_hyperplanes(L, d, tol, H);
+}
+
+void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H) {
+  const int n_out = L.n_out;
   const int per = hyperplanes_per_unit(L);
   H.count = per * n_out;
   H.dim = d;
@@ -259,18 +265,9 @@ void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t*
   out.m.resize(m0 + n);
   out.S.resize(m0 + n);
   double* M = out.M.data() + M0;
-  for (int j = 0; j < n; ++j) {
-    const int piece = table_piece(bits + static_cast<size_t>(j) * nb, nb);
-    const double slope = L.slopes[piece], offset = L.offsets[piece];
-    double size = 0.0;  // bound of |z_j| over the domain's box
-    for (int t = 0; t < d; ++t) {
-      const double p = H.Pt[static_cast<size_t>(t) * n + j];
-      M[static_cast<size_t>(j) * d + t] = slope * p;
-      size += std::fabs(p) * R[t];
-    }
-    out.m[m0 + j] = slope * H.q[j] + offset;
-    out.S[m0 + j] = std::fabs(slope) * (size + std::fabs(H.q[j])) + std::fabs(offset);
-  }
+  for (int j = 0; j < n; ++j)
+    post_activation_row(L, H, d, j, table_piece(bits + static_cast<size_t>(j) * nb, nb), R,
+                        &out.m[m0 + j], &out.S[m0 + j], M + static_cast<size_t>(j) * d);
 }
 
 }  // namespace rk

@@ -240,6 +240,7 @@ struct VPolytopes {
     Piece tmp_pos, tmp_neg;
     std::vector<uint64_t> z;
     std::vector<int> count, remap;
+    std::vector<int> rows_on, negative, edges;  // the edge search of a cut
   };
   struct View {
     int dim = 0;

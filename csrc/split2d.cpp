@@ -1,4 +1,5 @@
 // 2-D splitting by exact convex polygon clipping (no LP).
+#include <algorithm>
 #include <cmath>
 
 #include "split.hpp"
@@ -20,6 +21,40 @@ inline int classify(const std::vector<double>& xy, const double* a, double c, do
   }
   return flags;
 }
+
+// A cheap test before the exact one: the parent's bounding box (centre cx, cy, half-widths
+// hx, hy) bounds a hyperplane's values over the parent's vertices; when the whole box is on
+// one side beyond eps (with a margin for the rounding of both evaluations, BOX_SLACK units of
+// the terms' magnitude), the exact test would say so too. Returns 1 or 2 (as classify), or 0
+// when the box does not decide. Most of a layer's hyperplanes miss a small region.
+constexpr double BOX_SLACK = 16 * 2.220446049250313e-16;
+
+struct BoxBound {
+  double cx, cy, hx, hy;
+  explicit BoxBound(const std::vector<double>& xy) {
+    double x0 = xy[0], x1 = xy[0], y0 = xy[1], y1 = xy[1];
+    for (size_t i = 2; i < xy.size(); i += 2) {
+      x0 = std::min(x0, xy[i]);
+      x1 = std::max(x1, xy[i]);
+      y0 = std::min(y0, xy[i + 1]);
+      y1 = std::max(y1, xy[i + 1]);
+    }
+    cx = 0.5 * (x0 + x1);
+    cy = 0.5 * (y0 + y1);
+    hx = 0.5 * (x1 - x0);
+    hy = 0.5 * (y1 - y0);
+  }
+  int side(const double* a, double c, double eps) const {
+    const double v = a[0] * cx + a[1] * cy + c;
+    const double ax = std::fabs(a[0]), ay = std::fabs(a[1]);
+    const double reach = ax * hx + ay * hy;
+    const double slack = BOX_SLACK * (ax * (std::fabs(cx) + hx) + ay * (std::fabs(cy) + hy) +
+                                      std::fabs(c));
+    if (v - reach - slack > eps) return 1;
+    if (v + reach + slack < -eps) return 2;
+    return 0;
+  }
+};
 
 inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
 
@@ -69,12 +104,15 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
   root.lab.assign(in.lab.begin() + b0, in.lab.begin() + b1);
   root.bits.assign(nh, 0);
   std::vector<double> parent_xy(root.xy);
+  const BoxBound box(parent_xy);
   for (int j = 0; j < nh; ++j) {
     if (budget.exceeded(npieces)) return false;
     const double* a = &H.a[2 * j];
     const double c = H.c[j], eps = H.eps[j];
-    // Exact range over the parent's vertices: most hyperplanes miss the region entirely.
-    const int pf = classify(parent_xy, a, c, eps, s.val);
+    // Exact range over the parent's vertices (after the box's cheap test): most
+    // hyperplanes miss the region entirely.
+    int pf = box.side(a, c, eps);
+    if (pf == 0) pf = classify(parent_xy, a, c, eps, s.val);
     if (pf != 3) {
       const uint8_t bit = pf == 1;
       for (size_t i = 0; i < npieces; ++i) s.pieces[i].bits[j] = bit;

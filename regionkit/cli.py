@@ -735,6 +735,15 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--linear", is_flag=True, help="Colour by linear region (2-D); mark only the "
               "breakpoints where the affine map changes (1-D).")
 @click.option("--pair", is_flag=True, help="2-D: activation and linear regions side by side.")
+@click.option("--color-by", type=click.Choice(["region", "linear", "output", "class"]),
+              default=None, help="2-D colouring: neighbouring regions differ (default), "
+              "linear regions, the exact output value (with a colour bar), or the class "
+              "(sides of F = LEVEL for one output, argmax for several).")
+@click.option("--boundary/--no-boundary", default=None,
+              help="2-D: draw the decision boundary F = LEVEL or the class boundaries "
+              "(default with --color-by output or class).")
+@click.option("--level", type=_Number(), default=0.0, show_default=True,
+              help="The level of the decision boundary F = LEVEL.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Image file to write (.png, .svg, .pdf, ...).")
 @click.option("--dpi", type=click.IntRange(min=1), default=100, show_default=True)
@@ -742,7 +751,8 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
              as_json: bool, max_regions: int | None, max_memory: int | str | None,
              time_limit: float | None, progress: bool | None, linear: bool, pair: bool,
-             output: str, dpi: int) -> None:
+             color_by: str | None, boundary: bool | None, level: float, output: str,
+             dpi: int) -> None:
     """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
     from regionkit import plot
 
@@ -753,6 +763,11 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
     if pair and src.domain.dim != 2:
         raise click.UsageError("--pair draws 2-D partitions (--box of a 2-input net or "
                                "--plane)")
+    if (color_by is not None or boundary) and (pair or src.domain.dim != 2):
+        raise click.UsageError("--color-by and --boundary draw one 2-D partition (not "
+                               "--pair, --segment or a 1-D box)")
+    if color_by is not None and linear and color_by != "linear":
+        raise click.UsageError(f"--linear and --color-by {color_by} disagree")
     meter = _Meter("the plot", time_limit, progress, total=3, unit="step")
     try:
         meter.describe("regions")
@@ -766,7 +781,8 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
         elif pair:
             ax, _ = plot.plot_partition_pair(rs)
         else:
-            ax = plot.plot_partition(rs, color_by="linear" if linear else "region")
+            colour = color_by or ("linear" if linear else "region")
+            ax = plot.plot_partition(rs, color_by=colour, boundary=boundary, level=level)
         try:
             meter()
             meter.describe(f"writing {output}")

@@ -1,8 +1,9 @@
 """Depth first: regions run through the remaining layers inside the core (csrc/dfs.hpp).
 
 The depth-first phase must give the layer-by-layer result array by array (same regions, same
-order, same patterns, maps and per-layer counts) for every activation, geometry and number
-of threads; keep="patterns" and keep="count" must agree with keep="regions" on what they
+order, same patterns and per-layer counts; maps and geometry equal to rounding, as it sums in
+another order) for every activation and geometry, and the same result bit for bit on any
+number of threads; keep="patterns" and keep="count" must agree with keep="regions" on what they
 keep; budgets must leave valid partitions that do not depend on the number of threads.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_workers import ACTIVATIONS, CUSTOM, assert_same, assert_valid_partition, make_net
+from test_workers import (ACTIVATIONS, CUSTOM, assert_equivalent, assert_same,
+                          assert_valid_partition, make_net)
 
 import regionkit as rk
 from regionkit.core import _core
@@ -53,7 +55,9 @@ def test_depth_first_equals_layer_by_layer(case, roots, threads):
     workers, batch = threads
     bfs = run(net, domain, roots=None, method=method)
     dfs = run(net, domain, roots=roots, workers=workers, batch=batch, method=method)
-    assert_same(bfs, dfs)
+    assert_equivalent(bfs, dfs)
+    if workers > 1:
+        assert_same(run(net, domain, roots=roots, method=method), dfs)
     counted = run(net, domain, roots=roots, workers=workers, batch=batch, method=method,
                   keep="count")
     assert (counted.n_regions, counted.per_layer, counted.complete) == (
@@ -74,7 +78,7 @@ def test_every_dimension_goes_depth_first():
         bfs = run(net, domain, roots=None, method=method)
         assert bfs.n_regions > 20, (n_in, bfs.per_layer)
         for roots in (1, 64):
-            assert_same(bfs, run(net, domain, roots=roots, workers=2, method=method))
+            assert_equivalent(bfs, run(net, domain, roots=roots, workers=2, method=method))
 
 
 @pytest.mark.parametrize("keep", ["patterns", "count"])
@@ -134,7 +138,7 @@ def test_repeated_depth_first_runs_are_identical():
     """No races: 40 runs on four threads equal the serial run."""
     net = make_net(2, [24, 24, 24], ["relu", "hard_tanh", "leaky_relu:0.2"], seed=7)
     domain = rk.Box(-1, 1, dim=2)
-    serial = run(net, domain, roots=None)
+    serial = run(net, domain, roots=8)
     for k in range(40):
         assert_same(serial, run(net, domain, roots=8, workers=4, batch=1 + k % 3))
 

@@ -23,6 +23,13 @@ PUBLIC_MODULES = [m for m in MODULES if not any(p.startswith("_") for p in m.spl
 EXTRAS = {
     "regionkit.examples": ("sklearn",),
     "regionkit.plot": ("matplotlib",),
+    "regionkit.plot.colours": ("matplotlib",),
+    "regionkit.plot.counts": ("matplotlib",),
+    "regionkit.plot.geometry": ("matplotlib",),
+    "regionkit.plot.line": ("matplotlib",),
+    "regionkit.plot.mesh3d": ("matplotlib",),
+    "regionkit.plot.partition": ("matplotlib",),
+    "regionkit.plot.style": ("matplotlib",),
     "regionkit.suite.data": ("sklearn",),
     "regionkit.suite.training": ("sklearn",),
     "regionkit.model.loaders.onnx": ("onnx",),

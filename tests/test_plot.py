@@ -131,9 +131,13 @@ def test_plane_through_marks_its_three_points_inside_the_view():
     plane = rk.Plane.through(*X)
     rs = rk.enumerate_regions(net, plane)
     ax = plot.plot_partition(rs)
-    pts = _artist(ax, "points")
+    pts = _artist(ax, "anchors")
     T = np.column_stack([pts.get_xdata(), pts.get_ydata()])
     assert T.shape == (3, 2)
+    # Each is labelled with its argument's name, at the point itself.
+    texts = [a for a in ax.get_children() if a.get_gid() == "anchor-labels"]
+    assert [t.get_text() for t in texts] == ["$x_a$", "$x_b$", "$x_c$"]
+    np.testing.assert_allclose([t.xy for t in texts], T)
     np.testing.assert_allclose(plane.to_input(T), X, atol=1e-9)   # the points themselves
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert np.all((T[:, 0] > x0) & (T[:, 0] < x1) & (T[:, 1] > y0) & (T[:, 1] < y1))
@@ -180,7 +184,10 @@ def test_line_graph_is_the_network_with_trajectory_breakpoints():
     assert ax.get_ylabel() == "output 1"
     # Segment.through's two data points sit on the graph at the network's values there.
     rs = rk.enumerate_regions(net, rk.Segment.through(x0, x1))
-    pts = _artist(plot.plot_line(rs), "points")
+    ax = plot.plot_line(rs)
+    pts = _artist(ax, "anchors")
+    assert [a.get_text() for a in ax.get_children()
+            if a.get_gid() == "anchor-labels"] == ["$x_a$", "$x_b$"]
     np.testing.assert_allclose(pts.get_xdata(), [0.25 / 1.5, 1.25 / 1.5])
     np.testing.assert_allclose(pts.get_ydata(), net.forward(np.stack([x0, x1]))[:, 0],
                                atol=1e-9)
@@ -228,7 +235,7 @@ def test_colour_classes_never_match_across_an_edge():
     i, j = np.triu_indices(20, 1)
     cls = plot.colour_classes(20, i, j, 16)
     assert len(set(cls.tolist())) == 20
-    pal = plot._palette(plot.PALETTE, 20)
+    pal = plot.colours._palette(plot.PALETTE, 20)
     assert len(np.unique(pal[cls], axis=0)) == 20
     rng = np.random.default_rng(0)
     i, j = rng.integers(0, 200, size=(2, 800))
@@ -256,8 +263,13 @@ def test_layer_counts_and_counts_against_depth():
     np.testing.assert_array_equal(_artist(ax, "linear-counts").get_ydata(),
                                   [r.n_linear_regions for r in results])
     assert ax.get_xlabel() == "hidden layers"
+    # Three nets of width 6: one mean point, and a band from the least to the greatest count.
     ax = plot.plot_counts(results, by="width")
-    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [6, 6, 6])
+    n = [r.n_regions for r in results]
+    np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [6])
+    np.testing.assert_allclose(_artist(ax, "counts").get_ydata(), [np.mean(n)])
+    band = _artist(ax, "counts-band").get_paths()[0].vertices
+    assert band[:, 1].min() == min(n) and band[:, 1].max() == max(n)
     ax = plot.plot_counts([30, 10, 20], by=[3, 1, 2], xlabel="width")
     np.testing.assert_array_equal(_artist(ax, "counts").get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(_artist(ax, "counts").get_ydata(), [10, 20, 30])
@@ -344,3 +356,222 @@ def test_cli_plot_errors(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(MissingExtraError, match=r"regionkit\[plot\]"):
         plot.plot_partition(rk.enumerate_regions(_three_lines(), rk.Box(-1, 1, dim=2)))
+
+
+# --- figures for a paper: classes, decision boundaries, output shading, vector output, 3-D ---
+# Values compared with Network.forward agree to DRAW_TOL (the maps are exact; float error).
+DRAW_TOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def binary_rs():
+    net = rk.constructions.torch_default([2, 12, 12, 1], seed=3)
+    return rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+
+
+def _piece_class(pieces, cls, pts):
+    """The class of the piece holding each point (-1 if none or on a piece's edge)."""
+    out = np.full(len(pts), -1)
+    for P, c in zip(pieces, cls):
+        inside = Path(P).contains_points(pts, radius=-1e-9) & Path(P).contains_points(
+            pts, radius=1e-9)
+        out[inside] = c
+    return out
+
+
+def test_class_pieces_and_decision_boundary_against_the_engine(binary_rs):
+    rs, net, level = binary_rs, binary_rs.network, 0.175   # about the median output
+    pieces, region, cls = plot.class_pieces(rs, level=level)
+    # The engine's own split of the regions by {F = level} (topology.decision_regions).
+    dr = rk.decision_regions(net, rs.domain, level=level)
+    vol = dr.regions.volumes()
+    areas = np.array([plot.polygon_area(P) for P in pieces])
+    assert len(np.unique(cls)) == 2
+    for c, side in ((0, -1), (1, 1)):
+        assert areas[cls == c].sum() == pytest.approx(vol[dr.side == side].sum(), rel=1e-9)
+    assert len(pieces) == dr.n_pieces
+    # Sampled points: the piece holding each is of the point's class.
+    X = np.random.default_rng(0).uniform(-1, 1, size=(400, 2))
+    got = _piece_class(pieces, cls, X)
+    want = (net.forward(X)[:, 0] > level).astype(int)
+    assert np.all(got[got >= 0] == want[got >= 0]) and np.mean(got >= 0) > 0.95
+    # The boundary: its length is the engine's, every point of it is on {F = level} and in
+    # its region, and it separates points of the two classes.
+    segs, seg_region, pairs = plot.class_boundaries(rs, level=level)
+    lengths = np.linalg.norm(segs[:, 1] - segs[:, 0], axis=1)
+    assert lengths.sum() == pytest.approx(rk.decision_boundary_volume(net, rs.domain, level),
+                                          rel=1e-9)
+    w = np.linspace(0, 1, 7)[:, None, None]
+    on = (segs[None, :, 0] * (1 - w) + segs[None, :, 1] * w).reshape(-1, 2)
+    np.testing.assert_allclose(net.forward(on)[:, 0], level, atol=DRAW_TOL)
+    polys = plot.region_polygons(rs)
+    mids = segs.mean(axis=1)
+    assert all(Path(polys[r]).contains_point(m, radius=1e-9) or
+               Path(polys[r]).contains_point(m, radius=-1e-9) for r, m in zip(seg_region, mids))
+    assert np.all(pairs == [0, 1])
+    ax = plot.plot_partition(rs, color_by="class", level=level)
+    assert len(_artist(ax, "decision-boundary").get_segments()) == len(segs)
+    assert len(_artist(ax, "classes").get_paths()) == len(pieces)
+    assert len(_artist(ax, "regions").get_paths()) == rs.n_regions
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["F ≤ 0.175", "F > 0.175",
+                                                                   "F = 0.175"]
+
+
+def test_argmax_classes_and_their_boundaries():
+    rng = np.random.default_rng(7)
+    net = rk.Network.from_arrays([rng.normal(size=(10, 2)), rng.normal(size=(3, 10))],
+                                 [0.5 * rng.normal(size=10), 0.3 * rng.normal(size=3)])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    pieces, _, cls = plot.class_pieces(rs)
+    dr = rk.decision_regions(net, rs.domain, level=None)
+    vol = dr.regions.volumes()
+    areas = np.array([plot.polygon_area(P) for P in pieces])
+    for c in range(3):
+        assert areas[cls == c].sum() == pytest.approx(vol[dr.label == c].sum(), rel=1e-9,
+                                                      abs=1e-12)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    got = _piece_class(pieces, cls, X)
+    want = np.argmax(net.forward(X), axis=1)
+    assert np.all(got[got >= 0] == want[got >= 0])
+    segs, _, pairs = plot.class_boundaries(rs)
+    assert len(segs) > 0
+    on = segs.mean(axis=1)
+    F = net.forward(on)
+    i, j = pairs[:, 0], pairs[:, 1]
+    k = np.arange(len(on))
+    np.testing.assert_allclose(F[k, i], F[k, j], atol=DRAW_TOL)      # on the tie F_i = F_j
+    assert np.all(F[k, i] >= F.max(axis=1) - DRAW_TOL)              # ...where both are max
+    ax = plot.plot_partition(rs, color_by="class")
+    assert _artist(ax, "decision-boundary").get_label() == "class boundary"
+
+
+def test_output_shading_is_the_network(binary_rs):
+    rs, net = binary_rs, binary_rs.network
+    ax = plot.plot_partition(rs, color_by="output")
+    mesh = _artist(ax, "output")
+    tri = mesh._triangulation       # TriMesh keeps its triangulation (no public getter)
+    assert len(tri.triangles) == sum(len(P) - 2 for P in plot.region_polygons(rs))
+    # Each triangle's corners take the network's values; Gouraud shading is linear in the
+    # triangle, and so is the network inside one region: the centroid is exact too.
+    V = np.stack([tri.x[tri.triangles], tri.y[tri.triangles]], axis=-1)
+    F = net.forward(V.reshape(-1, 2))[:, 0].reshape(-1, 3)
+    np.testing.assert_allclose(np.asarray(mesh.get_array())[tri.triangles], F, atol=DRAW_TOL)
+    np.testing.assert_allclose(F.mean(axis=1), net.forward(V.mean(axis=1))[:, 0],
+                               atol=DRAW_TOL)
+    cbar = [a for a in ax.figure.axes if a.get_gid() == "colorbar"]
+    assert len(cbar) == 1
+    assert mesh.norm.vmin == pytest.approx(F.min()) and mesh.norm.vmax == pytest.approx(F.max())
+
+
+def test_points_by_class_have_markers_and_a_legend(binary_rs):
+    X = np.random.default_rng(1).uniform(-1, 1, size=(30, 2))
+    y = np.arange(30) % 3
+    ax = plot.plot_partition(binary_rs, points=X, classes=y, class_names=["a", "b", "c"],
+                             boundary=False)
+    lines = [a for a in ax.lines if a.get_gid() == "points"]
+    assert len(lines) == 3 and len({ln.get_marker() for ln in lines}) == 3
+    for c, ln in enumerate(lines):
+        np.testing.assert_allclose(np.column_stack([ln.get_xdata(), ln.get_ydata()]),
+                                   X[y == c])
+        assert tuple(ln.get_markerfacecolor()) == tuple(plot.class_colours(3)[c])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["data: a", "data: b",
+                                                                   "data: c"]
+    with pytest.raises(rk.PointsError, match="one non-negative integer per point"):
+        plot.plot_partition(binary_rs, points=X, classes=y[:5])
+    with pytest.raises(rk.PointsError, match="give points"):
+        plot.plot_partition(binary_rs, classes=y)
+    with pytest.raises(rk.RegionkitError, match="color_by must be one of"):
+        plot.plot_partition(binary_rs, color_by="value")
+    with pytest.raises(rk.RegionkitError, match="output must be in 0..0"):
+        plot.plot_partition(binary_rs, color_by="output", output=1)
+
+
+def test_vector_output_rasterises_dense_collections(binary_rs, monkeypatch):
+    import io
+
+    def saved(ax, fmt):
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format=fmt)
+        return buf.getvalue()
+
+    ax = plot.plot_partition(binary_rs, color_by="class")
+    assert binary_rs.n_regions <= plot.RASTER_THRESHOLD
+    assert not _artist(ax, "regions").get_rasterized()
+    pdf = saved(ax, "pdf")
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" not in pdf
+    # Above the threshold the region collections become images inside the vector file; the
+    # decision boundary stays a vector path.
+    monkeypatch.setattr("regionkit.plot._axes.RASTER_THRESHOLD", 10)
+    ax = plot.plot_partition(binary_rs, color_by="class")
+    assert _artist(ax, "regions").get_rasterized() and _artist(ax, "classes").get_rasterized()
+    assert not _artist(ax, "decision-boundary").get_rasterized()
+    assert b"/Subtype /Image" in saved(ax, "pdf")
+    assert b"<image" in saved(ax, "svg")
+    ax = plot.plot_partition(binary_rs, rasterized=False)
+    assert not _artist(ax, "regions").get_rasterized()
+
+
+def test_paper_style_is_a_context():
+    before = dict(plt.rcParams)
+    with plot.paper_style() as rc:
+        assert plt.rcParams["pdf.fonttype"] == 42 and plt.rcParams["font.size"] == 8.0
+        cycle = [c["color"] for c in plt.rcParams["axes.prop_cycle"]]
+        assert cycle == list(plot.OKABE_ITO) and rc["savefig.dpi"] == 300
+    assert plt.rcParams["font.size"] == before["font.size"]
+    with pytest.raises(rk.RegionkitError, match="no matplotlib rc parameter"):
+        with plot.paper_style({"font.sise": 9}):
+            pass
+
+
+def test_3d_mesh_facets_against_the_faces():
+    from regionkit.measures.faces import faces
+
+    # One layer: a hyperplane arrangement, whose every interior 2-face is one drawn facet.
+    rng = np.random.default_rng(2)
+    net = rk.Network.from_arrays([rng.normal(size=(5, 3)), np.ones((1, 5))],
+                                 [0.3 * rng.normal(size=5), np.zeros(1)])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+    ax = plot.plot_partition_3d(rs)
+    ax.figure.canvas.draw()          # 3-D collections project their paths when drawn
+    drawn = _artist(ax, "facets")
+    facets, h = plot.boundary_facets(rs)
+    fc = faces(rs)
+    assert len(drawn.get_paths()) == len(facets) == int(np.sum(fc.dim == 2)) > 5
+    # Each facet lies on its hyperplane W_h x + b_h = 0.
+    W, b = net.weights[0], net.biases[0]
+    for F, k in zip(facets, h):
+        np.testing.assert_allclose(F @ W[k] + b[k], 0.0, atol=DRAW_TOL)
+    # Deeper: bent hyperplanes; the drawn area is the area of the interior 2-faces.
+    net = rk.constructions.torch_default([3, 6, 6, 1], seed=0)
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+    facets, _ = plot.boundary_facets(rs)
+    fc = faces(rs)
+    area = sum(_area3(F) for F in facets)
+    assert area == pytest.approx(fc.volume[fc.dim == 2].sum(), rel=1e-9)
+    with pytest.raises(rk.DomainError, match="draws 3-D"):
+        plot.plot_partition_3d(rk.enumerate_regions(net, rk.Plane.through(*np.eye(3))))
+
+
+def _area3(F):
+    c = F.mean(axis=0)
+    return 0.5 * sum(np.linalg.norm(np.cross(F[k] - c, F[(k + 1) % len(F)] - c))
+                     for k in range(len(F)))
+
+
+def test_cli_plot_colourings(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cls.pdf"
+    res = runner.invoke(main, ["plot", "--example", "2d", "--color-by", "class", "--level",
+                               "0.1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes().startswith(b"%PDF") and "1036 activation regions" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "--color-by", "output", "-o",
+                               str(tmp_path / "out.png"), "--dpi", "30"])
+    assert res.exit_code == 0, res.output
+    assert _is_png(tmp_path / "out.png")
+    res = runner.invoke(main, ["plot", "--example", "2d", "--pair", "--color-by", "class",
+                               "-o", str(out)])
+    assert res.exit_code == 2 and "--color-by and --boundary" in res.output
+    res = runner.invoke(main, ["plot", "--example", "2d", "--linear", "--color-by", "output",
+                               "-o", str(out)])
+    assert res.exit_code == 2 and "disagree" in res.output

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from regionkit.suite import evaluate, load_suite, read_table, run_suite
+from regionkit.suite.checks import groups, select
 
 NOT_AT_TINY_SIZE = {"early dip, then rebound", "two phases: up, then slowly down",
                     "regions expand early, then contract"}
@@ -99,5 +100,13 @@ def test_raghu_trajectory(tmp_path):
 def test_bounds(tmp_path):
     rows, _ = run_tiny("bounds", tmp_path)
     assert all(r["bounds_violations"] == 0 for r in rows)
+    # Each line of the report's plots is one family: one depth, never one-layer and deep
+    # nets mixed into a zigzag.
+    plots = load_suite("bounds", profile="tiny").spec["plots"]
+    for plot in plots:
+        for grows in groups(select(rows, plot.get("where")), plot.get("by")).values():
+            assert len({r["n_hidden_layers"] for r in grows}) == 1, plot["title"]
+    assert {len({r["n_hidden_layers"] for r in select(rows, p["where"])}) for p in plots} \
+        == {1, 2}   # tiny profile: one-layer nets in one plot, depths 2 and 3 in the other
     serra = [r for r in rows if r["net.name"] == "serra_1d"]
     assert [r["n_regions"] for r in serra] == [4 * 4 * 4]  # prod (n_l + 1), widths [3, 3, 3]

@@ -77,6 +77,28 @@ def assert_same(a: rk.RegionSet, b: rk.RegionSet) -> None:
     assert (a.per_layer, a.stop_reason, a.kind) == (b.per_layer, b.stop_reason, b.kind)
 
 
+# Layer by layer and depth first sum a region's pre-activations in different orders (depth
+# first adds the units a split cut to sums shared by its children), so their floats agree to
+# rounding: within COMPOSITION_RTOL of each array's largest magnitude. Integers (patterns,
+# offsets, labels, incidences, depths) and counts agree exactly.
+COMPOSITION_RTOL = 1e-11
+
+
+def assert_equivalent(a: rk.RegionSet, b: rk.RegionSet) -> None:
+    for name in FIELDS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert (x is None) == (y is None), name
+        if x is None:
+            continue
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        if np.issubdtype(x.dtype, np.floating) and x.size:
+            scale = COMPOSITION_RTOL * max(1.0, float(np.abs(x).max()))
+            np.testing.assert_allclose(x, y, rtol=0, atol=scale, err_msg=name)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+    assert (a.per_layer, a.stop_reason, a.kind) == (b.per_layer, b.stop_reason, b.kind)
+
+
 def threaded_layers(net: rk.Network, rs: rk.RegionSet, batch: int) -> int:
     """Layers the core split on several threads: elementwise ones given two batches or more."""
     return sum(n >= 2 * batch and act.bits_per_unit > 0 and not isinstance(act, Maxout)

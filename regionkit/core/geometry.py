@@ -25,10 +25,12 @@ __all__ = ["BOX_VERTEX_MAX_DIM", "Column", "DIM", "Geometry", "OFFSETS", "REGION
            "vertex_centroids"]
 
 # Highest dimension split in vertex form by default; above it vertex counts grow quickly
-# and the LP form is cheaper. Measured (one thread, torch-default nets, keep="count"):
-# vertex form over LP form 2.1x faster on 5-12-12-12-1 and 1.4x on 5-20-20-1; in 6-D 1.3x
-# faster on 6-12-12-12-1 but 1.6x slower on 6-16-16-1; 3.6x slower in 7-D, 11-15x in 8-D.
-VERTEX_MAX_DIM = 5
+# and the LP form is cheaper. Measured (one thread, torch-default nets seed 0, keep="count",
+# process time; session 6, after the simple-edge test, the popcount edge search and the
+# set-bit prune): vertex form over LP form 4.0x faster on 6-12-12-12-1, 3.5x on
+# 6-16-16-16-1, 2.7x on 6-8-8-8-8-1, 2.1x on 6-24-24-1, 2.0x on 6-16-16-1, 1.2x on 6-32-1;
+# 0.83x on 7-10-10-10-1, 0.72x on 7-12-12-1, 0.24x on 8-8-8-8-1.
+VERTEX_MAX_DIM = 6
 # A box in vertex form holds all 2^d corners: beyond this dimension that is too many.
 BOX_VERTEX_MAX_DIM = 20
 

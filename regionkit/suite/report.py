@@ -3,8 +3,8 @@ with the measured numbers), its plots (PNG, matplotlib), the plotted numbers as 
 the failed jobs with their errors.
 
 Plots ([[plots]] tables of a suite):
-* line: mean of ``y`` (error bars, on a linear y axis: standard deviation over rows)
-  against ``x``, one line per value of the ``by`` columns; log_x / log_y; ``hlines`` draws
+* line: mean of ``y`` against ``x``, with a band from the least to the greatest value
+  where several rows (seeds) share an x, one line per value of the ``by`` columns; log_x / log_y; ``hlines`` draws
   reference values; the plotted numbers follow as a table unless table = false;
 * hist: the list column ``column`` (histogram counts) summed over rows per ``by`` value and
   normalised, on the bin edges of the list column ``edges``;
@@ -265,7 +265,9 @@ def plot_section(plot: dict[str, Any], rows: list[dict[str, Any]], suite: str, i
     image = plot_dir / f"{suite}-{i}.png"
     if kind == "line":
         series = {checks.label(g, by): checks.per_x(grows, plot["x"], plot["y"], "mean")
-                  + (_std_per_x(grows, plot["x"], plot["y"]),)
+                  + (_std_per_x(grows, plot["x"], plot["y"]),
+                     checks.per_x(grows, plot["x"], plot["y"], "min")[1],
+                     checks.per_x(grows, plot["x"], plot["y"], "max")[1])
                   for g, grows in checks.groups(selected, by).items()}
         if plot.get("table", True):
             lines += ["", *_line_table(plot, series)]
@@ -289,7 +291,7 @@ def _std_per_x(rows: list[dict[str, Any]], x: str, y: str) -> np.ndarray:
 def _line_table(plot: dict[str, Any], series: dict[str, tuple]) -> list[str]:
     x, y = plot["x"], plot["y"]
     out = [f"| series | {x} | mean {y} | std |", "|---|---|---|---|"]
-    for name, (xs, ys, sd) in series.items():
+    for name, (xs, ys, sd, _, _) in series.items():
         out += [f"| {_md(name)} | {a:g} | {b:.4g} | {s:.2g} |" for a, b, s in zip(xs, ys, sd)]
     return out
 
@@ -307,10 +309,10 @@ def _save(plt: Any, fig: Any, image: Path) -> bool:
 def _draw_line(plt: Any, plot: dict[str, Any], series: dict[str, tuple], title: str,
                image: Path) -> bool:
     fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
-    for name, (xs, ys, sd) in series.items():
-        # Symmetric error bars would cross zero on a log axis: the table has the spread.
-        bars = sd if np.any(sd > 0) and not plot.get("log_y") else None
-        ax.errorbar(xs, ys, yerr=bars, marker="o", markersize=3, capsize=2, label=name)
+    for name, (xs, ys, _, lo, hi) in series.items():
+        line, = ax.plot(xs, ys, marker="o", markersize=3, label=name)
+        if np.any(hi > lo):      # the spread over rows (seeds) at each x
+            ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
     for v in plot.get("hlines", []):
         ax.axhline(v, color="0.4", linestyle="--", linewidth=0.8)
     if plot.get("log_x"):
