@@ -269,6 +269,11 @@ class _Run:
         first = domain.input_map()
         self.radius = first.pop("R")
         self.maps: dict[str, np.ndarray] | None = {k: v[None] for k, v in first.items()}
+        # Not None: self.maps holds, instead of the frontier's maps, its parents' pre-
+        # activations of this layer (one entry per parent), which give the maps on demand
+        # (_materialize) or go to the depth-first phase as they are. A wide layer's maps
+        # (rows x dim doubles per region) are then never all in memory.
+        self.maps_layer: int | None = None
         self.layer_bits: list[np.ndarray] = []
         self.parents: list[np.ndarray] = []
         self.per_layer: list[int] = []
@@ -287,6 +292,10 @@ class _Run:
             stopped = self._split_layer(li, bar, interrupted)
             if stopped is not None:
                 return self._stored(stopped)
+        if self.keep == "regions":
+            self._materialize()
+        else:
+            self.maps = None
         return self._stored(self._finish(
             self.frontier, self._trace(self.frontier, len(self.layer_bits)), None,
             np.full(len(self.frontier), self.net.n_layers, np.int64)))
@@ -303,13 +312,37 @@ class _Run:
         return now, ("time_limit" if now >= self.deadline else None)
 
     def _chunk_maps(self, i: int, j: int) -> dict[str, np.ndarray]:
+        if self.maps_layer is not None:  # the parents' pre-activations: all of them
+            return {**self.maps, "R": self.radius}
         chunk = {k: v[i:j] for k, v in self.maps.items()}
         chunk["R"] = self.radius
         return chunk
 
+    def _layer_args(self, li: int) -> tuple:
+        return self.net.weights[li], self.net.biases[li], core_table(self.net.activations[li])
+
+    def _materialize(self) -> None:
+        """Make the frontier's maps from its parents' pre-activations, if that is what
+        self.maps holds (the maps the split would have returned, bit for bit)."""
+        if self.maps_layer is None:
+            return
+        li, self.maps_layer = self.maps_layer, None
+        self.maps = _core.child_maps({**self.maps, "R": self.radius}, self.parents[li],
+                                     self.layer_bits[li], *self._layer_args(li))
+
+    def _roots_source(self, i: int, j: int) -> tuple | None:
+        """expand_roots' source for roots i..j when self.maps holds their parents'."""
+        if self.maps_layer is None:
+            return None
+        li = self.maps_layer
+        return (*self._layer_args(li), self.parents[li][i:j], self.layer_bits[li][i:j])
+
     def _split_layer(self, li: int, bar, interrupted: threading.Event) -> RegionSet | None:
         """Split the frontier by layer li (breadth first); a RegionSet if the run stopped."""
         W, b, act = self.net.weights[li], self.net.biases[li], self.net.activations[li]
+        self._materialize()
+        # Layers that can go depth first keep their parents' pre-activations, not maps.
+        parent_maps = li >= self.dfs_from
         parts, maps_parts, bits_parts, parent_parts = [], [], [], []
         produced, i, n = 0, 0, len(self.frontier)
         stop_reason = None
@@ -334,7 +367,8 @@ class _Run:
                         W, b, core_table(act), self.tol.rtol, self.tol.atol,
                         int(self.offsets[li]), int(cap),
                         float(min(CALL_SECONDS, self.deadline - now)),
-                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS)
+                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS,
+                        parent_maps=parent_maps)
                 parts.append(Frontier(self.geometry, ch))
                 maps_parts.append(ch_maps)
                 bits_parts.append(bits)
@@ -373,6 +407,7 @@ class _Run:
         self.layer_bits.append(np.concatenate(bits_parts))
         self.parents.append(np.concatenate(parent_parts))
         self.per_layer.append(len(self.frontier))
+        self.maps_layer = li if parent_maps else None
         return None
 
     def _why_stopped(self, aborted: bool, interrupted: threading.Event) -> str | None:
@@ -414,7 +449,7 @@ class _Run:
                     g, roots.slice(i, j).data, self._chunk_maps(i, j), layers, prefix[i:j],
                     self.keep, self.tol.rtol, self.tol.atol, int(cap),
                     float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
-                    workers=self.threads, batch=DFS_BATCH_ROOTS)
+                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=self._roots_source(i, j))
                 if self.store is not None:
                     if done:
                         self.store.add(i, i + done, None if ch is None else Frontier(g, ch),
@@ -441,7 +476,7 @@ class _Run:
         except MemoryError:  # the core's std::bad_alloc (CoreMemoryError) or numpy's
             stop_reason = "max_memory"
         self.per_layer.extend(int(c) for c in made)
-        self.maps = None
+        self.maps, self.maps_layer = None, None
         if self.store is not None:
             self._store_end(li, roots, i, n_leaves, stop_reason)
             return None
