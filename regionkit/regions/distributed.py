@@ -19,6 +19,7 @@ way the result is put together in root order, so it equals the local run's bit f
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import time
@@ -99,8 +100,16 @@ def connect(client: Any = None, scheduler: str | None = None) -> Iterator[Any]:
         raise RegionkitError(f"scheduler must be an address such as 'tcp://host:8786', got "
                              f"{scheduler!r}")
     try:
+        distributed.comm.parse_address(scheduler, strict=True)
+    except ValueError as exc:
+        raise RegionkitError(f"scheduler {scheduler!r} is not an address such as "
+                             f"'tcp://host:8786' ({exc})") from None
+    try:
         own = distributed.Client(scheduler, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        # A Client that failed to connect is left in a reference cycle; collected later,
+        # inside another Client's start, its close() deadlocks that start: collect it now.
+        gc.collect()
         raise RegionkitError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
     try:
         yield own
@@ -204,12 +213,20 @@ def _task(job: dict[str, Any], first: int, roots: dict[str, np.ndarray],
     made = np.zeros(len(job["layers"]), np.int64)
     parts: list[tuple[Any, ...]] = []
     i, n_leaves, began = 0, 0, time.perf_counter()
-    while i < n and n_leaves < job["task_regions"]:
-        chunk_maps = {k: v[i:] for k, v in maps.items() if k != "R"}
-        chunk_maps["R"] = maps["R"]
-        done, nl, ch, ch_maps, pats, pts, made_c, _ = _core.expand_roots(
-            g, F.slice(i, n).data, chunk_maps, job["layers"], prefix[i:], job["keep"],
-            job["rtol"], job["atol"], 1 << 62, TASK_CALL_SECONDS, math.inf, workers=1)
+
+    def expand(j: int, cap: int) -> tuple[Any, ...]:  # roots i..j-1, at most cap regions
+        sub = {k: v[i:j] for k, v in maps.items() if k != "R"}
+        sub["R"] = maps["R"]
+        return _core.expand_roots(g, F.slice(i, j).data, sub, job["layers"], prefix[i:j],
+                                  job["keep"], job["rtol"], job["atol"], cap,
+                                  TASK_CALL_SECONDS, math.inf, workers=1)
+
+    while i < n:
+        # Stop once the leaves reach task_regions (the cap counts roots not done, whole).
+        done, nl, ch, ch_maps, pats, pts, made_c, full = expand(
+            n, max(job["task_regions"] - n_leaves, 0) + n - i)
+        if full and not done:  # the next root alone makes more: it is done whole
+            done, nl, ch, ch_maps, pats, pts, made_c, _ = expand(i + 1, 1 << 62)
         if done and writer is not None:
             writer.add(first + i, first + i + done, None if ch is None else Frontier(g, ch),
                        ch_maps, pats, pts, made_c, nl)
@@ -218,6 +235,8 @@ def _task(job: dict[str, Any], first: int, roots: dict[str, np.ndarray],
         made += np.asarray(made_c, np.int64)
         n_leaves += nl
         i += done
+        if full or n_leaves >= job["task_regions"]:
+            break
     if writer is not None:
         writer.flush()
     return {"first": first, "done": first + i, "regions": n_leaves, "made": made,

@@ -1,0 +1,159 @@
+"""Distributed enumeration (regionkit.regions.distributed): on a LocalCluster of two worker
+processes the result equals the local run array by array (ReLU boxes in 2-D and 3-D, the LP
+form, maxout layers, a plane slice of a higher-dimensional net, every keep), with a store
+too, and a store missing shards (killed tasks) is completed to the same result. The roots
+are few (DFS_MIN_ROOTS is lowered on the client, where they are formed) and tasks are cut
+short (TASK_REGIONS, shipped with the job), so a few hundred regions make many tasks and
+exercise the re-splitting of tasks that grow too big."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from subprocesses import child_env
+from test_store import assert_stored
+from test_workers import assert_same, make_net
+
+import regionkit as rk
+from regionkit.cli import main
+from regionkit.errors import RegionkitError
+from regionkit.regions import distributed, engine, store
+
+dd = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes, one thread each, importing the regionkit the tests import."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = child_env()["PYTHONPATH"]
+    try:
+        cluster = dd.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None)
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    c = dd.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture
+def small_tasks(monkeypatch):
+    """Depth first from 16 roots; a task stops after 20 leaves (split in two); a shard
+    per core call. Yields the list of root counts the distributed phase was given."""
+    monkeypatch.setattr(engine, "DFS_MIN_ROOTS", 16)
+    monkeypatch.setattr(distributed, "TASK_REGIONS", 20)
+    monkeypatch.setattr(store, "SHARD_REGIONS", 1)
+    calls = []
+
+    def counted(run, *args):
+        calls.append(len(run.frontier))
+        return distributed.depth_first(run, *args)
+
+    monkeypatch.setattr(engine, "depth_first", counted)
+    yield calls
+
+
+PLANE = rk.Plane([0.1, -0.2, 0.3, 0.0, 0.2, -0.1], [1, 0, 0.5, 0, 0, 0.2],
+                 [0, 1, -0.3, 0.4, 0, 0], lo=-2, hi=2)
+CASES = {
+    "relu-2d": (make_net(2, [12, 12, 12], ["relu"] * 3, 5), rk.Box(-2, 2, dim=2), "auto"),
+    "relu-3d": (make_net(3, [8, 8, 8], ["relu"] * 3, 5), rk.Box(-2, 2, dim=3), "auto"),
+    "relu-3d-lp": (make_net(3, [8, 8], ["relu"] * 2, 5), rk.Box(-2, 2, dim=3), "lp"),
+    "maxout": (make_net(2, [6, 10, 10], ["maxout:2", "relu", "hard_tanh"], 3),
+               rk.Box(-2, 2, dim=2), "auto"),
+    "plane-slice": (make_net(6, [12, 12, 12], ["relu"] * 3, 7), PLANE, "auto"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_equals_local(client, small_tasks, case):
+    net, dom, method = CASES[case]
+    ref = rk.enumerate_regions(net, dom, method=method)
+    with dd.get_task_stream(client) as stream:
+        got = rk.enumerate_regions(net, dom, method=method, client=client)
+    assert len(small_tasks) == 1 and small_tasks[0] >= 16  # the roots went to the cluster
+    tasks = [t for t in stream.data if t["key"].startswith("regionkit-roots-")]
+    planned = distributed.TASKS_PER_THREAD * sum(client.nthreads().values())
+    assert len(tasks) > planned  # tasks that grew too big were split again
+    assert_same(ref, got)
+
+
+@pytest.mark.parametrize("keep", ["patterns", "count"])
+def test_keep_equals_local(client, small_tasks, keep):
+    net, dom, _ = CASES["relu-2d"]
+    ref = rk.enumerate_regions(net, dom, keep=keep)
+    got = rk.enumerate_regions(net, dom, keep=keep, client=client)
+    assert (got.n_regions, got.per_layer, got.keep) == (ref.n_regions, ref.per_layer, keep)
+    for name in ("patterns", "interior_points", "depth") if keep == "patterns" else ():
+        np.testing.assert_array_equal(getattr(ref, name), getattr(got, name), err_msg=name)
+
+
+@pytest.mark.parametrize("keep", ["regions", "count"])
+def test_store_and_resume(client, small_tasks, tmp_path, keep):
+    """The workers write the shards; a store missing some (tasks killed before they closed
+    them, the manifest still 'running') is completed by the distributed run, which redoes
+    only the missing roots, and by a local run, which redoes the roots after the first gap."""
+    net, dom, _ = CASES["maxout"]
+    ref = rk.enumerate_regions(net, dom, keep=keep)
+    path = tmp_path / "s"
+    assert_stored(ref, rk.enumerate_regions(net, dom, keep=keep, store=path, client=client))
+    shards = sorted(p for p in os.listdir(path) if p.startswith("roots-"))
+    assert len(shards) > 4
+    for killed in (path / "local", path / "dist"):
+        os.makedirs(killed)
+    manifest = json.loads((path / store.MANIFEST).read_text())
+    manifest["state"] = "running"
+    for name, other in (("dist", client), ("local", None)):
+        target = path / name
+        for f in os.listdir(path):
+            if not os.path.isdir(path / f):
+                os.link(path / f, target / f)
+        (target / store.MANIFEST).unlink()
+        (target / store.MANIFEST).write_text(json.dumps(manifest))
+        gone = shards[1:len(shards) // 2] + shards[-1:]
+        for f in gone:
+            (target / f).unlink()
+        kept = {f: os.stat(target / f).st_ino for f in shards if f not in gone}
+        got = rk.enumerate_regions(net, dom, keep=keep, store=target, client=other)
+        assert_stored(ref, got)
+        if other is not None:  # the shards left were not written again
+            assert all(os.stat(target / f).st_ino == ino for f, ino in kept.items())
+
+
+def test_bad_arguments(client):
+    net, dom, _ = CASES["relu-2d"]
+    for kwargs, match in [({"client": client, "scheduler": "tcp://x:1"}, "not both"),
+                          ({"client": "tcp://x:1"}, "distributed.Client"),
+                          ({"scheduler": 8786}, "address"),
+                          ({"scheduler": "nonsense"}, "not an address"),
+                          ({"client": client, "max_regions": 10}, "max_regions"),
+                          ({"client": client, "method": "exact"}, "exact")]:
+        with pytest.raises(RegionkitError, match=match):
+            rk.enumerate_regions(net, dom, **kwargs)
+
+
+def test_unreachable_scheduler(monkeypatch):
+    monkeypatch.setattr(distributed, "CONNECT_SECONDS", 0.5)
+    net, dom, _ = CASES["relu-2d"]
+    with pytest.raises(RegionkitError, match="cannot reach the Dask scheduler"):
+        rk.enumerate_regions(net, dom, scheduler="tcp://127.0.0.1:1")
+
+
+def test_cli_scheduler(client, small_tasks, tmp_path):
+    net, dom, _ = CASES["relu-2d"]
+    path = str(tmp_path / "net.npz")
+    net.save(path)
+    args = ["count", path, "--box", "-2", "2", "--json", "--no-graph"]
+    local = json.loads(CliRunner().invoke(main, args).output)
+    res = CliRunner().invoke(main, args + ["--scheduler", client.scheduler.address])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output)
+    assert (got["n_regions"], got["per_layer"]) == (local["n_regions"], local["per_layer"])
