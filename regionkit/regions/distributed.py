@@ -59,8 +59,10 @@ def _distributed():
 
 @contextlib.contextmanager
 def connect(client: Any = None, scheduler: str | None = None) -> Iterator[Any]:
-    """The Dask client an enumeration runs on: `client`, or one connected to `scheduler`
-    for the duration of the block (closed after), or None for a local run.
+    """The Dask client an enumeration runs on (None: a local run).
+
+    `client` itself, or a client connected to `scheduler` for the duration of the block
+    and closed after.
 
     Parameters
     ----------
@@ -119,10 +121,9 @@ def connect(client: Any = None, scheduler: str | None = None) -> Iterator[Any]:
 
 def root_weights(geometry: Geometry, frontier: dict[str, np.ndarray],
                  maps: dict[str, np.ndarray], W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A cheap estimate of each root's share of the work: one plus the number of the next
-    layer's units whose hyperplane cuts it.
+    """A cheap estimate of each root's share of the work.
 
-    A unit cuts a root when its pre-activation takes both signs on the root's vertices
+    One plus the number of the next layer's units whose hyperplane cuts the root. A unit cuts a root when its pre-activation takes both signs on the root's vertices
     (1-D to 5-D); in LP form, which keeps no vertices, when it vanishes inside the root's
     Chebyshev ball (a lower bound on the cuts). The estimate only orders the work; tasks
     that turn out large are split again as they run.

@@ -236,8 +236,10 @@ class _Chunk:
 
 # --- writing --------------------------------------------------------------------------------
 class ShardWriter:
-    """Writes root shards into a store directory: for the engine's RunStore, and for each
-    task of a distributed run (regionkit.regions.distributed) on its own root range.
+    """Writes root shards into a store directory.
+
+    For the engine's RunStore, and for each task of a distributed run
+    (regionkit.regions.distributed) on its own root range.
 
     Parameters
     ----------
@@ -341,8 +343,10 @@ class ShardWriter:
             self.path, f"roots-{shard['first']:012d}-{shard['last']:012d}.parquet"))
 
     def discard(self) -> None:
-        """Drop the open shard unwritten (its temporary file stays until a RunStore opens
-        the directory)."""
+        """Drop the open shard unwritten.
+
+        Its temporary file stays until a RunStore opens the directory.
+        """
         if self._open is not None:
             self._open["writer"].close()
             self._open = None
