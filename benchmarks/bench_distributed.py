@@ -4,11 +4,11 @@ For each net (PyTorch-default initialisation, seed 0, box (-1, 1)^d) and each mo
 "count"; keep="regions" returned to the client; keep="regions" written to a store by the
 workers): the wall time of enumerate_regions with workers=2 (local threads) and with
 client= a LocalCluster of 2 worker processes of 1 thread each (the same 2 cores), the
-number of tasks, the bytes pickled per task (its arguments, which are its roots, and its
-result), and the bytes of the job sent once to every worker. Every distributed result must
+number of tasks, the bytes pickled per task (its roots, scattered to a worker; its entry in
+the task graph; its result), and the bytes of the job sent once to every worker. Every distributed result must
 equal the local one (count and per-layer counts; patterns for keep="regions").
 
-The per-task overhead is measured two ways: (a) the same tasks' arguments sent to a task that
+The per-task overhead is measured two ways: (a) the same tasks' roots scattered to a task that
 does nothing, wall time / tasks (the cluster's task throughput on its 2 processes, shipping
 included), the round trip of one such task and of one without roots (medians of
 ROUND_TRIPS), and the wall time / task of BARE_TASKS tasks without roots submitted at once
@@ -55,32 +55,37 @@ def warm() -> None:
     import regionkit.regions.distributed  # noqa: F401
 
 
-def noop(job, first, roots, maps, prefix):
+def noop(job, first, data):
     """A task with a depth-first task's arguments that does nothing."""
     return first
 
 
 class Recorder:
     """Wraps the client's submit and scatter and the client-side assembly to record what
-    each run ships: the tasks' pickled arguments, the job, the tasks' pickled results."""
+    each run ships: each task's roots (scattered) and graph arguments, the job (broadcast
+    once), the tasks' results."""
 
     def __init__(self, client: Client) -> None:
         self.client, self.submit, self.scatter = client, client.submit, client.scatter
         self.assemble = dist._assemble
         self.args: list = []
         self.arg_bytes: list[int] = []
+        self.graph_bytes: list[int] = []
         self.result_bytes: list[int] = []
         self.task_seconds: list[float] = []
         self.job_bytes = 0
 
     def __enter__(self) -> "Recorder":
         def submit(fn, *args, **kwargs):
-            self.args.append(args)
-            self.arg_bytes.append(len(pickle.dumps(args[1:], protocol=5)))
+            self.graph_bytes.append(len(pickle.dumps((fn, args[1]), protocol=5)))
             return self.submit(fn, *args, **kwargs)
 
         def scatter(data, **kwargs):
-            self.job_bytes = len(pickle.dumps(data, protocol=5))
+            if kwargs.get("broadcast"):
+                self.job_bytes = len(pickle.dumps(data, protocol=5))
+            else:
+                self.args.extend(data)
+                self.arg_bytes.extend(len(pickle.dumps(d, protocol=5)) for d in data)
             return self.scatter(data, **kwargs)
 
         def assemble(run, li, roots, results):
@@ -113,22 +118,22 @@ def empty_tasks(client: Client, args: list) -> tuple[float, float, float, float]
     BARE_TASKS tasks with no roots submitted at once."""
     [job] = client.scatter([{}], broadcast=True, hash=False)
     t = time.perf_counter()
-    futures = [client.submit(noop, job, *a[1:], pure=False) for a in args]
-    wait(futures)
+    data = client.scatter(args, hash=False)
+    wait([client.submit(noop, job, k, d, pure=False) for k, d in enumerate(data)])
     per_task = (time.perf_counter() - t) / len(args)
     trips = []
     for _ in range(ROUND_TRIPS):
         t = time.perf_counter()
-        client.submit(noop, job, *args[0][1:], pure=False).result()
+        [d] = client.scatter([args[0]], hash=False)
+        client.submit(noop, job, 0, d, pure=False).result()
         trips.append(time.perf_counter() - t)
     bare = []
     for _ in range(ROUND_TRIPS):
         t = time.perf_counter()
-        client.submit(noop, job, 0, None, None, None, pure=False).result()
+        client.submit(noop, job, 0, None, pure=False).result()
         bare.append(time.perf_counter() - t)
     t = time.perf_counter()
-    wait([client.submit(noop, job, k, None, None, None, pure=False)
-          for k in range(BARE_TASKS)])
+    wait([client.submit(noop, job, k, None, pure=False) for k in range(BARE_TASKS)])
     throughput = (time.perf_counter() - t) / BARE_TASKS
     return per_task, statistics.median(trips), statistics.median(bare), throughput
 
@@ -151,11 +156,12 @@ def run_one(client: Client, name: str, mode: str, repeats: int, tmp: str) -> dic
         a = ref.patterns if mode == "regions" else ref.load().patterns
         b = got.patterns if mode == "regions" else got.load().patterns
         assert np.array_equal(a, b), name
-    tasks = len(rec.arg_bytes) // repeats
+    tasks = len(rec.graph_bytes) // repeats
     per_task, trip, bare, throughput = empty_tasks(client, rec.args[-tasks:])
     return dict(net=name, mode=mode, regions=ref.n_regions, local_s=local_s,
                 distributed_s=dist_s, tasks=tasks,
                 arg_bytes_per_task=float(np.mean(rec.arg_bytes[-tasks:])),
+                graph_bytes_per_task=float(np.mean(rec.graph_bytes[-tasks:])),
                 result_bytes_per_task=float(np.mean(rec.result_bytes)) if rec.result_bytes
                 else 0.0,
                 job_bytes_per_worker=rec.job_bytes,
@@ -181,7 +187,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench_distributed_")
     rows = []
     print(f"{'net':16} {'mode':7} {'regions':>8} {'local s':>8} {'dask s':>7} {'tasks':>5} "
-          f"{'arg kB':>7} {'res kB':>7} {'job kB':>7} {'empty ms':>8} {'trip ms':>7} "
+          f"{'roots kB':>8} {'graph B':>7} {'res kB':>7} {'job kB':>7} {'empty ms':>8} {'trip ms':>7} "
           f"{'bare ms':>7} {'bare/t':>6} {'diff ms':>7} {'task s':>6}")
     try:
         for name in args.nets.split(","):
@@ -190,7 +196,8 @@ def main() -> None:
                 rows.append(r)
                 print(f"{name:16} {mode:7} {r['regions']:>8} {r['local_s']:>8.3f} "
                       f"{r['distributed_s']:>7.3f} {r['tasks']:>5} "
-                      f"{r['arg_bytes_per_task'] / 1e3:>7.1f} "
+                      f"{r['arg_bytes_per_task'] / 1e3:>8.1f} "
+                      f"{r['graph_bytes_per_task']:>7.0f} "
                       f"{r['result_bytes_per_task'] / 1e3:>7.1f} "
                       f"{r['job_bytes_per_worker'] / 1e3:>7.1f} {r['overhead_empty_ms']:>8.2f} "
                       f"{r['round_trip_ms']:>7.2f} {r['bare_round_trip_ms']:>7.2f} "

@@ -6,10 +6,10 @@ instead of the local threads. They are cut into contiguous root ranges of about 
 estimated work (root_weights, plan_ranges), TASKS_PER_THREAD per worker thread; each range
 is one task, which runs its roots through the remaining layers in the compiled core on one
 thread (the core releases the GIL, so a worker runs as many tasks at once as it has
-threads). A task that has made TASK_REGIONS leaves stops after its current core call and
-hands back the roots it did not reach, which are split in two new tasks. The network, the
-layers and the run's options are sent to every worker once (Client.scatter with
-broadcast); a task carries only its roots.
+threads). A task that has made TASK_REGIONS leaves stops and hands back the roots it did
+not reach, which are split in two new tasks. The network, the layers and the run's options
+are sent to every worker once (Client.scatter with broadcast); a task's roots are
+scattered to one worker (not put in the task graph, which goes through the scheduler).
 
 With a store every task writes its own shards (``roots-I-J.parquet``, regionkit.regions.store)
 into the store directory, which every worker must see at the same path, and returns only
@@ -203,10 +203,11 @@ def plan_ranges(weights: np.ndarray, todo: list[tuple[int, int]],
     return out
 
 
-def _task(job: dict[str, Any], first: int, roots: dict[str, np.ndarray],
-          maps: dict[str, np.ndarray], prefix: np.ndarray) -> dict[str, Any]:
+def _task(job: dict[str, Any], first: int, data: tuple[Any, ...]) -> dict[str, Any]:
     """Run roots first.. through the remaining layers (on a worker): until done or until
-    TASK_REGIONS leaves; with a store, write them as shards."""
+    TASK_REGIONS leaves; with a store, write them as shards. `data`: the roots' columns,
+    maps and pattern prefixes."""
+    roots, maps, prefix = data
     g = Geometry(job["geometry"])
     F = Frontier(g, roots)
     n = len(F)
@@ -298,31 +299,37 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
                      (net.n_hyperplanes + 7) // 8)}
     [job_future] = client.scatter([job], broadcast=True, hash=False)
 
-    def submit(a: int, b: int) -> Any:
-        sub = {k: v[a:b] for k, v in maps.items() if k != "R"}
-        sub["R"] = maps["R"]
-        return client.submit(_task, job_future, a, roots.slice(a, b).data, sub, prefix[a:b],
-                             pure=False, key=f"regionkit-roots-{a}-{b}-{os.urandom(4).hex()}")
+    def submit(spans: list[tuple[int, int]]) -> dict[Any, tuple[int, Any]]:
+        """Tasks for these root ranges; their roots are scattered to the workers (one call),
+        not put in the task graph that goes through the scheduler."""
+        payloads = []
+        for a, b in spans:
+            sub = {k: v[a:b] for k, v in maps.items() if k != "R"}
+            sub["R"] = maps["R"]
+            payloads.append((roots.slice(a, b).data, sub, prefix[a:b]))
+        data = client.scatter(payloads, hash=False)
+        return {client.submit(_task, job_future, a, d, pure=False,
+                              key=f"regionkit-roots-{a}-{b}-{os.urandom(4).hex()}"): (b, d)
+                for (a, b), d in zip(spans, data)}
 
     if bar is not None:
         bar.set_description(f"layers {li + 1}-{net.n_layers}/{net.n_layers} (distributed)",
                             refresh=False)
         bar.reset(total=n)
         bar.update(sum(r["done"] - r["first"] for r in results.values()))
-    pending = {submit(a, b): b for a, b in ranges}
+    pending = submit(ranges) if ranges else {}
     try:
         while pending:
             if interrupted.is_set():
                 raise KeyboardInterrupt
             for fut in _wait_some(distributed, pending):
-                last = pending.pop(fut)
+                last, _ = pending.pop(fut)  # (the roots' future dropped: freed on the worker)
                 out = fut.result()
                 results[out["first"]] = out
                 if bar is not None:
                     bar.update(out["done"] - out["first"])
                 if out["done"] < last:  # too big: the rest in two halves by weight
-                    for a, b in plan_ranges(weights, [(out["done"], last)], 2):
-                        pending[submit(a, b)] = b
+                    pending.update(submit(plan_ranges(weights, [(out["done"], last)], 2)))
     except BaseException:
         client.cancel(list(pending))
         raise
@@ -331,7 +338,7 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     return _assemble(run, li, roots, [results[k] for k in sorted(results)])
 
 
-def _wait_some(distributed: Any, pending: dict[Any, int]) -> list[Any]:
+def _wait_some(distributed: Any, pending: dict[Any, Any]) -> list[Any]:
     """The pending futures that finished within a fifth of a second (maybe none)."""
     try:
         done, _ = distributed.wait(list(pending), timeout=0.2, return_when="FIRST_COMPLETED")

@@ -352,7 +352,7 @@ class ShardWriter:
             self._open = None
 
 
-class RunStore:
+class RunStore(ShardWriter):
     """The writing side of a store: the engine hands it regions as they are finished.
 
     Opening checks the fingerprint of an existing store (or starts a new one), removes the
@@ -402,13 +402,13 @@ class RunStore:
                 "or regionkit version differ from this call's); give a new store path or "
                 "remove this one")
         self.manifest = manifest
-        self.geometry = Geometry(manifest["geometry"])  # LP form may have fallen back
         for name in os.listdir(self.path):  # a killed writer's temporary files
             if name.startswith(".") and ".tmp" in name:
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.path, name))
-        self.shards = ShardWriter(self.path, self.geometry, domain.dim, net.n_out,
-                                  net.n_layers, keep, self.n_bytes)
+        # (the geometry: the LP form may have fallen back to the vertex form)
+        super().__init__(self.path, Geometry(manifest["geometry"]), domain.dim, net.n_out,
+                         net.n_layers, keep, self.n_bytes)
 
     @property
     def complete(self) -> bool:
@@ -423,11 +423,11 @@ class RunStore:
         geometry : Geometry
             The geometry of the new run.
         """
-        self.shards.discard()
+        self.discard()
         for name in os.listdir(self.path):
             if name not in (MANIFEST, _NETWORK):
                 os.unlink(os.path.join(self.path, name))
-        self.geometry = self.shards.geometry = geometry
+        self.geometry = geometry
         self.manifest.update(geometry=geometry.value, state="running")
         self.manifest.pop("roots", None)
         self._write_manifest()
@@ -518,28 +518,6 @@ class RunStore:
             out.append((first, last, int(meta["regions"]), np.asarray(meta["made"], np.int64)))
         return out
 
-    def add(self, first: int, last: int, frontier: Frontier | None,
-            maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
-            points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
-        """Append the leaves of roots first..last-1 to the open shard (ShardWriter.add).
-
-        Parameters
-        ----------
-        first, last : int
-            The roots whose leaves these are (all of them, in order).
-        frontier, maps, patterns, points
-            What expand_roots returned for them (None where not kept).
-        made : numpy.ndarray of int
-            Regions each remaining layer made for them.
-        regions : int
-            Their number of leaves.
-        """
-        self.shards.add(first, last, frontier, maps, patterns, points, made, regions)
-
-    def flush(self) -> None:
-        """Close the open shard (ShardWriter.flush)."""
-        self.shards.flush()
-
     def finish(self, per_layer: list[int], seconds: float, stop_reason: str | None,
                stopped_in: dict[str, int] | None, count: int,
                tail: tuple[np.ndarray, np.ndarray, Frontier | None, np.ndarray | None] | None
@@ -602,7 +580,7 @@ class RunStore:
         else:
             chunk = _Chunk(np.zeros((0, self.n_bytes), np.uint8), np.zeros(0, np.int64),
                            None, None, None)
-        _write_table(self.shards.table(chunk, {"regions": rs.n_regions}),
+        _write_table(self.table(chunk, {"regions": rs.n_regions}),
                      os.path.join(self.path, _WHOLE))
         self.manifest.pop("roots", None)
         self._settle(rs.per_layer, rs.seconds, rs.stop_reason, rs.stopped_in, rs.n_regions)
