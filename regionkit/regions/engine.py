@@ -138,6 +138,7 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         the workers write the shards (the store must be a path every worker sees). Not with
         max_regions, time_limit or method="exact"; Ctrl-C cancels the tasks and raises
         KeyboardInterrupt (a store keeps the shards written, and the same call resumes).
+        The layers before that phase are split here, on `workers` threads.
     scheduler : str, optional
         A Dask scheduler address ("tcp://host:8786"): as `client`, with a client connected
         for this call and closed after.
