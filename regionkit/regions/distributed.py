@@ -41,10 +41,11 @@ __all__ = ["CONNECT_SECONDS", "TASKS_PER_THREAD", "TASK_CALL_SECONDS", "TASK_REG
 # Ranges per worker thread: enough that dynamic scheduling evens out a poor estimate, few
 # enough that the per-task overhead (benchmarks/bench_distributed.py) stays negligible.
 TASKS_PER_THREAD = 4
-# A task stops once its leaves reach this many (2^20: tens of MB of keep="regions" arrays
-# per task at most) and the roots it did not reach become two new tasks.
+# A task stops once its leaves reach this many and the roots it did not reach become two
+# new tasks: this bounds a task's time (about a minute at the rates in docs/distributed.md)
+# and, without a store, the leaves it holds and sends back.
 TASK_REGIONS = 1 << 20
-# Length of one core call inside a task: how soon it notices TASK_REGIONS.
+# Length of one core call inside a task (with a store, one row group of its shard).
 TASK_CALL_SECONDS = 1.0
 # How long Client(scheduler) waits for the scheduler before giving up.
 CONNECT_SECONDS = 10.0
