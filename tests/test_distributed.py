@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from test_workers import assert_same, make_net
 
 import regionkit as rk
 from regionkit.cli import main
-from regionkit.errors import RegionkitError
+from regionkit.errors import MissingExtraError, RegionkitError
 from regionkit.regions import distributed, engine, store
 
 dd = pytest.importorskip("distributed")
@@ -140,6 +141,13 @@ def test_bad_arguments(client):
                           ({"client": client, "method": "exact"}, "exact")]:
         with pytest.raises(RegionkitError, match=match):
             rk.enumerate_regions(net, dom, **kwargs)
+
+
+def test_missing_dask(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    net, dom, _ = CASES["relu-2d"]
+    with pytest.raises(MissingExtraError, match=r"regionkit\[dask\]"):
+        rk.enumerate_regions(net, dom, scheduler="tcp://127.0.0.1:8786")
 
 
 def test_unreachable_scheduler(monkeypatch):
