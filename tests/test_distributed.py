@@ -197,3 +197,28 @@ def test_root_weights_count_cutting_units(client, small_tasks, monkeypatch, meth
     assert (children >= k + 1).all() and k.max() >= 2
     if method == "auto":
         assert (children <= 1 + k + k * (k - 1) / 2).all()
+
+
+def test_retried_task_replaces_its_shards(client, small_tasks, monkeypatch, tmp_path):
+    """A task run again on the same roots (its worker died after writing shards) first
+    removes what the earlier attempt wrote: its new shards, cut elsewhere, do not overlap
+    the old ones, and the store reads back as the local run."""
+    net, dom, _ = CASES["relu-2d"]
+
+    def twice(run, li, *args):
+        n = len(run.frontier)
+        maps = run._chunk_maps(0, n)
+        prefix = run._trace_bits(run.frontier, li)[:, :int(run.offsets[li])]
+        job = dict(distributed._job(run, li), task_regions=1 << 62)
+        data = distributed._roots(run.frontier, maps, prefix, 2, n)
+        with monkeypatch.context() as m:
+            m.setattr(store, "SHARD_REGIONS", 1 << 30)  # the first attempt: one shard
+            distributed._task(job, 2, data)
+        assert len([f for f in os.listdir(run.store.path) if f.startswith("roots-")]) == 1
+        distributed._task(job, 2, data)  # again, a shard per core call
+        return distributed.depth_first(run, li, *args)
+
+    monkeypatch.setattr(engine, "depth_first", twice)
+    monkeypatch.setattr(distributed, "TASK_CALL_SECONDS", 1e-6)  # a core call per root batch
+    ref = rk.enumerate_regions(net, dom)
+    assert_stored(ref, rk.enumerate_regions(net, dom, store=tmp_path / "s", client=client))

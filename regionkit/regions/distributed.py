@@ -212,17 +212,19 @@ def _task(job: dict[str, Any], first: int, data: tuple[Any, ...]) -> dict[str, A
     g = Geometry(job["geometry"])
     F = Frontier(g, roots)
     n = len(F)
-    writer = None if job["store"] is None else ShardWriter(job["store"], g, *job["shape"])
+    writer = None
+    if job["store"] is not None:
+        writer = ShardWriter(job["store"], g, *job["shape"])
+        writer.clear(first, first + n)  # a retried task's earlier attempt
     made = np.zeros(len(job["layers"]), np.int64)
     parts: list[tuple[Any, ...]] = []
     i, n_leaves, began = 0, 0, time.perf_counter()
 
     def expand(j: int, cap: int) -> tuple[Any, ...]:  # roots i..j-1, at most cap regions
-        sub = {k: v[i:j] for k, v in maps.items() if k != "R"}
-        sub["R"] = maps["R"]
-        return _core.expand_roots(g, F.slice(i, j).data, sub, job["layers"], prefix[i:j],
-                                  job["keep"], job["rtol"], job["atol"], cap,
-                                  TASK_CALL_SECONDS, math.inf, workers=1)
+        columns, sub, pre = _roots(F, maps, prefix, i, j)
+        return _core.expand_roots(g, columns, sub, job["layers"], pre, job["keep"],
+                                  job["rtol"], job["atol"], cap, TASK_CALL_SECONDS, math.inf,
+                                  workers=1)
 
     while i < n:
         # Stop once the leaves reach task_regions (the cap counts roots not done, whole).
@@ -275,8 +277,6 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     bits = run._trace_bits(roots, li)
     prefix = np.ascontiguousarray(bits[:, :int(run.offsets[li])])
     maps = run._chunk_maps(0, n)
-    layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
-               int(run.offsets[k])) for k in range(li, net.n_layers)]
     results: dict[int, dict[str, Any]] = {}
     todo = [(0, n)]
     if store is not None:
@@ -293,22 +293,13 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     weights = root_weights(g, roots.data, maps, net.weights[li], net.biases[li])
     threads = sum(client.nthreads().values()) or 1
     ranges = plan_ranges(weights, todo, threads * TASKS_PER_THREAD) if todo else []
-    job = {"geometry": g.value, "layers": layers, "keep": run.keep, "rtol": run.tol.rtol,
-           "atol": run.tol.atol, "task_regions": TASK_REGIONS,
-           "store": None if store is None else os.path.abspath(store.path),
-           "shape": (run.domain.dim, net.n_out, net.n_layers, run.keep,
-                     (net.n_hyperplanes + 7) // 8)}
-    [job_future] = client.scatter([job], broadcast=True, hash=False)
+    [job_future] = client.scatter([_job(run, li)], broadcast=True, hash=False)
 
     def submit(spans: list[tuple[int, int]]) -> dict[Any, tuple[int, Any]]:
         """Tasks for these root ranges; their roots are scattered to the workers (one call),
         not put in the task graph that goes through the scheduler."""
-        payloads = []
-        for a, b in spans:
-            sub = {k: v[a:b] for k, v in maps.items() if k != "R"}
-            sub["R"] = maps["R"]
-            payloads.append((roots.slice(a, b).data, sub, prefix[a:b]))
-        data = client.scatter(payloads, hash=False)
+        data = client.scatter([_roots(roots, maps, prefix, a, b) for a, b in spans],
+                              hash=False)
         return {client.submit(_task, job_future, a, d, pure=False,
                               key=f"regionkit-roots-{a}-{b}-{os.urandom(4).hex()}"): (b, d)
                 for (a, b), d in zip(spans, data)}
@@ -337,6 +328,27 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     finally:
         client.cancel([job_future])
     return _assemble(run, li, roots, [results[k] for k in sorted(results)])
+
+
+def _job(run: Any, li: int) -> dict[str, Any]:
+    """What every task of the run needs (sent to each worker once): the layers li.. and the
+    run's options."""
+    net, store = run.net, run.store
+    layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
+               int(run.offsets[k])) for k in range(li, net.n_layers)]
+    return {"geometry": run.geometry.value, "layers": layers, "keep": run.keep,
+            "rtol": run.tol.rtol, "atol": run.tol.atol, "task_regions": TASK_REGIONS,
+            "store": None if store is None else os.path.abspath(store.path),
+            "shape": (run.domain.dim, net.n_out, net.n_layers, run.keep,
+                      (net.n_hyperplanes + 7) // 8)}
+
+
+def _roots(roots: Frontier, maps: dict[str, np.ndarray], prefix: np.ndarray, a: int,
+           b: int) -> tuple[Any, ...]:
+    """A task's own data: roots a..b-1's columns, affine maps and pattern prefixes."""
+    sub = {k: v[a:b] for k, v in maps.items() if k != "R"}
+    sub["R"] = maps["R"]
+    return roots.slice(a, b).data, sub, prefix[a:b]
 
 
 def _wait_some(distributed: Any, pending: dict[Any, Any]) -> list[Any]:

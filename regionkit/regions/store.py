@@ -342,6 +342,27 @@ class ShardWriter:
         os.replace(shard["tmp"], os.path.join(
             self.path, f"roots-{shard['first']:012d}-{shard['last']:012d}.parquet"))
 
+    def clear(self, first: int, last: int) -> list[str]:
+        """Remove the shards of roots inside first..last-1.
+
+        What an earlier attempt at the same roots left (a distributed task retried after
+        its worker died), whose shard boundaries need not match the new attempt's.
+
+        Parameters
+        ----------
+        first, last : int
+            The root range about to be written.
+
+        Returns
+        -------
+        list of str
+            The names of the shards removed.
+        """
+        gone = [name for a, b, name in _shards(self.path) if first <= a and b <= last]
+        for name in gone:
+            os.unlink(os.path.join(self.path, name))
+        return gone
+
     def discard(self) -> None:
         """Drop the open shard unwritten.
 
