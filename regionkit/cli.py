@@ -374,12 +374,15 @@ def _write(path: str, writer: Callable[[str], None]) -> None:
               help="Write the regions to this directory as they are finished (Parquet "
                    "shards, not kept in memory); the same command on it again resumes a "
                    "killed or stopped run, or reads a finished one (docs/store.md).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the depth-first phase on this Dask scheduler (tcp://host:8786; "
+                   "docs/distributed.md); the regions do not depend on it.")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
           progress: bool | None, rtol: float | None, method: str, with_certificate: bool,
           with_graph: bool | None, save_path: str | None, workers: int | None,
-          keep: str, store_path: str | None) -> None:
+          keep: str, store_path: str | None, scheduler: str | None) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
     points (or report a saved RegionSet or store)."""
     src = _source(net, example, box, plane, segment)
@@ -394,7 +397,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         rs = src.regions if store_path is None else enumerate_regions(
             src.network, src.domain, max_regions=max_regions, time_limit=time_limit,
             progress=progress, tol=rtol, method=method, workers=workers, keep=keep,
-            max_memory=max_memory, store=store_path, on_interrupt="return")
+            max_memory=max_memory, store=store_path, on_interrupt="return",
+            scheduler=scheduler)
         if with_graph and rs.keep != "regions":
             raise click.UsageError(f"--graph needs the regions' geometry; this store kept "
                                    f"{rs.keep!r}")
@@ -404,7 +408,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
     else:
         rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
                       method=method, workers=workers,
-                      **({} if src.regions is not None else {"keep": keep}))
+                      **({} if src.regions is not None else {"keep": keep,
+                                                             "scheduler": scheduler}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
