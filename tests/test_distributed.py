@@ -181,6 +181,7 @@ def test_root_weights_count_cutting_units(client, small_tasks, monkeypatch, meth
     seen = {}
 
     def capture(run, li, *args):
+        run._materialize()  # the roots' maps, not their parents' pre-activations
         maps = run._chunk_maps(0, len(run.frontier))
         seen["k"] = distributed.root_weights(run.geometry, run.frontier.data, maps,
                                              net.weights[li], net.biases[li]) - 1
