@@ -25,9 +25,11 @@ __all__ = ["EDGE_COLOUR", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHOWN", "MAX_OUTPUTS_
            "MAX_REGIONS", "PATTERN_LINE_BITS", "affine_map_strings", "hover_texts",
            "html_page", "is_html_path", "pattern_strings", "to_html"]
 
-# One SVG shape per region: a page of 5000 regions renders in about 3 s in headless Chromium
-# (benchmarks/viewer_render.py) and pans slowly beyond; to_html refuses more unless told.
-MAX_REGIONS = 5000
+# One SVG shape per region costs about 0.7 ms per region at every draw, zoom and pan
+# (benchmarks/bench_viewer.py, headless Chromium: 3231 regions draw in 2.2 s and redraw
+# after a zoom in 2.0 s, 5058 regions in 3.5 s and 3.8 s); to_html refuses more than this
+# unless max_regions is raised.
+MAX_REGIONS = 3000
 # Hover labels stay readable: at most this many outputs' maps and neighbour ids are listed
 # (the rest are counted), and a layer's pattern wraps after this many bits.
 MAX_OUTPUTS_SHOWN = 4
