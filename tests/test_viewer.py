@@ -78,6 +78,24 @@ def test_hover_data_of_every_region_checked_independently(rs):
         assert int(f["linear region"]) == rs.linear_regions()[r]
 
 
+def test_plane_slices_name_their_coordinates():
+    net = rk.constructions.torch_default([3, 6, 6, 1], seed=2)
+    plane = rk.Plane.through([0.0, 0.0, 0.0], [1.0, 0.5, 0.0], [0.0, 1.0, 1.0])
+    rs = rk.enumerate_regions(net, plane)
+    for r, text in enumerate(html.hover_texts(rs)):
+        _, f = _fields(text)
+        c = np.array([float(v) for v in f["interior point"].strip("()").split(",")])
+        x = rs.domain.to_input(c[None])
+        bits = net.pattern(x)[0]
+        off = net.layer_hyperplane_offsets()
+        assert f["pattern"] == " | ".join("".join("1" if b else "0" for b in bits[a:e])
+                                          for a, e in zip(off[:-1], off[1:]) if e > a)
+        head, expr = text.split("<br>")[4].split(" = ", 1)
+        assert head == "F(s, t)"   # 4 significant digits per coefficient
+        assert eval(expr.replace("·", "*"), {"s": c[0], "t": c[1]}) == pytest.approx(
+            net.forward(x)[0, 0], rel=2e-3, abs=2e-3)
+
+
 def test_long_layers_wrap_and_long_lists_are_cut(monkeypatch):
     net = rk.constructions.torch_default([2, 40, 3, 6], seed=1)
     rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
