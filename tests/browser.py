@@ -55,23 +55,24 @@ def console_errors(driver) -> list[dict]:
     return [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
 
 
+# The plot div, its place in the viewport and its axes, for the coordinate scripts below.
+_AXES = ("const g = document.querySelector('.js-plotly-plot'), r = g.getBoundingClientRect();"
+         "const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;")
+
+
 def to_pixels(driver, x: float, y: float) -> tuple[int, int]:
     """The viewport pixel of a point in plot coordinates (rounded)."""
     px, py = driver.execute_script(
-        "const g = document.querySelector('.js-plotly-plot'), r = g.getBoundingClientRect();"
-        "const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;"
-        "return [r.left + xa._offset + xa.l2p(arguments[0]),"
-        "        r.top + ya._offset + ya.l2p(arguments[1])];", x, y)
+        _AXES + "return [r.left + xa._offset + xa.l2p(arguments[0]),"
+        "                r.top + ya._offset + ya.l2p(arguments[1])];", x, y)
     return round(px), round(py)
 
 
 def to_plot(driver, px: int, py: int) -> tuple[float, float]:
     """The point in plot coordinates under a viewport pixel."""
     x, y = driver.execute_script(
-        "const g = document.querySelector('.js-plotly-plot'), r = g.getBoundingClientRect();"
-        "const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;"
-        "return [xa.p2l(arguments[0] - r.left - xa._offset),"
-        "        ya.p2l(arguments[1] - r.top - ya._offset)];", px, py)
+        _AXES + "return [xa.p2l(arguments[0] - r.left - xa._offset),"
+        "                ya.p2l(arguments[1] - r.top - ya._offset)];", px, py)
     return float(x), float(y)
 
 
