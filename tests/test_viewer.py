@@ -11,13 +11,13 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from subprocesses import NEUTRAL_CWD, child_env
 
 import regionkit as rk
 from regionkit.cli import main
-from regionkit.examples import example_network
 from regionkit.errors import DomainError, IncompleteError, MissingExtraError, RegionkitError
+from regionkit.examples import example_network
 from regionkit.plot import html, region_polygons
-from subprocesses import NEUTRAL_CWD, child_env
 
 # Offset (domain units) used to step from a side's midpoint into the region across it: far
 # below the smallest side of the 3-line arrangement used here (0.5), far above rounding.

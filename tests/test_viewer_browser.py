@@ -10,12 +10,10 @@ import regionkit as rk
 pytest.importorskip("plotly", reason="the viewer extra (plotly) is not installed")
 import browser  # noqa: E402  (tests/browser.py)
 
-from regionkit.plot.html import to_html  # noqa: E402
+from regionkit.plot.html import HOVER_DISTANCE, to_html  # noqa: E402
 
 if browser.missing():
     pytest.skip(browser.missing(), allow_module_level=True)
-
-HOVER_DISTANCE = 6     # the page's layout.hoverdistance (px): markers win within it
 
 
 def _sliver_net():

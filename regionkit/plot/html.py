@@ -21,9 +21,9 @@ from regionkit.errors import DomainError, RegionkitError
 from regionkit.optional import require
 from regionkit.regions.regionset import RegionSet
 
-__all__ = ["EDGE_COLOUR", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHOWN", "MAX_OUTPUTS_SHOWN",
-           "MAX_REGIONS", "PATTERN_LINE_BITS", "affine_map_strings", "hover_texts",
-           "html_page", "is_html_path", "pattern_strings", "to_html"]
+__all__ = ["EDGE_COLOUR", "HOVER_DISTANCE", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHOWN",
+           "MAX_OUTPUTS_SHOWN", "MAX_REGIONS", "PATTERN_LINE_BITS", "affine_map_strings",
+           "hover_texts", "html_page", "is_html_path", "pattern_strings", "to_html"]
 
 # One SVG shape per region costs about 0.7 ms per region at every draw, zoom and pan
 # (benchmarks/bench_viewer.py, headless Chromium: 3231 regions draw in 2.2 s and redraw
@@ -36,6 +36,9 @@ MAX_OUTPUTS_SHOWN = 4
 MAX_NEIGHBOURS_SHOWN = 16
 PATTERN_LINE_BITS = 32
 EDGE_COLOUR = "#404040"
+# The hover picks an interior-point marker within this many pixels of the mouse, else the
+# region whose fill is under it: small, so that markers take the hover only right at them.
+HOVER_DISTANCE = 6
 HTML_SUFFIXES = (".html", ".htm")
 
 
@@ -217,7 +220,7 @@ def hover_texts(rs: RegionSet) -> list[str]:
 def _colours(rs: RegionSet) -> list[str]:
     """A fill colour per region, different across every edge (regionkit.plot's palette,
     then spread hues where a region's neighbours use it all)."""
-    from regionkit.plot import PALETTE, colour_classes   # regionkit.plot imports this module
+    from regionkit.plot import PALETTE, colour_classes  # regionkit.plot imports this module
 
     g = rs.adjacency()
     cls = colour_classes(rs.n_regions, g.i, g.j, len(PALETTE))
@@ -262,7 +265,7 @@ def html_page(rs: RegionSet, *, title: str | None = None,
                              "slow to draw and pan); view a smaller box or plane, or raise "
                              "max_regions")
     pio = require("plotly.io", "viewer", "the HTML viewer")
-    from regionkit.plot import region_polygons   # regionkit.plot imports this module
+    from regionkit.plot import region_polygons  # regionkit.plot imports this module
 
     texts, colours = hover_texts(rs), _colours(rs)
     traces: list[dict] = []
@@ -290,7 +293,7 @@ def html_page(rs: RegionSet, *, title: str | None = None,
     layout = {"title": {"text": title, "font": {"size": 14}},
               "xaxis": {"range": [lo[0], hi[0]], "title": {"text": names[0]},
                         "showgrid": False, "zeroline": False, "constrain": "domain"},
-              "yaxis": yaxis, "hovermode": "closest", "hoverdistance": 6,
+              "yaxis": yaxis, "hovermode": "closest", "hoverdistance": HOVER_DISTANCE,
               "hoverlabel": {"font": {"family": "monospace", "size": 12},
                              "bgcolor": "white", "align": "left"},
               "plot_bgcolor": "white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}}
