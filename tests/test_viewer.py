@@ -102,8 +102,10 @@ def test_long_layers_wrap_and_long_lists_are_cut(monkeypatch):
     monkeypatch.setattr(html, "MAX_NEIGHBOURS_SHOWN", 2)
     pats, text = html.pattern_strings(rs), html.hover_texts(rs)[0]
     lines = text.split("<br>")
-    start = lines.index("pattern: " + pats[0][:html.PATTERN_LINE_BITS])
-    assert "".join(lines[start:start + 2])[len("pattern: "):] == pats[0]
+    layers = pats[0].split(" | ")
+    assert [len(b) for b in layers] == [40, 3] and len(pats[0]) > html.PATTERN_LINE_BITS
+    start = lines.index("pattern: " + layers[0][:html.PATTERN_LINE_BITS])
+    assert lines[start + 1:start + 3] == [layers[0][html.PATTERN_LINE_BITS:] + " |", layers[1]]
     assert [ln[:3] for ln in lines if ln.startswith("F")] == ["F1(", "F2(", "F3(", "F4("]
     assert "... 2 more outputs" in lines
     n = len(html._neighbours(rs)[0])

@@ -31,7 +31,8 @@ __all__ = ["EDGE_COLOUR", "HOVER_DISTANCE", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHO
 # unless max_regions is raised.
 MAX_REGIONS = 3000
 # Hover labels stay readable: at most this many outputs' maps and neighbour ids are listed
-# (the rest are counted), and a layer's pattern wraps after this many bits.
+# (the rest are counted), and a pattern longer than this many characters takes a line per
+# layer, wrapped after this many bits.
 MAX_OUTPUTS_SHOWN = 4
 MAX_NEIGHBOURS_SHOWN = 16
 PATTERN_LINE_BITS = 32
@@ -152,10 +153,17 @@ def _neighbours(rs: RegionSet) -> list[np.ndarray]:
     return np.split(dst[order], start[1:-1])
 
 
-def _wrap(bits: str) -> str:
-    """A layer's bits in lines of PATTERN_LINE_BITS."""
-    return "<br>".join(bits[k:k + PATTERN_LINE_BITS]
-                                for k in range(0, len(bits), PATTERN_LINE_BITS))
+def _wrap(pattern: str) -> str:
+    """A pattern (pattern_strings) for a hover label: one line if it fits in
+    PATTERN_LINE_BITS characters, else a line per layer, long layers wrapped."""
+    if len(pattern) <= PATTERN_LINE_BITS:
+        return pattern
+    layers = pattern.split(" | ")
+    lines = []
+    for k, bits in enumerate(layers):
+        chunks = [bits[i:i + PATTERN_LINE_BITS] for i in range(0, len(bits), PATTERN_LINE_BITS)]
+        lines += chunks[:-1] + [chunks[-1] + (" |" if k < len(layers) - 1 else "")]
+    return "<br>".join(lines)
 
 
 def hover_texts(rs: RegionSet) -> list[str]:
@@ -207,7 +215,7 @@ def hover_texts(rs: RegionSet) -> list[str]:
         point = ", ".join(f"{v:.4g}" for v in centres[r])
         texts.append("<br>".join([
             f"<b>region {r}</b>",
-            "pattern: " + " | ".join(_wrap(layer) for layer in pats[r].split(" | ")),
+            "pattern: " + _wrap(pats[r]),
             f"area: {vols[r]:.6g}",
             f"interior point: ({point})",
             maps[r].replace("\n", "<br>"),
@@ -283,8 +291,8 @@ def html_page(rs: RegionSet, *, title: str | None = None,
     lo, hi = rs.domain.lo.astype(float), rs.domain.hi.astype(float)
     names = _axis_names(rs)
     if title is None:
-        title = (f"{rs.n_regions} activation regions, {rs.n_linear_regions} linear regions: "
-                 f"{rs.network!r} on {rs.domain!r}")
+        title = (f"{rs.n_regions} activation regions, {rs.n_linear_regions} linear regions"
+                 f"<br><sup>{rs.network!r} on {rs.domain!r}</sup>")
     span = hi - lo
     yaxis = {"range": [lo[1], hi[1]], "title": {"text": names[1]}, "showgrid": False,
              "zeroline": False}
@@ -296,7 +304,7 @@ def html_page(rs: RegionSet, *, title: str | None = None,
               "yaxis": yaxis, "hovermode": "closest", "hoverdistance": HOVER_DISTANCE,
               "hoverlabel": {"font": {"family": "monospace", "size": 12},
                              "bgcolor": "white", "align": "left"},
-              "plot_bgcolor": "white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}}
+              "plot_bgcolor": "white", "margin": {"l": 60, "r": 20, "t": 70, "b": 50}}
     config = {"scrollZoom": True, "displaylogo": False, "responsive": True}
     return pio.to_html({"data": traces, "layout": layout}, include_plotlyjs=True,
                        full_html=True, config=config, validate=False,
