@@ -167,7 +167,7 @@ def test_bad_input_is_refused(rs, tmp_path):
         html.to_html(line, tmp_path / "line.html")
     cube = rk.enumerate_regions(rk.Network.from_arrays([[[1, 0, 0]], [[1]]], [[0], [0]]),
                                 rk.Box(-1, 1, dim=3))
-    with pytest.raises(DomainError, match="Plane slice"):
+    with pytest.raises(DomainError, match="2-D RegionSets; this one lives on a 3-D"):
         html.html_page(cube)
     big = rk.enumerate_regions(example_network("2d"), rk.Box(-1, 1, dim=2),
                                max_regions=50)
@@ -200,4 +200,4 @@ def test_cli_writes_the_viewer_and_nothing_imports_matplotlib(tmp_path):
     assert sum(t.get("fill") == "toself" for t in data) == 1036
     refused = CliRunner().invoke(main, ["plot", "--example", "2d", "--pair", "-o",
                                         str(tmp_path / "pair.html")])
-    assert refused.exit_code == 2 and "--pair and --linear" in refused.output
+    assert refused.exit_code == 2 and "--pair, --linear, --color-by" in refused.output

@@ -19,6 +19,9 @@ import numpy as np
 from regionkit.atomic import write_text
 from regionkit.errors import DomainError, RegionkitError
 from regionkit.optional import require
+from regionkit.plot._axes import axis_names, require_dim
+from regionkit.plot.colours import PALETTE, colour_classes
+from regionkit.plot.geometry import region_polygons
 from regionkit.regions.regionset import RegionSet
 
 __all__ = ["EDGE_COLOUR", "HOVER_DISTANCE", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHOWN",
@@ -45,19 +48,11 @@ HTML_SUFFIXES = (".html", ".htm")
 
 def _require_drawable(rs: RegionSet, what: str) -> None:
     """A complete 2-D RegionSet that kept its regions, or a clear error."""
-    if not isinstance(rs, RegionSet):
-        raise RegionkitError(f"{what} takes a RegionSet, got {type(rs).__name__}")
-    if rs.dim != 2:
-        raise DomainError(f"{what} draws 2-D RegionSets; this one lives on a {rs.dim}-D "
-                          f"{rs.domain!r} (for a 1-D one draw the graph with "
-                          "regionkit.plot.plot_line; for more inputs enumerate a Plane slice)")
+    if isinstance(rs, RegionSet) and rs.dim == 1:
+        raise DomainError(f"{what} draws 2-D RegionSets; draw the graph of this 1-D one "
+                          f"({rs.domain!r}) with regionkit.plot.plot_line")
+    require_dim(rs, 2, what)
     rs.require_complete(what)
-
-
-def _axis_names(rs: RegionSet) -> list[str]:
-    """Names of a 2-D domain's coordinates, as the figures label them."""
-    kind = str(rs.domain.to_dict()["kind"])
-    return {"plane": ["s", "t"], "slice": ["t1", "t2"]}.get(kind, ["x1", "x2"])
 
 
 def pattern_strings(rs: RegionSet) -> list[str]:
@@ -133,7 +128,7 @@ def affine_map_strings(rs: RegionSet, max_outputs: int = MAX_OUTPUTS_SHOWN) -> l
     rs.require_complete("affine_map_strings")
     if max_outputs < 1:
         raise RegionkitError(f"max_outputs must be at least 1, got {max_outputs}")
-    names = _axis_names(rs)
+    names = axis_names(rs)
     n_out = rs.network.n_out
     shown = min(n_out, max_outputs)
     heads = ["F"] if n_out == 1 else [f"F{k + 1}" for k in range(shown)]
@@ -228,8 +223,6 @@ def hover_texts(rs: RegionSet) -> list[str]:
 def _colours(rs: RegionSet) -> list[str]:
     """A fill colour per region, different across every edge (regionkit.plot's palette,
     then spread hues where a region's neighbours use it all)."""
-    from regionkit.plot import PALETTE, colour_classes  # regionkit.plot imports this module
-
     g = rs.adjacency()
     cls = colour_classes(rs.n_regions, g.i, g.j, len(PALETTE))
     return [PALETTE[c] if c < len(PALETTE) else f"hsl({(c * 137) % 360}, 60%, 80%)"
@@ -273,8 +266,6 @@ def html_page(rs: RegionSet, *, title: str | None = None,
                              "slow to draw and pan); view a smaller box or plane, or raise "
                              "max_regions")
     pio = require("plotly.io", "viewer", "the HTML viewer")
-    from regionkit.plot import region_polygons  # regionkit.plot imports this module
-
     texts, colours = hover_texts(rs), _colours(rs)
     traces: list[dict] = []
     for r, (P, text, colour) in enumerate(zip(region_polygons(rs), texts, colours)):
@@ -289,7 +280,7 @@ def html_page(rs: RegionSet, *, title: str | None = None,
                    "hoverinfo": "text", "marker": {"size": 3, "color": EDGE_COLOUR},
                    "showlegend": False})
     lo, hi = rs.domain.lo.astype(float), rs.domain.hi.astype(float)
-    names = _axis_names(rs)
+    names = axis_names(rs)
     if title is None:
         title = (f"{rs.n_regions} activation regions, {rs.n_linear_regions} linear regions"
                  f"<br><sup>{rs.network!r} on {rs.domain!r}</sup>")
