@@ -28,10 +28,10 @@ __all__ = ["EDGE_COLOUR", "HOVER_DISTANCE", "HTML_SUFFIXES", "MAX_NEIGHBOURS_SHO
            "MAX_OUTPUTS_SHOWN", "MAX_REGIONS", "PATTERN_LINE_BITS", "affine_map_strings",
            "hover_texts", "html_page", "is_html_path", "pattern_strings", "to_html"]
 
-# One SVG shape per region costs about 0.7 ms per region at every draw, zoom and pan
-# (benchmarks/bench_viewer.py, headless Chromium: 3231 regions draw in 2.2 s and redraw
-# after a zoom in 2.0 s, 5058 regions in 3.5 s and 3.8 s); to_html refuses more than this
-# unless max_regions is raised.
+# One SVG shape per region costs about 0.5 ms per region at every draw, zoom and pan
+# (benchmarks/bench_viewer.py, headless Chromium, loaded 2-core machine: 3231 regions draw in
+# 2.1 s and redraw after a zoom in 1.4 s, 5058 regions in 2.9 s and 2.3 s); to_html refuses
+# more than this unless max_regions is raised.
 MAX_REGIONS = 3000
 # Hover labels stay readable: at most this many outputs' maps and neighbour ids are listed
 # (the rest are counted), and a pattern longer than this many characters takes a line per
@@ -329,7 +329,7 @@ def to_html(rs: RegionSet, path: str | os.PathLike, *, title: str | None = None,
     """Write the interactive viewer of a 2-D RegionSet to one offline HTML file.
 
     The file is written atomically and needs nothing else to open: plotly.js is embedded
-    (a 4.8 MB page, plus about 1.2 kB per region).
+    (a 4.8 MB page, plus 1.3 to 1.6 kB per region).
 
     Parameters
     ----------
