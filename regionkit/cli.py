@@ -30,6 +30,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -609,7 +610,8 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--level", type=_Number(), default=0.0, show_default=True,
               help="The level of the decision boundary F = LEVEL.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Image file to write (.png, .svg, .pdf, ...).")
+              help="Image file to write (.png, .svg, .pdf, ...), or .html: an interactive "
+              "offline page (pip install \".[viewer]\").")
 @click.option("--dpi", type=click.IntRange(min=1), default=100, show_default=True)
 def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
@@ -617,8 +619,10 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              time_limit: float | None, progress: bool | None, linear: bool, pair: bool,
              color_by: str | None, boundary: bool | None, level: float, output: str,
              dpi: int) -> None:
-    """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
+    """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box;
+    an .html OUTPUT is the interactive viewer of a 2-D one."""
     from regionkit import plot
+    from regionkit.plot import html as plot_html
 
     src = _source(net, example, box, plane, segment)
     if src.domain.dim > 2:
@@ -632,20 +636,29 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
                                "--pair, --segment or a 1-D box)")
     if color_by is not None and linear and color_by != "linear":
         raise click.UsageError(f"--linear and --color-by {color_by} disagree")
+    viewer = plot_html.is_html_path(output)   # the interactive viewer: plotly, no matplotlib
+    if viewer and (pair or linear or color_by is not None or boundary is not None):
+        raise click.UsageError("--pair, --linear, --color-by and --boundary choose pictures; "
+                               "the HTML viewer shows activation regions, each with its "
+                               "linear region")
     rs = _regions(src, max_regions, time_limit, progress, max_memory)
     rs.require_complete("a plot")
-    plt = plot.pyplot("Agg")
-    if src.domain.dim == 1:
-        ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
-    elif pair:
-        ax, _ = plot.plot_partition_pair(rs)
+    if viewer:
+        page = plot_html.html_page(rs)
+        _write(output, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
     else:
-        ax = plot.plot_partition(rs, color_by=color_by or ("linear" if linear else "region"),
-                                 boundary=boundary, level=level)
-    try:
-        _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
-    finally:
-        plt.close(ax.figure)
+        plt = plot.pyplot("Agg")
+        if src.domain.dim == 1:
+            ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
+        elif pair:
+            ax, _ = plot.plot_partition_pair(rs)
+        else:
+            ax = plot.plot_partition(rs, color_by=color_by or ("linear" if linear else "region"),
+                                     boundary=boundary, level=level)
+        try:
+            _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
+        finally:
+            plt.close(ax.figure)
     if as_json:
         click.echo(json.dumps({"output": output, "n_regions": rs.n_regions,
                                "n_linear_regions": rs.n_linear_regions}))
