@@ -143,26 +143,35 @@ void compose_inputs(const Layer& L, int d, const int* active, const double* coef
 // Fill H's hyperplanes (a, c, eps) from its pre-activations (Pt, q, s) of layer L in dimension d.
 void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H);
 
-// The post-activation map of elementwise unit j on `piece`, from the pre-activations of its
-// layer (n units, dimension d): h_j = M x + m with |h_j| <= S over the domain's box (R as in
-// MapsView).
-inline void post_activation_row(const Layer& L, const PreActivations& z, int d, int j, int piece,
-                                const double* R, double* m, double* S, double* M) {
-  const int n = L.n_out;
+// The post-activation map of an elementwise unit on `piece`, from its pre-activation
+// z = P x + q (P's d coefficients at P[0], P[stride], ...): h = M x + m with |h| <= S over
+// the domain's box (R as in MapsView).
+inline void post_activation_row(const Layer& L, const double* P, size_t stride, double q, int d,
+                                int piece, const double* R, double* m, double* S, double* M) {
   const double slope = L.slopes[piece], offset = L.offsets[piece];
-  double size = 0.0;  // bound of |z_j| over the domain's box
+  double size = 0.0;  // bound of |z| over the domain's box
   for (int t = 0; t < d; ++t) {
-    const double p = z.Pt[static_cast<size_t>(t) * n + j];
+    const double p = P[static_cast<size_t>(t) * stride];
     M[t] = slope * p;
     size += std::fabs(p) * R[t];
   }
-  *m = slope * z.q[j] + offset;
-  *S = std::fabs(slope) * (size + std::fabs(z.q[j])) + std::fabs(offset);
+  *m = slope * q + offset;
+  *S = std::fabs(slope) * (size + std::fabs(q)) + std::fabs(offset);
 }
+
+// The post-activation maps of children, each from its parent's pre-activations of layer A
+// (`parents`, one entry of A.n_out rows per parent region, laid out as maps: M = P) and its
+// bits of layer A: what the layer's split would have appended for the child, bit for bit.
+void append_child_maps(const Layer& A, const MapsView& parents, const int64_t* parent,
+                       const uint8_t* bits, size_t n, Maps& out);
 
 // Append the post-activation map of a piece whose hyperplane bits are `bits`; R as in MapsView.
 void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t* bits,
                             const double* R, Maps& out);
+
+// Append H's pre-activations as one maps entry (M = P, m = q, S = s): a parent's, from which
+// append_child_maps gives its children's maps.
+void append_pre_activation(const Hyperplanes& H, int n_out, Maps& out);
 
 // Sign of a hyperplane on a region: split, non-negative with a positive part, or never > 0.
 enum Side : int { SIDE_NONPOS = 0, SIDE_POS = 1, SIDE_SPLIT = 2 };

@@ -35,6 +35,14 @@ struct DfsLayers {
   std::vector<int> bit_off;         // first bit of each layer in the full pattern
   int prefix_bits = 0;              // bits of the layers before the roots (given per root)
   int total_bits = 0;
+  // Roots given by their parents (from_parents): the maps hold one entry per parent region,
+  // its pre-activations of layer `from` (append_pre_activation), and root r's post-activation
+  // map is that of entry parent[r] on the pieces of its bits of `from` (nh(from) per root):
+  // the maps a layer-by-layer split would have made, computed when the root is expanded.
+  bool from_parents = false;
+  Layer from;
+  const int64_t* parent = nullptr;
+  const uint8_t* from_bits = nullptr;
   int depth() const { return static_cast<int>(L.size()); }
   size_t pattern_bytes() const { return (static_cast<size_t>(total_bits) + 7) / 8; }
   // Fill the tables; L, label_base and prefix_bits set by the caller.
@@ -164,9 +172,11 @@ struct Level {
 // The post-activation rows (m, S, M) of units `units` of layer A on the pieces `bits` gives
 // them, into H.active and H.coef, leaving out units that are zero on the domain (S == 0), as
 // layer_hyperplanes does.
+// P and q: the layer's pre-activations, unit j's coefficient t at P[j unit_step + t stride].
 template <class Units>
-void post_activation_rows(const Layer& A, const PreActivations& z, int d, const double* R,
-                          const uint8_t* bits, const Units& units, size_t count, Hyperplanes& H) {
+void post_activation_rows(const Layer& A, const double* P, size_t unit_step, size_t stride,
+                          const double* q, int d, const double* R, const uint8_t* bits,
+                          const Units& units, size_t count, Hyperplanes& H) {
   const int nb = A.n_breaks;
   const size_t width = 2 + static_cast<size_t>(d);
   H.active.resize(count);
@@ -175,8 +185,9 @@ void post_activation_rows(const Layer& A, const PreActivations& z, int d, const 
   for (size_t u = 0; u < count; ++u) {
     const int j = units(u);
     double* row = H.coef.data() + na * width;
-    post_activation_row(A, z, d, j, table_piece(bits + static_cast<size_t>(j) * nb, nb), R, row,
-                        row + 1, row + 2);
+    post_activation_row(A, P + j * unit_step, stride, q[j], d,
+                        table_piece(bits + static_cast<size_t>(j) * nb, nb), R, row, row + 1,
+                        row + 2);
     if (row[1] != 0.0) H.active[na++] = j;
   }
   H.active.resize(na);
@@ -198,8 +209,8 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
   lv.cut.clear();
   lv.kept.clear();
   for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
-  post_activation_rows(A, lv.z, d, R, first, [&](size_t u) { return lv.kept[u]; },
-                       lv.kept.size(), H);
+  post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, first,
+                       [&](size_t u) { return lv.kept[u]; }, lv.kept.size(), H);
   compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()), nullptr,
                  lv.base);
   lv.based = true;
@@ -211,8 +222,8 @@ void child_hyperplanes(const Layer& A, const Layer& B, int d, const double* R, c
                        Level<Geo>& lv, size_t c, std::vector<uint8_t>& is_cut, Hyperplanes& H) {
   if (!lv.based) make_base(A, B, d, R, lv, is_cut, H);
   const uint8_t* bits = lv.bits.data() + c * static_cast<size_t>(A.n_out) * A.n_breaks;
-  post_activation_rows(A, lv.z, d, R, bits, [&](size_t u) { return lv.cut[u]; }, lv.cut.size(),
-                       H);
+  post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, bits,
+                       [&](size_t u) { return lv.cut[u]; }, lv.cut.size(), H);
   compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
                  &lv.base, H);
   finish_hyperplanes(B, d, tol, H);
@@ -323,7 +334,18 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     }
     return true;
   };
-  layer_hyperplanes(layers.L[0], maps_in, r, tol, w.H);
+  if (layers.from_parents) {  // the root's maps, as append_child_maps would make them
+    const Layer& A = layers.from;
+    const size_t units = static_cast<size_t>(A.n_out), p = static_cast<size_t>(layers.parent[r]);
+    post_activation_rows(A, maps_in.M + p * units * dim, dim, 1, maps_in.m + p * units, dim, R,
+                         layers.from_bits + r * units * A.n_breaks,
+                         [](size_t u) { return static_cast<int>(u); }, units, w.H);
+    compose_inputs(layers.L[0], dim, w.H.active.data(), w.H.coef.data(),
+                   static_cast<int>(w.H.active.size()), nullptr, w.H);
+    finish_hyperplanes(layers.L[0], dim, tol, w.H);
+  } else {
+    layer_hyperplanes(layers.L[0], maps_in, r, tol, w.H);
+  }
   if (D == 1) {
     if (!split_last(in, r)) return rollback();
   } else {

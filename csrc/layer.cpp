@@ -266,8 +266,43 @@ void append_post_activation(const Layer& L, const Hyperplanes& H, const uint8_t*
   out.S.resize(m0 + n);
   double* M = out.M.data() + M0;
   for (int j = 0; j < n; ++j)
-    post_activation_row(L, H, d, j, table_piece(bits + static_cast<size_t>(j) * nb, nb), R,
-                        &out.m[m0 + j], &out.S[m0 + j], M + static_cast<size_t>(j) * d);
+    post_activation_row(L, H.Pt.data() + j, n, H.q[j], d,
+                        table_piece(bits + static_cast<size_t>(j) * nb, nb), R, &out.m[m0 + j],
+                        &out.S[m0 + j], M + static_cast<size_t>(j) * d);
+}
+
+void append_pre_activation(const Hyperplanes& H, int n_out, Maps& out) {
+  const int d = H.dim;
+  const size_t M0 = out.M.size();
+  out.M.resize(M0 + static_cast<size_t>(n_out) * d);
+  for (int j = 0; j < n_out; ++j)
+    for (int t = 0; t < d; ++t)
+      out.M[M0 + static_cast<size_t>(j) * d + t] = H.Pt[static_cast<size_t>(t) * n_out + j];
+  out.m.insert(out.m.end(), H.q.begin(), H.q.begin() + n_out);
+  out.S.insert(out.S.end(), H.s.begin(), H.s.begin() + n_out);
+}
+
+void append_child_maps(const Layer& A, const MapsView& parents, const int64_t* parent,
+                       const uint8_t* bits, size_t n, Maps& out) {
+  const int d = parents.dim, units = A.n_out, nb = A.n_breaks;
+  if (A.kind != ACT_ELEMENTWISE) throw std::invalid_argument("child maps need an elementwise layer");
+  if (parents.rows != units) throw std::invalid_argument("parents' maps do not match the layer");
+  const size_t M0 = out.M.size(), m0 = out.m.size();
+  out.M.resize(M0 + n * units * d);
+  out.m.resize(m0 + n * units);
+  out.S.resize(m0 + n * units);
+  for (size_t c = 0; c < n; ++c) {
+    const size_t p = static_cast<size_t>(parent[c]);
+    const double* P = parents.M + p * units * d;
+    const double* q = parents.m + p * units;
+    const uint8_t* b = bits + c * units * nb;
+    for (int j = 0; j < units; ++j) {
+      const size_t at = c * units + j;
+      post_activation_row(A, P + static_cast<size_t>(j) * d, 1, q[j], d,
+                          table_piece(b + static_cast<size_t>(j) * nb, nb), parents.R,
+                          &out.m[m0 + at], &out.S[m0 + at], &out.M[M0 + at * d]);
+    }
+  }
 }
 
 }  // namespace rk

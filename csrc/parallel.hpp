@@ -207,12 +207,13 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
                            double seconds, double hard_seconds, int workers, size_t batch,
                            Geo& out,
                            Maps& maps_out, std::vector<uint8_t>& bits_out,
-                           std::vector<int64_t>& parent_out, bool& aborted) {
+                           std::vector<int64_t>& parent_out, bool& aborted,
+                           bool parent_maps = false) {
   const size_t n = in.count();
   const size_t n_batches = batch ? (n + batch - 1) / batch : 0;
   if (workers <= 1 || n_batches < 2 || n > max_total)
     return split_layer(in, maps_in, L, tol, label_base, max_total, seconds, hard_seconds, out,
-                       maps_out, bits_out, parent_out, aborted);
+                       maps_out, bits_out, parent_out, aborted, parent_maps);
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   const auto deadline = deadline_after(start, hard_seconds);
@@ -252,7 +253,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
           const size_t r = s + b.done, before = b.geo.count();
           budget.max_pieces = bounded ? 1 : max_total;  // the region itself is counted
           const bool ok = split_region(in, maps_in, L, tol, label_base, r, b.geo, b.maps,
-                                       b.bits, b.parent, H, scratch, budget);
+                                       b.bits, b.parent, H, scratch, budget, parent_maps);
           if (bounded) budget.spare += budget.max_pieces - (ok ? b.geo.count() - before : 1);
           if (!ok) {
             b.stop = budget.late ? BATCH_LATE : BATCH_BUDGET;
@@ -295,7 +296,7 @@ size_t split_layer_threads(const View& in, const MapsView& maps_in, Layer L,
       Hyperplanes H;
       typename Geo::Scratch scratch;
       if (split_region(in, maps_in, L, tol, label_base, done, out, maps_out, bits_out,
-                       parent_out, H, scratch, budget))
+                       parent_out, H, scratch, budget, parent_maps))
         return done + 1;
     }
   }

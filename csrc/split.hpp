@@ -259,18 +259,26 @@ struct VPolytopes {
 };
 
 // Split region r of `in` by layer L (its W^T tables prepared), appending its children, their
-// post-activation maps, layer bits (one byte per hyperplane) and parent index r. False, with
-// nothing appended, if the budget or the deadline stopped it.
+// post-activation maps (or, parent_maps: region r's pre-activations of L, one entry, from which
+// append_child_maps makes the children's maps when they are needed), layer bits (one byte
+// per hyperplane) and parent index r. False, with nothing appended, if the budget or the
+// deadline stopped it.
 template <class Geo, class View>
 bool split_region(const View& in, const MapsView& maps_in, const Layer& L, const Tolerance& tol,
                   int64_t label_base, size_t r, Geo& out, Maps& maps_out,
                   std::vector<uint8_t>& bits_out, std::vector<int64_t>& parent_out,
-                  Hyperplanes& H, typename Geo::Scratch& scratch, Budget& budget) {
+                  Hyperplanes& H, typename Geo::Scratch& scratch, Budget& budget,
+                  bool parent_maps) {
   const size_t before = out.count();
   layer_hyperplanes(L, maps_in, r, tol, H);
   const size_t bits_before = bits_out.size();
   if (!Geo::split(in, r, H, label_base, out, bits_out, scratch, budget)) return false;
+  if (parent_maps) append_pre_activation(H, L.n_out, maps_out);
   for (size_t k = before; k < out.count(); ++k) {
+    if (parent_maps) {
+      parent_out.push_back(static_cast<int64_t>(r));
+      continue;
+    }
     append_post_activation(L, H, bits_out.data() + bits_before + (k - before) * H.count,
                            maps_in.R, maps_out);
     parent_out.push_back(static_cast<int64_t>(r));
@@ -295,7 +303,7 @@ template <class Geo, class View = typename Geo::View>
 size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Tolerance& tol,
                    int64_t label_base, size_t max_total, double seconds, double hard_seconds,
                    Geo& out, Maps& maps_out, std::vector<uint8_t>& bits_out,
-                   std::vector<int64_t>& parent_out, bool& aborted) {
+                   std::vector<int64_t>& parent_out, bool& aborted, bool parent_maps = false) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   Budget budget;
@@ -307,9 +315,10 @@ size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Toler
   maps_out.rows = L.n_out;
   maps_out.dim = maps_in.dim;
   const size_t n = in.count();
-  maps_out.M.reserve(2 * n * static_cast<size_t>(L.n_out) * maps_in.dim);
-  maps_out.m.reserve(2 * n * static_cast<size_t>(L.n_out));
-  maps_out.S.reserve(2 * n * static_cast<size_t>(L.n_out));
+  const size_t entries = parent_maps ? n : 2 * n;  // children: at least as many as regions
+  maps_out.M.reserve(entries * static_cast<size_t>(L.n_out) * maps_in.dim);
+  maps_out.m.reserve(entries * static_cast<size_t>(L.n_out));
+  maps_out.S.reserve(entries * static_cast<size_t>(L.n_out));
   aborted = false;
   size_t r = 0;
   for (; r < n; ++r) {
@@ -323,7 +332,7 @@ size_t split_layer(const View& in, const MapsView& maps_in, Layer L, const Toler
     }
     budget.max_pieces = max_total - others;
     if (!split_region(in, maps_in, L, tol, label_base, r, out, maps_out, bits_out, parent_out,
-                      H, scratch, budget)) {
+                      H, scratch, budget, parent_maps)) {
       aborted = true;
       break;
     }

@@ -19,7 +19,7 @@ array([0.5])
 >>> rk.distance_to_region_boundary(net, [[-0.5, 0.5]]).round(4)
 array([0.3536])
 """
-from regionkit import bounds, constructions, trajectory
+from regionkit import bounds, constructions, plot, trajectory
 from regionkit.errors import (
     DomainError,
     IncompleteError,
@@ -84,5 +84,6 @@ __all__ = [
     "enumerate_regions",
     "jacobian",
     "load_network",
+    "plot",
     "trajectory",
 ]

@@ -31,6 +31,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -435,12 +436,15 @@ class _Meter:
               help="Write the regions to this directory as they are finished (Parquet "
                    "shards, not kept in memory); the same command on it again resumes a "
                    "killed or stopped run, or reads a finished one (docs/store.md).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the depth-first phase on this Dask scheduler (tcp://host:8786; "
+                   "docs/distributed.md); the regions do not depend on it.")
 def count(net: str | None, example: str | None, box: tuple[str, str],
           plane: tuple[str, str, str] | None, segment: tuple[str, str] | None, as_json: bool,
           max_regions: int | None, max_memory: int | str | None, time_limit: float | None,
           progress: bool | None, rtol: float | None, method: str, with_certificate: bool,
           with_graph: bool | None, save_path: str | None, workers: int | None,
-          keep: str, store_path: str | None) -> None:
+          keep: str, store_path: str | None, scheduler: str | None) -> None:
     """Count the activation regions of NET in a box, or in a plane or segment through data
     points (or report a saved RegionSet or store)."""
     src = _source(net, example, box, plane, segment)
@@ -455,7 +459,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
         rs = src.regions if store_path is None else enumerate_regions(
             src.network, src.domain, max_regions=max_regions, time_limit=time_limit,
             progress=progress, tol=rtol, method=method, workers=workers, keep=keep,
-            max_memory=max_memory, store=store_path, on_interrupt="return")
+            max_memory=max_memory, store=store_path, on_interrupt="return",
+            scheduler=scheduler)
         if with_graph and rs.keep != "regions":
             raise click.UsageError(f"--graph needs the regions' geometry; this store kept "
                                    f"{rs.keep!r}")
@@ -465,7 +470,8 @@ def count(net: str | None, example: str | None, box: tuple[str, str],
     else:
         rs = _regions(src, max_regions, time_limit, progress, max_memory, tol=rtol,
                       method=method, workers=workers,
-                      **({} if src.regions is not None else {"keep": keep}))
+                      **({} if src.regions is not None else {"keep": keep,
+                                                             "scheduler": scheduler}))
     code = exit_code(rs.stop_reason)
     if src.regions is not None and code == EXIT_INTERRUPTED:
         code = EXIT_BUDGET  # a saved run that Ctrl-C stopped: partial, but not interrupted now
@@ -745,7 +751,8 @@ def bounds_cmd(net: str | None, example: str | None, box: tuple[str, str],
 @click.option("--level", type=_Number(), default=0.0, show_default=True,
               help="The level of the decision boundary F = LEVEL.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Image file to write (.png, .svg, .pdf, ...).")
+              help="Image file to write (.png, .svg, .pdf, ...), or .html: an interactive "
+              "offline page (pip install \".[viewer]\").")
 @click.option("--dpi", type=click.IntRange(min=1), default=100, show_default=True)
 def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              plane: tuple[str, str, str] | None, segment: tuple[str, str] | None,
@@ -753,8 +760,10 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
              time_limit: float | None, progress: bool | None, linear: bool, pair: bool,
              color_by: str | None, boundary: bool | None, level: float, output: str,
              dpi: int) -> None:
-    """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box."""
+    """Draw NET's regions on a 2-D box or plane, or its graph along a segment or 1-D box;
+    an .html OUTPUT is the interactive viewer of a 2-D one."""
     from regionkit import plot
+    from regionkit.plot import html as plot_html
 
     src = _source(net, example, box, plane, segment)
     if src.domain.dim > 2:
@@ -768,6 +777,11 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
                                "--pair, --segment or a 1-D box)")
     if color_by is not None and linear and color_by != "linear":
         raise click.UsageError(f"--linear and --color-by {color_by} disagree")
+    viewer = plot_html.is_html_path(output)   # the interactive viewer: plotly, no matplotlib
+    if viewer and (pair or linear or color_by is not None or boundary is not None):
+        raise click.UsageError("--pair, --linear, --color-by and --boundary choose pictures; "
+                               "the HTML viewer shows activation regions, each with its "
+                               "linear region")
     meter = _Meter("the plot", time_limit, progress, total=3, unit="step")
     try:
         meter.describe("regions")
@@ -775,20 +789,26 @@ def plot_cmd(net: str | None, example: str | None, box: tuple[str, str],
         rs.require_complete("a plot")
         meter()
         meter.describe("drawing")
-        plt = plot.pyplot("Agg")
-        if src.domain.dim == 1:
-            ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
-        elif pair:
-            ax, _ = plot.plot_partition_pair(rs)
-        else:
-            colour = color_by or ("linear" if linear else "region")
-            ax = plot.plot_partition(rs, color_by=colour, boundary=boundary, level=level)
-        try:
+        if viewer:
+            page = plot_html.html_page(rs)
             meter()
             meter.describe(f"writing {output}")
-            _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
-        finally:
-            plt.close(ax.figure)
+            _write(output, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
+        else:
+            plt = plot.pyplot("Agg")
+            if src.domain.dim == 1:
+                ax = plot.plot_line(rs, breakpoints="linear" if linear else "activation")
+            elif pair:
+                ax, _ = plot.plot_partition_pair(rs)
+            else:
+                colour = color_by or ("linear" if linear else "region")
+                ax = plot.plot_partition(rs, color_by=colour, boundary=boundary, level=level)
+            try:
+                meter()
+                meter.describe(f"writing {output}")
+                _write(output, lambda tmp: ax.figure.savefig(tmp, dpi=dpi))
+            finally:
+                plt.close(ax.figure)
         meter()
     finally:
         meter.close()

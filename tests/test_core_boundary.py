@@ -60,7 +60,8 @@ def test_geometry_is_its_saved_name():
 
 def test_choose_follows_the_dimension_rule():
     want = {("auto", 1): "1d", ("auto", 2): "2d", ("auto", 3): "vd", ("auto", 4): "vd",
-            ("auto", 5): "vd", ("auto", 6): "nd", ("vertex", 1): "1d", ("vertex", 2): "2d",
+            ("auto", 5): "vd", ("auto", 6): "vd", ("auto", 7): "nd", ("vertex", 1): "1d",
+            ("vertex", 2): "2d",
             ("vertex", 7): "vd", ("lp", 1): "nd", ("lp", 2): "nd", ("lp", 3): "nd"}
     for (method, dim), name in want.items():
         assert Geometry.choose(dim, method) == name
@@ -147,7 +148,7 @@ def test_lost_clip_is_a_solver_error():
 def test_every_entry_point_translates_errors():
     public = [n for n, f in vars(_core).items() if not n.startswith("_") and callable(f)
               and not isinstance(f, type) and f.__module__ == _core.__name__]
-    assert len(public) == 13
+    assert len(public) == 14
     for name in public:
         assert getattr(getattr(_core, name), "__wrapped__", None) is not None, name
 

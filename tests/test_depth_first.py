@@ -166,6 +166,45 @@ def test_core_rejects_bad_depth_first_input():
 
 
 
+@pytest.mark.parametrize("geometry,n_in", [(Geometry.POLYGONS, 2), (Geometry.VERTEX, 3)])
+def test_maps_from_the_parents_are_the_splits_maps(geometry, n_in):
+    """A layer that may go depth first keeps its parents' pre-activations instead of its
+    regions' maps: child_maps makes the split's maps from them bit for bit, and roots
+    expanded from them give the leaves of roots given their maps."""
+    net = make_net(n_in, [10, 8, 6], ["hard_tanh", "relu", CUSTOM], seed=n_in)
+    domain = rk.Box(-1, 1, dim=n_in)
+    root = Frontier.root(geometry, domain, rk.Tolerance())
+    maps = domain.input_map()
+    R = maps.pop("R")
+    maps = {k: v[None] for k, v in maps.items()}
+    args = (1e-10, 0.0, 0, 1 << 62, 10.0)
+    layer0 = (net.weights[0], net.biases[0], core_table(net.activations[0]))
+    split = _core.split_frontier(geometry, root.data, {**maps, "R": R}, *layer0, *args)
+    lazy = _core.split_frontier(geometry, root.data, {**maps, "R": R}, *layer0, *args,
+                                parent_maps=True)
+    _, children, child_maps, bits, parent, _ = split
+    assert lazy[2]["M"].shape[0] == 1 and len(lazy[4]) == len(parent) > 10
+    for k in ("M", "m", "S"):
+        np.testing.assert_array_equal(
+            _core.child_maps({**lazy[2], "R": R}, parent, bits, *layer0)[k], child_maps[k])
+    offsets = net.layer_hyperplane_offsets()
+    layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]), int(offsets[k]))
+              for k in range(1, net.n_layers)]
+    prefix = bits.copy()
+    given = _core.expand_roots(geometry, children, {**child_maps, "R": R}, layers, prefix,
+                               "regions", 1e-10, 0.0, 1 << 62, 10.0, workers=2, batch=3)
+    made = _core.expand_roots(geometry, children, {**lazy[2], "R": R}, layers, prefix,
+                              "regions", 1e-10, 0.0, 1 << 62, 10.0, workers=2, batch=3,
+                              source=(*layer0, parent, bits))
+    assert given[:2] == made[:2] and given[6] == made[6]
+    for part in (2, 3):
+        for k in given[part]:
+            np.testing.assert_array_equal(made[part][k], given[part][k], err_msg=k)
+    np.testing.assert_array_equal(made[4], given[4])
+    with pytest.raises(CoreInputError, match="parent index"):
+        _core.child_maps({**lazy[2], "R": R}, parent + 1, bits, *layer0)
+
+
 def test_cli_count_keep_and_a_depth_first_stop(monkeypatch):
     import json
 

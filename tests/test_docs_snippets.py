@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from regionkit.errors import MissingExtraError
+
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# Optional extras a snippet may need (pyproject.toml); where one is not installed, the file's
-# remaining blocks are skipped with that reason (CI installs them).
+# Optional extras a snippet may need (pyproject.toml); where one is not installed (imported
+# by the snippet, or asked for by regionkit as a MissingExtraError), the file's remaining
+# blocks are skipped with that reason (CI installs them).
 OPTIONAL_EXTRAS = {"torch", "flint"}
 NO_RUN = re.compile(r"<!--\s*no-run:\s*(.+?)\s*-->")
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -58,6 +61,8 @@ def test_snippets_run(path: Path, tmp_path, monkeypatch):
                     from exc
             pytest.skip(f"{path.name}, the block at line {line} needs {exc.name}, an optional "
                         "extra that is not installed")
+        except MissingExtraError as exc:   # regionkit asked for an extra (optional.require)
+            pytest.skip(f"{path.name}, the block at line {line}: {exc}")
         except Exception as exc:
             raise AssertionError(f"{path.name}, the block at line {line} fails: "
                                  f"{type(exc).__name__}: {exc}") from exc

@@ -100,7 +100,7 @@ def _python(script: str, *args: str, preexec=None) -> subprocess.CompletedProces
 
 
 def test_guard_stops_at_max_memory_with_a_partition():
-    out = _python(_GUARD_SCRIPT, "60")
+    out = _python(_GUARD_SCRIPT, "30")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["stop_reason"] == "max_memory"

@@ -39,6 +39,8 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         ACT_ELEMENTWISE
         ACT_MAXOUT
     int hyperplanes_per_unit(const Layer& L) except +
+    void append_child_maps(const Layer& A, const MapsView& parents, const int64_t* parent,
+                           const uint8_t* bits, size_t n, Maps& out) except +
     cdef cppclass MaxoutPairScales:
         MaxoutPairScales(int k, int n_in, const double* W, const double* b) except +
         double operator()(int a, int j, const double* S)
@@ -117,7 +119,7 @@ cdef extern from "parallel.hpp" namespace "rk" nogil:
                                      size_t max_total, double seconds, double hard_seconds,
                                      int workers, size_t batch, G& out, Maps& maps_out,
                                      vector[uint8_t]& bits_out, vector[int64_t]& parent_out,
-                                     cbool& aborted) except +
+                                     cbool& aborted, cbool parent_maps) except +
 
 cdef extern from "dfs.hpp" namespace "rk" nogil:
     # Depth first: each root region goes through every remaining layer inside the core.
@@ -129,6 +131,10 @@ cdef extern from "dfs.hpp" namespace "rk" nogil:
         vector[Layer] L
         vector[int64_t] label_base
         int prefix_bits   # pattern bits of the layers before the roots
+        cbool from_parents   # roots' maps from their parents' pre-activations of `from`
+        Layer from_ "from"
+        const int64_t* parent
+        const uint8_t* from_bits
 
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,

@@ -34,6 +34,7 @@ def split_frontier(
     hard_seconds: float = ...,
     workers: int = ...,
     batch: int = ...,
+    parent_maps: bool = ...,
 ) -> tuple[
     int,
     dict[str, NDArray[Any]],
@@ -42,6 +43,14 @@ def split_frontier(
     NDArray[np.int64],
     bool,
 ]: ...
+def child_maps(
+    parents: dict[str, Any],
+    parent: ArrayLike,
+    bits: ArrayLike,
+    W: ArrayLike,
+    b: ArrayLike,
+    table: _CoreTableLike,
+) -> dict[str, NDArray[np.float64]]: ...
 KEEP: dict[str, int]
 
 def expand_roots(
@@ -58,6 +67,7 @@ def expand_roots(
     hard_seconds: float = ...,
     workers: int = ...,
     batch: int = ...,
+    source: tuple[ArrayLike, ArrayLike, _CoreTableLike, ArrayLike, ArrayLike] | None = ...,
 ) -> tuple[
     int,
     int,

@@ -450,7 +450,7 @@ cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
                   const MapsView& mi, const Layer& L, const Tolerance& tol, int64_t label_base,
                   size_t max_total, double seconds, double hard_seconds, int workers,
                   size_t batch, Maps& mo, vector[uint8_t]& bits, vector[int64_t]& parent,
-                  cbool& aborted):
+                  cbool& aborted, cbool parent_maps):
     """Split the frontier's regions (one map each, n_maps) by layer L on `workers` threads
     claiming `batch` regions at a time (split_layer_threads in csrc/parallel.hpp); returns
     (regions done, children count, children columns)."""
@@ -463,7 +463,7 @@ cdef tuple _split(Job& job, object geometry, dict frontier, Py_ssize_t n_maps,
     with nogil:
         done = split_layer_threads(job.inp, mi, L, tol, label_base, max_total, seconds,
                                    hard_seconds, workers, batch, job.out, mo, bits, parent,
-                                   aborted)
+                                   aborted, parent_maps)
     return done, job.out.count(), _take(c, geometry.columns, mi.dim)
 
 
@@ -495,7 +495,8 @@ cdef Py_ssize_t _maps_view(dict maps, MapsView& mi, list keep) except -1:
 @_translate
 def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol, double atol,
                    int64_t label_base, size_t max_total, double seconds,
-                   double hard_seconds=np.inf, int workers=1, int batch=64):
+                   double hard_seconds=np.inf, int workers=1, int batch=64,
+                   cbool parent_maps=False):
     """Split the regions of a frontier (columns as in Geometry.columns) by one layer whose
     activation is `table` (regionkit.model.activations.core_table; not maxout), on
     `workers` threads claiming `batch` consecutive regions at a time (the output depends on
@@ -504,7 +505,10 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     Returns (n_done, children, child_maps, bits, parent, aborted); bits has one byte per
     hyperplane; aborted: a region was left unsplit to keep the partition within max_total
     regions or the split within hard_seconds (see split_layer in csrc/split.hpp and
-    split_layer_threads in csrc/parallel.hpp).
+    split_layer_threads in csrc/parallel.hpp). With parent_maps, child_maps holds instead one
+    entry per region split, its pre-activations of this layer (M = P, m = q, S = the zero-
+    tolerance scale): child_maps() makes the children's maps from them, bit for bit, and
+    expand_roots(source=...) takes them as they are.
     """
     if workers < 1 or batch < 1:
         raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
@@ -537,24 +541,54 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     if geometry is Geometry.INTERVALS:  # the one switch from a geometry to its C++ types
         done, n, children = _split(i_job, geometry, frontier, n_maps, mi, L, tol, label_base,
                                    max_total, seconds, hard_seconds, workers, batch, mo, bits,
-                                   parent, aborted)
+                                   parent, aborted, parent_maps)
     elif geometry is Geometry.POLYGONS:
         done, n, children = _split(p_job, geometry, frontier, n_maps, mi, L, tol, label_base,
                                    max_total, seconds, hard_seconds, workers, batch, mo, bits,
-                                   parent, aborted)
+                                   parent, aborted, parent_maps)
     elif geometry is Geometry.LP:
         done, n, children = _split(h_job, geometry, frontier, n_maps, mi, L, tol, label_base,
                                    max_total, seconds, hard_seconds, workers, batch, mo, bits,
-                                   parent, aborted)
+                                   parent, aborted, parent_maps)
     else:
         done, n, children = _split(v_job, geometry, frontier, n_maps, mi, L, tol, label_base,
                                    max_total, seconds, hard_seconds, workers, batch, mo, bits,
-                                   parent, aborted)
+                                   parent, aborted, parent_maps)
     nh = hyperplanes_per_unit(L) * L.n_out
     mo.rows = L.n_out
     mo.dim = mi.dim
-    return (int(done), children, _maps_out(mo, n), _arr[uint8_t](bits).reshape(n, nh),
-            _arr[int64_t](parent), bool(aborted))
+    return (int(done), children, _maps_out(mo, done if parent_maps else n),
+            _arr[uint8_t](bits).reshape(n, nh), _arr[int64_t](parent), bool(aborted))
+
+
+@_translate
+def child_maps(dict parents, parent, bits, W, b, table):
+    """The post-activation maps of children from their parents' pre-activations (as
+    split_frontier(parent_maps=True) returns them, with "R"), the index of each child's parent
+    and each child's bits of that layer (one byte per hyperplane): the maps the layer's split
+    would have returned, bit for bit (append_child_maps in csrc/layer.cpp)."""
+    cdef MapsView pv
+    cdef list alive = []
+    cdef Py_ssize_t n_parents = _maps_view(parents, pv, alive)
+    cdef const double[:, ::1] Wv = _c(W, np.float64, 2, "W")
+    cdef const double[::1] bv = _c(b, np.float64, 1, "b")
+    cdef _Table t = _Table(table)
+    cdef Layer A = t.layer(Wv, bv)
+    cdef const int64_t[::1] par = _c(parent, np.int64, 1, "parent")
+    cdef const uint8_t[:, ::1] bt = _c(bits, np.uint8, 2, "bits")
+    cdef size_t n = par.shape[0]
+    if bt.shape[0] != <Py_ssize_t>n or bt.shape[1] != hyperplanes_per_unit(A) * A.n_out:
+        raise CoreInputError(f"bits {bt.shape[0], bt.shape[1]} do not match {n} children of "
+                             f"a layer of {A.n_out} units")
+    if n and (np.min(parent) < 0 or np.max(parent) >= n_parents):
+        raise CoreInputError("a parent index is out of range")
+    cdef Maps mo
+    with nogil:
+        if n:
+            append_child_maps(A, pv, &par[0], &bt[0, 0], n, mo)
+    mo.rows = A.n_out
+    mo.dim = pv.dim
+    return _maps_out(mo, n)
 
 
 KEEP = {"regions": KEEP_REGIONS, "patterns": KEEP_PATTERNS, "count": KEEP_COUNT}
@@ -563,7 +597,7 @@ KEEP = {"regions": KEEP_REGIONS, "patterns": KEEP_PATTERNS, "count": KEEP_COUNT}
 @_translate
 def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str keep,
                  double rtol, double atol, size_t max_total, double seconds,
-                 double hard_seconds=np.inf, int workers=1, int batch=4):
+                 double hard_seconds=np.inf, int workers=1, int batch=4, source=None):
     """Run each region of a frontier (a root) through every layer of `layers`, depth first
     (expand_roots in csrc/dfs.hpp), on `workers` threads claiming `batch` roots at a time.
 
@@ -573,7 +607,9 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     packed patterns, interior points, regions made per layer, aborted); columns and maps are
     None unless keep='regions', patterns None for keep='count', points None unless
     keep='patterns'. The leaves come out in the order of a layer-by-layer split, whatever
-    `workers` and `batch`.
+    `workers` and `batch`. source=(W, b, table, parent, bits): `maps` holds the roots'
+    parents' pre-activations of that layer (split_frontier(parent_maps=True)); root r's map
+    is made from entry parent[r] and its bits of the layer when the root is expanded.
     """
     if workers < 1 or batch < 1:
         raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
@@ -590,7 +626,28 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     cdef _Table t
     cdef const double[:, ::1] Wv
     cdef const double[::1] bv
+    cdef const int64_t[::1] par
+    cdef const uint8_t[:, ::1] fb
     cdef int width = mi.rows, bits = 0
+    if source is not None:
+        W, b, table, parent, from_bits = source
+        Wv = _c(W, np.float64, 2, "W")
+        bv = _c(b, np.float64, 1, "b")
+        t = _Table(table)
+        dl.from_ = t.layer(Wv, bv)
+        if t.kind == ACT_MAXOUT or dl.from_.n_out != mi.rows:
+            raise CoreInputError("source must be the elementwise layer of the parents' maps")
+        par = _c(parent, np.int64, 1, "parent")
+        fb = _c(from_bits, np.uint8, 2, "bits")
+        if fb.shape[0] != par.shape[0] or fb.shape[1] != dl.from_.n_out * dl.from_.n_breaks:
+            raise CoreInputError("source bits must hold one row of the layer's bits per root")
+        if par.shape[0] and (np.min(parent) < 0 or np.max(parent) >= n_maps):
+            raise CoreInputError("a parent index is out of range")
+        alive.extend([Wv, bv, t, par, fb])
+        dl.from_parents = True
+        dl.parent = &par[0] if par.shape[0] else NULL
+        dl.from_bits = &fb[0, 0] if fb.shape[0] and fb.shape[1] else NULL
+        n_maps = par.shape[0]
     for W, b, table, base in layers:
         Wv = _c(W, np.float64, 2, "W")
         bv = _c(b, np.float64, 1, "b")

@@ -10,7 +10,8 @@ boundaries), "output" (the exact output, Gouraud-shaded), "classes" (class piece
 The modules: ``style`` (pyplot, paper_style), ``colours`` (palettes, neighbour-distinct
 colouring), ``geometry`` (exact polygons, class pieces and boundaries), ``partition`` (2-D
 partitions), ``line`` (1-D graphs), ``counts`` (region counts), ``mesh3d`` (3-D
-partitions). Every public name is re-exported here.
+partitions). Every public name is re-exported here, and ``to_html`` of ``html`` (the
+interactive viewer, plotly).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from regionkit.plot.counts import count_bands, plot_counts, plot_layer_counts
 from regionkit.plot.geometry import (GEOMETRY_RTOL, class_boundaries, class_functions,
                                      class_pieces, clip_halfplane, domain_coordinates,
                                      linear_boundaries, polygon_area, region_polygons)
+from regionkit.plot.html import to_html
 from regionkit.plot.line import line_graph, plot_line
 from regionkit.plot.mesh3d import boundary_facets, plot_partition_3d
 from regionkit.plot.partition import (COLOR_BY, draw_anchors, plot_partition,
@@ -36,4 +38,4 @@ __all__ = ["ANCHOR_NAMES", "CLASS_COLOURS", "CLASS_TINT", "COLOR_BY", "EDGE_COLO
            "line_graph", "linear_boundaries", "paper_style", "plot_counts",
            "plot_layer_counts", "plot_line", "plot_partition", "plot_partition_3d",
            "plot_partition_pair", "polygon_area", "pyplot", "region_colours",
-           "region_polygons"]
+           "region_polygons", "to_html"]

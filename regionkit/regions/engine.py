@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Iterator, Literal
+from typing import Any, Iterator, Literal
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.regions.arguments import checked_arguments
+from regionkit.regions.distributed import connect, depth_first
 from regionkit.regions.exact import enumerate_exact
 from regionkit.regions.maxout import split_maxout
 from regionkit.regions.preflight import MemoryGuard, preflight
@@ -61,7 +62,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
                       workers: int | None = None, keep: Keep = "regions",
                       max_memory: int | float | str | None = None, certify: bool = False,
                       on_interrupt: Literal["raise", "return"] = "raise",
-                      store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
+                      store: str | os.PathLike | None = None, client: Any = None,
+                      scheduler: str | None = None) -> RegionSet | StoredRegionSet:
     """Every activation region of `net` inside the open `domain`, layer by layer.
 
     A pattern bit is set iff its unit's pre-activation exceeds the bit's breakpoint (ReLU:
@@ -129,6 +131,17 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         or stopped (the layers before the depth-first phase are split again), and on a
         complete store only opens it. Not with method="exact" or certify (load() the store
         and certify that).
+    client : distributed.Client, optional
+        Run the depth-first phase on this Dask cluster (docs/distributed.md; the "dask"
+        extra): its roots are cut into tasks, sent to the workers with the network once per
+        worker, and the result is the same, bit for bit, as the local run's. With a store,
+        the workers write the shards (the store must be a path every worker sees). Not with
+        max_regions, time_limit or method="exact"; Ctrl-C cancels the tasks and raises
+        KeyboardInterrupt (a store keeps the shards written, and the same call resumes).
+        The layers before that phase are split here, on `workers` threads.
+    scheduler : str, optional
+        A Dask scheduler address ("tcp://host:8786"): as `client`, with a client connected
+        for this call and closed after.
 
     Returns
     -------
@@ -142,7 +155,10 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     ------
     RegionkitError
         net, domain or tol of the wrong type, max_regions < 1, bad workers, an unknown method,
-        keep or on_interrupt; a store with method="exact" or certify.
+        keep or on_interrupt; a store with method="exact" or certify; a bad client or
+        scheduler, or one with budgets or method="exact".
+    MissingExtraError
+        If a client or scheduler is given and dask.distributed is not installed.
     Interrupted
         Ctrl-C, with on_interrupt="raise"; its ``partial`` holds the regions found.
     DomainError
@@ -185,14 +201,19 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         raise RegionkitError("a store is written by the floating-point methods without "
                              "certify; certify the loaded result: "
                              "RegionSet.open(store).load().certify()")
+    distributed = client is not None or scheduler is not None
+    if distributed and (method == "exact" or max_regions is not None or time_limit is not None):
+        raise RegionkitError("a distributed run (client or scheduler) takes no max_regions, "
+                             "time_limit or method='exact'")
     if method == "exact":
         if keep != "regions":
             raise RegionkitError(f"method='exact' keeps every region; keep={keep!r} is not "
                                  "available with it")
         rs = enumerate_exact(net, domain, tol, max_regions=max_regions, time_limit=time_limit)
     else:
-        rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method, workers,
-                        keep, max_memory, store)
+        with connect(client, scheduler) as dask_client:
+            rs = _enumerate(net, domain, tol, max_regions, time_limit, progress, method,
+                            workers, keep, max_memory, store, dask_client)
     if rs.stop_reason == "interrupted":
         if on_interrupt == "raise":
             raise Interrupted(rs)
@@ -204,7 +225,8 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
                max_regions: int | None, time_limit: float | None, progress: bool | None,
                method: str, workers: int | None, keep: str,
                max_memory: int | float | str | None,
-               store: str | os.PathLike | None = None) -> RegionSet | StoredRegionSet:
+               store: str | os.PathLike | None = None,
+               client: Any = None) -> RegionSet | StoredRegionSet:
     """enumerate_regions in floating point, with the checks of its arguments."""
     tol = checked_arguments(net, domain, tol, max_regions)
     if keep not in KEEP_OPTIONS:
@@ -226,7 +248,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
         try:
             try:
                 result = _Run(net, domain, tol, geometry, threads, keep, max_regions,
-                              time_limit, guard, run_store).execute(bar, interrupted)
+                              time_limit, guard, run_store, client).execute(bar, interrupted)
             except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
                 if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
                     raise
@@ -234,7 +256,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
                     run_store.restart(Geometry.VERTEX)
                 left = None if time_limit is None else time_limit - (time.perf_counter() - began)
                 result = _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
-                              left, guard, run_store).execute(bar, interrupted)
+                              left, guard, run_store, client).execute(bar, interrupted)
         except MemoryError as exc:  # out of memory putting a partial result together
             if isinstance(exc, RegionkitError):
                 raise
@@ -256,8 +278,8 @@ class _Run:
     def __init__(self, net: Network, domain: Domain, tol: Tolerance, geometry: Geometry,
                  threads: int, keep: str, max_regions: int | None,
                  time_limit: float | None, guard: MemoryGuard | None = None,
-                 store: RunStore | None = None) -> None:
-        self.guard = guard
+                 store: RunStore | None = None, client: Any = None) -> None:
+        self.guard, self.client = guard, client
         self.net, self.domain, self.tol, self.geometry = net, domain, tol, geometry
         self.threads, self.keep, self.store = threads, keep, store
         self.final_frontier: Frontier | None = None  # what _finish made its RegionSet of
@@ -269,6 +291,11 @@ class _Run:
         first = domain.input_map()
         self.radius = first.pop("R")
         self.maps: dict[str, np.ndarray] | None = {k: v[None] for k, v in first.items()}
+        # Not None: self.maps holds, instead of the frontier's maps, its parents' pre-
+        # activations of this layer (one entry per parent), which give the maps on demand
+        # (_materialize) or go to the depth-first phase as they are. A wide layer's maps
+        # (rows x dim doubles per region) are then never all in memory.
+        self.maps_layer: int | None = None
         self.layer_bits: list[np.ndarray] = []
         self.parents: list[np.ndarray] = []
         self.per_layer: list[int] = []
@@ -283,10 +310,16 @@ class _Run:
         store: the result is in the store and None is returned, see _stored)."""
         for li in range(self.net.n_layers):
             if li >= self.dfs_from and len(self.frontier) >= DFS_MIN_ROOTS:
+                if self.client is not None:  # on a Dask cluster (regions.distributed)
+                    return depth_first(self, li, self.client, bar, interrupted)
                 return self._depth_first(li, bar, interrupted)
             stopped = self._split_layer(li, bar, interrupted)
             if stopped is not None:
                 return self._stored(stopped)
+        if self.keep == "regions":
+            self._materialize()
+        else:
+            self.maps = None
         return self._stored(self._finish(
             self.frontier, self._trace(self.frontier, len(self.layer_bits)), None,
             np.full(len(self.frontier), self.net.n_layers, np.int64)))
@@ -303,13 +336,37 @@ class _Run:
         return now, ("time_limit" if now >= self.deadline else None)
 
     def _chunk_maps(self, i: int, j: int) -> dict[str, np.ndarray]:
+        if self.maps_layer is not None:  # the parents' pre-activations: all of them
+            return {**self.maps, "R": self.radius}
         chunk = {k: v[i:j] for k, v in self.maps.items()}
         chunk["R"] = self.radius
         return chunk
 
+    def _layer_args(self, li: int) -> tuple:
+        return self.net.weights[li], self.net.biases[li], core_table(self.net.activations[li])
+
+    def _materialize(self) -> None:
+        """Make the frontier's maps from its parents' pre-activations, if that is what
+        self.maps holds (the maps the split would have returned, bit for bit)."""
+        if self.maps_layer is None:
+            return
+        li, self.maps_layer = self.maps_layer, None
+        self.maps = _core.child_maps({**self.maps, "R": self.radius}, self.parents[li],
+                                     self.layer_bits[li], *self._layer_args(li))
+
+    def _roots_source(self, i: int, j: int) -> tuple | None:
+        """expand_roots' source for roots i..j when self.maps holds their parents'."""
+        if self.maps_layer is None:
+            return None
+        li = self.maps_layer
+        return (*self._layer_args(li), self.parents[li][i:j], self.layer_bits[li][i:j])
+
     def _split_layer(self, li: int, bar, interrupted: threading.Event) -> RegionSet | None:
         """Split the frontier by layer li (breadth first); a RegionSet if the run stopped."""
         W, b, act = self.net.weights[li], self.net.biases[li], self.net.activations[li]
+        self._materialize()
+        # Layers that can go depth first keep their parents' pre-activations, not maps.
+        parent_maps = li >= self.dfs_from
         parts, maps_parts, bits_parts, parent_parts = [], [], [], []
         produced, i, n = 0, 0, len(self.frontier)
         stop_reason = None
@@ -334,7 +391,8 @@ class _Run:
                         W, b, core_table(act), self.tol.rtol, self.tol.atol,
                         int(self.offsets[li]), int(cap),
                         float(min(CALL_SECONDS, self.deadline - now)),
-                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS)
+                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS,
+                        parent_maps=parent_maps)
                 parts.append(Frontier(self.geometry, ch))
                 maps_parts.append(ch_maps)
                 bits_parts.append(bits)
@@ -373,6 +431,7 @@ class _Run:
         self.layer_bits.append(np.concatenate(bits_parts))
         self.parents.append(np.concatenate(parent_parts))
         self.per_layer.append(len(self.frontier))
+        self.maps_layer = li if parent_maps else None
         return None
 
     def _why_stopped(self, aborted: bool, interrupted: threading.Event) -> str | None:
@@ -414,7 +473,7 @@ class _Run:
                     g, roots.slice(i, j).data, self._chunk_maps(i, j), layers, prefix[i:j],
                     self.keep, self.tol.rtol, self.tol.atol, int(cap),
                     float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
-                    workers=self.threads, batch=DFS_BATCH_ROOTS)
+                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=self._roots_source(i, j))
                 if self.store is not None:
                     if done:
                         self.store.add(i, i + done, None if ch is None else Frontier(g, ch),
@@ -441,7 +500,7 @@ class _Run:
         except MemoryError:  # the core's std::bad_alloc (CoreMemoryError) or numpy's
             stop_reason = "max_memory"
         self.per_layer.extend(int(c) for c in made)
-        self.maps = None
+        self.maps, self.maps_layer = None, None
         if self.store is not None:
             self._store_end(li, roots, i, n_leaves, stop_reason)
             return None

@@ -43,7 +43,7 @@ from regionkit.model.tolerance import Tolerance
 from regionkit.optional import require
 
 __all__ = ["COMPRESSION", "MANIFEST", "SHARD_REGIONS", "SHARD_SECONDS", "STORE_FORMAT", "RunStore",
-           "StoreError", "StoredRegionSet", "fingerprint", "is_store"]
+           "ShardWriter", "StoreError", "StoredRegionSet", "fingerprint", "is_store"]
 
 STORE_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -235,7 +235,145 @@ class _Chunk:
 
 
 # --- writing --------------------------------------------------------------------------------
-class RunStore:
+class ShardWriter:
+    """Writes root shards into a store directory.
+
+    For the engine's RunStore, and for each task of a distributed run
+    (regionkit.regions.distributed) on its own root range.
+
+    Parameters
+    ----------
+    path : str
+        The store directory.
+    geometry : Geometry
+        The geometry of the regions.
+    dim, n_out, n_layers : int
+        The domain's dimension, the network's outputs and layers.
+    keep : str
+        What the run keeps.
+    n_bytes : int
+        Bytes of a packed pattern.
+    """
+
+    def __init__(self, path: str, geometry: Geometry, dim: int, n_out: int, n_layers: int,
+                 keep: str, n_bytes: int) -> None:
+        self.path, self.geometry, self.dim, self.n_out = path, geometry, dim, n_out
+        self.n_layers, self.keep, self.n_bytes = n_layers, keep, n_bytes
+        self._open: dict[str, Any] | None = None  # the shard being written
+
+    def table(self, chunk: _Chunk, meta: dict[str, Any] | None = None):
+        """The Parquet table of `chunk` (one row per region), with `meta` in its schema.
+
+        Parameters
+        ----------
+        chunk : _Chunk
+            The regions' arrays.
+        meta : dict or None
+            Key-value metadata (JSON) for the table.
+
+        Returns
+        -------
+        pyarrow.Table
+            The table.
+        """
+        return _table(self.geometry, self.dim, self.n_out, self.keep, self.n_bytes,
+                      chunk.patterns, chunk.depth, chunk.frontier, chunk.maps, chunk.points,
+                      meta)
+
+    def add(self, first: int, last: int, frontier: Frontier | None,
+            maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
+            points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
+        """Append the leaves of roots first..last-1 to the open shard, as one row group.
+
+        The shard is closed once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
+
+        Parameters
+        ----------
+        first, last : int
+            The roots whose leaves these are (all of them, in order).
+        frontier, maps, patterns, points
+            What expand_roots returned for them (None where not kept).
+        made : numpy.ndarray of int
+            Regions each remaining layer made for them.
+        regions : int
+            Their number of leaves.
+
+        Raises
+        ------
+        StoreError
+            If these roots do not follow the open shard's.
+        """
+        if patterns is None:
+            patterns = np.zeros((0, self.n_bytes), np.uint8)
+        table = self.table(_Chunk(patterns, np.full(len(patterns), self.n_layers, np.int64),
+                                  frontier, maps, points))
+        if self._open is None:  # a new shard, under a temporary name until it is closed
+            tmp = os.path.join(self.path, f".roots-{first:012d}.{secrets.token_hex(4)}"
+                                          ".tmp.parquet")
+            writer = _pq().ParquetWriter(tmp, table.schema, compression=COMPRESSION)
+            self._open = {"tmp": tmp, "writer": writer, "first": first, "last": first,
+                          "regions": 0, "made": np.zeros(len(made), np.int64),
+                          "since": time.perf_counter()}
+        shard = self._open
+        if first != shard["last"]:
+            raise StoreError(f"roots {first}.. given after roots ..{shard['last']}")
+        shard["writer"].write_table(table)
+        shard["last"], shard["regions"] = last, shard["regions"] + int(regions)
+        shard["made"] += np.asarray(made, np.int64)
+        if (shard["regions"] >= SHARD_REGIONS
+                or time.perf_counter() - shard["since"] >= SHARD_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Close the open shard: its metadata, then fsync and rename (atomic)."""
+        shard, self._open = self._open, None
+        if shard is None:
+            return
+        meta = {"first": shard["first"], "last": shard["last"], "regions": shard["regions"],
+                "made": [int(c) for c in shard["made"]]}
+        writer = shard["writer"]
+        writer.add_key_value_metadata({_META_KEY: json.dumps(meta).encode()})
+        writer.close()
+        fd = os.open(shard["tmp"], os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the data reaches the disk before the name does
+        finally:
+            os.close(fd)
+        os.replace(shard["tmp"], os.path.join(
+            self.path, f"roots-{shard['first']:012d}-{shard['last']:012d}.parquet"))
+
+    def clear(self, first: int, last: int) -> list[str]:
+        """Remove the shards of roots inside first..last-1.
+
+        What an earlier attempt at the same roots left (a distributed task retried after
+        its worker died), whose shard boundaries need not match the new attempt's.
+
+        Parameters
+        ----------
+        first, last : int
+            The root range about to be written.
+
+        Returns
+        -------
+        list of str
+            The names of the shards removed.
+        """
+        gone = [name for a, b, name in _shards(self.path) if first <= a and b <= last]
+        for name in gone:
+            os.unlink(os.path.join(self.path, name))
+        return gone
+
+    def discard(self) -> None:
+        """Drop the open shard unwritten.
+
+        Its temporary file stays until a RunStore opens the directory.
+        """
+        if self._open is not None:
+            self._open["writer"].close()
+            self._open = None
+
+
+class RunStore(ShardWriter):
     """The writing side of a store: the engine hands it regions as they are finished.
 
     Opening checks the fingerprint of an existing store (or starts a new one), removes the
@@ -285,12 +423,13 @@ class RunStore:
                 "or regionkit version differ from this call's); give a new store path or "
                 "remove this one")
         self.manifest = manifest
-        self.geometry = Geometry(manifest["geometry"])  # LP form may have fallen back
         for name in os.listdir(self.path):  # a killed writer's temporary files
             if name.startswith(".") and ".tmp" in name:
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.path, name))
-        self._open: dict[str, Any] | None = None  # the shard being written
+        # (the geometry: the LP form may have fallen back to the vertex form)
+        super().__init__(self.path, Geometry(manifest["geometry"]), domain.dim, net.n_out,
+                         net.n_layers, keep, self.n_bytes)
 
     @property
     def complete(self) -> bool:
@@ -305,9 +444,7 @@ class RunStore:
         geometry : Geometry
             The geometry of the new run.
         """
-        if self._open is not None:
-            self._open["writer"].close()
-            self._open = None
+        self.discard()
         for name in os.listdir(self.path):
             if name not in (MANIFEST, _NETWORK):
                 os.unlink(os.path.join(self.path, name))
@@ -335,8 +472,36 @@ class RunStore:
         Raises
         ------
         StoreError
-            If the store's roots differ from these (a different DFS_MIN_ROOTS), or its
-            shards do not cover a prefix of the roots.
+            If the store's roots differ from these (a different DFS_MIN_ROOTS), or two
+            shards overlap. Shards after a gap (a distributed run's, docs/distributed.md)
+            are removed: this run does their roots again, in order.
+        """
+        self.claim_roots(layer, patterns)
+        done, regions, made = 0, 0, np.zeros(self.net.n_layers - layer, np.int64)
+        for first, last, shard_regions, shard_made in self.stored_ranges():
+            if first != done:  # a distributed run's gap: later shards are done again here
+                for _, _, name in _shards(self.path):
+                    if name >= f"roots-{first:012d}":
+                        os.unlink(os.path.join(self.path, name))
+                break
+            done, regions = last, regions + shard_regions
+            made += shard_made
+        return done, regions, made
+
+    def claim_roots(self, layer: int, patterns: np.ndarray) -> None:
+        """Record the depth-first roots in the manifest (the same as a resumed run's).
+
+        Parameters
+        ----------
+        layer : int
+            The first layer the roots go through (0-based).
+        patterns : numpy.ndarray of uint8
+            The roots' packed patterns.
+
+        Raises
+        ------
+        StoreError
+            If the store's roots differ from these (a different DFS_MIN_ROOTS).
         """
         digest = hashlib.sha256(np.ascontiguousarray(patterns).tobytes()).hexdigest()
         roots = {"layer": int(layer), "n": int(len(patterns)), "digest": digest}
@@ -351,77 +516,28 @@ class RunStore:
         self.manifest.pop("stop_reason", None)
         self.manifest.pop("stopped_in", None)
         self._write_manifest()
-        done, regions, made = 0, 0, np.zeros(self.net.n_layers - layer, np.int64)
-        for first, last, name in _shards(self.path):
-            if first != done:
-                raise StoreError(f"{self.path}: shard {name} starts at root {first}, "
-                                 f"expected {done}")
-            meta = _shard_meta(os.path.join(self.path, name))
-            done, regions = last, regions + meta["regions"]
-            made += np.asarray(meta["made"], np.int64)
-        return done, regions, made
 
-    def add(self, first: int, last: int, frontier: Frontier | None,
-            maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
-            points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
-        """Append the leaves of roots first..last-1 to the open shard, as one row group.
+    def stored_ranges(self) -> list[tuple[int, int, int, np.ndarray]]:
+        """The root ranges the shards hold, by first root (a distributed run leaves gaps).
 
-        The shard is closed once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
+        Returns
+        -------
+        list of tuple
+            (first, last, regions, made) per shard: roots first..last-1, their number of
+            regions and the regions each remaining layer made for them.
 
-        Parameters
-        ----------
-        first, last : int
-            The roots whose leaves these are (all of them, in order).
-        frontier, maps, patterns, points
-            What expand_roots returned for them (None where not kept).
-        made : numpy.ndarray of int
-            Regions each remaining layer made for them.
-        regions : int
-            Their number of leaves.
+        Raises
+        ------
+        StoreError
+            If two shards overlap.
         """
-        if patterns is None:
-            patterns = np.zeros((0, self.n_bytes), np.uint8)
-        table = self._chunk_table(_Chunk(patterns, np.full(len(patterns), self.net.n_layers,
-                                                             np.int64), frontier, maps, points))
-        if self._open is None:  # a new shard, under a temporary name until it is closed
-            tmp = os.path.join(self.path, f".roots-{first:012d}.{secrets.token_hex(4)}"
-                                          ".tmp.parquet")
-            writer = _pq().ParquetWriter(tmp, table.schema, compression=COMPRESSION)
-            self._open = {"tmp": tmp, "writer": writer, "first": first, "last": first,
-                          "regions": 0, "made": np.zeros(len(made), np.int64),
-                          "since": time.perf_counter()}
-        shard = self._open
-        if first != shard["last"]:
-            raise StoreError(f"roots {first}.. given after roots ..{shard['last']}")
-        shard["writer"].write_table(table)
-        shard["last"], shard["regions"] = last, shard["regions"] + int(regions)
-        shard["made"] += np.asarray(made, np.int64)
-        if (shard["regions"] >= SHARD_REGIONS
-                or time.perf_counter() - shard["since"] >= SHARD_SECONDS):
-            self.flush()
-
-    def flush(self) -> None:
-        """Close the open shard: its metadata, then fsync and rename (atomic)."""
-        shard, self._open = self._open, None
-        if shard is None:
-            return
-        meta = {"first": shard["first"], "last": shard["last"], "regions": shard["regions"],
-                "made": [int(c) for c in shard["made"]]}
-        writer = shard["writer"]
-        writer.add_key_value_metadata({_META_KEY: json.dumps(meta).encode()})
-        writer.close()
-        fd = os.open(shard["tmp"], os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the data reaches the disk before the name does
-        finally:
-            os.close(fd)
-        os.replace(shard["tmp"], os.path.join(
-            self.path, f"roots-{shard['first']:012d}-{shard['last']:012d}.parquet"))
-
-    def _chunk_table(self, chunk: _Chunk, meta: dict[str, Any] | None = None):
-        return _table(self.geometry, self.domain.dim, self.net.n_out, self.keep, self.n_bytes,
-                      chunk.patterns, chunk.depth, chunk.frontier, chunk.maps, chunk.points,
-                      meta)
+        out: list[tuple[int, int, int, np.ndarray]] = []
+        for first, last, name in _shards(self.path):
+            if out and first < out[-1][1]:
+                raise StoreError(f"{self.path}: shard {name} overlaps roots ..{out[-1][1]}")
+            meta = _shard_meta(os.path.join(self.path, name))
+            out.append((first, last, int(meta["regions"]), np.asarray(meta["made"], np.int64)))
+        return out
 
     def finish(self, per_layer: list[int], seconds: float, stop_reason: str | None,
                stopped_in: dict[str, int] | None, count: int,
@@ -485,7 +601,7 @@ class RunStore:
         else:
             chunk = _Chunk(np.zeros((0, self.n_bytes), np.uint8), np.zeros(0, np.int64),
                            None, None, None)
-        _write_table(self._chunk_table(chunk, {"regions": rs.n_regions}),
+        _write_table(self.table(chunk, {"regions": rs.n_regions}),
                      os.path.join(self.path, _WHOLE))
         self.manifest.pop("roots", None)
         self._settle(rs.per_layer, rs.seconds, rs.stop_reason, rs.stopped_in, rs.n_regions)
