@@ -181,8 +181,7 @@ def test_root_weights_count_cutting_units(client, small_tasks, monkeypatch, meth
     seen = {}
 
     def capture(run, li, *args):
-        run._materialize()  # the roots' maps, not their parents' pre-activations
-        maps = run._chunk_maps(0, len(run.frontier))
+        maps = run._root_maps()
         seen["k"] = distributed.root_weights(run.geometry, run.frontier.data, maps,
                                              net.weights[li], net.biases[li]) - 1
         seen["prefix"] = run._trace_bits(run.frontier, li)[:, :12]
@@ -208,7 +207,7 @@ def test_retried_task_replaces_its_shards(client, small_tasks, monkeypatch, tmp_
 
     def twice(run, li, *args):
         n = len(run.frontier)
-        maps = run._chunk_maps(0, n)
+        maps = run._root_maps()
         prefix = run._trace_bits(run.frontier, li)[:, :int(run.offsets[li])]
         job = dict(distributed._job(run, li), task_regions=1 << 62)
         data = distributed._roots(run.frontier, maps, prefix, 2, n)

@@ -276,8 +276,7 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     n = len(roots)
     bits = run._trace_bits(roots, li)
     prefix = np.ascontiguousarray(bits[:, :int(run.offsets[li])])
-    run._materialize()  # tasks take their roots' maps (not the parents' pre-activations)
-    maps = run._chunk_maps(0, n)
+    maps = run._root_maps()
     results: dict[int, dict[str, Any]] = {}
     todo = [(0, n)]
     if store is not None:

@@ -354,6 +354,12 @@ class _Run:
         self.maps = _core.child_maps({**self.maps, "R": self.radius}, self.parents[li],
                                      self.layer_bits[li], *self._layer_args(li))
 
+    def _root_maps(self) -> dict[str, np.ndarray]:
+        """Every region's map (made from the parents' pre-activations if need be), with R:
+        what the distributed phase ships with its roots."""
+        self._materialize()
+        return self._chunk_maps(0, len(self.frontier))
+
     def _roots_source(self, i: int, j: int) -> tuple | None:
         """expand_roots' source for roots i..j when self.maps holds their parents'."""
         if self.maps_layer is None:
