@@ -207,29 +207,43 @@ def test_jacobian_of_nan_point_raises():
 
 # --- nearly tied maxout pieces ---------------------------------------------------------------
 
-@pytest.mark.parametrize("delta", [1e-6, 1e-10, 1e-12])
-def test_nearly_tied_maxout_faces_and_volumes(delta):
-    """Two maxout units whose pieces differ by delta * (x_i + c): each unit's tie hyperplane is
-    x_i = -c whatever delta, so the complex is two crossing planes (f = [0, 1, 4, 4]) and the
-    volumes are the box's quarters. Point signs once subtracted the pieces' values (~1, off by
-    ~1e-16) against a pair tolerance ~1e-20 and signed the tie planes at random: face_counts
-    gave an Euler characteristic of 0 and counted regions as faces."""
-    base = np.array([[1.3, -0.7, 2.1], [-0.4, 1.9, 0.6]])
-    W = np.repeat(base, 2, axis=0)
-    W[1, 0] += delta
-    W[3, 1] += delta
+def _tied_maxout(delta, g0, g1):
+    """Two maxout units of two pieces each, the second piece delta * g_u (and a bias) off."""
+    W = np.repeat(np.array([[1.3, -0.7, 2.1], [-0.4, 1.9, 0.6]]), 2, axis=0)
+    W[1] += delta * np.asarray(g0)
+    W[3] += delta * np.asarray(g1)
     b = np.array([0.5, 0.5 + 0.2 * delta, -0.25, -0.25 - 0.3 * delta])
     net = rk.Network.from_arrays([W, np.ones((1, 2))], [b, [0.0]],
                                  activations=["maxout:2", "identity"])
+    return net, W, b
+
+
+@pytest.mark.parametrize("delta", [1e-6, 1e-8, 1e-10, 1e-12])
+def test_nearly_tied_maxout_faces(delta):
+    """Pieces delta apart: the tie planes P_1 = P_0 of the two units cross inside the cube,
+    so the complex is 4 regions, 4 facets and 1 edge. Point signs once subtracted the pieces'
+    values (~1, each off by ~1e-16) against a pair tolerance ~1e-20, signed the tie planes
+    at random, and face_counts matched no faces across them (Euler characteristic 0 and
+    regions counted as facets, e.g. [0, 0, 3, 2])."""
+    net, _, _ = _tied_maxout(delta, [1.0, 0.5, -0.25], [-0.5, 1.0, 0.75])
     box = rk.Box(-1, 1, dim=3)
     rs = rk.enumerate_regions(net, box)
-    assert rs.n_regions == 4
+    assert rs.n_regions == rk.enumerate_regions(net, box, method="exact").n_regions == 4
     assert rs.face_counts().tolist() == [0, 1, 4, 4]
-    # P_1 - P_0 = (W_1 - W_0) x + (b_1 - b_0) (both differences exact in floats: Sterbenz):
+    _check_volumes(rs, box, {})
+
+
+@pytest.mark.parametrize("delta", [1e-6, 1e-10, 1e-12])
+def test_nearly_tied_maxout_volumes(delta):
+    """Tie planes parallel to the axes: each region is a box, so its volume is known."""
+    net, W, b = _tied_maxout(delta, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+    # P_1 - P_0 = (W_1 - W_0) x + (b_1 - b_0), both differences exact in floats (Sterbenz):
     # unit 0's piece 1 wins where x0 > c0, unit 1's where x1 > c1.
     c0 = -(b[1] - b[0]) / (W[1, 0] - W[0, 0])
     c1 = -(b[3] - b[2]) / (W[3, 1] - W[2, 1])
     side = {(True, True): (1 - c0) * (1 - c1), (True, False): (1 - c0) * (1 + c1),
             (False, True): (1 + c0) * (1 - c1), (False, False): (1 + c0) * (1 + c1)}
+    assert rs.n_regions == 4
     for p, v in zip(rs.pattern_bits(), rs.volumes()):
         assert v == pytest.approx(2 * side[(bool(p[1]), bool(p[3]))], rel=1e-9)
