@@ -187,3 +187,43 @@ def test_keep_patterns_is_certified_exactly_and_keep_count_is_refused():
         rk.enumerate_regions(net, dom, keep="count").certify()
     with pytest.raises(rk.RegionkitError, match="keep"):
         rk.enumerate_regions(net, dom, method="exact", keep="count")
+
+
+def test_row_pass_bounds_hold_exactly():
+    """The compiled row pass (csrc/certfilter.hpp) against exact rational arithmetic: the
+    value at the centre is within its bound, and a row said to be negative on the box has
+    an exact maximum over the box below 0. Rows built to cancel (terms ~1e8 summing to ~1)
+    and rows whose box maximum sits within rounding of 0 exercise the bounds."""
+    from fractions import Fraction as Fr
+
+    from regionkit.core import _core
+    from regionkit.errors import CoreInputError
+    rng = np.random.default_rng(3)
+    n, m, d = 40, 12, 3
+    A = rng.normal(size=(n, m, d)) * 10.0 ** rng.integers(-3, 9, size=(n, m, 1))
+    centre = rng.uniform(-1, 1, size=(n, d))
+    C = -(A * centre[:, None, :]).sum(axis=2) + rng.normal(size=(n, m))  # cancelling rows
+    lo, hi = centre - 0.01, centre + 0.01
+    # rows whose float maximum over the box is -1 ulp-ish: the bound must decide
+    top = C + np.maximum(A * lo[:, None, :], A * hi[:, None, :]).sum(axis=2)
+    C[:, :3] -= top[:, :3] + 1e-300
+    EA, EC = np.zeros((n, m)), np.zeros((n, m))
+    vin, ein, below, margin, azero = _core.certify_row_bounds(A, C, EA, EC, centre, lo, hi,
+                                                              1e-290)
+    assert not azero.any() and np.all(ein > 0)
+    hits = 0
+    for r in range(n):
+        cq = [Fr(float(x)) for x in centre[r]]
+        for j in range(m):
+            a = [Fr(float(x)) for x in A[r, j]]
+            exact = Fr(float(C[r, j])) + sum(x * y for x, y in zip(a, cq))
+            assert abs(exact - Fr(float(vin[r, j]))) <= Fr(float(ein[r, j]))
+            if below[r, j]:
+                hits += 1
+                worst = Fr(float(C[r, j])) + sum(max(x * Fr(float(lo[r, q])),
+                                                     x * Fr(float(hi[r, q])))
+                                                 for q, x in enumerate(a))
+                assert worst < 0
+    assert hits > 0
+    with pytest.raises(CoreInputError, match="shape"):
+        _core.certify_row_bounds(A, C[:, :2], EA, EC, centre, lo, hi, 1e-290)
