@@ -669,7 +669,7 @@ class RegionSet:
         Parameters
         ----------
         points : array_like, shape (n, dim)
-            Points in the domain's own coordinates.
+            Points of the closed domain, in its own coordinates.
         kind : {"activation", "linear"}
             "activation": every facet shared by two activation regions; "linear": only the
             facets across which the affine map changes.
@@ -682,7 +682,8 @@ class RegionSet:
         Raises
         ------
         PointsError
-            If the points are not a finite (n, dim) array.
+            If the points are not a finite (n, dim) array, or one lies outside the closed
+            domain (outside it the network's hyperplanes go on past the enumerated facets).
         RegionkitError
             If `kind` is unknown or the enumeration stopped early.
 
