@@ -1,6 +1,7 @@
 """certify(): passes on ordinary enumerations, fails with the right reason on corrupted ones,
 and reports near-degenerate regions; the float filter and the exact path agree."""
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -227,3 +228,34 @@ def test_row_pass_bounds_hold_exactly():
     assert hits > 0
     with pytest.raises(CoreInputError, match="shape"):
         _core.certify_row_bounds(A, C[:, :2], EA, EC, centre, lo, hi, 1e-290)
+
+
+def test_lp_interior_points_are_checked_repaired_and_flagged():
+    """LP-form centres are checked on first use: a point of another region is replaced by an
+    exact interior point; a pattern with no region (exact LP) raises InteriorPointWarning."""
+    from regionkit.errors import InteriorPointWarning
+    from regionkit.regions.certify import verify_interior_points
+    rs = small([2, 5, 4, 1], ["relu", "relu", "identity"], 2, seed=1, method="lp")
+    assert rs.vertices is None
+    box, n = rs.domain, rs.n_regions
+    perm = np.roll(np.arange(n), 1)
+    points, empty = verify_interior_points(rs, rs.interior_points[perm])
+    assert empty.size == 0
+    np.testing.assert_array_equal(rs.network.pattern(box.to_input(points)), rs.pattern_bits())
+    # a flipped bit whose region is empty (certify calls it not genuine)
+    bits = rs.pattern_bits()
+    listed = {tuple(b) for b in bits.tolist()}
+    r, h = next((r, h) for r in range(n) for h in range(bits.shape[1])
+                if tuple(np.logical_xor(bits[r], np.arange(bits.shape[1]) == h)) not in listed)
+    bits[r, h] = not bits[r, h]
+    flipped = dataclasses.replace(rs, patterns=np.packbits(bits, axis=1, bitorder="little"),
+                                  _index=None, _points_checked=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = flipped.interior_points[r]
+    flagged = [w for w in caught if issubclass(w.category, InteriorPointWarning)]
+    if ("not_genuine", r) in {(f.kind, f.region) for f in certify(flipped).failures}:
+        assert len(flagged) == 1 and f"region {r}" in str(flagged[0].message)
+    else:  # the flip names another genuine region: its point is found instead
+        assert not flagged
+        assert np.array_equal(rs.network.pattern(box.to_input(got[None]))[0], bits[r])

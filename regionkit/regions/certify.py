@@ -37,10 +37,11 @@ import numpy as np
 
 from regionkit.core import _core
 from regionkit.errors import RegionkitError
+from regionkit.measures.signs import domain_signs
 from regionkit.model.activations import Maxout
 from regionkit.regions.rational import BACKEND, RationalNet, facets, interior_point, q
 
-__all__ = ["Certificate", "Failure", "NEAR_DEGENERATE_RTOL", "certify"]
+__all__ = ["Certificate", "Failure", "NEAR_DEGENERATE_RTOL", "certify", "verify_interior_points"]
 
 # A region is reported near-degenerate when its inradius is below this fraction of the
 # domain's bounding-box diameter (its largest side).
@@ -731,3 +732,61 @@ def _missing(ex: RationalNet, region: int, nb: np.ndarray, point, size: float,
     return Failure("missing", region, _hex(nb), tuple(float(x) for x in p),
                    f"the region across one of its facets (pattern {_hex(nb)}) is not "
                    f"listed{thin}")
+
+
+def verify_interior_points(rs, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check that each region's interior point has the region's pattern, with a margin.
+
+    A point passes when its float pattern is the region's and every hyperplane is farther
+    from its threshold than the engine's tolerance (regionkit.measures.signs, which also
+    breaks maxout ties the engine's way). A point that fails is checked in exact arithmetic
+    (every row of the region strictly negative there); if it fails that too, an exact
+    interior point is solved for (an exact LP) and rounded to floats. What exact arithmetic
+    finds no point for is no region at all.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A RegionSet that keeps its regions.
+    points : numpy.ndarray, shape (n_regions, dim)
+        A point of each region (domain coordinates), e.g. its Chebyshev centre.
+
+    Returns
+    -------
+    points : numpy.ndarray, shape (n_regions, dim)
+        The points, those that failed replaced by exact ones (rounded).
+    empty : numpy.ndarray of int64
+        Regions with no interior point in exact arithmetic (not genuine).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> box = rk.Box(-1, 1, dim=2)
+    >>> rs = rk.enumerate_regions(net, box, method="lp")
+    >>> bad = rs.interior_points[[1, 0, 2, 3]]  # regions 0 and 1 swap points
+    >>> points, empty = verify_interior_points(rs, bad)
+    >>> bool(np.all(net.pattern(box.to_input(points)) == rs.pattern_bits())), empty.tolist()
+    (True, [])
+    """
+    net, domain = rs.network, rs.domain
+    P = np.array(points, dtype=np.float64)
+    bits = rs.pattern_bits()
+    empty: list[int] = []
+    if not len(P) or net.n_hyperplanes == 0:
+        return P, np.zeros(0, np.int64)
+    at, _ = domain_signs(net, domain, P, None, rs.tol)
+    pattern = net.pattern(domain.to_input(P)).astype(bool)
+    suspect = np.flatnonzero(np.any(pattern != bits, axis=1)
+                             | np.any(at != np.where(bits, 1, -1), axis=1))
+    if len(suspect):
+        ex = RationalNet(net, domain)
+        for r in suspect:
+            out = ex.rows(bits[r])
+            point = None if out is None else interior_point(out[0], [[q(x) for x in P[r]]])[0]
+            if point is None:
+                empty.append(int(r))
+            else:
+                P[r] = [float(x) for x in point]
+    return P, np.array(empty, np.int64)
