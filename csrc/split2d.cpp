@@ -23,6 +23,25 @@ inline int classify(const std::vector<double>& xy, const double* a, double c, do
 
 inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
 
+// Thickness of a convex polygon: twice its area over its perimeter, which lies between its
+// inradius and its width (each edge's triangle to the incentre has area >= r * edge / 2; the
+// polygon fits in a strip of its width and twice its diameter is at most its perimeter).
+// Coordinates are taken relative to the first vertex, so a needle far from the origin keeps
+// its area's digits.
+inline double thickness(const std::vector<double>& xy) {
+  const size_t n = xy.size() / 2;
+  if (n < 3) return 0.0;
+  double area2 = 0.0, perimeter = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = (i + 1) % n;
+    const double xi = xy[2 * i] - xy[0], yi = xy[2 * i + 1] - xy[1];
+    const double xk = xy[2 * k] - xy[0], yk = xy[2 * k + 1] - xy[1];
+    area2 += xi * yk - xk * yi;
+    perimeter += std::hypot(xk - xi, yk - yi);
+  }
+  return perimeter > 0.0 ? std::fabs(area2) / perimeter : 0.0;
+}
+
 // Keep the part of `p` where sign * (a.x + c) >= 0; the cut edge gets `cut_row`, `cut_lab`.
 void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, int sign,
           const double* cut_row, int64_t cut_lab, Polygons::Piece& q) {
@@ -93,6 +112,21 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       }
       clip(s.pieces[i], s.val, eps, +1, pos_row, label_base + j, s.tmp_pos);
       clip(s.pieces[i], s.val, eps, -1, neg_row, label_base + j, s.tmp_neg);
+      // A cut that leaves one side thinner than this hyperplane's zero tolerance (as a
+      // distance, eps / |a|) splits nothing: the piece goes whole to the other side, as for
+      // a hyperplane that only grazes it. Such a side is below what the tolerance resolves,
+      // and may not exist at all: a vertex where two nearly parallel hyperplanes cross is
+      // placed only to about u / rtol of its edge along them (the values interpolated are
+      // within a few eps of each other), so a third hyperplane passing that close may be
+      // on either side of the exact crossing; the needle it cut off (2-D fuzz: area 3e-23
+      // in the unit box) had a pattern whose exact region is empty.
+      const double sliver = eps / nrm;
+      const bool thin_pos = thickness(s.tmp_pos.xy) <= sliver;
+      const bool thin_neg = thickness(s.tmp_neg.xy) <= sliver;
+      if (thin_pos != thin_neg) {
+        s.pieces[i].bits[j] = thin_neg;
+        continue;
+      }
       if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
       Piece& np = s.pieces[npieces++];
       np.bits = s.pieces[i].bits;
