@@ -197,7 +197,7 @@ def check(net: rk.Network, box: rk.Box, rng: np.random.Generator,
         failed.append("exception")
     if any(abs(v.sum() / box.volume - 1.0) > VOLUME_RTOL for v in vols.values()):
         failed.append("volume_sum")
-    rs, vol = runs["auto"], vols["auto"] / box.volume
+    rs, vol = runs["auto"], np.clip(vols["auto"] / box.volume, 0.0, 1.0)
     seen = net.pattern(box.to_input(box.sample(samples, rng=rng)))
     index = {p.tobytes(): i for i, p in enumerate(rs.pattern_bits())}
     count = np.zeros(rs.n_regions)
@@ -232,6 +232,8 @@ def main() -> None:
                     help=f"Also compare with method='exact' (nets up to "
                          f"{EXACT_MAX_HYPERPLANES} hyperplanes).")
     ap.add_argument("--case", type=int, default=None, help="Rerun this one case only.")
+    ap.add_argument("--checkpoint", type=int, default=100,
+                    help="Print and write the tallies every this many cases (0: at the end).")
     ap.add_argument("--out", default=default_out("fuzz_exactness"))
     args = ap.parse_args()
     families = FAMILIES if args.family == "all" else (args.family,)
@@ -239,24 +241,29 @@ def main() -> None:
     failures: dict[str, list[str]] = {c: [] for c in CHECKS}
     tried = {f: 0 for f in families}
     start = time.perf_counter()
-    for case in cases:
+
+    def report(done: int) -> None:
+        seconds = time.perf_counter() - start
+        print(f"{'check':<14} {'checked':>8} {'failed':>7}")
+        for name in CHECKS:
+            print(f"{name:<14} {done:>8} {len(failures[name]):>7}")
+        print(f"{done} cases ({tried}) in {seconds:.1f} s")
+        for name in CHECKS:
+            for line in failures[name][:10]:
+                print(f"  {name}: {line}")
+        write_results(args.out, cases=done, seed=args.seed, seconds=seconds, families=tried,
+                      failed={k: len(v) for k, v in failures.items()},
+                      examples={k: v[:50] for k, v in failures.items()})
+
+    for done, case in enumerate(cases, 1):
         family = families[case % len(families)]
         tried[family] += 1
         what, failed = run_case(args.seed, case, family, args.samples, args.exact)
         for name in failed:
             failures[name].append(f"--seed {args.seed} --family {family} --case {case}: {what}")
-    seconds = time.perf_counter() - start
-    print(f"{'check':<14} {'checked':>8} {'failed':>7}")
-    for name in CHECKS:
-        print(f"{name:<14} {len(cases):>8} {len(failures[name]):>7}")
-    print(f"{len(cases)} cases ({tried}) in {seconds:.1f} s")
-    for name in CHECKS:
-        for line in failures[name][:10]:
-            print(f"  {name}: {line}")
-    write_results(args.out, cases=len(cases), seed=args.seed, seconds=seconds, families=tried,
-                  failed={k: len(v) for k, v in failures.items()},
-                  examples={k: v[:50] for k, v in failures.items()})
-
+        if args.checkpoint and done % args.checkpoint == 0 and done < len(cases):
+            report(done)  # a long run can be read (or stopped) before its end
+    report(len(cases))
 
 if __name__ == "__main__":
     main()
