@@ -6,6 +6,11 @@
 namespace rk {
 namespace {
 
+// Unit roundoff, and the rounding errors of a piece's coordinates below which a side left by
+// a cut is a sliver that may not exist (see Polygons::split).
+constexpr double kRoundoff = 1.1102230246251565e-16;
+constexpr double kSliverRoundoffs = 1024.0;
+
 // Side of a hyperplane over a vertex list: bit 1 = some value > eps, bit 2 = some < -eps.
 inline int classify(const std::vector<double>& xy, const double* a, double c, double eps,
                     std::vector<double>& val) {
@@ -112,15 +117,19 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       }
       clip(s.pieces[i], s.val, eps, +1, pos_row, label_base + j, s.tmp_pos);
       clip(s.pieces[i], s.val, eps, -1, neg_row, label_base + j, s.tmp_neg);
-      // A cut that leaves one side thinner than this hyperplane's zero tolerance (as a
-      // distance, eps / |a|) splits nothing: the piece goes whole to the other side, as for
-      // a hyperplane that only grazes it. Such a side is below what the tolerance resolves,
-      // and may not exist at all: a vertex where two nearly parallel hyperplanes cross is
-      // placed only to about u / rtol of its edge along them (the values interpolated are
-      // within a few eps of each other), so a third hyperplane passing that close may be
-      // on either side of the exact crossing; the needle it cut off (2-D fuzz: area 3e-23
-      // in the unit box) had a pattern whose exact region is empty.
-      const double sliver = eps / nrm;
+      // A cut that leaves one side thinner than kSliverRoundoffs rounding errors of the
+      // piece's coordinates splits nothing: the piece goes whole to the other side. Where two
+      // hyperplanes at an angle theta cross, the clip places the vertex only to about
+      // u M / theta along them (M: the coordinates' magnitude; the values it interpolates
+      // between are a few eps apart, each off by a few u M |a|), so a third hyperplane passing
+      // that close may be on either side of the exact crossing, and the needle it cuts off
+      // is at most (u M / theta) long and theta times that wide: a few u M thick. Its
+      // pattern may have no exact region (2-D fuzz: a needle 1e-17 thick in the unit box,
+      // area 3e-23, empty in exact arithmetic). Anything that thin is far below the
+      // tolerance (rtol = 1e-10 by default), where regions may be merged (docs/certify.md).
+      double M = 0.0;
+      for (const double x : s.pieces[i].xy) M = std::fmax(M, std::fabs(x));
+      const double sliver = kSliverRoundoffs * kRoundoff * M;
       const bool thin_pos = thickness(s.tmp_pos.xy) <= sliver;
       const bool thin_neg = thickness(s.tmp_neg.xy) <= sliver;
       if (thin_pos != thin_neg) {
