@@ -13,8 +13,7 @@ from regionkit.atomic import atomic_path
 from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry, vertex_centroids
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import (IncompleteError, InteriorPointWarning, NetworkFileError,
-                              RegionkitError)
+from regionkit.errors import IncompleteError, InteriorPointWarning, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
