@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
 import fuzz_exactness as F  # noqa: E402
 
-# A few examples keep this under ~15 s on a loaded CI core (each runs two enumerations in up
-# to 6-D, their volumes and 500 samples).
+# A few examples keep this near 30 s on a loaded 2-core machine (each runs two enumerations
+# in up to 6-D, their volumes, certify(), face counts up to 4-D and 500 samples).
 CI_EXAMPLES = 5
 
 
