@@ -94,10 +94,18 @@ void maxout_signs(const Layer& L, const UnitScales& scales, const MapsView& in,
       if (wins) w = a;
     }
     if (w < 0) w = first_max;
+    for (int j = 0; j < k; ++j)
+      tied[j] = j == w || std::fabs(diff(w, j, x, true)) <= pair_eps(w, j);
+    // Ties within pair tolerances are not transitive: a piece within the (wide) tolerance of
+    // the winner but clearly below another tied piece (a nearly identical one, whose pair
+    // tolerance is tiny) is not at the maximum, whichever tied piece the point's side made
+    // the winner. Dropping it makes both sides of a face read the same signs.
     bool any_tie = false;
     for (int j = 0; j < k; ++j) {
-      tied[j] = j == w || std::fabs(diff(w, j, x, true)) <= pair_eps(w, j);
-      any_tie = any_tie || (j != w && tied[j]);
+      if (!tied[j] || j == w) continue;
+      for (int i = 0; i < k && tied[j]; ++i)
+        if (i != j && tied[i] && diff(i, j, x, true) > pair_eps(i, j)) tied[j] = 0;
+      any_tie = any_tie || tied[j];
     }
     int best = w;
     if (any_tie && dir)

@@ -271,3 +271,20 @@ def test_2d_clip_invents_no_needle():
     assert cert.count("not_genuine") == 0 and cert.count("doubled") == 0
     assert all("thin" in f.detail for f in cert.failures)
     assert rs.volumes().sum() == pytest.approx(box.volume, rel=1e-12)
+
+
+def test_three_pieces_two_nearly_identical_one_facet():
+    """Pieces 1 and 2 of one maxout unit are 1e-9 apart, piece 0 is not (3-D maxout fuzz):
+    on the facet where P0 = P2, P1 sits 1e-10 below both, within the wide (0, 1) pair
+    tolerance but not the tiny (1, 2) one. Seen from the side where 0 wins, piece 1 read
+    as tied; from the other, not: the one facet was counted twice ([0, 0, 2, 2])."""
+    W = [[-2.0, 2.0, -1.0],
+         [1.9999999990309041, -3.5536300369949237e-10, -1.9999999997145563],
+         [2.0000000011749957, -1.9104033436886914e-10, -1.9999999991708741]]
+    b = [-7.159569680211972e-12, -5.502472704537716e-10, 7.621261883921339e-11]
+    net = rk.Network.from_arrays([W, [[1.0]]], [b, [0.0]], activations=["maxout:3", "identity"])
+    box = rk.Box([-0.8201992009781501, 0.0027185439371750775, -0.3948522224053186],
+                 [0.05733278759227911, 0.2694767778299428, -0.30586124543016524])
+    rs = rk.enumerate_regions(net, box)
+    assert rs.n_regions == rk.enumerate_regions(net, box, method="exact").n_regions == 2
+    assert rs.face_counts().tolist() == [0, 0, 1, 2]
