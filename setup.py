@@ -22,6 +22,7 @@ CORE_SOURCES = [
     "csrc/simplevolume.cpp",
     "csrc/signs.cpp",
     "csrc/facedist.cpp",
+    "csrc/certfilter.cpp",
 ]
 
 SANITIZE = os.environ.get("REGIONKIT_SANITIZE")

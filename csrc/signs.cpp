@@ -42,49 +42,78 @@ inline int8_t sign_at(const Hyperplanes& H, int j, const double* t, double* valu
 // (regionkit/regions/maxout.py: a beats lower pieces by more than the pair tolerance, from
 // MaxoutPairScales, and is not beaten by more than it by higher ones; the first maximum if
 // the tolerance is not transitive there). `at`: +1 for a winner without ties, 0 for the
-// winner and every piece within the pair tolerance of it, -1 for the rest. `beyond` (if not null): the tied piece
-// growing fastest along dir wins (ties to the lowest index), +1 for it and -1 for the rest.
-void maxout_signs(const Layer& L, const UnitScales& scales, const Hyperplanes& H,
-                  const double* S, const Tolerance& tol, const double* t, const double* dir,
-                  int8_t* at, int8_t* beyond) {
-  const int d = H.dim, k = L.pieces, units = L.n_out / k;
-  std::vector<double> v(k), g(k);
+// winner and every piece within the pair tolerance of it, -1 for the rest. `beyond` (if not
+// null): the tied piece growing fastest along dir wins (ties to the lowest index), +1 for it
+// and -1 for the rest.
+//
+// Each comparison evaluates the hyperplane P_a - P_j itself, (W_a - W_j) . x + (b_a - b_j)
+// at the layer's input x = M t + m (`in`), as the engine's split does, never the difference
+// of the two pieces' values: nearly tied pieces (rows 1e-10 apart) have values near 1 that
+// differ by 1e-10, so that difference would carry a rounding error (~1e-16) far above the
+// pair tolerance (rtol times the pair's own scale, ~1e-20) and sign a point on a tie
+// hyperplane at random (faces seen from either side no longer matched).
+void maxout_signs(const Layer& L, const UnitScales& scales, const MapsView& in,
+                  const Tolerance& tol, const double* t, const double* dir, int8_t* at,
+                  int8_t* beyond) {
+  const int d = in.dim, k = L.pieces, units = L.n_out / k, n_in = L.n_in;
+  std::vector<double> x(n_in), xd(dir ? n_in : 0);
+  for (int i = 0; i < n_in; ++i) {
+    const double* Mi = in.M + static_cast<size_t>(i) * d;
+    double v = in.m[i], dv = 0.0;
+    for (int q = 0; q < d; ++q) {
+      v += Mi[q] * t[q];
+      if (dir) dv += Mi[q] * dir[q];
+    }
+    x[i] = v;
+    if (dir) xd[i] = dv;
+  }
   std::vector<char> tied(k);
   for (int u = 0; u < units; ++u) {
     const int r0 = u * k;
-    auto pair_eps = [&](int a, int j) { return tol.atol + tol.rtol * scales[u](a, j, S); };
+    auto pair_eps = [&](int a, int j) { return tol.atol + tol.rtol * scales[u](a, j, in.S); };
+    // P_a - P_j at t (or its derivative along dir, with xd).
+    auto diff = [&](int a, int j, const std::vector<double>& z, bool bias) {
+      const double* Wa = L.W + static_cast<size_t>(r0 + a) * n_in;
+      const double* Wj = L.W + static_cast<size_t>(r0 + j) * n_in;
+      double v = bias ? L.b[r0 + a] - L.b[r0 + j] : 0.0;
+      for (int i = 0; i < n_in; ++i) v += (Wa[i] - Wj[i]) * z[i];
+      return v;
+    };
     int first_max = 0;
-    for (int j = 0; j < k; ++j) {
-      const double* a = &H.a[static_cast<size_t>(r0 + j) * d];
-      double val = H.c[r0 + j], dv = 0.0;
-      for (int q = 0; q < d; ++q) {
-        val += a[q] * t[q];
-        if (dir) dv += a[q] * dir[q];
-      }
-      v[j] = val;
-      g[j] = dv;
-      if (val > v[first_max]) first_max = j;
-    }
+    for (int j = 1; j < k; ++j)
+      if (diff(j, first_max, x, true) > 0) first_max = j;
     int w = -1;
     for (int a = 0; a < k && w < 0; ++a) {
       bool wins = true;
       for (int j = 0; j < k && wins; ++j) {
         if (j == a) continue;
         const double e = pair_eps(a, j);
-        wins = j < a ? v[a] - v[j] > e : v[j] - v[a] <= e;
+        const double v = diff(a, j, x, true);
+        wins = j < a ? v > e : -v <= e;
       }
       if (wins) w = a;
     }
     if (w < 0) w = first_max;
+    for (int j = 0; j < k; ++j)
+      tied[j] = j == w || std::fabs(diff(w, j, x, true)) <= pair_eps(w, j);
+    // Ties within pair tolerances are not transitive: a piece within the (wide) tolerance of
+    // the winner but clearly below another tied piece (a nearly identical one, whose pair
+    // tolerance is tiny) is not at the maximum, whichever tied piece the point's side made
+    // the winner. Dropping it makes both sides of a face read the same signs.
     bool any_tie = false;
     for (int j = 0; j < k; ++j) {
-      tied[j] = j == w || std::fabs(v[w] - v[j]) <= pair_eps(w, j);
-      any_tie = any_tie || (j != w && tied[j]);
+      if (!tied[j] || j == w) continue;
+      for (int i = 0; i < k && tied[j]; ++i)
+        if (i != j && tied[i] && diff(i, j, x, true) > pair_eps(i, j)) tied[j] = 0;
+      any_tie = any_tie || tied[j];
     }
     int best = w;
     if (any_tie && dir)
-      for (int j = 0; j < k; ++j)
-        if (tied[j] && (g[j] > g[best] || (g[j] == g[best] && j < best))) best = j;
+      for (int j = 0; j < k; ++j) {
+        if (!tied[j] || j == best) continue;
+        const double g = diff(j, best, xd, false);
+        if (g > 0 || (g == 0 && j < best)) best = j;
+      }
     for (int j = 0; j < k; ++j) {
       at[r0 + j] = !tied[j] ? -1 : (any_tie ? 0 : 1);
       if (beyond) beyond[r0 + j] = j == best ? 1 : -1;
@@ -113,17 +142,15 @@ void point_signs(const std::vector<Layer>& layers_in, const MapsView& input,
     int col = 0;
     for (size_t li = 0; li < layers.size(); ++li) {
       const Layer& L = layers[li];
-      if (li > 0) {
-        const MapsView view{maps.rows, maps.dim, maps.M.data(), maps.m.data(), maps.S.data(),
-                            input.R};
-        layer_hyperplanes(L, view, 0, tol, H);
-      }
+      const MapsView view = li == 0 ? input : MapsView{maps.rows, maps.dim, maps.M.data(),
+                                                       maps.m.data(), maps.S.data(), input.R};
+      if (li > 0) layer_hyperplanes(L, view, 0, tol, H);
       const Hyperplanes& h = li == 0 ? first : H;
       bits.assign(h.count, 0);
       if (L.kind == ACT_MAXOUT) {
         int8_t* a = at + static_cast<size_t>(p) * H_total + col;
         int8_t* b = beyond + static_cast<size_t>(p) * H_total + col;
-        maxout_signs(L, scales[li], h, li == 0 ? input.S : maps.S.data(), tol, t, dir, a, b);
+        maxout_signs(L, scales[li], view, tol, t, dir, a, b);
         for (int j = 0; j < h.count; ++j) bits[j] = b[j] > 0;
       }
       for (int j = 0; j < h.count && L.kind != ACT_MAXOUT; ++j) {
@@ -166,19 +193,17 @@ void region_point_signs(const std::vector<Layer>& layers_in, const MapsView& inp
     int col = 0;
     for (size_t li = 0; li < layers.size(); ++li) {
       const Layer& L = layers[li];
-      if (li == 0) {
+      const MapsView view = li == 0 ? input : MapsView{maps.rows, maps.dim, maps.M.data(),
+                                                       maps.m.data(), maps.S.data(), input.R};
+      if (li == 0)
         H = first;
-      } else {
-        const MapsView view{maps.rows, maps.dim, maps.M.data(), maps.m.data(), maps.S.data(),
-                            input.R};
+      else
         layer_hyperplanes(L, view, 0, tol, H);
-      }
-      const double* S = li == 0 ? input.S : maps.S.data();
       for (int64_t p = poff[r]; p < poff[r + 1]; ++p) {
         const double* t = T + static_cast<size_t>(p) * d;
         int8_t* o = out + static_cast<size_t>(p) * H_total + col;
         if (L.kind == ACT_MAXOUT) {
-          maxout_signs(L, scales[li], H, S, tol, t, nullptr, o, nullptr);
+          maxout_signs(L, scales[li], view, tol, t, nullptr, o, nullptr);
           continue;
         }
         for (int j = 0; j < H.count; ++j) o[j] = sign_at(H, j, t, &v);

@@ -7,6 +7,11 @@
 namespace rk {
 namespace {
 
+// Unit roundoff, and the rounding errors of a piece's coordinates below which a side left by
+// a cut is a sliver that may not exist (see Polygons::split).
+constexpr double kRoundoff = 1.1102230246251565e-16;
+constexpr double kSliverRoundoffs = 1024.0;
+
 // Side of a hyperplane over a vertex list: bit 1 = some value > eps, bit 2 = some < -eps.
 inline int classify(const std::vector<double>& xy, const double* a, double c, double eps,
                     std::vector<double>& val) {
@@ -57,6 +62,25 @@ struct BoxBound {
 };
 
 inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
+
+// Thickness of a convex polygon: twice its area over its perimeter, which lies between its
+// inradius and its width (each edge's triangle to the incentre has area >= r * edge / 2; the
+// polygon fits in a strip of its width and twice its diameter is at most its perimeter).
+// Coordinates are taken relative to the first vertex, so a needle far from the origin keeps
+// its area's digits.
+inline double thickness(const std::vector<double>& xy) {
+  const size_t n = xy.size() / 2;
+  if (n < 3) return 0.0;
+  double area2 = 0.0, perimeter = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = (i + 1) % n;
+    const double xi = xy[2 * i] - xy[0], yi = xy[2 * i + 1] - xy[1];
+    const double xk = xy[2 * k] - xy[0], yk = xy[2 * k + 1] - xy[1];
+    area2 += xi * yk - xk * yi;
+    perimeter += std::hypot(xk - xi, yk - yi);
+  }
+  return perimeter > 0.0 ? std::fabs(area2) / perimeter : 0.0;
+}
 
 // Keep the part of `p` where sign * (a.x + c) >= 0; the cut edge gets `cut_row`, `cut_lab`.
 void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, int sign,
@@ -131,6 +155,25 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       }
       clip(s.pieces[i], s.val, eps, +1, pos_row, label_base + j, s.tmp_pos);
       clip(s.pieces[i], s.val, eps, -1, neg_row, label_base + j, s.tmp_neg);
+      // A cut that leaves one side thinner than kSliverRoundoffs rounding errors of the
+      // piece's coordinates splits nothing: the piece goes whole to the other side. Where two
+      // hyperplanes at an angle theta cross, the clip places the vertex only to about
+      // u M / theta along them (M: the coordinates' magnitude; the values it interpolates
+      // between are a few eps apart, each off by a few u M |a|), so a third hyperplane passing
+      // that close may be on either side of the exact crossing, and the needle it cuts off
+      // is at most (u M / theta) long and theta times that wide: a few u M thick. Its
+      // pattern may have no exact region (2-D fuzz: a needle 1e-17 thick in the unit box,
+      // area 3e-23, empty in exact arithmetic). Anything that thin is far below the
+      // tolerance (rtol = 1e-10 by default), where regions may be merged (docs/certify.md).
+      double M = 0.0;
+      for (const double x : s.pieces[i].xy) M = std::fmax(M, std::fabs(x));
+      const double sliver = kSliverRoundoffs * kRoundoff * M;
+      const bool thin_pos = thickness(s.tmp_pos.xy) <= sliver;
+      const bool thin_neg = thickness(s.tmp_neg.xy) <= sliver;
+      if (thin_pos != thin_neg) {
+        s.pieces[i].bits[j] = thin_neg;
+        continue;
+      }
       if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
       Piece& np = s.pieces[npieces++];
       np.bits = s.pieces[i].bits;

@@ -14,6 +14,7 @@ __all__ = [
     "CoreMemoryError",
     "DomainError",
     "IncompleteError",
+    "InteriorPointWarning",
     "Interrupted",
     "MemoryBudgetError",
     "MissingExtraError",
@@ -147,3 +148,7 @@ class BoundViolationError(RegionkitError):
 
 class BoundViolation(RuntimeWarning):
     """Warning: a measured count broke a proven upper bound or an exact prediction."""
+
+
+class InteriorPointWarning(RuntimeWarning):
+    """Warning: exact arithmetic finds no point with a listed region's pattern (not genuine)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import regionkit as rk
-from regionkit.errors import RegionkitError
+from regionkit.errors import PointsError, RegionkitError
 from regionkit.measures import boundary
 
 
@@ -61,7 +61,7 @@ def test_1d_nearest_breakpoint():
     assert rs.kind == "1d"
     bp = -b / w
     bp = bp[(bp > -2) & (bp < 2)]
-    X = rng.uniform(-2.5, 2.5, size=(500, 1))
+    X = rng.uniform(-2, 2, size=(500, 1))
     want = np.abs(X - bp[None, :]).min(axis=1)
     for kind in ("activation", "linear"):  # one layer, positive outputs: every kink counts
         np.testing.assert_allclose(rs.distance_to_complex_boundary(X, kind), want, atol=1e-12)
@@ -77,7 +77,7 @@ def test_2d_against_polygon_edges(method):
     assert ref.kind == "2d"
     rs = ref if method == "auto" else rk.enumerate_regions(net, box, method="lp")
     assert rs.n_regions == ref.n_regions
-    X = np.random.default_rng(1).uniform(-1.2, 1.2, size=(400, 2))
+    X = np.random.default_rng(1).uniform(-1, 1, size=(400, 2))
     got = rs.distance_to_complex_boundary(X)
     np.testing.assert_allclose(got, polygon_edge_distances(ref, X), atol=1e-9)
     d = rs.distance_to_complex_boundary(rs.interior_points)
@@ -128,7 +128,7 @@ def test_3d_against_sampled_facets(method):
     rs = ref if method == "auto" else rk.enumerate_regions(net, box, method="lp")
     assert rs.n_regions == ref.n_regions
     rng = np.random.default_rng(7)
-    X = rng.uniform(-1.1, 1.1, size=(60, 3))
+    X = rng.uniform(-1, 1, size=(60, 3))
     got = rs.distance_to_complex_boundary(X)
     sampled = sampled_facet_distances(ref, X, rng)
     assert np.all(got <= sampled + 1e-9)
@@ -171,6 +171,23 @@ def test_errors():
     with pytest.raises(RegionkitError, match="kind"):
         rs.distance_to_complex_boundary(np.zeros((1, 2)), kind="both")
     assert rs.distance_to_complex_boundary(np.zeros((0, 2))).shape == (0,)
+
+
+def test_points_outside_the_domain_are_refused():
+    """Outside the domain the hyperplanes go on past the enumerated facets, so a distance to
+    those facets would not be the distance to the nearest boundary: refused. Points on the
+    domain's boundary (corners included) are inside."""
+    net = one_layer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    np.testing.assert_allclose(rs.distance_to_complex_boundary([[1.0, 1.0], [-1.0, 0.5]]),
+                               [1.0, 0.5])
+    # 1.5 from the box, but 0 from the hyperplane x0 = 0 that goes on through it
+    for bad in ([[0.0, 2.5]], [[0.3, 0.3], [1.0 + 1e-6, 0.0]]):
+        with pytest.raises(PointsError, match="outside the domain"):
+            rs.distance_to_complex_boundary(bad)
+    rs1 = rk.enumerate_regions(one_layer([[1.0]], [0.25]), rk.Box(-1, 1))
+    with pytest.raises(PointsError, match="outside the domain"):
+        rs1.distance_to_complex_boundary([[-1.5]])
 
 
 def test_single_region_has_no_boundary():

@@ -1,6 +1,7 @@
 """certify(): passes on ordinary enumerations, fails with the right reason on corrupted ones,
 and reports near-degenerate regions; the float filter and the exact path agree."""
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -187,3 +188,74 @@ def test_keep_patterns_is_certified_exactly_and_keep_count_is_refused():
         rk.enumerate_regions(net, dom, keep="count").certify()
     with pytest.raises(rk.RegionkitError, match="keep"):
         rk.enumerate_regions(net, dom, method="exact", keep="count")
+
+
+def test_row_pass_bounds_hold_exactly():
+    """The compiled row pass (csrc/certfilter.hpp) against exact rational arithmetic: the
+    value at the centre is within its bound, and a row said to be negative on the box has
+    an exact maximum over the box below 0. Rows built to cancel (terms ~1e8 summing to ~1)
+    and rows whose box maximum sits within rounding of 0 exercise the bounds."""
+    from fractions import Fraction as Fr
+
+    from regionkit.core import _core
+    from regionkit.errors import CoreInputError
+    rng = np.random.default_rng(3)
+    n, m, d = 40, 12, 3
+    A = rng.normal(size=(n, m, d)) * 10.0 ** rng.integers(-3, 9, size=(n, m, 1))
+    centre = rng.uniform(-1, 1, size=(n, d))
+    C = -(A * centre[:, None, :]).sum(axis=2) + rng.normal(size=(n, m))  # cancelling rows
+    lo, hi = centre - 0.01, centre + 0.01
+    # rows whose float maximum over the box is -1 ulp-ish: the bound must decide
+    top = C + np.maximum(A * lo[:, None, :], A * hi[:, None, :]).sum(axis=2)
+    C[:, :3] -= top[:, :3] + 1e-300
+    EA, EC = np.zeros((n, m)), np.zeros((n, m))
+    vin, ein, below, margin, azero = _core.certify_row_bounds(A, C, EA, EC, centre, lo, hi,
+                                                              1e-290)
+    assert not azero.any() and np.all(ein > 0)
+    hits = 0
+    for r in range(n):
+        cq = [Fr(float(x)) for x in centre[r]]
+        for j in range(m):
+            a = [Fr(float(x)) for x in A[r, j]]
+            exact = Fr(float(C[r, j])) + sum(x * y for x, y in zip(a, cq))
+            assert abs(exact - Fr(float(vin[r, j]))) <= Fr(float(ein[r, j]))
+            if below[r, j]:
+                hits += 1
+                worst = Fr(float(C[r, j])) + sum(max(x * Fr(float(lo[r, q])),
+                                                     x * Fr(float(hi[r, q])))
+                                                 for q, x in enumerate(a))
+                assert worst < 0
+    assert hits > 0
+    with pytest.raises(CoreInputError, match="shape"):
+        _core.certify_row_bounds(A, C[:, :2], EA, EC, centre, lo, hi, 1e-290)
+
+
+def test_lp_interior_points_are_checked_repaired_and_flagged():
+    """LP-form centres are checked on first use: a point of another region is replaced by an
+    exact interior point; a pattern with no region (exact LP) raises InteriorPointWarning."""
+    from regionkit.errors import InteriorPointWarning
+    from regionkit.regions.certify import verify_interior_points
+    rs = small([2, 5, 4, 1], ["relu", "relu", "identity"], 2, seed=1, method="lp")
+    assert rs.vertices is None
+    box, n = rs.domain, rs.n_regions
+    perm = np.roll(np.arange(n), 1)
+    points, empty = verify_interior_points(rs, rs.interior_points[perm])
+    assert empty.size == 0
+    np.testing.assert_array_equal(rs.network.pattern(box.to_input(points)), rs.pattern_bits())
+    # a flipped bit whose region is empty (certify calls it not genuine)
+    bits = rs.pattern_bits()
+    listed = {tuple(b) for b in bits.tolist()}
+    r, h = next((r, h) for r in range(n) for h in range(bits.shape[1])
+                if tuple(np.logical_xor(bits[r], np.arange(bits.shape[1]) == h)) not in listed)
+    bits[r, h] = not bits[r, h]
+    flipped = dataclasses.replace(rs, patterns=np.packbits(bits, axis=1, bitorder="little"),
+                                  _index=None, _points_checked=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = flipped.interior_points[r]
+    flagged = [w for w in caught if issubclass(w.category, InteriorPointWarning)]
+    if ("not_genuine", r) in {(f.kind, f.region) for f in certify(flipped).failures}:
+        assert len(flagged) == 1 and f"region {r}" in str(flagged[0].message)
+    else:  # the flip names another genuine region: its point is found instead
+        assert not flagged
+        assert np.array_equal(rs.network.pattern(box.to_input(got[None]))[0], bits[r])

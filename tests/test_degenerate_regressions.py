@@ -203,3 +203,88 @@ def test_jacobian_of_nan_point_raises():
         rk.jacobian(net, [[np.nan, 0.0]])
     with pytest.raises(PointsError, match="not finite"):
         rk.distance_to_region_boundary(net, [[np.inf, 0.0]])
+
+
+# --- nearly tied maxout pieces ---------------------------------------------------------------
+
+def _tied_maxout(delta, g0, g1):
+    """Two maxout units of two pieces each, the second piece delta * g_u (and a bias) off."""
+    W = np.repeat(np.array([[1.3, -0.7, 2.1], [-0.4, 1.9, 0.6]]), 2, axis=0)
+    W[1] += delta * np.asarray(g0)
+    W[3] += delta * np.asarray(g1)
+    b = np.array([0.5, 0.5 + 0.2 * delta, -0.25, -0.25 - 0.3 * delta])
+    net = rk.Network.from_arrays([W, np.ones((1, 2))], [b, [0.0]],
+                                 activations=["maxout:2", "identity"])
+    return net, W, b
+
+
+@pytest.mark.parametrize("delta", [1e-6, 1e-8, 1e-10, 1e-12])
+def test_nearly_tied_maxout_faces(delta):
+    """Pieces delta apart: the tie planes P_1 = P_0 of the two units cross inside the cube,
+    so the complex is 4 regions, 4 facets and 1 edge. Point signs once subtracted the pieces'
+    values (~1, each off by ~1e-16) against a pair tolerance ~1e-20, signed the tie planes
+    at random, and face_counts matched no faces across them (Euler characteristic 0 and
+    regions counted as facets, e.g. [0, 0, 3, 2])."""
+    net, _, _ = _tied_maxout(delta, [1.0, 0.5, -0.25], [-0.5, 1.0, 0.75])
+    box = rk.Box(-1, 1, dim=3)
+    rs = rk.enumerate_regions(net, box)
+    assert rs.n_regions == rk.enumerate_regions(net, box, method="exact").n_regions == 4
+    assert rs.face_counts().tolist() == [0, 1, 4, 4]
+    _check_volumes(rs, box, {})
+
+
+@pytest.mark.parametrize("delta", [1e-6, 1e-10, 1e-12])
+def test_nearly_tied_maxout_volumes(delta):
+    """Tie planes parallel to the axes: each region is a box, so its volume is known."""
+    net, W, b = _tied_maxout(delta, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
+    # P_1 - P_0 = (W_1 - W_0) x + (b_1 - b_0), both differences exact in floats (Sterbenz):
+    # unit 0's piece 1 wins where x0 > c0, unit 1's where x1 > c1.
+    c0 = -(b[1] - b[0]) / (W[1, 0] - W[0, 0])
+    c1 = -(b[3] - b[2]) / (W[3, 1] - W[2, 1])
+    side = {(True, True): (1 - c0) * (1 - c1), (True, False): (1 - c0) * (1 + c1),
+            (False, True): (1 + c0) * (1 - c1), (False, False): (1 + c0) * (1 + c1)}
+    assert rs.n_regions == 4
+    for p, v in zip(rs.pattern_bits(), rs.volumes()):
+        assert v == pytest.approx(2 * side[(bool(p[1]), bool(p[3]))], rel=1e-9)
+
+
+# --- 2-D clipping: no needle from an ill-placed crossing ---------------------------------------
+
+W_NEEDLE = [[1.0, 1.0], [-2.0, 1.0], [-2.0, -2.0], [1.000000000001644, 1.0000000000013607],
+            [-1.999999998479438, 1.0000000008827268], [-1.9999985198912897, -2.0000006830694534]]
+B_NEEDLE = [-1.0, -1.0, -1.0, -0.9999999999996242, -0.9999999992218537, -1.0000000499925947]
+
+
+def test_2d_clip_invents_no_needle():
+    """Three pairs of nearly parallel |z| units crossing near (-0.5, 0) (2-D fuzz). Units 1
+    and 4 cross where the clip can place the vertex only to ~1e-7 along them, and unit 5
+    passes 3e-7 from it: the clip cut off a needle (area 3e-23, pattern 0b000110) whose exact
+    region is empty. Every region listed must exist exactly; the wedges thinner than the
+    tolerance may be left out (docs/certify.md)."""
+    net = _one_layer(W_NEEDLE, B_NEEDLE, "absolute")
+    box = rk.Box(-1, 1, dim=2)
+    rs = rk.enumerate_regions(net, box)
+    exact = {p.tobytes() for p in rk.enumerate_regions(net, box, method="exact").pattern_bits()}
+    assert {p.tobytes() for p in rs.pattern_bits()} <= exact
+    cert = rs.certify()
+    assert cert.count("not_genuine") == 0 and cert.count("doubled") == 0
+    assert all("thin" in f.detail for f in cert.failures)
+    assert rs.volumes().sum() == pytest.approx(box.volume, rel=1e-12)
+
+
+def test_three_pieces_two_nearly_identical_one_facet():
+    """Pieces 1 and 2 of one maxout unit are 1e-9 apart, piece 0 is not (3-D maxout fuzz):
+    on the facet where P0 = P2, P1 sits 1e-10 below both, within the wide (0, 1) pair
+    tolerance but not the tiny (1, 2) one. Seen from the side where 0 wins, piece 1 read
+    as tied; from the other, not: the one facet was counted twice ([0, 0, 2, 2])."""
+    W = [[-2.0, 2.0, -1.0],
+         [1.9999999990309041, -3.5536300369949237e-10, -1.9999999997145563],
+         [2.0000000011749957, -1.9104033436886914e-10, -1.9999999991708741]]
+    b = [-7.159569680211972e-12, -5.502472704537716e-10, 7.621261883921339e-11]
+    net = rk.Network.from_arrays([W, [[1.0]]], [b, [0.0]], activations=["maxout:3", "identity"])
+    box = rk.Box([-0.8201992009781501, 0.0027185439371750775, -0.3948522224053186],
+                 [0.05733278759227911, 0.2694767778299428, -0.30586124543016524])
+    rs = rk.enumerate_regions(net, box)
+    assert rs.n_regions == rk.enumerate_regions(net, box, method="exact").n_regions == 2
+    assert rs.face_counts().tolist() == [0, 0, 1, 2]

@@ -164,6 +164,13 @@ cdef extern from "signs.hpp" namespace "rk" nogil:
                             const Tolerance& tol, int n_regions, const uint8_t* bits,
                             const int64_t* poff, const double* T, int8_t* out) except +
 
+cdef extern from "certfilter.hpp" namespace "rk" nogil:
+    void certify_row_pass(int64_t n, int m, int d, const double* A, const double* C,
+                          const double* EA, const double* EC, const double* centre,
+                          const double* lo, const double* hi, double tiny, double* vin,
+                          double* ein, uint8_t* below, double* margin,
+                          uint8_t* azero) except +
+
 cdef extern from "facedist.hpp" namespace "rk" nogil:
     void facet_distances(int d, const int64_t* voff, const double* V, const int64_t* ioff,
                          const uint64_t* inc, const int64_t* roff, int64_t n_facets,

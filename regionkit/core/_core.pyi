@@ -131,6 +131,22 @@ def signs_in_regions(
     rtol: float,
     atol: float,
 ) -> NDArray[np.int8]: ...
+def certify_row_bounds(
+    A: ArrayLike,
+    C: ArrayLike,
+    EA: ArrayLike,
+    EC: ArrayLike,
+    centre: ArrayLike,
+    lo: ArrayLike,
+    hi: ArrayLike,
+    tiny: float,
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+]: ...
 def vertex_form_facet_distances(
     voff: ArrayLike,
     V: ArrayLike,

@@ -1021,6 +1021,41 @@ def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double 
 
 
 @_translate
+def certify_row_bounds(A, C, EA, EC, centre, lo, hi, double tiny):
+    """certify()'s float pass over every row of every region at once (csrc/certfilter.hpp):
+    rows A (n, m, d) . t + C (n, m) exact within EA, EC; returns (vin, ein, below, margin,
+    azero), each (n, m): the value and its error bound at the region's centre, whether the
+    row is proven negative on the box [lo, hi], the centre's margin to it, whether A is 0."""
+    cdef const double[:, :, ::1] Av = _c(A, np.float64, 3, "A")
+    cdef int64_t n = Av.shape[0]
+    cdef int m = Av.shape[1], d = Av.shape[2]
+    cdef const double[:, ::1] Cv = _c(C, np.float64, 2, "C")
+    cdef const double[:, ::1] EAv = _c(EA, np.float64, 2, "EA")
+    cdef const double[:, ::1] ECv = _c(EC, np.float64, 2, "EC")
+    cdef const double[:, ::1] cv = _c(centre, np.float64, 2, "centre")
+    cdef const double[:, ::1] lv = _c(lo, np.float64, 2, "lo")
+    cdef const double[:, ::1] hv = _c(hi, np.float64, 2, "hi")
+    for name, arr, shape in (("C", Cv, (n, m)), ("EA", EAv, (n, m)), ("EC", ECv, (n, m)),
+                             ("centre", cv, (n, d)), ("lo", lv, (n, d)), ("hi", hv, (n, d))):
+        if (arr.shape[0], arr.shape[1]) != shape:
+            raise CoreInputError(f"{name} must have shape {shape}, got "
+                                 f"{(arr.shape[0], arr.shape[1])}")
+    vin = np.empty((n, m), dtype=np.float64)
+    ein = np.empty((n, m), dtype=np.float64)
+    margin = np.empty((n, m), dtype=np.float64)
+    below = np.empty((n, m), dtype=np.uint8)
+    azero = np.empty((n, m), dtype=np.uint8)
+    cdef double[:, ::1] vv = vin, ev = ein, mv = margin
+    cdef uint8_t[:, ::1] bv = below, zv = azero
+    if n > 0 and m > 0 and d > 0:
+        with nogil:
+            certify_row_pass(n, m, d, &Av[0, 0, 0], &Cv[0, 0], &EAv[0, 0], &ECv[0, 0],
+                             &cv[0, 0], &lv[0, 0], &hv[0, 0], tiny, &vv[0, 0], &ev[0, 0],
+                             &bv[0, 0], &mv[0, 0], &zv[0, 0])
+    return vin, ein, below.view(bool), margin, azero.view(bool)
+
+
+@_translate
 def vertex_form_facet_distances(voff, V, ioff, inc, roff, f_region, f_row, fA, fb, X):
     """Exact distance from each point X[i] to the union of the given facets.
 

@@ -38,6 +38,20 @@ def _check_points(rs, points) -> np.ndarray:
                           f"got {X.shape}")
     if not np.all(np.isfinite(X)):
         raise PointsError("points must be finite")
+    # The complex is known only inside the closed domain: outside it the network's hyperplanes
+    # go on, so a distance to the enumerated facets would not be the distance to the nearest
+    # activation boundary. Points on the domain's boundary (within the enumeration's relative
+    # tolerance of each domain row) are inside.
+    dom = rs.domain
+    slack = dom.b - X @ dom.A.T
+    out = np.any(slack < -rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ dom.box_radius),
+                 axis=1)
+    if np.any(out):
+        i = int(np.flatnonzero(out)[0])
+        raise PointsError(f"{int(out.sum())} point(s) lie outside the domain (first: row {i}, "
+                          f"{X[i].tolist()}); the complex's boundary is known only inside "
+                          "it. For the distance to a point's own activation region boundary "
+                          "anywhere, use rk.distance_to_region_boundary(net, X)")
     return X
 
 
@@ -105,7 +119,7 @@ def distance_to_complex_boundary(rs, points, kind: str = "activation") -> np.nda
     rs : RegionSet
         A complete enumeration.
     points : array_like, shape (n, dim)
-        Points in the domain's own coordinates (t-space).
+        Points of the closed domain, in its own coordinates (t-space).
     kind : {"activation", "linear"}
         "activation": the union of every facet shared by two activation regions; "linear":
         only the facets across which the affine map changes (Hanin & Rolnick's B_N).
@@ -119,7 +133,8 @@ def distance_to_complex_boundary(rs, points, kind: str = "activation") -> np.nda
     Raises
     ------
     PointsError
-        If the points are not a finite (n, dim) array.
+        If the points are not a finite (n, dim) array, or one lies outside the closed
+        domain (outside it the network's hyperplanes go on past the enumerated facets).
     RegionkitError
         If `kind` is unknown or the enumeration stopped early.
 

@@ -35,11 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from regionkit.core import _core
 from regionkit.errors import RegionkitError
+from regionkit.measures.signs import domain_signs
 from regionkit.model.activations import Maxout
 from regionkit.regions.rational import BACKEND, RationalNet, facets, interior_point, q
 
-__all__ = ["Certificate", "Failure", "NEAR_DEGENERATE_RTOL", "certify"]
+__all__ = ["Certificate", "Failure", "NEAR_DEGENERATE_RTOL", "certify", "verify_interior_points"]
 
 # A region is reported near-degenerate when its inradius is below this fraction of the
 # domain's bounding-box diameter (its largest side).
@@ -310,23 +312,16 @@ class _Rows:
         self.EA = _SAFETY * EA0 + _TINY
         self.EC = _SAFETY * EC0 + _TINY
         self.present = np.concatenate(pres, axis=1)
-        strict_all = np.concatenate(strict, axis=1)
-        exact_zero = np.all(self.A == 0, axis=2) & (self.C == 0) & (EA0 == 0) & (EC0 == 0)
-        self.zero = exact_zero & ~strict_all & self.present
-        self.live = self.present & ~self.zero
+        # Rows that may be exactly the zero function (a unit identically at its threshold):
+        # these, where A is exactly 0 too (known after the row pass, set_zero).
+        self.maybe_zero = ((self.C == 0) & (EA0 == 0) & (EC0 == 0) & self.present
+                           & ~np.concatenate(strict, axis=1))
         self.H = h0
 
-    def values(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every row at points P (n, k, d), one set of points per region; (values, bounds)."""
-        A, C, EA, EC = self.A, self.C, self.EA, self.EC
-        d = A.shape[2]
-        Pt = P.transpose(0, 2, 1)
-        val = np.matmul(A, Pt).transpose(0, 2, 1) + C[:, None, :]
-        aP = np.abs(Pt)
-        err = (_SAFETY * _gamma(d) * (np.matmul(np.abs(A), aP).transpose(0, 2, 1)
-                                      + np.abs(C)[:, None, :])
-               + EA[:, None, :] * aP.sum(axis=1)[:, :, None] + EC[:, None, :] + _TINY)
-        return val, err
+    def set_zero(self, azero: np.ndarray) -> None:
+        """zero and live, once the row pass has said which rows have A exactly 0."""
+        self.zero = azero & self.maybe_zero
+        self.live = self.present & ~self.zero
 
 
 class _Inconclusive(Exception):
@@ -401,35 +396,35 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     facets as (region, row) pairs, and a lower bound of each region's inradius.
     """
     n, m, d = rows.A.shape
+    counts = np.bincount(vreg, minlength=n)
+    centre = np.stack([np.bincount(vreg, V[:, i], n) for i in range(d)], axis=1)
+    centre /= np.maximum(counts, 1)[:, None]
+    # A box around each region's stored vertices, each side proven by a Farkas certificate
+    # below (so the region's closure lies in it); rows negative on the whole box ("far")
+    # cannot be facets and hold everywhere the proofs below look.
+    vmax = int(counts.max())
+    start = np.r_[0, np.cumsum(counts)[:-1]]
+    vlo, vhi = np.minimum.reduceat(V, start, axis=0), np.maximum.reduceat(V, start, axis=0)
+    sigma = _BOX_SLACK * float(np.max(hi - lo)) + _BOX_GROW * np.max(vhi - vlo, axis=1)
+    bl, bh = vlo - sigma[:, None], vhi + sigma[:, None]
+    # Every row of every region in one compiled pass (csrc/certfilter.hpp, which derives
+    # the bounds): its value at the centre with an error bound, whether it is proven
+    # negative on the box, the centre's margin to it, whether its gradient is exactly 0.
+    vin, ein, below, margin, azero = _core.certify_row_bounds(rows.A, rows.C, rows.EA, rows.EC,
+                                                              centre, bl, bh, _TINY)
+    rows.set_zero(azero)
     live = rows.live
     L = np.zeros((n, m), bool)
     L[np.repeat(vreg, d), T.reshape(-1)] = True
     # A unit identically at its threshold may switch across a facet of an earlier layer (its
     # function changes there), so the pattern across is not one flip: exact path.
     ok = ~np.any(L & ~live, axis=1) & ~np.any(rows.zero, axis=1)
-    counts = np.bincount(vreg, minlength=n)
-    centre = np.stack([np.bincount(vreg, V[:, i], n) for i in range(d)], axis=1)
-    centre /= np.maximum(counts, 1)[:, None]
-    vin, ein = rows.values(centre[:, None, :])
-    vin, ein = vin[:, 0], ein[:, 0]
     ok &= np.all((vin + ein < 0) | ~live, axis=1)
-    norms = np.linalg.norm(rows.A, axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        margin = np.where(live & (norms > 0), -(vin + ein) / (norms * (1 + 1e-12)), np.inf)
-    radius = margin.min(axis=1)
-    # A box around each region's stored vertices, each side proven by a Farkas certificate
-    # (so the region's closure lies in it); rows negative on the whole box ("far") cannot
-    # be facets and hold everywhere the proofs below look.
-    counts = np.bincount(vreg, minlength=n)
-    vmax = int(counts.max())
-    start = np.r_[0, np.cumsum(counts)[:-1]]
+    radius = np.where(live, margin, np.inf).min(axis=1)
     slot = np.arange(len(vreg)) - start[vreg]
     P = np.zeros((n, vmax, d))
     P[vreg, slot] = V
     pad = np.arange(vmax)[None, :] >= counts[:, None]
-    vlo, vhi = np.minimum.reduceat(V, start, axis=0), np.maximum.reduceat(V, start, axis=0)
-    sigma = _BOX_SLACK * float(np.max(hi - lo)) + _BOX_GROW * np.max(vhi - vlo, axis=1)
-    bl, bh = vlo - sigma[:, None], vhi + sigma[:, None]
     eye = np.eye(d)
     side_r = np.repeat(np.arange(n), 2 * d)
     side_a = np.tile(np.concatenate([eye, -eye]), (n, 1))
@@ -443,13 +438,8 @@ def _float_chunk(rows: _Rows, V: np.ndarray, vreg: np.ndarray, T: np.ndarray,
     good = _farkas(rows, side_r, side_a, side_c, np.zeros(len(side_r)), np.zeros(len(side_r)),
                    T[side_v], lo, hi)
     ok &= np.bincount(side_r, weights=~good, minlength=n) == 0
-    Rb = np.maximum(np.abs(bl), np.abs(bh))
     A, C = rows.A, rows.C
-    g = _SAFETY * _gamma(d + 1)
-    top = (C + np.maximum(A * bl[:, None, :], A * bh[:, None, :]).sum(axis=2)
-           + rows.EA * Rb.sum(axis=1)[:, None] + rows.EC
-           + g * (np.abs(C) + (np.abs(A) * Rb[:, None, :]).sum(axis=2)) + _TINY)
-    near = live & ~(top < 0)
+    near = live & ~below
     ok &= np.all((centre >= bl) & (centre <= bh), axis=1)
     # Facets: a point just beyond the centroid of the facet's stored vertices, away from
     # the centre and inside the box. The segment from the centre crosses row k where every
@@ -605,7 +595,8 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
                                     f"pattern listed again (first as region "
                                     f"{int(first[inverse[r]])})"))
     todo = [r for r in range(n) if first[inverse[r]] == r]
-    across: list[tuple[int, np.ndarray]] = []  # (region, neighbour bits) to look up
+    across_r: list[np.ndarray] = []  # float path: regions and their neighbours' bits
+    across_b: list[np.ndarray] = []
     found: list[tuple[int, Any, np.ndarray]] = []  # exact path: (region, point, bits)
     radius = np.full(n, np.inf)
     degenerate: set[int] = set()
@@ -636,7 +627,8 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             inner = fk < H
             if np.any(inner):
                 nb = _flips(net, bits[sub[fr[inner]]], fk[inner])
-                across.extend(zip(sub[fr[inner]].tolist(), nb))
+                across_r.append(sub[fr[inner]])
+                across_b.append(nb)
     cache: list[RationalNet] = []
 
     def exact_net() -> RationalNet:  # converts every weight once, when first needed
@@ -676,11 +668,11 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             nb = np.array(exact_net().pattern(f.point, [rws[f.rows[0]].a]), bool)
             found.append((r, f.point, nb))
     # Look every neighbour up; a pattern not listed is a missing region.
-    pats = [nb for _, nb in across] + [nb for _, _, nb in found]
-    owners = [r for r, _ in across] + [r for r, _, _ in found]
-    points = [None] * len(across) + [p for _, p, _ in found]
-    if pats:
-        packed = np.packbits(np.array(pats, bool), axis=1, bitorder="little")
+    pats = np.concatenate(across_b + [np.array([nb for _, _, nb in found], bool).reshape(-1, H)])
+    owners = np.concatenate(across_r + [np.array([r for r, _, _ in found], np.int64)])
+    points = [None] * (len(pats) - len(found)) + [p for _, p, _ in found]
+    if len(pats):
+        packed = np.packbits(pats, axis=1, bitorder="little")
         hit = index.lookup(packed)
         seen: set[bytes] = set()
         for j in np.flatnonzero(hit < 0):
@@ -688,7 +680,8 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             if key in seen:
                 continue
             seen.add(key)
-            failures.append(_missing(exact_net(), owners[j], pats[j], points[j], size, near))
+            failures.append(_missing(exact_net(), int(owners[j]), pats[j], points[j], size,
+                                     near))
     # The certified margin at the interior point bounds the inradius from below; regions
     # it does not clear are judged by their Chebyshev radius.
     near_list = [r for r in todo if radius[r] < near * size]
@@ -739,3 +732,61 @@ def _missing(ex: RationalNet, region: int, nb: np.ndarray, point, size: float,
     return Failure("missing", region, _hex(nb), tuple(float(x) for x in p),
                    f"the region across one of its facets (pattern {_hex(nb)}) is not "
                    f"listed{thin}")
+
+
+def verify_interior_points(rs, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check that each region's interior point has the region's pattern, with a margin.
+
+    A point passes when its float pattern is the region's and every hyperplane is farther
+    from its threshold than the engine's tolerance (regionkit.measures.signs, which also
+    breaks maxout ties the engine's way). A point that fails is checked in exact arithmetic
+    (every row of the region strictly negative there); if it fails that too, an exact
+    interior point is solved for (an exact LP) and rounded to floats. What exact arithmetic
+    finds no point for is no region at all.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A RegionSet that keeps its regions.
+    points : numpy.ndarray, shape (n_regions, dim)
+        A point of each region (domain coordinates), e.g. its Chebyshev centre.
+
+    Returns
+    -------
+    points : numpy.ndarray, shape (n_regions, dim)
+        The points, those that failed replaced by exact ones (rounded).
+    empty : numpy.ndarray of int64
+        Regions with no interior point in exact arithmetic (not genuine).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import regionkit as rk
+    >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> box = rk.Box(-1, 1, dim=2)
+    >>> rs = rk.enumerate_regions(net, box, method="lp")
+    >>> bad = rs.interior_points[[1, 0, 2, 3]]  # regions 0 and 1 swap points
+    >>> points, empty = verify_interior_points(rs, bad)
+    >>> bool(np.all(net.pattern(box.to_input(points)) == rs.pattern_bits())), empty.tolist()
+    (True, [])
+    """
+    net, domain = rs.network, rs.domain
+    P = np.array(points, dtype=np.float64)
+    bits = rs.pattern_bits()
+    empty: list[int] = []
+    if not len(P) or net.n_hyperplanes == 0:
+        return P, np.zeros(0, np.int64)
+    at, _ = domain_signs(net, domain, P, None, rs.tol)
+    pattern = net.pattern(domain.to_input(P)).astype(bool)
+    suspect = np.flatnonzero(np.any(pattern != bits, axis=1)
+                             | np.any(at != np.where(bits, 1, -1), axis=1))
+    if len(suspect):
+        ex = RationalNet(net, domain)
+        for r in suspect:
+            out = ex.rows(bits[r])
+            point = None if out is None else interior_point(out[0], [[q(x) for x in P[r]]])[0]
+            if point is None:
+                empty.append(int(r))
+            else:
+                P[r] = [float(x) for x in point]
+    return P, np.array(empty, np.int64)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from regionkit.atomic import atomic_path
 from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry, vertex_centroids
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import IncompleteError, NetworkFileError, RegionkitError
+from regionkit.errors import IncompleteError, InteriorPointWarning, NetworkFileError, RegionkitError
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
 from regionkit.measures.faces import faces
@@ -125,6 +126,7 @@ class RegionSet:
     certificate: Certificate | None = None
     _centres: np.ndarray | None = field(default=None, repr=False)
     _radii: np.ndarray | None = field(default=None, repr=False)
+    _points_checked: bool = field(default=False, repr=False)
     _index: PatternIndex | None = field(default=None, repr=False)
     measure_cache: MeasureCache = field(default_factory=MeasureCache, repr=False)
 
@@ -227,11 +229,26 @@ class RegionSet:
         """The Chebyshev centre of every region (n_regions, dim).
 
         With keep='patterns', a strictly interior point (the vertex centroid in 2-D and vertex
-        form).
+        form). LP-form regions (method='lp', 5-D and up), whose rows the solver saw only in
+        floats, have their centres checked on first use (verify_interior_points: the
+        region's pattern there, with the engine's margin); one that fails is replaced by an
+        exact interior point, and a region exact arithmetic finds no point for raises an
+        InteriorPointWarning (it is not genuine: certify() says more).
         """
         self.require_kept("patterns", "interior points")
         if self._centres is None:
             self._chebyshev()
+        if (not self._points_checked and self.keep == "regions" and self.vertices is None
+                and not self.kind.is_interval):
+            from regionkit.regions.certify import verify_interior_points
+
+            self._centres, empty = verify_interior_points(self, self._centres)
+            self._points_checked = True
+            if len(empty):
+                warnings.warn(f"{len(empty)} region(s) have no interior point in exact "
+                              f"arithmetic (first: region {int(empty[0])}): they are not "
+                              "genuine; rs.certify() lists them, method='exact' counts "
+                              "exactly", InteriorPointWarning, stacklevel=2)
         return self._centres
 
     @property
@@ -669,7 +686,7 @@ class RegionSet:
         Parameters
         ----------
         points : array_like, shape (n, dim)
-            Points in the domain's own coordinates.
+            Points of the closed domain, in its own coordinates.
         kind : {"activation", "linear"}
             "activation": every facet shared by two activation regions; "linear": only the
             facets across which the affine map changes.
@@ -682,7 +699,8 @@ class RegionSet:
         Raises
         ------
         PointsError
-            If the points are not a finite (n, dim) array.
+            If the points are not a finite (n, dim) array, or one lies outside the closed
+            domain (outside it the network's hyperplanes go on past the enumerated facets).
         RegionkitError
             If `kind` is unknown or the enumeration stopped early.
 
