@@ -1,10 +1,10 @@
-"""A small hypothesis fuzz over near-degenerate inputs (nearly parallel units, thin and scaled
-boxes): method="auto" and method="lp" agree, never raise, their volumes sum to the box, and
-certify() passes (or fails only on regions thinner than the tolerance).
+"""A small fixed fuzz over near-degenerate inputs (nearly parallel units, integer weights,
+tied maxout pieces, scaled weights; thin and scaled boxes): method="auto" and method="lp"
+agree, never raise, their volumes sum to the box, certify() passes (or fails only on regions
+thinner than the tolerance), the Euler characteristic is 1 and samples match the volumes.
 
-The cases come from benchmarks/fuzz_exactness.py's generator (seeded by hypothesis), so the
-large profile there (`python benchmarks/fuzz_exactness.py --cases 2000`) fuzzes the same
-family at scale; this CI profile runs a few fast examples.
+The cases come from benchmarks/fuzz_exactness.py's generator, so the large profile there
+(`python benchmarks/fuzz_exactness.py --cases 2000`) fuzzes the same families at scale.
 """
 from __future__ import annotations
 
@@ -12,21 +12,32 @@ import os
 import sys
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
 import fuzz_exactness as F  # noqa: E402
 
-# A few examples keep this near 30 s on a loaded 2-core machine (each runs two enumerations
-# in up to 6-D, their volumes, certify(), face counts up to 4-D and 500 samples).
-CI_EXAMPLES = 5
+# Fixed cases of every family (seeds 1..5; CI reruns exactly these, so a failure reproduces);
+# benchmarks/fuzz_exactness.py --cases N explores new seeds.
+CI_SEEDS = range(1, 6)
 
 
-@settings(max_examples=CI_EXAMPLES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_auto_lp_and_sampling_agree(seed):
+@pytest.mark.parametrize("seed", CI_SEEDS)
+@pytest.mark.parametrize("family", F.FAMILIES)
+def test_auto_lp_and_sampling_agree(family, seed):
+    rng = np.random.default_rng([seed, 0])
+    net, box, what = F.make_case(rng, family)
+    # *_thin: regions thinner than the tolerance merged, which docs/certify.md allows
+    assert [f for f in F.check(net, box, rng, samples=500) if not f.endswith("_thin")] == [], what
+
+
+# Open (issue 15), found by CI's earlier random fuzz: nearly parallel units, where
+# seed 308: 5-D hard_tanh, the vertex form finds 46 regions, method="exact" and "lp" 45
+# (so also before session 6's vertex-form changes); seed 506952113: 3-D relu, the face
+# counts' Euler characteristic is not 1. strict: the test says so when one is fixed.
+@pytest.mark.xfail(strict=True, reason="nearly parallel units (issue 15)")
+@pytest.mark.parametrize("seed", [308, 506952113])
+def test_known_failures_nearly_parallel(seed):
     rng = np.random.default_rng(seed)
     net, box, what = F.make_case(rng)
-    # *_thin: regions thinner than the tolerance merged, which docs/certify.md allows
     assert [f for f in F.check(net, box, rng, samples=500) if not f.endswith("_thin")] == [], what
