@@ -5,8 +5,9 @@ For each net (PyTorch-default initialisation, seed 0, box (-1, 1)^d) and each mo
 workers): the wall time of enumerate_regions with workers=2 (local threads) and with
 client= a LocalCluster of 2 worker processes of 1 thread each (the same 2 cores), the
 number of tasks, the bytes pickled per task (its roots, scattered to a worker; its entry in
-the task graph; its result), and the bytes of the job sent once to every worker. Every distributed result must
-equal the local one (count and per-layer counts; patterns for keep="regions").
+the task graph; its result), and the bytes of the job sent once to every worker. Every
+distributed result must equal the local one (count and per-layer counts; patterns for
+keep="regions").
 
 The per-task overhead is measured two ways: (a) the same tasks' roots scattered to a task that
 does nothing, wall time / tasks (the cluster's task throughput on its 2 processes, shipping
@@ -30,9 +31,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchjson import default_out, write_results  # noqa: E402
-
 import numpy as np  # noqa: E402
+from benchjson import default_out, write_results  # noqa: E402
 from distributed import Client, LocalCluster, wait  # noqa: E402
 
 import regionkit as rk  # noqa: E402
@@ -187,7 +187,8 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench_distributed_")
     rows = []
     print(f"{'net':16} {'mode':7} {'regions':>8} {'local s':>8} {'dask s':>7} {'tasks':>5} "
-          f"{'roots kB':>8} {'graph B':>7} {'res kB':>7} {'job kB':>7} {'empty ms':>8} {'trip ms':>7} "
+          f"{'roots kB':>8} {'graph B':>7} {'res kB':>7} {'job kB':>7} {'empty ms':>8} "
+          f"{'trip ms':>7} "
           f"{'bare ms':>7} {'bare/t':>6} {'diff ms':>7} {'task s':>6}")
     try:
         for name in args.nets.split(","):

@@ -8,10 +8,11 @@ Every configuration runs in its own subprocess, so that its peak memory is its o
 timed best of --repeat runs; the region counts must agree. Nets are initialised as PyTorch's
 nn.Linear does by default (regionkit.constructions.torch_default, seed 0), domain (-1, 1)^d.
 --nets standard: the small set (seconds on 2 cores); --nets issue: the large nets of the
-scaling targets (minutes on 16 cores). Other processes loading the machine lower the
+scaling targets (minutes on 16 cores); --nets wide: wide first layers (10^5 to 10^6 regions,
+seconds each on 2 cores). Other processes loading the machine lower the
 speed-up: the JSON records the load average.
 
-    python benchmarks/bench_scaling.py [--nets standard|issue|all] [--repeat 3]
+    python benchmarks/bench_scaling.py [--nets standard|issue|wide|all] [--repeat 3]
         [--workers 1,2,16] [--out benchmarks/results/scaling.json]
 """
 from __future__ import annotations
@@ -37,9 +38,12 @@ LARGE = [("2-128-128-128-1", [2, 128, 128, 128, 1]), ("2-256-256-256-1", [2, 256
          ("3-64-64-64-1", [3, 64, 64, 64, 1]), ("4-32-32-32-1", [4, 32, 32, 32, 1]),
          ("4-40-40-40-1", [4, 40, 40, 40, 1]), ("5-20-20-20-1", [5, 20, 20, 20, 1]),
          ("6-16-16-16-1", [6, 16, 16, 16, 1])]
-CASES = dict(SMALL + LARGE)
+# Wide first layers, split in two passes (regions/widesplit.py): 10^5 to 10^6 regions.
+WIDE = [("3-128-8-1", [3, 128, 8, 1]), ("4-64-16-1", [4, 64, 16, 1]),
+        ("3-256-16-1", [3, 256, 16, 1]), ("2-2048-8-1", [2, 2048, 8, 1])]
+CASES = dict(SMALL + LARGE + WIDE)
 SETS = {"standard": [n for n, _ in SMALL], "issue": [n for n, _ in LARGE],
-        "all": list(CASES)}
+        "wide": [n for n, _ in WIDE], "all": list(CASES)}
 
 
 def peak_rss_mb() -> float:

@@ -48,6 +48,10 @@ struct Layer {
   const double* slopes = nullptr;   // n_breaks + 1
   const double* offsets = nullptr;  // n_breaks + 1
   int pieces = 1;             // maxout: rows u*pieces .. u*pieces+pieces-1 are unit u's
+  // The first units of a wider layer, whose pieces the rest of its units split again (the
+  // engine's wide first split): the vertex form then keeps the rows a whole layer would,
+  // so that the two passes give the one-pass split bit for bit.
+  bool partial = false;
 };
 
 // Hyperplanes (pattern bits) per row of W: maxout 1 (one per piece), elementwise n_breaks.
@@ -118,6 +122,7 @@ struct PreActivations {
 struct Hyperplanes : PreActivations {
   int count = 0;
   int dim = 0;
+  bool partial = false;  // Layer::partial of the layer they came from
   std::vector<double> a, c, eps;
   // Scratch of layer_hyperplanes: the inputs nonzero on the region and their coefficients.
   std::vector<int> active;

@@ -43,6 +43,12 @@ struct DfsLayers {
   Layer from;
   const int64_t* parent = nullptr;
   const uint8_t* from_bits = nullptr;
+  // Roots from a wide first split (the first units of L[0] only): root r's maps are entry
+  // map_of[r] (its region before L[0]), and the first `fixed` hyperplanes of L[0] are
+  // decided, their bits in the root's prefix after the earlier layers' prefix_bits.
+  const int64_t* map_of = nullptr;
+  int fixed = 0;
+  size_t prefix_stride() const { return static_cast<size_t>(prefix_bits + fixed); }
   int depth() const { return static_cast<int>(L.size()); }
   size_t pattern_bytes() const { return (static_cast<size_t>(total_bits) + 7) / 8; }
   // Fill the tables; L, label_base and prefix_bits set by the caller.
@@ -279,7 +285,7 @@ struct DfsThread {
 
 // Run root r of `in` through every layer of `layers`, appending its leaves to `out`.
 // `prefix` holds the root's pattern bits of the earlier layers (prefix_bits bytes, one per
-// bit). `split_budget` carries the hard deadline; `leaf_budget` the leaves the root may
+// bit), then those of its decided hyperplanes (layers.fixed). `split_budget` carries the hard deadline; `leaf_budget` the leaves the root may
 // make (max_pieces, grown from a shared budget when it has one). False, with `out` as it
 // was, if either stopped it; split_budget.late tells which.
 template <class Geo, class View>
@@ -344,7 +350,14 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
                    static_cast<int>(w.H.active.size()), nullptr, w.H);
     finish_hyperplanes(layers.L[0], dim, tol, w.H);
   } else {
-    layer_hyperplanes(layers.L[0], maps_in, r, tol, w.H);
+    layer_hyperplanes(layers.L[0], maps_in, layers.map_of ? layers.map_of[r] : r, tol, w.H);
+    // Decided hyperplanes (a wide first split's): constant planes on the root's side, so no
+    // split tests them again and each piece reads the root's bit.
+    for (int h = 0; h < layers.fixed; ++h) {
+      std::fill_n(w.H.a.begin() + static_cast<size_t>(h) * dim, dim, 0.0);
+      w.H.c[h] = prefix[layers.prefix_bits + h] ? 1.0 : -1.0;
+      w.H.eps[h] = 0.0;
+    }
   }
   if (D == 1) {
     if (!split_last(in, r)) return rollback();
@@ -450,7 +463,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
   BatchClaims claims(n, batch, seconds, start);
   std::vector<std::unique_ptr<DfsBatch<Geo>>> batches(n_batches);
   std::vector<std::exception_ptr> errors(n_batches);
-  const size_t pb = static_cast<size_t>(layers.prefix_bits);
+  const size_t pb = layers.prefix_stride();
   aborted = false;
   if (n > max_total) {  // the roots alone are over the budget: nothing can be split
     aborted = true;

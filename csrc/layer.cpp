@@ -213,6 +213,7 @@ void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes
   const int per = hyperplanes_per_unit(L);
   H.count = per * n_out;
   H.dim = d;
+  H.partial = L.partial;
   H.a.resize(static_cast<size_t>(H.count) * d);
   H.c.resize(H.count);
   H.eps.resize(H.count);

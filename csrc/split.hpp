@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core.hpp"
@@ -85,6 +86,24 @@ struct Span {
   size_t size() const { return n; }
 };
 
+// The order a split emits its pieces in: their bits (one byte per hyperplane) in descending
+// lexicographic order, 1 before 0 hyperplane by hyperplane. It is the order of a split that
+// replaces each cut piece by its positive then its negative part, so it is the same whether
+// a layer is cut in one pass or in two (its first units, then the rest inside each piece),
+// and, layer after layer, regions come out in descending lexicographic order of their
+// patterns: the canonical order, whatever the traversal (docs/engine.md).
+template <class Piece>
+const std::vector<uint32_t>& lex_order(const std::vector<Piece>& pieces, size_t n, int nh,
+                                       std::vector<uint32_t>& order) {
+  order.resize(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  if (n > 1 && nh > 0)
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return std::memcmp(pieces[a].bits.data(), pieces[b].bits.data(), nh) > 0;
+    });
+  return order;
+}
+
 // Column kinds, for the geometries' zip (joining the batches of a parallel split): CSR
 // offsets (rebased when appended) and plain values.
 struct OffsetsColumn {};
@@ -144,6 +163,7 @@ struct Polygons {
   };
   struct Scratch {
     std::vector<Piece> pieces;
+    std::vector<uint32_t> order;  // lex_order of the pieces
     std::vector<double> val;
     Piece tmp_pos, tmp_neg;
   };
@@ -184,6 +204,7 @@ struct HPolytopes {
   };
   struct Scratch {
     std::vector<Piece> pieces;
+    std::vector<uint32_t> order;  // lex_order of the pieces
     std::vector<double> box_lo, box_hi, wpos, wneg, c, x;
     LPWork lp;
   };
@@ -235,6 +256,7 @@ struct VPolytopes {
   };
   struct Scratch {
     std::vector<Piece> pieces;
+    std::vector<uint32_t> order;  // lex_order of the pieces
     std::vector<double> val, parent_V;
     std::vector<int> sign;
     Piece tmp_pos, tmp_neg;

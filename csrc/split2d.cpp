@@ -189,7 +189,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (size_t i = 0; i < npieces; ++i) {
+  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
     const Piece& p = s.pieces[i];
     out.xy.insert(out.xy.end(), p.xy.begin(), p.xy.end());
     out.row.insert(out.row.end(), p.row.begin(), p.row.end());

@@ -169,7 +169,7 @@ bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (size_t i = 0; i < npieces; ++i) {
+  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
     Piece& p = s.pieces[i];
     const int m = static_cast<int>(p.b.size());
     const double rad = chebyshev_center(d, m, p.A.data(), p.b.data(), p.x.data(), s.lp);

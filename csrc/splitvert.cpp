@@ -223,9 +223,11 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (size_t i = 0; i < npieces; ++i) {
+  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
     Piece& p = s.pieces[i];
-    prune_rows(p, d, s);  // once per layer: redundant rows are harmless in between
+    // Once per layer: redundant rows are harmless in between (and a partial layer's pieces
+    // keep them, as the one-pass split of the whole layer would).
+    if (!H.partial) prune_rows(p, d, s);
     out.V.insert(out.V.end(), p.V.begin(), p.V.end());
     out.voff.push_back(out.voff.back() + p.nv);
     out.inc.insert(out.inc.end(), p.inc.begin(), p.inc.end());

@@ -49,8 +49,8 @@ from regionkit.regions.store import StoredRegionSet, is_store
 from regionkit.suite.cli import suite as suite_commands
 
 __all__ = ["EXIT_BUDGET", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
-           "GRAPHML_BLOCK", "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code", "is_regionset_file",
-           "main"]
+           "GRAPHML_BLOCK", "GRAPH_MAX_DIM", "INFO_LINES", "estimate_regions", "exit_code",
+           "is_regionset_file", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1

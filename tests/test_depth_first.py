@@ -12,8 +12,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_workers import (ACTIVATIONS, CUSTOM, assert_equivalent, assert_same,
-                          assert_valid_partition, make_net)
+from test_workers import (
+    ACTIVATIONS,
+    CUSTOM,
+    assert_equivalent,
+    assert_same,
+    assert_valid_partition,
+    make_net,
+)
 
 import regionkit as rk
 from regionkit.core import _core
@@ -21,7 +27,7 @@ from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import CoreInputError
 from regionkit.model.activations import core_table, relu
-from regionkit.regions import engine
+from regionkit.regions import engine, widesplit
 
 # (input dimension, hidden widths, method): 1-D to 8-D, a few hundred regions each.
 CASES = [(1, [24, 24, 24], "auto"), (2, [12, 12, 12], "auto"), (3, [8, 8, 8], "auto"),
@@ -32,9 +38,12 @@ CASES = [(1, [24, 24, 24], "auto"), (2, [12, 12, 12], "auto"), (3, [8, 8, 8], "a
 
 def run(net, domain, *, roots=4, workers=1, batch=1, **kwargs):
     """enumerate_regions going depth first once the frontier holds `roots` regions
-    (roots=None: never, the layer-by-layer split), threads claiming `batch` roots."""
+    (roots=None: never, the layer-by-layer split, no two-pass split of wide layers either),
+    threads claiming `batch` roots."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "DFS_MIN_ROOTS", 1 << 62 if roots is None else roots)
+        if roots is None:
+            mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
         mp.setattr(engine, "DFS_BATCH_ROOTS", batch)
         return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
 

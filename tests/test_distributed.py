@@ -47,10 +47,10 @@ def client():
 
 @pytest.fixture
 def small_tasks(monkeypatch):
-    """Depth first from 16 roots; a task stops after 20 leaves (split in two); a shard
+    """Depth first from 16 roots; a task stops after 10 leaves (split in two); a shard
     per core call. Yields the list of root counts the distributed phase was given."""
     monkeypatch.setattr(engine, "DFS_MIN_ROOTS", 16)
-    monkeypatch.setattr(distributed, "TASK_REGIONS", 20)
+    monkeypatch.setattr(distributed, "TASK_REGIONS", 10)
     monkeypatch.setattr(store, "SHARD_REGIONS", 1)
     calls = []
 

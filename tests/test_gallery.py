@@ -10,7 +10,6 @@ mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
 pytest.importorskip("PIL")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
 
 from regionkit import plot  # noqa: E402
 from regionkit.measures.faces import faces  # noqa: E402

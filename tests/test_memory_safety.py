@@ -83,7 +83,7 @@ from regionkit.constructions import torch_default
 from regionkit.regions.preflight import MemoryGuard, resident_memory
 limit = resident_memory() + int(sys.argv[1]) * 2**20
 # The guard alone (the preflight would refuse this budget): the run must stop at it.
-engine.preflight = lambda *args: MemoryGuard(limit)
+engine.preflight = lambda *args, **kwargs: MemoryGuard(limit)
 net = torch_default([2, 256, 256, 256, 1], seed=0)
 rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2), progress=False, workers=1)
 with open("/proc/self/status") as f:

@@ -22,6 +22,7 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         const double* slopes  # n_breaks + 1: f = slopes[i] z + offsets[i] on piece i
         const double* offsets # n_breaks + 1
         int pieces            # maxout pieces per unit (1 otherwise)
+        cbool partial         # the first units of a wider layer (keep its rows)
     cdef cppclass MapsView:
         int rows          # units per region map
         int dim           # input (slice) dimension
@@ -135,6 +136,8 @@ cdef extern from "dfs.hpp" namespace "rk" nogil:
         Layer from_ "from"
         const int64_t* parent
         const uint8_t* from_bits
+        const int64_t* map_of   # wide first split: root r's maps are entry map_of[r]
+        int fixed               # ... and its first `fixed` hyperplanes are decided
 
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,

@@ -35,6 +35,7 @@ def split_frontier(
     workers: int = ...,
     batch: int = ...,
     parent_maps: bool = ...,
+    partial: bool = ...,
 ) -> tuple[
     int,
     dict[str, NDArray[Any]],
@@ -68,6 +69,7 @@ def expand_roots(
     workers: int = ...,
     batch: int = ...,
     source: tuple[ArrayLike, ArrayLike, _CoreTableLike, ArrayLike, ArrayLike] | None = ...,
+    fixed: tuple[ArrayLike, int] | None = ...,
 ) -> tuple[
     int,
     int,

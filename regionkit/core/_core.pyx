@@ -132,6 +132,7 @@ cdef class _Table:
         L.slopes = &self.slopes[0]
         L.offsets = &self.offsets[0]
         L.pieces = self.pieces
+        L.partial = False
         return L
 
 
@@ -496,7 +497,7 @@ cdef Py_ssize_t _maps_view(dict maps, MapsView& mi, list keep) except -1:
 def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol, double atol,
                    int64_t label_base, size_t max_total, double seconds,
                    double hard_seconds=np.inf, int workers=1, int batch=64,
-                   cbool parent_maps=False):
+                   cbool parent_maps=False, cbool partial=False):
     """Split the regions of a frontier (columns as in Geometry.columns) by one layer whose
     activation is `table` (regionkit.model.activations.core_table; not maxout), on
     `workers` threads claiming `batch` consecutive regions at a time (the output depends on
@@ -508,7 +509,9 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     split_layer_threads in csrc/parallel.hpp). With parent_maps, child_maps holds instead one
     entry per region split, its pre-activations of this layer (M = P, m = q, S = the zero-
     tolerance scale): child_maps() makes the children's maps from them, bit for bit, and
-    expand_roots(source=...) takes them as they are.
+    expand_roots(source=...) takes them as they are. partial: W, b are the first units of a
+    wider layer, whose pieces expand_roots(fixed=...) splits by the rest (the vertex form
+    keeps the rows the whole layer's split would).
     """
     if workers < 1 or batch < 1:
         raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
@@ -520,6 +523,7 @@ def split_frontier(geometry, dict frontier, dict maps, W, b, table, double rtol,
     if t.kind == ACT_MAXOUT:
         raise ValueError("maxout layers are split by regionkit.regions.maxout, not by the core")
     cdef Layer L = t.layer(Wv, bv)
+    L.partial = partial
     cdef Tolerance tol
     tol.rtol = rtol
     tol.atol = atol
@@ -597,7 +601,8 @@ KEEP = {"regions": KEEP_REGIONS, "patterns": KEEP_PATTERNS, "count": KEEP_COUNT}
 @_translate
 def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str keep,
                  double rtol, double atol, size_t max_total, double seconds,
-                 double hard_seconds=np.inf, int workers=1, int batch=4, source=None):
+                 double hard_seconds=np.inf, int workers=1, int batch=4, source=None,
+                 fixed=None):
     """Run each region of a frontier (a root) through every layer of `layers`, depth first
     (expand_roots in csrc/dfs.hpp), on `workers` threads claiming `batch` roots at a time.
 
@@ -610,6 +615,9 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     `workers` and `batch`. source=(W, b, table, parent, bits): `maps` holds the roots'
     parents' pre-activations of that layer (split_frontier(parent_maps=True)); root r's map
     is made from entry parent[r] and its bits of the layer when the root is expanded.
+    fixed=(parent, n): the roots are pieces of a split by the first units of layers[0]
+    (split_frontier(partial=True)): root r's maps are entry parent[r] of `maps`, and prefix
+    ends with its bits of the first n hyperplanes of layers[0], which are not tested again.
     """
     if workers < 1 or batch < 1:
         raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
@@ -628,7 +636,18 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     cdef const double[::1] bv
     cdef const int64_t[::1] par
     cdef const uint8_t[:, ::1] fb
-    cdef int width = mi.rows, bits = 0
+    cdef const int64_t[::1] mo_of
+    cdef int width = mi.rows, bits = 0, n_fixed = 0
+    if source is not None and fixed is not None:
+        raise CoreInputError("source and fixed cannot be given together")
+    if fixed is not None:
+        map_of, n_fixed = fixed
+        mo_of = _c(map_of, np.int64, 1, "parent")
+        if mo_of.shape[0] and (np.min(map_of) < 0 or np.max(map_of) >= n_maps):
+            raise CoreInputError("a parent index is out of range")
+        alive.append(mo_of)
+        dl.map_of = &mo_of[0] if mo_of.shape[0] else NULL
+        n_maps = mo_of.shape[0]
     if source is not None:
         W, b, table, parent, from_bits = source
         Wv = _c(W, np.float64, 2, "W")
@@ -665,7 +684,12 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     cdef const uint8_t[:, ::1] pv = _c(prefix, np.uint8, 2, "prefix")
     if pv.shape[0] != n_maps:
         raise CoreInputError(f"prefix holds {pv.shape[0]} roots, the maps {n_maps}")
-    dl.prefix_bits = pv.shape[1]
+    first = hyperplanes_per_unit(dl.L[0]) * dl.L[0].n_out
+    if not 0 <= n_fixed <= min(first, pv.shape[1]):
+        raise CoreInputError(f"fixed must decide at most the first layer's {first} "
+                             f"hyperplanes, within the prefix; got {n_fixed}")
+    dl.fixed = n_fixed
+    dl.prefix_bits = pv.shape[1] - n_fixed
     cdef const uint8_t* pp = &pv[0, 0] if pv.shape[0] * pv.shape[1] else NULL
     cdef Tolerance tol
     tol.rtol = rtol

@@ -165,7 +165,7 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     >>> from regionkit.measures.faces import face_listing
     >>> fl = face_listing(rs)
     >>> len(fl.owner), int((fl.dim == 2).sum()), len(face_listing(rs, (2, 4)).owner)
-    (63, 7, 20)
+    (63, 7, 16)
     """
     dom = rs.domain
     lo, hi = (0, rs.n_regions) if regions is None else regions

@@ -57,7 +57,7 @@ def region_signs(rs, poff: np.ndarray, T: np.ndarray, first: int = 0) -> np.ndar
     >>> from regionkit.measures.signs import region_signs
     >>> region_signs(rs, np.arange(rs.n_regions + 1), rs.interior_points)[:2]
     array([[ 1,  1,  1],
-           [-1,  1,  1]], dtype=int8)
+           [ 1,  1, -1]], dtype=int8)
     """
     layers, input_map = _core_net(rs.network, rs.domain)
     rs.require_kept("patterns", "pattern_bits")

@@ -15,20 +15,42 @@ interactive viewer, plotly).
 """
 from __future__ import annotations
 
-from regionkit.plot.colours import (CLASS_COLOURS, CLASS_TINT, EDGE_COLOR, MARKERS, PALETTE,
-                                    QUALITATIVE_MAX, SAMPLED_COLOURS, class_colours,
-                                    colour_classes, region_colours)
+from regionkit.plot.colours import (
+                                    CLASS_COLOURS,
+                                    CLASS_TINT,
+                                    EDGE_COLOR,
+                                    MARKERS,
+                                    PALETTE,
+                                    QUALITATIVE_MAX,
+                                    SAMPLED_COLOURS,
+                                    class_colours,
+                                    colour_classes,
+                                    region_colours,
+)
 from regionkit.plot.counts import count_bands, plot_counts, plot_layer_counts
-from regionkit.plot.geometry import (GEOMETRY_RTOL, class_boundaries, class_functions,
-                                     class_pieces, clip_halfplane, domain_coordinates,
-                                     linear_boundaries, polygon_area, region_polygons)
+from regionkit.plot.geometry import (
+                                    GEOMETRY_RTOL,
+                                    class_boundaries,
+                                    class_functions,
+                                    class_pieces,
+                                    clip_halfplane,
+                                    domain_coordinates,
+                                    linear_boundaries,
+                                    polygon_area,
+                                    region_polygons,
+)
 from regionkit.plot.html import to_html
 from regionkit.plot.line import line_graph, plot_line
 from regionkit.plot.mesh3d import boundary_facets, plot_partition_3d
-from regionkit.plot.partition import (COLOR_BY, draw_anchors, plot_partition,
-                                      plot_partition_pair)
-from regionkit.plot.style import (ANCHOR_NAMES, OKABE_ITO, PAPER_RC, RASTER_THRESHOLD,
-                                  paper_style, pyplot)
+from regionkit.plot.partition import COLOR_BY, draw_anchors, plot_partition, plot_partition_pair
+from regionkit.plot.style import (
+                                    ANCHOR_NAMES,
+                                    OKABE_ITO,
+                                    PAPER_RC,
+                                    RASTER_THRESHOLD,
+                                    paper_style,
+                                    pyplot,
+)
 
 __all__ = ["ANCHOR_NAMES", "CLASS_COLOURS", "CLASS_TINT", "COLOR_BY", "EDGE_COLOR",
            "GEOMETRY_RTOL", "MARKERS", "OKABE_ITO", "PALETTE", "PAPER_RC", "QUALITATIVE_MAX",

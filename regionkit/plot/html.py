@@ -197,7 +197,7 @@ def hover_texts(rs: RegionSet) -> list[str]:
     interior point: (0.5607, 0.4393)
     F(x1, x2) = 1·x1 + 1·x2
     linear region: 0
-    neighbours (3): 1, 2, 4
+    neighbours (3): 1, 2, 3
     """
     _require_drawable(rs, "hover_texts")
     pats, maps, nbrs = pattern_strings(rs), affine_map_strings(rs), _neighbours(rs)

@@ -10,7 +10,6 @@ from regionkit.measures.vertexform import vertex_form
 from regionkit.optional import require
 from regionkit.plot._axes import axis_names, rasterize, require_dim
 from regionkit.plot.style import OKABE_ITO, pyplot
-
 from regionkit.regions.regionset import RegionSet
 
 if TYPE_CHECKING:

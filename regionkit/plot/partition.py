@@ -10,10 +10,21 @@ import numpy as np
 from regionkit.errors import PointsError, RegionkitError
 from regionkit.optional import require
 from regionkit.plot._axes import axis_names, new_axes, rasterize, require_dim
-from regionkit.plot.colours import (CLASS_TINT, EDGE_COLOR, MARKERS, PALETTE, class_colours,
-                                    region_colours)
-from regionkit.plot.geometry import (class_boundaries, class_pieces, domain_coordinates,
-                                     linear_boundaries, region_polygons)
+from regionkit.plot.colours import (
+    CLASS_TINT,
+    EDGE_COLOR,
+    MARKERS,
+    PALETTE,
+    class_colours,
+    region_colours,
+)
+from regionkit.plot.geometry import (
+    class_boundaries,
+    class_pieces,
+    domain_coordinates,
+    linear_boundaries,
+    region_polygons,
+)
 from regionkit.plot.style import ANCHOR_NAMES, pyplot
 from regionkit.regions.regionset import RegionSet
 

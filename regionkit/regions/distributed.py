@@ -124,10 +124,11 @@ def root_weights(geometry: Geometry, frontier: dict[str, np.ndarray],
                  maps: dict[str, np.ndarray], W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A cheap estimate of each root's share of the work.
 
-    One plus the number of the next layer's units whose hyperplane cuts the root. A unit cuts a root when its pre-activation takes both signs on the root's vertices
-    (1-D to 5-D); in LP form, which keeps no vertices, when it vanishes inside the root's
-    Chebyshev ball (a lower bound on the cuts). The estimate only orders the work; tasks
-    that turn out large are split again as they run.
+    One plus the number of the next layer's units whose hyperplane cuts the root. A unit cuts
+    a root when its pre-activation takes both signs on the root's vertices (1-D to 6-D); in LP
+    form, which keeps no vertices, when it vanishes inside the root's Chebyshev ball (a lower
+    bound on the cuts). The estimate only orders the work; tasks that turn out large are
+    split again as they run.
 
     Parameters
     ----------

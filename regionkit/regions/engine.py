@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Literal, NamedTuple
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from regionkit.model.activations import Maxout, core_table
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions import widesplit
 from regionkit.regions.arguments import checked_arguments
 from regionkit.regions.distributed import connect, depth_first
 from regionkit.regions.exact import enumerate_exact
@@ -235,7 +236,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
     geometry = Geometry.choose(domain.dim, method)
     # With a store the final regions go to disk, not memory: what stays is what "count" keeps.
     guard = preflight(net, domain, geometry, keep if store is None else "count", max_regions,
-                      max_memory, DFS_MIN_ROOTS)
+                      max_memory, DFS_MIN_ROOTS, two_pass=store is None and client is None)
     began = time.perf_counter()
     run_store = None
     if store is not None:
@@ -313,6 +314,10 @@ class _Run:
                 if self.client is not None:  # on a Dask cluster (regions.distributed)
                     return depth_first(self, li, self.client, bar, interrupted)
                 return self._depth_first(li, bar, interrupted)
+            if li >= self.dfs_from and (units := self._wide_units(li)) is not None:
+                wide = self._first_pass(li, units)
+                if wide is not None:
+                    return self._depth_first(li, bar, interrupted, wide)
             stopped = self._split_layer(li, bar, interrupted)
             if stopped is not None:
                 return self._stored(stopped)
@@ -440,6 +445,34 @@ class _Run:
         self.maps_layer = li if parent_maps else None
         return None
 
+    def _wide_units(self, li: int) -> int | None:
+        """The units of layer li a two-pass split (regions.widesplit) cuts first, or None:
+        the layer is split in one pass."""
+        if (self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or self.store is not None
+                or self.client is not None or self.budget < widesplit.SPLIT_MAX_PIECES):
+            return None
+        return widesplit.first_units(len(self.frontier), self.net.weights[li].shape[0],
+                                     self.net.activations[li].bits_per_unit,
+                                     self.domain.dim)
+
+    def _first_pass(self, li: int, units: int) -> _WideRoots | None:
+        """Split the frontier by the first `units` units of layer li: the roots the depth-
+        first phase runs through the rest of the layer (None if the deadline stopped it)."""
+        self._materialize()
+        W, b, table = self._layer_args(li)
+        now = time.perf_counter()
+        done, ch, _, bits, parent, aborted = _core.split_frontier(
+            self.geometry, self.frontier.data, self._chunk_maps(0, len(self.frontier)),
+            W[:units], b[:units], table, self.tol.rtol, self.tol.atol, int(self.offsets[li]),
+            1 << 62, math.inf, float(self.deadline - now), workers=self.threads,
+            batch=1, parent_maps=True, partial=True)
+        if aborted or done < len(self.frontier):
+            return None  # _split_layer stops at once and keeps the frontier
+        fixed = bits.shape[1]
+        prefix = self._trace_bits(self.frontier, li)[parent]
+        prefix[:, self.offsets[li]:self.offsets[li] + fixed] = bits
+        return _WideRoots(Frontier(self.geometry, ch), parent, fixed, prefix)
+
     def _why_stopped(self, aborted: bool, interrupted: threading.Event) -> str | None:
         if aborted:
             return "time_limit" if time.perf_counter() >= self.deadline else "max_regions"
@@ -449,17 +482,20 @@ class _Run:
             return "interrupted"
         return None
 
-    def _depth_first(self, li: int, bar, interrupted: threading.Event) -> RegionSet | None:
+    def _depth_first(self, li: int, bar, interrupted: threading.Event,
+                     wide: _WideRoots | None = None) -> RegionSet | None:
         """Run every region of the frontier (a root) through layers li.. inside the core;
         with a store, hand the leaves to it (a resumed run starts at its first root not
-        done) and return None."""
+        done) and return None. `wide`: the roots are instead the pieces of the frontier's
+        split by the first units of layer li (_first_pass)."""
         net, g = self.net, self.geometry
         layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
                    int(self.offsets[k])) for k in range(li, net.n_layers)]
-        roots = self.frontier
+        roots = self.frontier if wide is None else wide.roots
         n = len(roots)
-        bits = self._trace_bits(roots, li)
-        prefix = np.ascontiguousarray(bits[:, :int(self.offsets[li])])
+        bits = self._trace_bits(roots, li) if wide is None else wide.bits
+        fixed = 0 if wide is None else wide.fixed
+        prefix = np.ascontiguousarray(bits[:, :int(self.offsets[li]) + fixed])
         leaves, maps_parts, pattern_parts, point_parts = [], [], [], []
         made = np.zeros(len(layers), np.int64)
         n_leaves, i, stop_reason = 0, 0, None
@@ -475,11 +511,16 @@ class _Run:
                     break
                 j = min(n, i + CHUNK_REGIONS)
                 cap = self.budget - n_leaves - (n - j) if self.budget < math.inf else 1 << 62
+                if wide is None:
+                    maps, source, of = self._chunk_maps(i, j), self._roots_source(i, j), None
+                else:  # every parent's maps; the roots name theirs
+                    maps, source = self._chunk_maps(0, len(self.frontier)), None
+                    of = (wide.parent[i:j], fixed)
                 done, nl, ch, ch_maps, pats, pts, made_c, aborted = _core.expand_roots(
-                    g, roots.slice(i, j).data, self._chunk_maps(i, j), layers, prefix[i:j],
+                    g, roots.slice(i, j).data, maps, layers, prefix[i:j],
                     self.keep, self.tol.rtol, self.tol.atol, int(cap),
                     float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
-                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=self._roots_source(i, j))
+                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=source, fixed=of)
                 if self.store is not None:
                     if done:
                         self.store.add(i, i + done, None if ch is None else Frontier(g, ch),
@@ -524,7 +565,9 @@ class _Run:
         unreached = roots.slice(i, n)
         if keep_geometry:
             frontier = Frontier.concat(g, [frontier, unreached])
-        patterns = np.concatenate([patterns, self._trace(unreached, li, first=i)])
+        # A wide split's roots not done keep their bits of layer li's first units, which
+        # tell siblings apart (their depth is li: layer li did not finish them).
+        patterns = np.concatenate([patterns, _packed(bits[i:n])])
         if self.keep == "patterns":
             points = np.concatenate([points, _inner_points(unreached)])
         depth = np.concatenate([depth, np.full(n - i, li, np.int64)])
@@ -589,6 +632,15 @@ class _Run:
             patterns=patterns if self.keep == "patterns" else None,
             interior_points=points if self.keep == "patterns" else None,
             depth=depth if self.keep == "patterns" else None, **common)
+
+
+class _WideRoots(NamedTuple):
+    """The first pass of a two-pass split (_Run._first_pass): its pieces (the roots), the
+    frontier region each lies in, the hyperplanes it decided and the roots' pattern bits."""
+    roots: Frontier
+    parent: np.ndarray
+    fixed: int
+    bits: np.ndarray
 
 
 def _packed(bits: np.ndarray) -> np.ndarray:

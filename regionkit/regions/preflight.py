@@ -22,6 +22,7 @@ from regionkit.errors import MemoryBudgetError, RegionkitError
 from regionkit.model.activations import Maxout
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
+from regionkit.regions import widesplit
 
 __all__ = ["ESTIMATE_POINTS", "ESTIMATE_SUBSETS", "MEMORY_FRACTION", "PEAK_FACTOR",
            "PROJECTION_STEPS",
@@ -439,7 +440,7 @@ class MemoryEstimate:
 
 def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
                     max_regions: int | None = None, counts: list[float] | None = None,
-                    min_roots: int = 1024) -> MemoryEstimate:
+                    min_roots: int = 1024, two_pass: bool = True) -> MemoryEstimate:
     """Estimate the peak memory an enumeration holds above what the process holds now.
 
     The layers are split one at a time until the frontier holds `min_roots` regions (the
@@ -465,6 +466,10 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
         Regions after each layer; default estimate_counts(net, domain).
     min_roots : int, default 1024
         Regions from which the run goes depth first.
+    two_pass : bool, default True
+        Whether the run splits wide layers in two passes (regions.widesplit; not with a
+        store or a Dask client): such a layer's split holds at most SPLIT_MAX_PIECES roots
+        before the depth-first phase.
 
     Returns
     -------
@@ -496,7 +501,11 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
     held_prev = _region_bytes(geometry, dim, domain_rows, 0) + 8.0 * len(domain.origin) * (
         dim + 2)
     n_prev, peak, peak_layer, li = 1.0, 0.0, 1, 0
+    wide = False
     while li < net.n_layers and not (li >= dfs_from and n_prev >= min_roots):
+        if _two_pass(net, geometry, dim, li, n_prev, max_regions, two_pass):
+            wide = True  # the first units' pieces go depth first
+            break
         held = (_region_bytes(geometry, dim, domain_rows, int(hyper[li]))
                 + 8.0 * widths[li] * (dim + 2))
         split = PEAK_FACTOR * (n_prev * held_prev + est[li] * held)
@@ -508,10 +517,23 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
         leaf = {"count": 0.0, "patterns": pattern + 8.0 * (dim + 1),
                 "regions": (_region_bytes(geometry, dim, domain_rows, int(hyper[-1]))
                             + 8.0 * net.n_out * (dim + 1) + pattern + 8.0)}[keep]
-        dfs = n_prev * held_prev + est[-1] * leaf
+        roots = min(float(widesplit.SPLIT_MAX_PIECES), est[li]) if wide else n_prev
+        dfs = roots * held_prev + est[-1] * leaf
         if dfs > peak:
             peak, peak_layer = dfs, net.n_layers
     return MemoryEstimate(counts=est, upper=upper, bytes=peak, layer=peak_layer)
+
+
+def _two_pass(net: Network, geometry: Geometry, dim: int, li: int, regions: float,
+              max_regions: int | None, allowed: bool) -> bool:
+    """Whether the engine splits layer li of `regions` regions in two passes (as
+    engine._Run._wide_units decides): only where every layer from li on is elementwise."""
+    if not allowed or geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or (
+            max_regions is not None and max_regions < widesplit.SPLIT_MAX_PIECES) or any(
+            isinstance(a, Maxout) for a in net.activations[li:]):
+        return False
+    return widesplit.first_units(max(1, int(regions)), net.weights[li].shape[0],
+                                 net.activations[li].bits_per_unit, dim) is not None
 
 
 def _mb(n: float) -> str:
@@ -520,7 +542,7 @@ def _mb(n: float) -> str:
 
 def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
               max_regions: int | None, max_memory: int | float | str | None,
-              min_roots: int = 1024) -> MemoryGuard | None:
+              min_roots: int = 1024, two_pass: bool = True) -> MemoryGuard | None:
     """Refuse a run whose estimated memory exceeds max_memory; else the guard of the run.
 
     A run whose first split (one core call, which the guard cannot stop) holds at most
@@ -544,6 +566,8 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
         As resolve_max_memory.
     min_roots : int, default 1024
         Regions from which the run goes depth first (the engine's DFS_MIN_ROOTS).
+    two_pass : bool, default True
+        Whether the run splits wide layers in two passes (see estimate_memory).
 
     Returns
     -------
@@ -572,14 +596,17 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
     now = resident_memory()
     upper = upper_bound_counts(net, domain.dim)
     dim = domain.dim
-    first = upper[0] * (_region_bytes(geometry, dim, len(domain.b), _layer_hyperplanes(net)[0])
+    pieces = float(upper[0])
+    if _two_pass(net, geometry, dim, 0, 1.0, max_regions, two_pass):
+        pieces = min(pieces, float(widesplit.SPLIT_MAX_PIECES))
+    first = pieces * (_region_bytes(geometry, dim, len(domain.b), _layer_hyperplanes(net)[0])
                         + 8.0 * net.weights[0].shape[0] * (dim + 2))
     if PEAK_FACTOR * first <= FIRST_SPLIT_FRACTION * (limit - now):
         return MemoryGuard(limit)
     if estimate_memory(net, domain, geometry, keep, max_regions, [float(u) for u in upper],
-                       min_roots).bytes + now <= limit:
+                       min_roots, two_pass).bytes + now <= limit:
         return MemoryGuard(limit)
-    est = estimate_memory(net, domain, geometry, keep, max_regions, None, min_roots)
+    est = estimate_memory(net, domain, geometry, keep, max_regions, None, min_roots, two_pass)
     if est.bytes + now > limit:
         counts = ", ".join(f"{c:.3g}" for c in est.counts)
         sliced = domain.dim < net.n_in

@@ -4,8 +4,9 @@ the failed jobs with their errors.
 
 Plots ([[plots]] tables of a suite):
 * line: mean of ``y`` against ``x``, with a band from the least to the greatest value
-  where several rows (seeds) share an x, one line per value of the ``by`` columns; log_x / log_y; ``hlines`` draws
-  reference values; the plotted numbers follow as a table unless table = false;
+  where several rows (seeds) share an x, one line per value of the ``by`` columns; log_x /
+  log_y; ``hlines`` draws reference values; the plotted numbers follow as a table unless
+  table = false;
 * hist: the list column ``column`` (histogram counts) summed over rows per ``by`` value and
   normalised, on the bin edges of the list column ``edges``;
 * partitions: the saved RegionSets (domains with save_regions = true) of the selected rows

@@ -1,0 +1,87 @@
+"""Which layers the engine splits in two passes, so that no single split holds a million regions.
+
+Splitting a region by a layer of n hyperplanes in d dimensions can make up to
+sum_{i <= d} C(n, i) pieces (the count of n hyperplanes in general position), and one core
+call holds all of them: 2.8 million for 256 units in 3-D, whatever `keep` asks for. Where
+the frontier is still too small to go depth first (the engine's DFS_MIN_ROOTS) and that
+bound, summed over the frontier, exceeds SPLIT_MAX_PIECES, the engine splits the frontier
+by the layer's first units only (as many as keep the bound within SPLIT_MAX_PIECES), and
+runs each piece depth first through the rest of the layer and the layers after it.
+
+The result is the one-pass result bit for bit: the splits emit their pieces in descending
+lexicographic order of their bits (csrc/split.hpp, lex_order), which is the same in one pass
+or two, and the first pass keeps the inequality rows the one-pass split would. Polygons and
+the vertex form only: the LP form's Chebyshev centres depend on the pass.
+"""
+from __future__ import annotations
+
+from math import comb
+
+__all__ = ["SPLIT_MAX_PIECES", "arrangement_bound", "first_units"]
+
+# Regions the first pass may make, by the general-position bound (so about 10^4 in fact, a
+# few MB of geometry). More roots only cost memory; fewer would leave threads idle.
+SPLIT_MAX_PIECES = 1 << 15
+
+
+def arrangement_bound(hyperplanes: int, dim: int) -> int:
+    """Regions of `hyperplanes` hyperplanes in general position in R^dim (Zaslavsky).
+
+    The most regions any arrangement of that many hyperplanes makes.
+
+    Parameters
+    ----------
+    hyperplanes : int
+        How many hyperplanes.
+    dim : int
+        The dimension.
+
+    Returns
+    -------
+    int
+        sum_{i <= dim} C(hyperplanes, i).
+
+    Examples
+    --------
+    >>> arrangement_bound(3, 2)
+    7
+    """
+    return sum(comb(hyperplanes, i) for i in range(min(dim, hyperplanes) + 1))
+
+
+def first_units(regions: int, units: int, per_unit: int, dim: int) -> int | None:
+    """How many first units of a layer the first pass of a two-pass split cuts by.
+
+    None when the whole layer's split of `regions` regions fits SPLIT_MAX_PIECES: then it
+    is split in one pass.
+
+    Parameters
+    ----------
+    regions : int
+        Regions of the frontier the layer splits.
+    units : int
+        The layer's units.
+    per_unit : int
+        Hyperplanes per unit (breakpoints of its activation).
+    dim : int
+        The input (slice) dimension.
+
+    Returns
+    -------
+    int or None
+        How many of the first units the first pass splits by (at least one).
+
+    Examples
+    --------
+    >>> first_units(1, 64, 1, 2) is None  # 2081 regions at most
+    True
+    >>> first_units(1, 256, 1, 3)
+    58
+    """
+    if per_unit == 0 or regions * arrangement_bound(units * per_unit, dim) <= SPLIT_MAX_PIECES:
+        return None
+    k = 1
+    while k + 1 < units and regions * arrangement_bound((k + 1) * per_unit, dim) \
+            <= SPLIT_MAX_PIECES:
+        k += 1
+    return k
