@@ -257,7 +257,7 @@ struct VPolytopes {
   struct Scratch {
     std::vector<Piece> pieces;
     std::vector<uint32_t> order;  // lex_order of the pieces
-    std::vector<double> val, parent_V;
+    std::vector<double> val, parent_V, x;
     std::vector<int> sign;
     Piece tmp_pos, tmp_neg;
     std::vector<uint64_t> z;

@@ -173,6 +173,26 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
   }
 }
 
+// Whether the vertex centroid of p (summed and divided as dfs.hpp's interior_point does) is
+// strictly inside every row of p. Where nearly parallel hyperplanes cross, rounding moves
+// their crossings by up to u M / theta, and a piece made of such vertices may be a sliver
+// that exact arithmetic finds empty; its centroid then lies outside one of its own rows
+// (tests/test_degenerate_regressions.py). A genuine region's centroid is strictly inside, so
+// failing this means the piece is thinner than floats can place: it is dropped, as a region
+// thinner than the tolerance is (docs/certify.md).
+bool centroid_inside(const Piece& p, int d, std::vector<double>& x) {
+  x.assign(d, 0.0);
+  for (int i = 0; i < p.nv; ++i)
+    for (int t = 0; t < d; ++t) x[t] += p.V[static_cast<size_t>(i) * d + t];
+  for (int t = 0; t < d; ++t) x[t] /= static_cast<double>(p.nv);
+  for (int f = 0; f < p.nf; ++f) {
+    double slack = p.b[f];
+    for (int t = 0; t < d; ++t) slack -= p.A[static_cast<size_t>(f) * d + t] * x[t];
+    if (!(slack > 0.0)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t label_base,
@@ -226,8 +246,12 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
   for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
     Piece& p = s.pieces[i];
     // Once per layer: redundant rows are harmless in between (and a partial layer's pieces
-    // keep them, as the one-pass split of the whole layer would).
-    if (!H.partial) prune_rows(p, d, s);
+    // keep them, as the one-pass split of the whole layer would). So is the centroid test,
+    // which then sees the same pieces and rows in one pass or two.
+    if (!H.partial) {
+      if (!centroid_inside(p, d, s.x)) continue;
+      prune_rows(p, d, s);
+    }
     out.V.insert(out.V.end(), p.V.begin(), p.V.end());
     out.voff.push_back(out.voff.back() + p.nv);
     out.inc.insert(out.inc.end(), p.inc.begin(), p.inc.end());

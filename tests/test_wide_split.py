@@ -126,6 +126,33 @@ def test_budgets_in_a_two_pass_split_leave_valid_partitions(workers):
     assert_valid_partition(rs, net, box)
 
 
+@pytest.mark.parametrize("keep", ["regions", "patterns"])
+def test_a_store_keeps_a_two_pass_run_and_resumes_it(tmp_path, monkeypatch, keep):
+    """With a store the wide layer goes in two passes too: the store equals the in-memory
+    run, a budget stop stores the pieces not done (with their first units' bits), and
+    resuming ends where an uninterrupted run does."""
+    pytest.importorskip("pyarrow")
+    from test_store import assert_stored
+
+    from regionkit.regions import store
+
+    monkeypatch.setattr(engine, "CHUNK_REGIONS", 4)
+    monkeypatch.setattr(store, "SHARD_REGIONS", 1)
+    net = make_net(3, [24, 8], ["relu", "hard_tanh"], seed=3)
+    box = rk.Box(-1, 1, dim=3)
+    ref = run(net, box, max_pieces=64, keep=keep)
+    assert_equivalent(run(net, box, max_pieces=None), run(net, box, max_pieces=64))
+    stored = run(net, box, max_pieces=64, keep=keep, store=tmp_path / "s")
+    assert len(stored.files) > 3
+    assert_stored(ref, stored)
+    cap = ref.n_regions // 2
+    part = run(net, box, max_pieces=64, keep=keep, max_regions=cap)
+    assert part.depth.min() == 0  # first-pass pieces, kept whole
+    s2 = tmp_path / "s2"
+    assert_stored(part, run(net, box, max_pieces=64, keep=keep, max_regions=cap, store=s2))
+    assert_stored(ref, run(net, box, max_pieces=64, keep=keep, store=s2))
+
+
 def test_core_rejects_bad_fixed_hyperplanes():
     net = make_net(2, [6], ["relu"], seed=0)
     box = rk.Box(-1, 1, dim=2)

@@ -236,7 +236,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
     geometry = Geometry.choose(domain.dim, method)
     # With a store the final regions go to disk, not memory: what stays is what "count" keeps.
     guard = preflight(net, domain, geometry, keep if store is None else "count", max_regions,
-                      max_memory, DFS_MIN_ROOTS, two_pass=store is None and client is None)
+                      max_memory, DFS_MIN_ROOTS, two_pass=client is None)
     began = time.perf_counter()
     run_store = None
     if store is not None:
@@ -448,7 +448,7 @@ class _Run:
     def _wide_units(self, li: int) -> int | None:
         """The units of layer li a two-pass split (regions.widesplit) cuts first, or None:
         the layer is split in one pass."""
-        if (self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or self.store is not None
+        if (self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX)
                 or self.client is not None or self.budget < widesplit.SPLIT_MAX_PIECES):
             return None
         return widesplit.first_units(len(self.frontier), self.net.weights[li].shape[0],
@@ -549,7 +549,7 @@ class _Run:
         self.per_layer.extend(int(c) for c in made)
         self.maps, self.maps_layer = None, None
         if self.store is not None:
-            self._store_end(li, roots, i, n_leaves, stop_reason)
+            self._store_end(li, roots, i, n_leaves, stop_reason, bits)
             return None
         depth = np.full(n_leaves, net.n_layers, np.int64)
         keep_geometry = self.keep == "regions"
@@ -576,12 +576,15 @@ class _Run:
                             stopped_in=_stopped_in(li + 1, net.n_layers, i, n))
 
     def _store_end(self, li: int, roots: Frontier, i: int, n_leaves: int,
-                   stop_reason: str | None) -> None:
-        """Close the store: a stopped run's roots not done go whole into its tail."""
+                   stop_reason: str | None, bits: np.ndarray | None = None) -> None:
+        """Close the store: a stopped run's roots not done go whole into its tail, with
+        their pattern `bits` (a wide split's first units' included; default traced)."""
         n, tail, stopped_in = len(roots), None, None
         if stop_reason is not None:
             unreached = roots.slice(i, n)
-            tail = (self._trace(unreached, li, first=i), np.full(n - i, li, np.int64),
+            packed = (self._trace(unreached, li, first=i) if bits is None
+                      else _packed(bits[i:n]))
+            tail = (packed, np.full(n - i, li, np.int64),
                     unreached if self.keep == "regions" else None,
                     _inner_points(unreached) if self.keep == "patterns" else None)
             stopped_in = _stopped_in(li + 1, self.net.n_layers, i, n)

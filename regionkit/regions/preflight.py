@@ -468,7 +468,7 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
         Regions from which the run goes depth first.
     two_pass : bool, default True
         Whether the run splits wide layers in two passes (regions.widesplit; not with a
-        store or a Dask client): such a layer's split holds at most SPLIT_MAX_PIECES roots
+        Dask client): such a layer's split holds at most SPLIT_MAX_PIECES roots
         before the depth-first phase.
 
     Returns
