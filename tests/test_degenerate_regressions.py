@@ -129,6 +129,35 @@ def test_nearly_parallel_hard_tanh_6d(method):
     _check_volumes(rs, box, expected)
 
 
+W4 = [[1.0, 1.0, 1.0, 1.0],
+      [1.0000000012563826, 1.00000000154182, 0.9999999993505653, 0.9999999976002973]]
+B4 = [-1.0, -1.0000000007576157]
+
+
+@pytest.mark.parametrize("method", ["auto", "lp"])
+def test_divergence_check_remeasures_a_tilted_facet_4d(method):
+    """Two hard-tanh units 1e-9 from parallel (4-D fuzz): method="lp" measured the half
+    box {x1 + ... + x4 < 0} as 0.519 of the box (volumes summed to 1.019). Its two nearly
+    parallel rows share vertices; the cone recursion's facet areas were right (Minkowski's
+    sum held) but the distance it took to one facet was not. The divergence theorem over
+    the rows disagrees, and the region is re-measured from its vertices' hull."""
+    box = rk.Box(-1, 1, dim=4)
+    rs = rk.enumerate_regions(_one_layer(W4, B4, "hard_tanh"), box, method=method)
+    assert rs.n_regions == 7
+    expected = _qhull_volumes(W4, B4, [-1.0, 1.0], box)
+    assert sorted(expected.values()) == pytest.approx([1 / 24, 11 / 24, 1 / 2], abs=1e-9)
+    _check_volumes(rs, box, expected)
+
+
+def test_lp_form_volumes_in_1d():
+    """method="lp" in 1-D keeps LP-form regions (not intervals): their volumes are lengths,
+    with no hull to re-measure them from (the divergence check is for d >= 2)."""
+    net = _one_layer([[1.0], [-2.0], [1e-6]], [0.3, 0.1, 0.0])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=1), method="lp")
+    assert not rs.kind.is_interval
+    assert sorted(rs.volumes()) == pytest.approx([0.05, 0.3, 0.7, 0.95], abs=1e-12)
+
+
 # --- the LP form against the vertex paths ----------------------------------------------------
 
 def test_lp_form_finds_the_thin_wedge_2d():
