@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 from subprocesses import child_env
 from test_store import assert_stored
-from test_workers import assert_same, make_net
+from test_workers import assert_equivalent, assert_same, make_net
 
 import regionkit as rk
 from regionkit.cli import main
 from regionkit.errors import MissingExtraError, RegionkitError
-from regionkit.regions import distributed, engine, store
+from regionkit.regions import distributed, engine, store, widesplit
 
 dd = pytest.importorskip("distributed")
 
@@ -129,6 +129,24 @@ def test_store_and_resume(client, small_tasks, tmp_path, keep):
         assert_stored(ref, got)
         if other is not None:  # the shards left were not written again
             assert all(os.stat(target / f).st_ino == ino for f, ino in kept.items())
+
+
+def test_pieces_of_a_two_pass_split(client, monkeypatch):
+    """A wide layer's first pass runs on the client and its pieces go to the workers, each
+    with its parent's maps and its first units decided: the result is the local one."""
+    monkeypatch.setattr(distributed, "TASK_REGIONS", 50)
+    monkeypatch.setattr(widesplit, "SPLIT_MAX_PIECES", 64)
+    net = make_net(3, [24, 8], ["relu", "hard_tanh"], 3)
+    box = rk.Box(-1, 1, dim=3)
+    local = rk.enumerate_regions(net, box)
+    shipped = []
+    real = distributed.depth_first
+    monkeypatch.setattr(engine, "depth_first",
+                        lambda run, *args: shipped.append(args[-1]) or real(run, *args))
+    assert_same(local, rk.enumerate_regions(net, box, client=client))
+    assert len(shipped) == 1 and shipped[0].fixed >= 1
+    monkeypatch.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
+    assert_equivalent(local, rk.enumerate_regions(net, box))  # one pass, to rounding
 
 
 def test_bad_arguments(client):

@@ -223,9 +223,11 @@ def _task(job: dict[str, Any], first: int, data: tuple[Any, ...]) -> dict[str, A
 
     def expand(j: int, cap: int) -> tuple[Any, ...]:  # roots i..j-1, at most cap regions
         columns, sub, pre = _roots(F, maps, prefix, i, j)
+        # A wide split's roots: their first `fixed` hyperplanes decided, each its own maps
+        fixed = (np.arange(j - i), job["fixed"]) if job["fixed"] else None
         return _core.expand_roots(g, columns, sub, job["layers"], pre, job["keep"],
                                   job["rtol"], job["atol"], cap, TASK_CALL_SECONDS, math.inf,
-                                  workers=1)
+                                  workers=1, fixed=fixed)
 
     while i < n:
         # Stop once the leaves reach task_regions (the cap counts roots not done, whole).
@@ -249,7 +251,8 @@ def _task(job: dict[str, Any], first: int, data: tuple[Any, ...]) -> dict[str, A
             "parts": parts, "seconds": time.perf_counter() - began}
 
 
-def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> Any:
+def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any,
+                wide: Any = None) -> Any:
     """The engine's depth-first phase (regionkit.regions.engine._Run) on a Dask cluster.
 
     Parameters
@@ -265,6 +268,9 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     interrupted : threading.Event
         Set by Ctrl-C: the outstanding tasks are cancelled and KeyboardInterrupt raised
         (a store keeps every shard written; the same call resumes).
+    wide : engine._WideRoots, optional
+        The roots are instead the pieces of a two-pass split's first pass (regions.
+        widesplit): each is shipped with its parent's maps, its first units decided.
 
     Returns
     -------
@@ -273,11 +279,15 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     """
     distributed = _distributed()
     net, g, store = run.net, run.geometry, run.store
-    roots = run.frontier
-    n = len(roots)
-    bits = run._trace_bits(roots, li)
-    prefix = np.ascontiguousarray(bits[:, :int(run.offsets[li])])
     maps = run._root_maps()
+    if wide is None:
+        roots, fixed = run.frontier, 0
+        bits = run._trace_bits(roots, li)
+    else:
+        roots, fixed, bits = wide.roots, wide.fixed, wide.bits
+        maps = {k: (v if k == "R" else v[wide.parent]) for k, v in maps.items()}
+    n = len(roots)
+    prefix = np.ascontiguousarray(bits[:, :int(run.offsets[li]) + fixed])
     results: dict[int, dict[str, Any]] = {}
     todo = [(0, n)]
     if store is not None:
@@ -294,7 +304,7 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     weights = root_weights(g, roots.data, maps, net.weights[li], net.biases[li])
     threads = sum(client.nthreads().values()) or 1
     ranges = plan_ranges(weights, todo, threads * TASKS_PER_THREAD) if todo else []
-    [job_future] = client.scatter([_job(run, li)], broadcast=True, hash=False)
+    [job_future] = client.scatter([_job(run, li, fixed)], broadcast=True, hash=False)
 
     def submit(spans: list[tuple[int, int]]) -> dict[Any, tuple[int, Any]]:
         """Tasks for these root ranges; their roots are scattered to the workers (one call),
@@ -331,14 +341,15 @@ def depth_first(run: Any, li: int, client: Any, bar: Any, interrupted: Any) -> A
     return _assemble(run, li, roots, [results[k] for k in sorted(results)])
 
 
-def _job(run: Any, li: int) -> dict[str, Any]:
-    """What every task of the run needs (sent to each worker once): the layers li.. and the
-    run's options."""
+def _job(run: Any, li: int, fixed: int = 0) -> dict[str, Any]:
+    """What every task of the run needs (sent to each worker once): the layers li.., the
+    hyperplanes of layer li the roots have decided (`fixed`) and the run's options."""
     net, store = run.net, run.store
     layers = [(net.weights[k], net.biases[k], core_table(net.activations[k]),
                int(run.offsets[k])) for k in range(li, net.n_layers)]
     return {"geometry": run.geometry.value, "layers": layers, "keep": run.keep,
             "rtol": run.tol.rtol, "atol": run.tol.atol, "task_regions": TASK_REGIONS,
+            "fixed": fixed,
             "store": None if store is None else os.path.abspath(store.path),
             "shape": (run.domain.dim, net.n_out, net.n_layers, run.keep,
                       (net.n_hyperplanes + 7) // 8)}

@@ -236,7 +236,7 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
     geometry = Geometry.choose(domain.dim, method)
     # With a store the final regions go to disk, not memory: what stays is what "count" keeps.
     guard = preflight(net, domain, geometry, keep if store is None else "count", max_regions,
-                      max_memory, DFS_MIN_ROOTS, two_pass=client is None)
+                      max_memory, DFS_MIN_ROOTS)
     began = time.perf_counter()
     run_store = None
     if store is not None:
@@ -316,6 +316,8 @@ class _Run:
                 return self._depth_first(li, bar, interrupted)
             if li >= self.dfs_from and (units := self._wide_units(li)) is not None:
                 wide = self._first_pass(li, units)
+                if wide is not None and self.client is not None:
+                    return depth_first(self, li, self.client, bar, interrupted, wide)
                 if wide is not None:
                     return self._depth_first(li, bar, interrupted, wide)
             stopped = self._split_layer(li, bar, interrupted)
@@ -449,7 +451,7 @@ class _Run:
         """The units of layer li a two-pass split (regions.widesplit) cuts first, or None:
         the layer is split in one pass."""
         if (self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX)
-                or self.client is not None or self.budget < widesplit.SPLIT_MAX_PIECES):
+                or self.budget < widesplit.SPLIT_MAX_PIECES):
             return None
         return widesplit.first_units(len(self.frontier), self.net.weights[li].shape[0],
                                      self.net.activations[li].bits_per_unit,

@@ -440,13 +440,14 @@ class MemoryEstimate:
 
 def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
                     max_regions: int | None = None, counts: list[float] | None = None,
-                    min_roots: int = 1024, two_pass: bool = True) -> MemoryEstimate:
+                    min_roots: int = 1024) -> MemoryEstimate:
     """Estimate the peak memory an enumeration holds above what the process holds now.
 
     The layers are split one at a time until the frontier holds `min_roots` regions (the
     engine's DFS_MIN_ROOTS) or a maxout layer is to come; each such split holds the parent
     and child frontiers, each region with its geometry and its per-layer map (width x
-    (dim + 2) doubles), times PEAK_FACTOR. Then the roots go depth first and only the final
+    (dim + 2) doubles), times PEAK_FACTOR; a layer split in two passes (regions.widesplit)
+    holds at most SPLIT_MAX_PIECES roots. Then the roots go depth first and only the final
     regions are held, with what `keep` asks: "regions", the geometry, output map and packed
     pattern; "patterns", the packed pattern and an interior point; "count", nothing.
 
@@ -466,10 +467,6 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
         Regions after each layer; default estimate_counts(net, domain).
     min_roots : int, default 1024
         Regions from which the run goes depth first.
-    two_pass : bool, default True
-        Whether the run splits wide layers in two passes (regions.widesplit; not with a
-        Dask client): such a layer's split holds at most SPLIT_MAX_PIECES roots
-        before the depth-first phase.
 
     Returns
     -------
@@ -503,7 +500,7 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
     n_prev, peak, peak_layer, li = 1.0, 0.0, 1, 0
     wide = False
     while li < net.n_layers and not (li >= dfs_from and n_prev >= min_roots):
-        if _two_pass(net, geometry, dim, li, n_prev, max_regions, two_pass):
+        if _two_pass(net, geometry, dim, li, n_prev, max_regions):
             wide = True  # the first units' pieces go depth first
             break
         held = (_region_bytes(geometry, dim, domain_rows, int(hyper[li]))
@@ -525,10 +522,10 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
 
 
 def _two_pass(net: Network, geometry: Geometry, dim: int, li: int, regions: float,
-              max_regions: int | None, allowed: bool) -> bool:
+              max_regions: int | None) -> bool:
     """Whether the engine splits layer li of `regions` regions in two passes (as
     engine._Run._wide_units decides): only where every layer from li on is elementwise."""
-    if not allowed or geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or (
+    if geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or (
             max_regions is not None and max_regions < widesplit.SPLIT_MAX_PIECES) or any(
             isinstance(a, Maxout) for a in net.activations[li:]):
         return False
@@ -542,7 +539,7 @@ def _mb(n: float) -> str:
 
 def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
               max_regions: int | None, max_memory: int | float | str | None,
-              min_roots: int = 1024, two_pass: bool = True) -> MemoryGuard | None:
+              min_roots: int = 1024) -> MemoryGuard | None:
     """Refuse a run whose estimated memory exceeds max_memory; else the guard of the run.
 
     A run whose first split (one core call, which the guard cannot stop) holds at most
@@ -566,8 +563,6 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
         As resolve_max_memory.
     min_roots : int, default 1024
         Regions from which the run goes depth first (the engine's DFS_MIN_ROOTS).
-    two_pass : bool, default True
-        Whether the run splits wide layers in two passes (see estimate_memory).
 
     Returns
     -------
@@ -597,16 +592,16 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
     upper = upper_bound_counts(net, domain.dim)
     dim = domain.dim
     pieces = float(upper[0])
-    if _two_pass(net, geometry, dim, 0, 1.0, max_regions, two_pass):
+    if _two_pass(net, geometry, dim, 0, 1.0, max_regions):
         pieces = min(pieces, float(widesplit.SPLIT_MAX_PIECES))
     first = pieces * (_region_bytes(geometry, dim, len(domain.b), _layer_hyperplanes(net)[0])
                         + 8.0 * net.weights[0].shape[0] * (dim + 2))
     if PEAK_FACTOR * first <= FIRST_SPLIT_FRACTION * (limit - now):
         return MemoryGuard(limit)
     if estimate_memory(net, domain, geometry, keep, max_regions, [float(u) for u in upper],
-                       min_roots, two_pass).bytes + now <= limit:
+                       min_roots).bytes + now <= limit:
         return MemoryGuard(limit)
-    est = estimate_memory(net, domain, geometry, keep, max_regions, None, min_roots, two_pass)
+    est = estimate_memory(net, domain, geometry, keep, max_regions, None, min_roots)
     if est.bytes + now > limit:
         counts = ", ".join(f"{c:.3g}" for c in est.counts)
         sliced = domain.dim < net.n_in
