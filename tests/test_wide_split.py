@@ -112,16 +112,19 @@ def test_region_order_is_descending_lexicographic(n_in):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_budgets_in_a_two_pass_split_leave_valid_partitions(workers):
-    net = make_net(3, [24, 8], ["relu", "relu"], seed=3)
-    box = rk.Box(-1, 1, dim=3)
-    full = run(net, box, max_pieces=64)
-    for cap in (full.n_regions // 3, full.n_regions - 1):
-        rs = run(net, box, max_pieces=64, workers=workers, max_regions=cap)
+    """Under a region budget the stop is valid and the same on any number of threads
+    (the first pass runs on one thread then: a threaded split may refuse what one allows).
+    The wide layer is the second: its first pass splits a frontier of many regions."""
+    net = make_net(2, [16, 40, 8], ["relu", "leaky_relu:0.2", "hard_tanh"], seed=3)
+    box = rk.Box(-1, 1, dim=2)
+    full = run(net, box, max_pieces=4096)
+    for cap in (5, 300, full.n_regions // 3, full.n_regions - 1):  # 5: the first pass stops
+        rs = run(net, box, max_pieces=4096, workers=workers, max_regions=cap)
         assert rs.stop_reason == "max_regions" and rs.n_regions <= cap
         assert_valid_partition(rs, net, box)
         assert len({p.tobytes() for p in rs.patterns}) == rs.n_regions
-        assert rs.depth.min() == 0  # pieces of the first pass, not finished
-    rs = run(net, box, max_pieces=64, workers=workers, time_limit=0.0)
+        assert_same(rs, run(net, box, max_pieces=4096, workers=4, max_regions=cap))
+    rs = run(net, box, max_pieces=4096, workers=workers, time_limit=0.0)
     assert rs.stop_reason == "time_limit"
     assert_valid_partition(rs, net, box)
 
@@ -145,12 +148,15 @@ def test_a_store_keeps_a_two_pass_run_and_resumes_it(tmp_path, monkeypatch, keep
     stored = run(net, box, max_pieces=64, keep=keep, store=tmp_path / "s")
     assert len(stored.files) > 3
     assert_stored(ref, stored)
-    cap = ref.n_regions // 2
-    part = run(net, box, max_pieces=64, keep=keep, max_regions=cap)
-    assert part.depth.min() == 0  # first-pass pieces, kept whole
-    s2 = tmp_path / "s2"
-    assert_stored(part, run(net, box, max_pieces=64, keep=keep, max_regions=cap, store=s2))
-    assert_stored(ref, run(net, box, max_pieces=64, keep=keep, store=s2))
+    # Budgets under and over the first pass's pieces: the same roots whatever the budget,
+    # so a resumed run without it finds the store's.
+    for cap in (5, ref.n_regions // 2):
+        part = run(net, box, max_pieces=64, keep=keep, max_regions=cap)
+        assert part.depth.min() == 0  # the domain, or first-pass pieces, kept whole
+        s2 = tmp_path / f"s{cap}"
+        assert_stored(part, run(net, box, max_pieces=64, keep=keep, max_regions=cap,
+                                store=s2))
+        assert_stored(ref, run(net, box, max_pieces=64, keep=keep, store=s2))
 
 
 def test_core_rejects_bad_fixed_hyperplanes():

@@ -450,8 +450,7 @@ class _Run:
     def _wide_units(self, li: int) -> int | None:
         """The units of layer li a two-pass split (regions.widesplit) cuts first, or None:
         the layer is split in one pass."""
-        if (self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX)
-                or self.budget < widesplit.SPLIT_MAX_PIECES):
+        if self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX):
             return None
         return widesplit.first_units(len(self.frontier), self.net.weights[li].shape[0],
                                      self.net.activations[li].bits_per_unit,
@@ -463,13 +462,16 @@ class _Run:
         self._materialize()
         W, b, table = self._layer_args(li)
         now = time.perf_counter()
+        # Under a region budget on one thread, so that it stops (or not) whatever the threads
+        # (a threaded split may refuse what one thread allows: _split_layer retries those).
         done, ch, _, bits, parent, aborted = _core.split_frontier(
             self.geometry, self.frontier.data, self._chunk_maps(0, len(self.frontier)),
             W[:units], b[:units], table, self.tol.rtol, self.tol.atol, int(self.offsets[li]),
-            1 << 62, math.inf, float(self.deadline - now), workers=self.threads,
+            int(min(self.budget, 1 << 62)), math.inf, float(self.deadline - now),
+            workers=self.threads if self.budget == math.inf else 1,
             batch=1, parent_maps=True, partial=True)
         if aborted or done < len(self.frontier):
-            return None  # _split_layer stops at once and keeps the frontier
+            return None  # past the budget or deadline: _split_layer stops as a split does
         fixed = bits.shape[1]
         prefix = self._trace_bits(self.frontier, li)[parent]
         prefix[:, self.offsets[li]:self.offsets[li] + fixed] = bits

@@ -501,14 +501,15 @@ class RunStore(ShardWriter):
         Raises
         ------
         StoreError
-            If the store's roots differ from these (a different DFS_MIN_ROOTS).
+            If the store's roots differ from these (a different DFS_MIN_ROOTS or
+            SPLIT_MAX_PIECES).
         """
         digest = hashlib.sha256(np.ascontiguousarray(patterns).tobytes()).hexdigest()
         roots = {"layer": int(layer), "n": int(len(patterns)), "digest": digest}
         if self.manifest.get("roots") not in (None, roots):
             raise StoreError(f"{self.path}: the stored run split other roots "
                              f"({self.manifest['roots']}, now {roots}): was DFS_MIN_ROOTS "
-                             "changed? Use a new store")
+                             "or SPLIT_MAX_PIECES changed? Use a new store")
         for name in (_TAIL, _WHOLE):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.path, name))
