@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "core.hpp"
@@ -92,17 +91,31 @@ struct Span {
 // a layer is cut in one pass or in two (its first units, then the rest inside each piece),
 // and, layer after layer, regions come out in descending lexicographic order of their
 // patterns: the canonical order, whatever the traversal (docs/engine.md).
-template <class Piece>
-const std::vector<uint32_t>& lex_order(const std::vector<Piece>& pieces, size_t n, int nh,
-                                       std::vector<uint32_t>& order) {
-  order.resize(n);
-  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  if (n > 1 && nh > 0)
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return std::memcmp(pieces[a].bits.data(), pieces[b].bits.data(), nh) > 0;
-    });
-  return order;
-}
+// No sort is needed: the splits keep a cut piece's positive part in its slot and append the
+// negative part, and two pieces first differ at the cut that separated them, where the
+// positive part has the 1. Linking each negative part right after its positive part keeps
+// the pieces in that order as a list.
+class PieceOrder {
+ public:
+  // A split starts from one piece, slot 0.
+  void start() { next_.assign(1, kEnd); }
+  // The piece in slot i was cut: its negative part went to slot k.
+  void cut(size_t i, size_t k) {
+    if (next_.size() <= k) next_.resize(k + 1);
+    next_[k] = next_[i];
+    next_[i] = static_cast<uint32_t>(k);
+  }
+  // The slots in emission order.
+  const std::vector<uint32_t>& slots() {
+    order_.clear();
+    for (uint32_t i = 0; i != kEnd; i = next_[i]) order_.push_back(i);
+    return order_;
+  }
+
+ private:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+  std::vector<uint32_t> next_, order_;
+};
 
 // Column kinds, for the geometries' zip (joining the batches of a parallel split): CSR
 // offsets (rebased when appended) and plain values.
@@ -163,7 +176,7 @@ struct Polygons {
   };
   struct Scratch {
     std::vector<Piece> pieces;
-    std::vector<uint32_t> order;  // lex_order of the pieces
+    PieceOrder order;  // the emission order of the pieces
     std::vector<double> val;
     Piece tmp_pos, tmp_neg;
   };
@@ -204,7 +217,7 @@ struct HPolytopes {
   };
   struct Scratch {
     std::vector<Piece> pieces;
-    std::vector<uint32_t> order;  // lex_order of the pieces
+    PieceOrder order;  // the emission order of the pieces
     std::vector<double> box_lo, box_hi, wpos, wneg, c, x;
     LPWork lp;
   };
@@ -256,7 +269,7 @@ struct VPolytopes {
   };
   struct Scratch {
     std::vector<Piece> pieces;
-    std::vector<uint32_t> order;  // lex_order of the pieces
+    PieceOrder order;  // the emission order of the pieces
     std::vector<double> val, parent_V, x;
     std::vector<int> sign;
     Piece tmp_pos, tmp_neg;

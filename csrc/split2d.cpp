@@ -121,6 +121,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
   const int nh = H.count;
   if (s.pieces.empty()) s.pieces.resize(1);
   size_t npieces = 1;
+  s.order.start();
   Piece& root = s.pieces[0];
   const size_t b0 = in.off[r], b1 = in.off[r + 1];
   root.xy.assign(in.xy.begin() + 2 * b0, in.xy.begin() + 2 * b1);
@@ -175,6 +176,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
         continue;
       }
       if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
+      s.order.cut(i, npieces);
       Piece& np = s.pieces[npieces++];
       np.bits = s.pieces[i].bits;
       np.bits[j] = 0;
@@ -189,7 +191,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
+  for (const uint32_t i : s.order.slots()) {
     const Piece& p = s.pieces[i];
     out.xy.insert(out.xy.end(), p.xy.begin(), p.xy.end());
     out.row.insert(out.row.end(), p.row.begin(), p.row.end());

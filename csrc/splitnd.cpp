@@ -99,6 +99,7 @@ bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
   const int m0 = static_cast<int>(r1 - r0);
   if (s.pieces.empty()) s.pieces.resize(1);
   size_t npieces = 1;
+  s.order.start();
   Piece& root = s.pieces[0];
   root.A.assign(in.A.begin() + r0 * d, in.A.begin() + r1 * d);
   root.b.assign(in.b.begin() + r0, in.b.begin() + r1);
@@ -153,6 +154,7 @@ bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
         continue;
       }
       if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
+      s.order.cut(i, npieces);
       Piece& q = s.pieces[npieces++];
       Piece& pp = s.pieces[i];  // re-fetch: resize may have moved it
       q.A = pp.A;
@@ -169,7 +171,7 @@ bool HPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
+  for (const uint32_t i : s.order.slots()) {
     Piece& p = s.pieces[i];
     const int m = static_cast<int>(p.b.size());
     const double rad = chebyshev_center(d, m, p.A.data(), p.b.data(), p.x.data(), s.lp);

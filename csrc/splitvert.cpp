@@ -202,6 +202,7 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
   out.dim = d;
   if (s.pieces.empty()) s.pieces.resize(1);
   size_t npieces = 1;
+  s.order.start();
   Piece& root = s.pieces[0];
   root.nv = static_cast<int>(in.voff[r + 1] - in.voff[r]);
   root.nf = static_cast<int>(in.roff[r + 1] - in.roff[r]);
@@ -238,12 +239,13 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
       s.tmp_neg.bits = s.pieces[i].bits;
       s.tmp_neg.bits[j] = 0;
       if (s.pieces.size() <= npieces) s.pieces.resize(npieces + 1);
+      s.order.cut(i, npieces);
       std::swap(s.pieces[i], s.tmp_pos);
       std::swap(s.pieces[npieces++], s.tmp_neg);
     }
   }
   if (!budget.fits(npieces)) return false;
-  for (const uint32_t i : lex_order(s.pieces, npieces, nh, s.order)) {
+  for (const uint32_t i : s.order.slots()) {
     Piece& p = s.pieces[i];
     // Once per layer: redundant rows are harmless in between (and a partial layer's pieces
     // keep them, as the one-pass split of the whole layer would). So is the centroid test,

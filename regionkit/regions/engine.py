@@ -314,7 +314,9 @@ class _Run:
                 if self.client is not None:  # on a Dask cluster (regions.distributed)
                     return depth_first(self, li, self.client, bar, interrupted)
                 return self._depth_first(li, bar, interrupted)
-            if li >= self.dfs_from and (units := self._wide_units(li)) is not None:
+            units = widesplit.layer_units(self.net, self.geometry, li, len(self.frontier),
+                                          self.domain.dim)
+            if units is not None:
                 wide = self._first_pass(li, units)
                 if wide is not None and self.client is not None:
                     return depth_first(self, li, self.client, bar, interrupted, wide)
@@ -447,26 +449,18 @@ class _Run:
         self.maps_layer = li if parent_maps else None
         return None
 
-    def _wide_units(self, li: int) -> int | None:
-        """The units of layer li a two-pass split (regions.widesplit) cuts first, or None:
-        the layer is split in one pass."""
-        if self.geometry not in (Geometry.POLYGONS, Geometry.VERTEX):
-            return None
-        return widesplit.first_units(len(self.frontier), self.net.weights[li].shape[0],
-                                     self.net.activations[li].bits_per_unit,
-                                     self.domain.dim)
-
     def _first_pass(self, li: int, units: int) -> _WideRoots | None:
         """Split the frontier by the first `units` units of layer li: the roots the depth-
-        first phase runs through the rest of the layer (None if the deadline stopped it)."""
-        self._materialize()
+        first phase runs through the rest of the layer (None if the deadline or the budget
+        stopped it)."""
         W, b, table = self._layer_args(li)
+        maps = self._root_maps()
         now = time.perf_counter()
         # Under a region budget on one thread, so that it stops (or not) whatever the threads
         # (a threaded split may refuse what one thread allows: _split_layer retries those).
         done, ch, _, bits, parent, aborted = _core.split_frontier(
-            self.geometry, self.frontier.data, self._chunk_maps(0, len(self.frontier)),
-            W[:units], b[:units], table, self.tol.rtol, self.tol.atol, int(self.offsets[li]),
+            self.geometry, self.frontier.data, maps, W[:units], b[:units], table,
+            self.tol.rtol, self.tol.atol, int(self.offsets[li]),
             int(min(self.budget, 1 << 62)), math.inf, float(self.deadline - now),
             workers=self.threads if self.budget == math.inf else 1,
             batch=1, parent_maps=True, partial=True)

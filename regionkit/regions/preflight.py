@@ -500,7 +500,7 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
     n_prev, peak, peak_layer, li = 1.0, 0.0, 1, 0
     wide = False
     while li < net.n_layers and not (li >= dfs_from and n_prev >= min_roots):
-        if _two_pass(net, geometry, dim, li, n_prev):
+        if widesplit.layer_units(net, geometry, li, int(n_prev), dim) is not None:
             wide = True  # the first units' pieces go depth first
             break
         held = (_region_bytes(geometry, dim, domain_rows, int(hyper[li]))
@@ -519,16 +519,6 @@ def estimate_memory(net: Network, domain: Domain, geometry: Geometry, keep: str,
         if dfs > peak:
             peak, peak_layer = dfs, net.n_layers
     return MemoryEstimate(counts=est, upper=upper, bytes=peak, layer=peak_layer)
-
-
-def _two_pass(net: Network, geometry: Geometry, dim: int, li: int, regions: float) -> bool:
-    """Whether the engine splits layer li of `regions` regions in two passes (as
-    engine._Run._wide_units decides): only where every layer from li on is elementwise."""
-    if geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or any(
-            isinstance(a, Maxout) for a in net.activations[li:]):
-        return False
-    return widesplit.first_units(max(1, int(regions)), net.weights[li].shape[0],
-                                 net.activations[li].bits_per_unit, dim) is not None
 
 
 def _mb(n: float) -> str:
@@ -590,7 +580,7 @@ def preflight(net: Network, domain: Domain, geometry: Geometry, keep: str,
     upper = upper_bound_counts(net, domain.dim)
     dim = domain.dim
     pieces = float(upper[0])
-    if _two_pass(net, geometry, dim, 0, 1.0):
+    if widesplit.layer_units(net, geometry, 0, 1, dim) is not None:
         pieces = min(pieces, float(widesplit.SPLIT_MAX_PIECES))
     first = pieces * (_region_bytes(geometry, dim, len(domain.b), _layer_hyperplanes(net)[0])
                         + 8.0 * net.weights[0].shape[0] * (dim + 2))

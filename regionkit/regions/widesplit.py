@@ -9,7 +9,7 @@ by the layer's first units only (as many as keep the bound within SPLIT_MAX_PIEC
 runs each piece depth first through the rest of the layer and the layers after it.
 
 The result is the one-pass result bit for bit: the splits emit their pieces in descending
-lexicographic order of their bits (csrc/split.hpp, lex_order), which is the same in one pass
+lexicographic order of their bits (csrc/split.hpp, PieceOrder), which is the same in one pass
 or two, and the first pass keeps the inequality rows the one-pass split would. Polygons and
 the vertex form only: the LP form's Chebyshev centres depend on the pass.
 """
@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from math import comb
 
-__all__ = ["SPLIT_MAX_PIECES", "arrangement_bound", "first_units"]
+from regionkit.core.geometry import Geometry
+from regionkit.model.activations import Maxout
+from regionkit.model.network import Network
+
+__all__ = ["SPLIT_MAX_PIECES", "arrangement_bound", "first_units", "layer_units"]
 
 # Regions the first pass may make, by the general-position bound (so about 10^4 in fact, a
 # few MB of geometry). More roots only cost memory; fewer would leave threads idle.
@@ -85,3 +89,36 @@ def first_units(regions: int, units: int, per_unit: int, dim: int) -> int | None
             <= SPLIT_MAX_PIECES:
         k += 1
     return k
+
+
+def layer_units(net: Network, geometry: Geometry, li: int, regions: int, dim: int
+                ) -> int | None:
+    """The units of layer li the engine's first pass splits `regions` regions by, or None.
+
+    Two passes need the depth-first phase from layer li on (every layer from li elementwise)
+    and a geometry whose pieces are the same in one pass or two (polygons, vertex form);
+    then first_units decides. The engine and the memory preflight both ask this.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    geometry : Geometry
+        The run's geometry.
+    li : int
+        The layer (0-based).
+    regions : int
+        Regions of the frontier layer li splits.
+    dim : int
+        The input (slice) dimension.
+
+    Returns
+    -------
+    int or None
+        As first_units; None also where two passes do not apply.
+    """
+    if geometry not in (Geometry.POLYGONS, Geometry.VERTEX) or any(
+            isinstance(a, Maxout) for a in net.activations[li:]):
+        return None
+    return first_units(max(1, regions), net.weights[li].shape[0],
+                       net.activations[li].bits_per_unit, dim)
