@@ -48,6 +48,10 @@ struct DfsLayers {
   // decided, their bits in the root's prefix after the earlier layers' prefix_bits.
   const int64_t* map_of = nullptr;
   int fixed = 0;
+  // A call claims no more roots once the roots it has done hold this many leaves (soft: the
+  // batches in flight run to their end), so that what one call returns, and the memory it
+  // holds, does not grow with the threads or the time limit.
+  size_t call_leaves = static_cast<size_t>(-1);
   size_t prefix_stride() const { return static_cast<size_t>(prefix_bits + fixed); }
   int depth() const { return static_cast<int>(L.size()); }
   size_t pattern_bytes() const { return (static_cast<size_t>(total_bits) + 7) / 8; }
@@ -437,8 +441,9 @@ void join_dfs_batches(std::vector<std::unique_ptr<DfsBatch<Geo>>>& batches, size
 }
 
 // Run roots of `in`, in order, through every layer of `layers` on `workers` threads
-// claiming `batch` roots at a time, until all are done or `seconds` have passed (soft,
-// checked between batches; one worker: between roots). `prefix`: prefix_bits bytes per root.
+// claiming `batch` roots at a time, until all are done, `seconds` have passed or the roots
+// done hold layers.call_leaves leaves (soft, checked between batches; one worker: between
+// roots). `prefix`: prefix_bits bytes per root.
 // The partition (leaves of the roots done plus the roots not done) never holds more than
 // max_total regions, and no split runs past hard_seconds: a root that would break either is
 // left whole, and `aborted` is set. Returns the roots done; `result` holds their leaves.
@@ -461,6 +466,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
   shared.used = n;
   shared.limit = max_total;
   BatchClaims claims(n, batch, seconds, start);
+  std::atomic<size_t> leaves_done{0};  // leaves of the roots done so far (call_leaves)
   std::vector<std::unique_ptr<DfsBatch<Geo>>> batches(n_batches);
   std::vector<std::exception_ptr> errors(n_batches);
   const size_t pb = layers.prefix_stride();
@@ -477,7 +483,8 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
     split_budget.max_pieces = kNoRegionLimit;
     leaf_budget.deadline = deadline;
     leaf_budget.shared = bounded ? &shared : nullptr;
-    for (size_t s; (s = claims.claim()) < n;) {
+    for (size_t s; leaves_done.load(std::memory_order_relaxed) < layers.call_leaves &&
+                   (s = claims.claim()) < n;) {
       const size_t k = s / batch;
       try {
         batches[k] = std::make_unique<DfsBatch<Geo>>();
@@ -488,8 +495,9 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
         clear_maps(b.maps, layers.L.back().n_out, maps_in.dim);
         for (; b.done < b.size && claims.before_stop(s + b.done); ++b.done) {
           if (b.done > 0 && batch == n &&
-              std::chrono::duration<double>(clock::now() - start).count() > seconds)
-            break;  // one worker: the soft limit between roots
+              (std::chrono::duration<double>(clock::now() - start).count() > seconds ||
+               b.leaves >= layers.call_leaves))
+            break;  // one worker: the soft limits between roots
           const size_t r = s + b.done;
           leaf_budget.max_pieces = bounded ? 1 : max_total;  // the root itself is counted
           const size_t leaves_before = b.leaves;
@@ -497,6 +505,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
                                       split_budget, leaf_budget);
           if (bounded)
             leaf_budget.spare += leaf_budget.max_pieces - (ok ? b.leaves - leaves_before : 1);
+          if (ok) leaves_done.fetch_add(b.leaves - leaves_before, std::memory_order_relaxed);
           if (!ok) {
             b.stop = split_budget.late ? BATCH_LATE : BATCH_BUDGET;
             b.bound = leaf_budget.max_pieces;

@@ -169,9 +169,42 @@ def test_core_rejects_bad_depth_first_input():
     wide = (np.eye(3), np.zeros(3), core_table(relu()), 0)
     with pytest.raises(CoreInputError, match="do not take"):
         _core.expand_roots(Geometry.POLYGONS, root.data, maps, [wide], prefix, "regions", *args)
+    with pytest.raises(CoreInputError, match="call_leaves"):
+        _core.expand_roots(Geometry.POLYGONS, root.data, maps, [layer], prefix, "count", *args,
+                           call_leaves=0)
     done, leaves, *_ = _core.expand_roots(Geometry.POLYGONS, root.data, maps, [layer], prefix,
                                           "count", *args)
     assert (done, leaves) == (1, 4)
+
+
+def _calls(monkeypatch, net, domain, call_leaves, workers):
+    """(the result, (roots done, leaves) of every depth-first core call) with CALL_LEAVES
+    set to call_leaves."""
+    calls, expand = [], _core.expand_roots
+
+    def spy(*args, **kwargs):
+        out = expand(*args, **kwargs)
+        calls.append(out[:2])
+        return out
+    monkeypatch.setattr(engine, "CALL_LEAVES", call_leaves)
+    monkeypatch.setattr(engine._core, "expand_roots", spy)
+    return run(net, domain, roots=4, workers=workers), calls
+
+
+@pytest.mark.parametrize("n_in", [2, 3])
+def test_a_call_returns_once_its_roots_hold_call_leaves(monkeypatch, n_in):
+    """A depth-first call stops claiming roots at CALL_LEAVES leaves: one thread overshoots
+    by at most its last root; the result does not depend on where the calls end."""
+    net, domain = make_net(n_in, [8, 8, 8], ["relu"] * 3, 3), rk.Box(-1, 1, dim=n_in)
+    whole, _ = _calls(monkeypatch, net, domain, 1 << 40, 1)
+    single, per_root = _calls(monkeypatch, net, domain, 1, 1)
+    assert all(done == 1 for done, _ in per_root)  # one root a call
+    biggest = max(leaves for _, leaves in per_root)
+    capped, calls = _calls(monkeypatch, net, domain, 30, 1)
+    assert len(calls) > 1 and all(leaves < 30 + biggest for _, leaves in calls)
+    threaded, _ = _calls(monkeypatch, net, domain, 30, 2)
+    for rs in (single, capped, threaded):
+        assert_same(whole, rs)
 
 
 

@@ -138,12 +138,14 @@ cdef extern from "dfs.hpp" namespace "rk" nogil:
         const uint8_t* from_bits
         const int64_t* map_of   # wide first split: root r's maps are entry map_of[r]
         int fixed               # ... and its first `fixed` hyperplanes are decided
+        size_t call_leaves      # claim no more roots once those done hold this many leaves
 
 cdef extern from "measure.hpp" namespace "rk" nogil:
     double region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                            double* facet_volume, double* facet_centroid) except +
     void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
-                      vector[int]& dims, vector[double]& vols, vector[double]& cents) except +
+                      vector[int]& dims, vector[double]& vols, vector[double]& cents,
+                      vector[uint64_t]& rows) except +
 
 cdef extern from "simplevolume.hpp" namespace "rk" nogil:
     bint is_simple(int d, int nv, int nf, const uint64_t* inc)

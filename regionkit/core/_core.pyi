@@ -70,6 +70,7 @@ def expand_roots(
     batch: int = ...,
     source: tuple[ArrayLike, ArrayLike, _CoreTableLike, ArrayLike, ArrayLike] | None = ...,
     fixed: tuple[ArrayLike, int] | None = ...,
+    call_leaves: int | None = ...,
 ) -> tuple[
     int,
     int,
@@ -115,7 +116,13 @@ def vertex_form_owned_faces(
 ): ...
 def vertex_form_faces(
     voff: ArrayLike, V: ArrayLike, ioff: ArrayLike, inc: ArrayLike, roff: ArrayLike
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]: ...
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.uint64],
+]: ...
 def signs_at_points(
     layers: list[tuple[Any, ...]],
     input_map: dict[str, Any],

@@ -602,7 +602,7 @@ KEEP = {"regions": KEEP_REGIONS, "patterns": KEEP_PATTERNS, "count": KEEP_COUNT}
 def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str keep,
                  double rtol, double atol, size_t max_total, double seconds,
                  double hard_seconds=np.inf, int workers=1, int batch=4, source=None,
-                 fixed=None):
+                 fixed=None, call_leaves=None):
     """Run each region of a frontier (a root) through every layer of `layers`, depth first
     (expand_roots in csrc/dfs.hpp), on `workers` threads claiming `batch` roots at a time.
 
@@ -618,9 +618,13 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
     fixed=(parent, n): the roots are pieces of a split by the first units of layers[0]
     (split_frontier(partial=True)): root r's maps are entry parent[r] of `maps`, and prefix
     ends with its bits of the first n hyperplanes of layers[0], which are not tested again.
+    call_leaves: return once the roots done hold this many leaves (soft: the batches of roots
+    in flight run to their end), like `seconds`; None for no such limit.
     """
     if workers < 1 or batch < 1:
         raise CoreInputError(f"workers and batch must be at least 1, got {workers}, {batch}")
+    if call_leaves is not None and call_leaves < 1:
+        raise CoreInputError(f"call_leaves must be at least 1, got {call_leaves}")
     if keep not in KEEP:
         raise CoreInputError(f"keep must be one of {sorted(KEEP)}, got {keep!r}")
     if not layers:
@@ -689,6 +693,8 @@ def expand_roots(geometry, dict frontier, dict maps, list layers, prefix, str ke
         raise CoreInputError(f"fixed must decide at most the first layer's {first} "
                              f"hyperplanes, within the prefix; got {n_fixed}")
     dl.fixed = n_fixed
+    if call_leaves is not None:
+        dl.call_leaves = call_leaves
     dl.prefix_bits = pv.shape[1] - n_fixed
     cdef const uint8_t* pp = &pv[0, 0] if pv.shape[0] * pv.shape[1] else NULL
     cdef Tolerance tol
@@ -927,7 +933,9 @@ def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
 
 @_translate
 def vertex_form_faces(voff, V, ioff, inc, roff):
-    """Every face of every vertex-form region: (region, dimension, volume, centroid) arrays.
+    """Every face of every vertex-form region: (region, dimension, volume, centroid, rows)
+    arrays; rows holds per face ceil(region rows / 64) uint64 words marking the region's
+    rows the face lies on (faces in order, each region's width).
 
     Faces shared by several regions appear once per region.
     """
@@ -940,15 +948,16 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
     cdef vector[int] dims
     cdef vector[double] vols, cents
     cdef vector[int64_t] owner
+    cdef vector[uint64_t] rows
     cdef size_t before
     with nogil:
         for r in range(n):
             before = dims.size()
             region_faces(d, <int>(vo[r + 1] - vo[r]), &Vv[vo[r], 0], <int>(ro[r + 1] - ro[r]),
-                         &iv[io[r]], dims, vols, cents)
+                         &iv[io[r]], dims, vols, cents, rows)
             owner.insert(owner.end(), dims.size() - before, r)
     return (_arr[int64_t](owner), _arr[int](dims).astype(np.int64), _arr(vols),
-            _arr(cents).reshape(-1, d))
+            _arr(cents).reshape(-1, d), _arr[uint64_t](rows))
 
 
 cdef class _NetView:

@@ -182,13 +182,15 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
         vf = vertex_form(rs)
         scale = float(np.max(vf.half))
         v0, v1, i0, r0 = vf.voff[lo], vf.voff[hi], vf.ioff[lo], vf.roff[lo]
-        owner, dims, vols, pts = _core.vertex_form_faces(
+        owner, dims, vols, pts, on_rows = _core.vertex_form_faces(
             vf.voff[lo:hi + 1] - v0, (vf.V[v0:v1] - vf.centre) / scale,
             vf.ioff[lo:hi + 1] - i0, vf.inc[i0:vf.ioff[hi]], vf.roff[lo:hi + 1] - r0)
         vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
     # Sign vectors with each owning region's local maps (faces come grouped by region).
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=hi - lo))])
     signs = region_signs(rs, poff, pts, lo)
+    if not rs.kind.is_interval:
+        _sign_own_rows(rs, vf, lo, owner, on_rows, signs)
     R = dom.box_radius
     slack = dom.b - pts @ dom.A.T
     on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
@@ -196,6 +198,28 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     positive, negative = np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1)
     del signs
     return FaceListing(owner + lo, dims, vols, pts, positive, negative, on_domain)
+
+
+def _sign_own_rows(rs, vf, lo: int, owner: np.ndarray, on_rows: np.ndarray,
+                   signs: np.ndarray) -> None:
+    """Set each face's signs on its region's own rows combinatorially: 0 on the rows the
+    face lies on (its vertices' common incidence), the region's pattern sign elsewhere.
+
+    Read at a point with the tolerance instead, a facet of a sliver between two nearly
+    parallel hyperplanes lies within the tolerance of both, and its sign vector merges with
+    that of their crossing (Euler characteristics came out wrong). Hyperplanes that are not
+    rows of the region are still read at the face's point.
+    """
+    n_rows = np.diff(vf.roff)[lo + owner]
+    woff = np.concatenate([[0], np.cumsum(np.maximum((n_rows + 63) // 64, 1))])
+    face = np.repeat(np.arange(len(owner)), n_rows)
+    j = np.arange(len(face)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    label = vf.rows(rs.ineq_labels)[vf.roff[lo + owner[face]] + j]
+    net = label >= 0
+    face, j, label = face[net], j[net], label[net]
+    on = (on_rows[woff[face] + j // 64] >> (j % 64).astype(np.uint64)) & np.uint64(1)
+    above = (rs.patterns[lo + owner[face], label // 8] >> (label % 8)) & 1
+    signs[face, label] = np.where(on == 1, 0, np.where(above == 1, 1, -1))
 
 
 def faces(rs) -> Faces:

@@ -30,7 +30,7 @@ from regionkit.regions.preflight import MemoryGuard, preflight
 from regionkit.regions.regionset import RegionSet
 from regionkit.regions.store import RunStore, StoredRegionSet
 
-__all__ = ["CALL_SECONDS", "CHUNK_REGIONS", "DFS_BATCH_ROOTS", "DFS_MIN_ROOTS",
+__all__ = ["CALL_LEAVES", "CALL_SECONDS", "CHUNK_REGIONS", "DFS_BATCH_ROOTS", "DFS_MIN_ROOTS",
            "KEEP_OPTIONS", "MAXOUT_CHUNK_REGIONS", "Keep", "Method", "enumerate_regions",
            "resolve_workers"]
 
@@ -50,7 +50,11 @@ MAXOUT_CHUNK_REGIONS = 512
 # each of its regions (a root) goes through the remaining layers inside the core.
 DFS_MIN_ROOTS = 1024
 # Threads claim this many roots at a time: a root's subtree is much more work than one split.
-DFS_BATCH_ROOTS = 4
+DFS_BATCH_ROOTS = 1
+# A depth-first call also returns once its roots hold this many leaves (soft: the roots in
+# flight finish), so what a call holds before the engine or a store takes it does not grow
+# with the threads: about 2.7 KB a 4-D region with keep="regions" (docs/store.md).
+CALL_LEAVES = 1 << 15
 
 Method = Literal["auto", "lp", "vertex", "exact"]
 Keep = Literal["regions", "patterns", "count"]
@@ -518,7 +522,8 @@ class _Run:
                     g, roots.slice(i, j).data, maps, layers, prefix[i:j],
                     self.keep, self.tol.rtol, self.tol.atol, int(cap),
                     float(min(CALL_SECONDS, self.deadline - now)), float(self.deadline - now),
-                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=source, fixed=of)
+                    workers=self.threads, batch=DFS_BATCH_ROOTS, source=source, fixed=of,
+                    call_leaves=CALL_LEAVES)
                 if self.store is not None:
                     if done:
                         self.store.add(i, i + done, None if ch is None else Frontier(g, ch),
@@ -530,6 +535,8 @@ class _Run:
                     for dst, part in ((pattern_parts, pats), (point_parts, pts)):
                         if part is not None:
                             dst.append(part)
+                # Let go of this call's leaves before the next call makes its own.
+                ch = ch_maps = pats = pts = None
                 made += made_c
                 n_leaves += nl
                 i += done

@@ -42,16 +42,21 @@ from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
 from regionkit.optional import require
 
-__all__ = ["COMPRESSION", "MANIFEST", "SHARD_REGIONS", "SHARD_SECONDS", "STORE_FORMAT", "RunStore",
-           "ShardWriter", "StoreError", "StoredRegionSet", "fingerprint", "is_store"]
+__all__ = ["COMPRESSION", "MANIFEST", "ROW_GROUP_REGIONS", "SHARD_REGIONS", "SHARD_SECONDS",
+           "STORE_FORMAT", "RunStore", "ShardWriter", "StoreError", "StoredRegionSet",
+           "fingerprint", "is_store"]
 
 STORE_FORMAT = 1
 MANIFEST = "manifest.json"
-# Each core call's leaves go to the open shard as one Parquet row group (nothing is kept in
-# memory); the shard is closed (renamed into place) once it holds this many regions or is
-# this old: a crash loses at most that much work, and resuming reads one footer per shard.
+# Each core call's leaves go to the open shard in Parquet row groups of at most
+# ROW_GROUP_REGIONS regions (nothing is kept in memory); the shard is closed (renamed into
+# place) once it holds this many regions or is this old: a crash loses at most that much
+# work, and resuming reads one footer per shard.
 SHARD_REGIONS = 1 << 18
 SHARD_SECONDS = 30.0
+# Streaming readers hold one row group at a time: the 4-80-80-80-1 volume sum peaked at
+# 1 683 MB with a row group per core call (up to 264 299 regions), 592 MB with these.
+ROW_GROUP_REGIONS = 1 << 15
 # Parquet codec: zstd, measured in benchmarks/bench_store.py (docs/store.md).
 COMPRESSION = "zstd"
 _SHARD = re.compile(r"^roots-(\d{12})-(\d{12})\.parquet$")
@@ -283,7 +288,9 @@ class ShardWriter:
     def add(self, first: int, last: int, frontier: Frontier | None,
             maps: dict[str, np.ndarray] | None, patterns: np.ndarray | None,
             points: np.ndarray | None, made: np.ndarray, regions: int) -> None:
-        """Append the leaves of roots first..last-1 to the open shard, as one row group.
+        """Append the leaves of roots first..last-1 to the open shard, in row groups.
+
+        Row groups hold at most ROW_GROUP_REGIONS regions each.
 
         The shard is closed once it holds SHARD_REGIONS regions or is SHARD_SECONDS old.
 
@@ -305,19 +312,29 @@ class ShardWriter:
         """
         if patterns is None:
             patterns = np.zeros((0, self.n_bytes), np.uint8)
-        table = self.table(_Chunk(patterns, np.full(len(patterns), self.n_layers, np.int64),
-                                  frontier, maps, points))
-        if self._open is None:  # a new shard, under a temporary name until it is closed
-            tmp = os.path.join(self.path, f".roots-{first:012d}.{secrets.token_hex(4)}"
-                                          ".tmp.parquet")
-            writer = _pq().ParquetWriter(tmp, table.schema, compression=COMPRESSION)
-            self._open = {"tmp": tmp, "writer": writer, "first": first, "last": first,
-                          "regions": 0, "made": np.zeros(len(made), np.int64),
-                          "since": time.perf_counter()}
+        if self._open is not None and first != self._open["last"]:
+            raise StoreError(f"roots {first}.. given after roots ..{self._open['last']}")
+        n = len(patterns) if frontier is None else len(frontier)
+        # Row groups of at most ROW_GROUP_REGIONS: the Arrow copy of one at a time, and
+        # readers that stream a row group at a time, stay small however many leaves came.
+        for i in range(0, max(n, 1), ROW_GROUP_REGIONS):
+            j = min(n, i + ROW_GROUP_REGIONS)
+            table = self.table(_Chunk(
+                patterns[i:j] if len(patterns) else patterns,
+                np.full(j - i, self.n_layers, np.int64),
+                None if frontier is None else frontier.slice(i, j),
+                None if maps is None else {k: v[i:j] for k, v in maps.items()},
+                None if points is None else points[i:j]))
+            if self._open is None:  # a new shard, under a temporary name until it is closed
+                tmp = os.path.join(self.path, f".roots-{first:012d}.{secrets.token_hex(4)}"
+                                              ".tmp.parquet")
+                writer = _pq().ParquetWriter(tmp, table.schema, compression=COMPRESSION)
+                self._open = {"tmp": tmp, "writer": writer, "first": first, "last": first,
+                              "regions": 0, "made": np.zeros(len(made), np.int64),
+                              "since": time.perf_counter()}
+            self._open["writer"].write_table(table)
+            del table
         shard = self._open
-        if first != shard["last"]:
-            raise StoreError(f"roots {first}.. given after roots ..{shard['last']}")
-        shard["writer"].write_table(table)
         shard["last"], shard["regions"] = last, shard["regions"] + int(regions)
         shard["made"] += np.asarray(made, np.int64)
         if (shard["regions"] >= SHARD_REGIONS
