@@ -259,3 +259,23 @@ def test_lp_interior_points_are_checked_repaired_and_flagged():
     else:  # the flip names another genuine region: its point is found instead
         assert not flagged
         assert np.array_equal(rs.network.pattern(box.to_input(got[None]))[0], bits[r])
+
+
+@pytest.mark.parametrize("cap", [1, 40, 120])
+def test_interior_points_of_a_stopped_lp_run_are_checked_to_their_depth(cap):
+    """A region of a stopped run has the bits of its first `depth` layers only: its point is
+    checked (and an exact one found) against those, with no false InteriorPointWarning."""
+    from regionkit.errors import InteriorPointWarning
+    net = Network.from_arrays(
+        [np.random.default_rng(5).normal(size=s) for s in ((10, 3), (10, 10), (1, 10))],
+        [np.random.default_rng(6).normal(size=s) * 0.5 for s in (10, 10, 1)],
+        ["relu", "hard_tanh", "identity"])
+    box = rk.Box(-1, 1, dim=3)
+    rs = rk.enumerate_regions(net, box, method="lp", workers=1, max_regions=cap)
+    assert rs.stop_reason == "max_regions" and rs.depth.min() < net.n_layers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InteriorPointWarning)
+        points = rs.interior_points
+    decided = np.arange(net.n_hyperplanes) < net.layer_hyperplane_offsets()[rs.depth][:, None]
+    got = net.pattern(box.to_input(points)).astype(bool)
+    np.testing.assert_array_equal(got & decided, rs.pattern_bits() & decided)

@@ -778,12 +778,15 @@ def verify_interior_points(rs, points: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return P, np.zeros(0, np.int64)
     at, _ = domain_signs(net, domain, P, None, rs.tol)
     pattern = net.pattern(domain.to_input(P)).astype(bool)
-    suspect = np.flatnonzero(np.any(pattern != bits, axis=1)
-                             | np.any(at != np.where(bits, 1, -1), axis=1))
+    # A stopped run's region at depth k has bits of its first k layers only.
+    depth = np.full(len(P), net.n_layers) if rs.depth is None else np.asarray(rs.depth)
+    decided = np.arange(net.n_hyperplanes) < net.layer_hyperplane_offsets()[depth][:, None]
+    suspect = np.flatnonzero(np.any((pattern != bits) & decided, axis=1)
+                             | np.any((at != np.where(bits, 1, -1)) & decided, axis=1))
     if len(suspect):
         ex = RationalNet(net, domain)
         for r in suspect:
-            out = ex.rows(bits[r])
+            out = ex.rows(bits[r], int(depth[r]))
             point = None if out is None else interior_point(out[0], [[q(x) for x in P[r]]])[0]
             if point is None:
                 empty.append(int(r))

@@ -191,13 +191,17 @@ class RationalNet:
                     x.append([s * v[0] + o] + [s * vi for vi in v[1:]])
         return tuple(bits)
 
-    def rows(self, bits: Sequence[bool] | np.ndarray) -> tuple[list[Row], tuple[list, list]] | None:
+    def rows(self, bits: Sequence[bool] | np.ndarray, depth: int | None = None
+             ) -> tuple[list[Row], tuple[list, list]] | None:
         """The rows of a pattern's region and the network output's map on it.
 
         Parameters
         ----------
         bits : sequence of bool or numpy.ndarray
             A pattern (one bit per hyperplane).
+        depth : int, optional
+            Only the first `depth` layers (a stopped run's region at that depth); the map
+            is then that of layer depth's output. Default: every layer.
 
         Returns
         -------
@@ -211,7 +215,7 @@ class RationalNet:
         d = self.dim
         rows: list[Row] = []
         h0 = 0
-        for Wq, bq, act, table in self.layers:
+        for Wq, bq, act, table in self.layers[:depth]:
             Z, z0 = [], []
             for row, bj in zip(Wq, bq):
                 zr = [_ZERO] * d
