@@ -124,7 +124,8 @@ double region_measures(int d, int nv, const double* V, int nf, const uint64_t* i
 
 void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                   std::vector<int>& dims, std::vector<double>& vols,
-                  std::vector<double>& cents, std::vector<uint64_t>& rows) {
+                  std::vector<double>& cents, std::vector<int>& verts,
+                  std::vector<int>& n_verts) {
   // Top-down: the faces of each dimension, each once, with the facets of every face;
   // bottom-up: each face's volume once, by the cone formula from its facets' volumes.
   FaceLattice L(d, nv, nf, V, inc);
@@ -172,12 +173,10 @@ void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
     dims.insert(dims.end(), faces[k].size(), k);
     vols.insert(vols.end(), vol[k].begin(), vol[k].end());
     cents.insert(cents.end(), cen[k].begin(), cen[k].end());
-    for (const auto& S : faces[k])
-      for (int w = 0; w < L.words; ++w) {
-        uint64_t on = ~uint64_t{0};
-        for (int i : S) on &= L.inc[static_cast<size_t>(i) * L.words + w];
-        rows.push_back(on);
-      }
+    for (const auto& S : faces[k]) {
+      verts.insert(verts.end(), S.begin(), S.end());
+      n_verts.push_back(static_cast<int>(S.size()));
+    }
   }
 }
 

@@ -14,10 +14,10 @@ double region_measures(int d, int nv, const double* V, int nf, const uint64_t* i
                        double* facet_volume, double* facet_centroid);
 
 // Every face of one region (its own d-face down to its vertices), each once: appends the
-// face's dimension, volume, centroid (d values) and the rows it lies on (ceil(nf/64) words:
-// the rows every vertex of the face lies on).
+// face's dimension, volume, centroid (d values), and its vertices (indices into V) to
+// `verts` with their number to `n_verts`.
 void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                   std::vector<int>& dims, std::vector<double>& vols, std::vector<double>& cents,
-                  std::vector<uint64_t>& rows);
+                  std::vector<int>& verts, std::vector<int>& n_verts);
 
 }  // namespace rk

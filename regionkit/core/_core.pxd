@@ -145,7 +145,7 @@ cdef extern from "measure.hpp" namespace "rk" nogil:
                            double* facet_volume, double* facet_centroid) except +
     void region_faces(int d, int nv, const double* V, int nf, const uint64_t* inc,
                       vector[int]& dims, vector[double]& vols, vector[double]& cents,
-                      vector[uint64_t]& rows) except +
+                      vector[int]& verts, vector[int]& n_verts) except +
 
 cdef extern from "simplevolume.hpp" namespace "rk" nogil:
     bint is_simple(int d, int nv, int nf, const uint64_t* inc)

@@ -121,7 +121,8 @@ def vertex_form_faces(
     NDArray[np.int64],
     NDArray[np.float64],
     NDArray[np.float64],
-    NDArray[np.uint64],
+    NDArray[np.int64],
+    NDArray[np.int64],
 ]: ...
 def signs_at_points(
     layers: list[tuple[Any, ...]],

@@ -933,9 +933,9 @@ def vertex_form_owned_faces(voff, V, ioff, inc, roff, A, flag):
 
 @_translate
 def vertex_form_faces(voff, V, ioff, inc, roff):
-    """Every face of every vertex-form region: (region, dimension, volume, centroid, rows)
-    arrays; rows holds per face ceil(region rows / 64) uint64 words marking the region's
-    rows the face lies on (faces in order, each region's width).
+    """Every face of every vertex-form region: (region, dimension, volume, centroid,
+    vertices, number of vertices) arrays; a face's vertices index V (faces in order, their
+    vertices one after another).
 
     Faces shared by several regions appear once per region.
     """
@@ -948,16 +948,20 @@ def vertex_form_faces(voff, V, ioff, inc, roff):
     cdef vector[int] dims
     cdef vector[double] vols, cents
     cdef vector[int64_t] owner
-    cdef vector[uint64_t] rows
-    cdef size_t before
+    cdef vector[int] verts, n_verts
+    cdef size_t before, first, i
     with nogil:
         for r in range(n):
             before = dims.size()
+            first = verts.size()
             region_faces(d, <int>(vo[r + 1] - vo[r]), &Vv[vo[r], 0], <int>(ro[r + 1] - ro[r]),
-                         &iv[io[r]], dims, vols, cents, rows)
+                         &iv[io[r]], dims, vols, cents, verts, n_verts)
             owner.insert(owner.end(), dims.size() - before, r)
+            for i in range(first, verts.size()):
+                verts[i] += vo[r]
     return (_arr[int64_t](owner), _arr[int](dims).astype(np.int64), _arr(vols),
-            _arr(cents).reshape(-1, d), _arr[uint64_t](rows))
+            _arr(cents).reshape(-1, d), _arr[int](verts).astype(np.int64),
+            _arr[int](n_verts).astype(np.int64))
 
 
 cdef class _NetView:

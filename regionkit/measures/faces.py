@@ -16,6 +16,7 @@ import numpy as np
 from regionkit.core import _core
 from regionkit.measures.signs import region_signs
 from regionkit.measures.vertexform import vertex_form
+from regionkit.model.activations import Maxout
 
 __all__ = ["FaceListing", "Faces", "face_listing", "faces", "owned_faces", "unique_rows"]
 
@@ -182,7 +183,7 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
         vf = vertex_form(rs)
         scale = float(np.max(vf.half))
         v0, v1, i0, r0 = vf.voff[lo], vf.voff[hi], vf.ioff[lo], vf.roff[lo]
-        owner, dims, vols, pts, on_rows = _core.vertex_form_faces(
+        owner, dims, vols, pts, verts, n_verts = _core.vertex_form_faces(
             vf.voff[lo:hi + 1] - v0, (vf.V[v0:v1] - vf.centre) / scale,
             vf.ioff[lo:hi + 1] - i0, vf.inc[i0:vf.ioff[hi]], vf.roff[lo:hi + 1] - r0)
         vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
@@ -190,7 +191,7 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=hi - lo))])
     signs = region_signs(rs, poff, pts, lo)
     if not rs.kind.is_interval:
-        _sign_own_rows(rs, vf, lo, owner, on_rows, signs)
+        _sign_by_vertices(rs, vf, lo, hi, owner, verts, n_verts, signs)
     R = dom.box_radius
     slack = dom.b - pts @ dom.A.T
     on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
@@ -200,26 +201,35 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     return FaceListing(owner + lo, dims, vols, pts, positive, negative, on_domain)
 
 
-def _sign_own_rows(rs, vf, lo: int, owner: np.ndarray, on_rows: np.ndarray,
-                   signs: np.ndarray) -> None:
-    """Set each face's signs on its region's own rows combinatorially: 0 on the rows the
-    face lies on (its vertices' common incidence), the region's pattern sign elsewhere.
+def _sign_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, verts: np.ndarray,
+                      n_verts: np.ndarray, signs: np.ndarray) -> None:
+    """Sign each face on every elementwise hyperplane from its vertices: 0 where all of them
+    lie on it, the region's pattern sign elsewhere (the region lies on that side of it, so
+    its closure's faces do too, and a face touches the hyperplane only by lying on it).
 
-    Read at a point with the tolerance instead, a facet of a sliver between two nearly
-    parallel hyperplanes lies within the tolerance of both, and its sign vector merges with
-    that of their crossing (Euler characteristics came out wrong). Hyperplanes that are not
-    rows of the region are still read at the face's point.
+    Read at the face's centroid with the tolerance instead, a facet of a sliver between two
+    nearly parallel hyperplanes lies within the tolerance of both, and its sign vector
+    merged with that of their crossing (Euler characteristics came out wrong).
     """
-    n_rows = np.diff(vf.roff)[lo + owner]
-    woff = np.concatenate([[0], np.cumsum(np.maximum((n_rows + 63) // 64, 1))])
-    face = np.repeat(np.arange(len(owner)), n_rows)
-    j = np.arange(len(face)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
-    label = vf.rows(rs.ineq_labels)[vf.roff[lo + owner[face]] + j]
-    net = label >= 0
-    face, j, label = face[net], j[net], label[net]
-    on = (on_rows[woff[face] + j // 64] >> (j % 64).astype(np.uint64)) & np.uint64(1)
-    above = (rs.patterns[lo + owner[face], label // 8] >> (label % 8)) & 1
-    signs[face, label] = np.where(on == 1, 0, np.where(above == 1, 1, -1))
+    v0, v1 = vf.voff[lo], vf.voff[hi]
+    on = region_signs(rs, vf.voff[lo:hi + 1] - v0, vf.V[v0:v1], lo) == 0
+    starts = np.concatenate([[0], np.cumsum(n_verts)[:-1]])
+    on_all = np.logical_and.reduceat(on[verts], starts, axis=0)
+    above = np.unpackbits(rs.patterns[lo + owner], axis=1, count=rs.network.n_hyperplanes,
+                          bitorder="little").astype(bool)
+    sign = np.where(on_all, 0, np.where(above, 1, -1)).astype(signs.dtype)
+    # A maxout unit's bits say which piece wins, not on which side of a row the region is.
+    cols = _elementwise(rs.network)
+    signs[:, cols] = sign[:, cols]
+
+
+def _elementwise(net) -> np.ndarray:
+    """Whether each hyperplane belongs to an elementwise layer (its bit is its sign)."""
+    off = net.layer_hyperplane_offsets()
+    out = np.zeros(net.n_hyperplanes, bool)
+    for li, act in enumerate(net.activations):
+        out[off[li]:off[li + 1]] = not isinstance(act, Maxout)
+    return out
 
 
 def faces(rs) -> Faces:
