@@ -15,6 +15,17 @@ LP_STATUS: dict[int, str]
 
 # (kind, breaks, slopes, offsets, pieces): regionkit.model.activations.CoreTable
 _CoreTableLike = tuple[int, ArrayLike, ArrayLike, ArrayLike, int]
+# Faces listed region by region: owner, dimension, volume, a point, and two int64 arrays
+# (vertex_form_faces: the faces' vertices and their counts; vertex_form_owned_faces: the
+# vertices to check and their rows).
+_FaceArrays = tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]
 
 def activation_kinds() -> dict[str, int]: ...
 def hyperplane_count(table: _CoreTableLike) -> int: ...
@@ -103,27 +114,10 @@ def vertex_form_owned_faces(
     roff: ArrayLike,
     A: ArrayLike,
     flag: ArrayLike,
-) -> (
-    tuple[
-        NDArray[np.int64],
-        NDArray[np.int64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.int64],
-        NDArray[np.int64],
-    ]
-    | None
-): ...
+) -> _FaceArrays | None: ...
 def vertex_form_faces(
     voff: ArrayLike, V: ArrayLike, ioff: ArrayLike, inc: ArrayLike, roff: ArrayLike
-) -> tuple[
-    NDArray[np.int64],
-    NDArray[np.int64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-]: ...
+) -> _FaceArrays: ...
 def signs_at_points(
     layers: list[tuple[Any, ...]],
     input_map: dict[str, Any],
