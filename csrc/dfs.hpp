@@ -505,8 +505,9 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
                                       split_budget, leaf_budget);
           if (bounded)
             leaf_budget.spare += leaf_budget.max_pieces - (ok ? b.leaves - leaves_before : 1);
-          if (ok) leaves_done.fetch_add(b.leaves - leaves_before, std::memory_order_relaxed);
-          if (!ok) {
+          if (ok) {
+            leaves_done.fetch_add(b.leaves - leaves_before, std::memory_order_relaxed);
+          } else {
             b.stop = split_budget.late ? BATCH_LATE : BATCH_BUDGET;
             b.bound = leaf_budget.max_pieces;
             claims.stop(r);

@@ -375,8 +375,7 @@ def _check_vertex_counts(nv: np.ndarray, d: int, rows: int) -> None:
     """
     n = rows + 2 * d  # its rows and the box's
     h = d // 2
-    bound = (math.comb(n - (d + 1) // 2, h) + math.comb(n - h - 1, (d + 1) // 2 - 1)
-             if n > d else d + 1)
+    bound = math.comb(n - (d + 1) // 2, h) + math.comb(n - h - 1, (d + 1) // 2 - 1)
     if len(nv) and int(nv.max()) > bound:
         raise SolverError(f"clipping made a polytope with {int(nv.max())} vertices, more than "
                           f"any {d}-polytope with {n} facets has ({bound}): the rows are too "

@@ -189,9 +189,15 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
         vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
     # Sign vectors with each owning region's local maps (faces come grouped by region).
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=hi - lo))])
-    signs = region_signs(rs, poff, pts, lo)
-    if not rs.kind.is_interval:
-        _sign_by_vertices(rs, vf, lo, hi, owner, verts, n_verts, signs)
+    if rs.kind.is_interval:
+        signs = region_signs(rs, poff, pts, lo)
+    else:
+        signs = _signs_by_vertices(rs, vf, lo, hi, owner, verts, n_verts)
+        if rs.network.has_maxout:
+            # A maxout unit's bits name the winning piece, not a side: read those hyperplanes
+            # at the face's point.
+            maxout = ~_elementwise(rs.network)
+            signs[:, maxout] = region_signs(rs, poff, pts, lo)[:, maxout]
     R = dom.box_radius
     slack = dom.b - pts @ dom.A.T
     on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
@@ -201,11 +207,12 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     return FaceListing(owner + lo, dims, vols, pts, positive, negative, on_domain)
 
 
-def _sign_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, verts: np.ndarray,
-                      n_verts: np.ndarray, signs: np.ndarray) -> None:
-    """Sign each face on every elementwise hyperplane from its vertices: 0 where all of them
-    lie on it, the region's pattern sign elsewhere (the region lies on that side of it, so
-    its closure's faces do too, and a face touches the hyperplane only by lying on it).
+def _signs_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, verts: np.ndarray,
+                       n_verts: np.ndarray) -> np.ndarray:
+    """Each face's sign on every hyperplane from its vertices: 0 where all of them lie on
+    it, the region's pattern sign elsewhere (the region lies on that side of it, so its
+    closure's faces do too, and a face touches the hyperplane only by lying on it). Right
+    for elementwise hyperplanes only (a maxout bit is not a side).
 
     Read at the face's centroid with the tolerance instead, a facet of a sliver between two
     nearly parallel hyperplanes lies within the tolerance of both, and its sign vector
@@ -217,10 +224,7 @@ def _sign_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, verts: np.nda
     on_all = np.logical_and.reduceat(on[verts], starts, axis=0)
     above = np.unpackbits(rs.patterns[lo + owner], axis=1, count=rs.network.n_hyperplanes,
                           bitorder="little").astype(bool)
-    sign = np.where(on_all, 0, np.where(above, 1, -1)).astype(signs.dtype)
-    # A maxout unit's bits say which piece wins, not on which side of a row the region is.
-    cols = _elementwise(rs.network)
-    signs[:, cols] = sign[:, cols]
+    return np.where(on_all, 0, np.where(above, 1, -1)).astype(np.int8)
 
 
 def _elementwise(net) -> np.ndarray:

@@ -320,8 +320,7 @@ class ShardWriter:
         for i in range(0, max(n, 1), ROW_GROUP_REGIONS):
             j = min(n, i + ROW_GROUP_REGIONS)
             table = self.table(_Chunk(
-                patterns[i:j] if len(patterns) else patterns,
-                np.full(j - i, self.n_layers, np.int64),
+                patterns[i:j], np.full(j - i, self.n_layers, np.int64),
                 None if frontier is None else frontier.slice(i, j),
                 None if maps is None else {k: v[i:j] for k, v in maps.items()},
                 None if points is None else points[i:j]))
@@ -333,7 +332,6 @@ class ShardWriter:
                               "regions": 0, "made": np.zeros(len(made), np.int64),
                               "since": time.perf_counter()}
             self._open["writer"].write_table(table)
-            del table
         shard = self._open
         shard["last"], shard["regions"] = last, shard["regions"] + int(regions)
         shard["made"] += np.asarray(made, np.int64)
