@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from regionkit.core import _core
+from regionkit.errors import SolverError
 from regionkit.measures.signs import region_signs
 from regionkit.measures.vertexform import vertex_form
 from regionkit.model.activations import Maxout
 
-__all__ = ["FaceListing", "Faces", "face_listing", "faces", "owned_faces", "unique_rows"]
+__all__ = ["FaceListing", "Faces", "euler_characteristic", "face_listing", "faces", "owned_faces",
+           "unique_rows"]
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,6 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     >>> len(fl.owner), int((fl.dim == 2).sum()), len(face_listing(rs, (2, 4)).owner)
     (63, 7, 16)
     """
-    dom = rs.domain
     lo, hi = (0, rs.n_regions) if regions is None else regions
     if rs.kind.is_interval:
         left, right = rs.vertices[2 * lo:2 * hi:2, 0], rs.vertices[2 * lo + 1:2 * hi:2, 0]
@@ -191,40 +192,77 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
     poff = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=hi - lo))])
     if rs.kind.is_interval:
         signs = region_signs(rs, poff, pts, lo)
+        on_domain = _on_domain(rs, pts)
     else:
-        signs = _signs_by_vertices(rs, vf, lo, hi, owner, verts, n_verts)
+        signs, on_domain = _signs_by_vertices(rs, vf, lo, hi, owner, dims, verts, n_verts)
         if rs.network.has_maxout:
             # A maxout unit's bits name the winning piece, not a side: read those hyperplanes
             # at the face's point.
             maxout = ~_elementwise(rs.network)
             signs[:, maxout] = region_signs(rs, poff, pts, lo)[:, maxout]
-    R = dom.box_radius
-    slack = dom.b - pts @ dom.A.T
-    on_domain = slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ R)
     # Two bit planes (> 0, < 0) per hyperplane: a quarter of the bytes of the int8 signs.
     positive, negative = np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1)
     del signs
     return FaceListing(owner + lo, dims, vols, pts, positive, negative, on_domain)
 
 
-def _signs_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, verts: np.ndarray,
-                       n_verts: np.ndarray) -> np.ndarray:
-    """Each face's sign on every hyperplane from its vertices: 0 where all of them lie on
-    it, the region's pattern sign elsewhere (the region lies on that side of it, so its
-    closure's faces do too, and a face touches the hyperplane only by lying on it). Right
-    for elementwise hyperplanes only (a maxout bit is not a side).
+def _on_domain(rs, T: np.ndarray) -> np.ndarray:
+    """(n, domain rows) bool: the domain inequalities that vanish at each point of T, within
+    the tolerance."""
+    dom = rs.domain
+    slack = dom.b - T @ dom.A.T
+    return slack <= rs.tol.rtol * (np.abs(dom.b) + np.abs(dom.A) @ dom.box_radius)
 
-    Read at the face's centroid with the tolerance instead, a facet of a sliver between two
-    nearly parallel hyperplanes lies within the tolerance of both, and its sign vector
-    merged with that of their crossing (Euler characteristics came out wrong).
+
+def _signs_by_vertices(rs, vf, lo: int, hi: int, owner: np.ndarray, dims: np.ndarray,
+                       verts: np.ndarray, n_verts: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Each face's sign on every hyperplane, 0 where the face lies on it, else the side its
+    region lies on (the region's pattern; right for elementwise hyperplanes only, a maxout
+    bit is not a side); and the domain rows it lies on.
+
+    A face lies on a row when every vertex of it does. On its region's own rows, domain rows
+    included, a vertex lies by the region's incidence, the same incidence its face lattice
+    was built from; on any other hyperplane (a duplicate of a row, one through a vertex, a
+    unit constant at its breakpoint on the whole region) within the tolerance. Read at the
+    face's centroid, or at its vertices with the tolerance on every row, a facet of a sliver
+    between two nearly parallel hyperplanes lies on both, and a sliver's closure on the
+    domain's boundary: their sign vectors merged with other faces' (Euler characteristics
+    came out wrong).
     """
     v0, v1 = vf.voff[lo], vf.voff[hi]
     on = region_signs(rs, vf.voff[lo:hi + 1] - v0, vf.V[v0:v1], lo) == 0
+    on_dom = _on_domain(rs, vf.V[v0:v1])
+    vertex, label, held = _own_rows(vf, lo, hi, vf.rows(rs.ineq_labels))
+    unit = label >= 0
+    on[vertex[unit], label[unit]] = held[unit]
+    on_dom[vertex[~unit], -1 - label[~unit]] = held[~unit]
     starts = np.concatenate([[0], np.cumsum(n_verts)[:-1]])
     on_all = np.logical_and.reduceat(on[verts], starts, axis=0)
+    on_domain = np.logical_and.reduceat(on_dom[verts], starts, axis=0)
+    on_domain[dims == rs.dim] = False  # a region's vertices may all be on the boundary
     above = np.unpackbits(rs.patterns[lo + owner], axis=1, count=rs.network.n_hyperplanes,
                           bitorder="little").astype(bool)
-    return np.where(on_all, 0, np.where(above, 1, -1)).astype(np.int8)
+    return np.where(on_all, 0, np.where(above, 1, -1)).astype(np.int8), on_domain
+
+
+def _own_rows(vf, lo: int, hi: int, labels: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (vertex, row of its region) pair of regions lo..hi-1: the vertex (from
+    vf.voff[lo]), the row's label (`labels`: hyperplane >= 0, domain row k as -1-k), and
+    whether the incidence puts the vertex on the row."""
+    voff = vf.voff[lo:hi + 1] - vf.voff[lo]
+    roff = vf.roff[lo:hi + 1]
+    n_rows = np.diff(roff)
+    vreg = np.repeat(np.arange(hi - lo), np.diff(voff))
+    per = n_rows[vreg]
+    vertex = np.repeat(np.arange(len(vreg)), per)
+    j = np.arange(len(vertex)) - np.repeat(np.cumsum(per) - per, per)
+    region = vreg[vertex]
+    words = (n_rows[region] + 63) // 64
+    word = vf.inc[vf.ioff[lo:hi + 1][region] + (vertex - voff[region]) * words + j // 64]
+    held = (word >> (j % 64).astype(np.uint64)) & np.uint64(1) == 1
+    return vertex, labels[roff[region] + j], held
 
 
 def _elementwise(net) -> np.ndarray:
@@ -274,7 +312,42 @@ def _faces(rs) -> Faces:
         inside = ~fl.on_domain.any(axis=1)
         idx, _ = unique_rows(fl.positive[inside], fl.negative[inside])
         out = Faces(fl.dim[inside][idx], fl.volume[inside][idx], fl.point[inside][idx])
+    chi = euler_characteristic(out.f_vector(rs.dim))
+    if chi != (-1) ** rs.dim:
+        # Open cells partitioning the open domain must give (-1)^d; a wrong count is not
+        # given out.
+        raise SolverError(
+            f"the faces found (f-vector {out.f_vector(rs.dim).tolist()}) have alternating "
+            f"sum {chi}, not {(-1) ** rs.dim} as the faces of a partition of the open domain "
+            f"must: a region thinner than the tolerance (rtol={rs.tol.rtol:g}) has a "
+            f"degenerate vertex form, so its faces cannot be read in floating point. "
+            f"rs.certify() reports the near-degenerate regions; face counts and codimension "
+            f"volumes are refused rather than given wrong")
     return out
+
+
+def euler_characteristic(f: np.ndarray) -> int:
+    """The alternating sum f_0 - f_1 + f_2 - ... of an f-vector.
+
+    It is (-1)^d for the open faces of a partition of an open d-dimensional convex domain.
+
+    Parameters
+    ----------
+    f : numpy.ndarray of int, shape (d + 1,)
+        Number of faces of each dimension.
+
+    Returns
+    -------
+    int
+        The alternating sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> euler_characteristic(np.array([3, 9, 7]))
+    1
+    """
+    return int(np.dot(f, (-1) ** np.arange(len(f))))
 
 
 def owned_faces(rs, check_euler: bool = True) -> Faces | None:
@@ -329,7 +402,7 @@ def owned_faces(rs, check_euler: bool = True) -> Faces | None:
         return None
     f = np.bincount(dims, minlength=rs.dim + 1)
     # Open cells partitioning an open convex set: Euler characteristic (-1)^d.
-    if check_euler and np.dot(f, (-1) ** np.arange(rs.dim + 1)) != (-1) ** rs.dim:
+    if check_euler and euler_characteristic(f) != (-1) ** rs.dim:
         return None
     return Faces(dims, vols, cents)
 

@@ -754,6 +754,12 @@ class RegionSet:
         >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
         >>> rs.face_counts()
         array([3, 9, 7])
+
+        Raises
+        ------
+        SolverError
+            If regions thinner than the tolerance have a vertex form floats cannot read,
+            so the faces found do not form a partition (docs/certify.md).
         """
         self.require_kept("regions", "face_counts")
         return faces(self).f_vector(self.dim)
@@ -776,6 +782,11 @@ class RegionSet:
         >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
         >>> rs.codim_volumes().round(4)
         array([4.    , 6.1213, 3.    ])
+
+        Raises
+        ------
+        SolverError
+            As face_counts.
         """
         self.require_kept("regions", "codim_volumes")
         return faces(self).strata(self.dim)

@@ -950,7 +950,7 @@ class StoredRegionSet:
     def _owned_face_sums(self, feature: str) -> tuple[np.ndarray, np.ndarray] | None:
         """f-vector and strata summed over the shards' owned faces; None when a shard's
         faces are not all owned, or the sum's alternating count is not (-1)^d."""
-        from regionkit.measures.faces import owned_faces
+        from regionkit.measures.faces import euler_characteristic, owned_faces
 
         if not self.complete:
             raise IncompleteError(f"{feature} needs a complete enumeration (the stored run "
@@ -964,7 +964,7 @@ class StoredRegionSet:
                 return None
             f += got.f_vector(d)
             strata += got.strata(d)
-        if np.dot(f, (-1) ** np.arange(d + 1)) != (-1) ** d:
+        if euler_characteristic(f) != (-1) ** d:
             return None
         return f, strata
 
