@@ -112,3 +112,14 @@ def test_sampling_resolves_units_constant_at_a_breakpoint(case):
     rng = np.random.default_rng([31, case])
     net, box, what = F.make_case(rng, "integer")
     assert "sampling" not in F.check(net, box, rng, samples=2000), what
+
+
+# 8-D relu6 net with integer weights in a box 1e-7 thin: regions of up to 668 vertices whose
+# facets break Minkowski's relation; re-measuring them from qhull's hull took over 10 min.
+# Regions past hull_max_vertices(d) are now refused at once with a SolverError.
+def test_inconsistent_8d_regions_too_large_for_qhull_are_refused():
+    rng = np.random.default_rng([32, 893])
+    net, box, what = F.make_case(rng, "integer")
+    rs = F.rk.enumerate_regions(net, box, workers=1)
+    with pytest.raises(F.rk.SolverError, match="too many vertices"):
+        rs.volumes()

@@ -502,6 +502,9 @@ class RegionSet:
         ------
         RegionkitError
             If the volumes overflow float64 (a box like +-1e300 in 2-D).
+        SolverError
+            If a nearly degenerate region's facets cannot be read consistently and it has
+            too many vertices to be measured from its convex hull instead (docs/engine.md).
 
         Examples
         --------
