@@ -188,7 +188,8 @@ class Frontier:
 
     @classmethod
     def clip_many(cls, geometry: Geometry, lo: np.ndarray, hi: np.ndarray, A: np.ndarray,
-                  b: np.ndarray, off: np.ndarray, rtol: float, atol: float) -> "Frontier":
+                  b: np.ndarray, off: np.ndarray, rtol: float, atol: float,
+                  sliver_rtol: float | None = None) -> "Frontier":
         """Polytope r = {A[off[r]:off[r+1]] t < b[...]} inside the box (lo, hi), as region r.
 
         Each polytope is cut out of a 1% larger box by the core, one of its rows per pass
@@ -209,6 +210,9 @@ class Frontier:
             Polytope r's rows are off[r] .. off[r+1]-1.
         rtol, atol : float
             The core's tolerances for the clipping hyperplanes.
+        sliver_rtol : float, optional
+            Clip the polytopes that `rtol` lost (thinner than it) once more with this
+            relative tolerance; default: no second pass.
 
         Returns
         -------
@@ -222,6 +226,29 @@ class Frontier:
             the tolerance).
         """
         off = np.asarray(off, dtype=np.int64)
+        n = len(off) - 1
+        out, owner = cls._clip_rows(geometry, lo, hi, A, b, off, rtol, atol)
+        lost = np.setdiff1d(np.arange(n), owner)
+        if len(lost) and sliver_rtol is not None:
+            rows = np.concatenate([np.arange(off[r], off[r + 1]) for r in lost])
+            again, got = cls._clip_rows(geometry, lo, hi, A[rows], b[rows],
+                                        np.concatenate([[0], np.cumsum(np.diff(off)[lost])]),
+                                        sliver_rtol, atol)
+            owner = np.concatenate([owner, lost[got]])
+            order = np.argsort(owner, kind="stable")
+            out, owner = cls.concat(geometry, [out, again]).take(order), owner[order]
+        if not np.array_equal(owner, np.arange(n)):
+            lost = np.setdiff1d(np.arange(n), owner)
+            raise SolverError(f"clipping {n} polytope(s) out of a box gave {len(owner)} regions"
+                              f" (polytopes with no region: {lost[:10].tolist()}): empty, or "
+                              "thinner than the tolerance")
+        return out
+
+    @classmethod
+    def _clip_rows(cls, geometry: Geometry, lo: np.ndarray, hi: np.ndarray, A: np.ndarray,
+                   b: np.ndarray, off: np.ndarray, rtol: float, atol: float
+                   ) -> tuple["Frontier", np.ndarray]:
+        """clip_many's passes: the regions, and the polytope each came from (in order)."""
         counts = np.diff(off)
         n = len(counts)
         pad = 0.01 * (hi - lo)
@@ -230,6 +257,8 @@ class Frontier:
         out = cls.box(geometry, lo, hi).take(np.zeros(n, dtype=np.int64))
         owner = np.arange(n)
         for j in range(int(counts.max(initial=0))):
+            if len(owner) == 0:  # every polytope lost
+                break
             has = j < counts[owner]
             row = off[owner] + np.minimum(j, counts[owner] - 1)
             M = np.where(has[:, None], -A[row], 0.0)  # polytopes out of rows: 0 t < 1
@@ -243,12 +272,7 @@ class Frontier:
             out, owner = cls(geometry, children).take(inside), owner[parent[inside]]
             if "voff" in out.data:
                 _check_vertex_counts(np.diff(out.data["voff"]), len(lo), int(counts.max()))
-        if not np.array_equal(owner, np.arange(n)):
-            lost = np.setdiff1d(np.arange(n), owner)
-            raise SolverError(f"clipping {n} polytope(s) out of a box gave {len(owner)} regions"
-                              f" (polytopes with no region: {lost[:10].tolist()}): empty, or "
-                              "thinner than the tolerance")
-        return out
+        return out, owner
 
     def take(self, idx: np.ndarray) -> "Frontier":
         """The regions at the given indices, in that order.

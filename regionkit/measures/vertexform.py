@@ -14,7 +14,13 @@ from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import RegionkitError
 
-__all__ = ["VertexForm", "unit_box", "vertex_form"]
+__all__ = ["SLIVER_CLIP_RTOL", "VertexForm", "unit_box", "vertex_form"]
+
+# An LP-form run keeps regions its LPs proved genuine however thin; a region thinner than the
+# engine's tolerance vanishes when clipped with it (volumes() used to refuse the whole run),
+# so such regions are clipped once more with this tolerance (~45 rounding errors of the unit
+# box), which places slivers 1e-10 thin to within 1e-5 of their volume.
+SLIVER_CLIP_RTOL = 1e-14
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
     bu = (rs.ineq_b / top - rs.ineq_A @ (centre / top)) / norm
     one = np.ones(rs.dim)
     F = Frontier.clip_many(Geometry.VERTEX, -one, one, Au / norm[:, None], bu, off,
-                           rs.tol.rtol, rs.tol.atol).data
+                           rs.tol.rtol, rs.tol.atol, sliver_rtol=SLIVER_CLIP_RTOL).data
     region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
     # every row comes from the region's own rows
     return VertexForm(F["voff"], centre + half * F["V"], F["ioff"], F["inc"], F["roff"],
