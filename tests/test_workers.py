@@ -23,7 +23,7 @@ from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import CoreInputError
-from regionkit.model.activations import Maxout, core_table, relu
+from regionkit.model.activations import core_table, relu
 from regionkit.regions import engine
 
 FIELDS = ["patterns", "ineq_offsets", "ineq_A", "ineq_b", "ineq_labels", "vertex_offsets",
@@ -100,8 +100,9 @@ def assert_equivalent(a: rk.RegionSet, b: rk.RegionSet) -> None:
 
 
 def threaded_layers(net: rk.Network, rs: rk.RegionSet, batch: int) -> int:
-    """Layers the core split on several threads: elementwise ones given two batches or more."""
-    return sum(n >= 2 * batch and act.bits_per_unit > 0 and not isinstance(act, Maxout)
+    """Layers the core split on several threads: those given two batches of regions or more
+    (a maxout layer's clips of their copies)."""
+    return sum(n >= 2 * batch and act.bits_per_unit > 0
                for n, act in zip(rs.per_layer[:-1], net.activations[1:]))
 
 
@@ -215,3 +216,16 @@ def test_cli_count_workers(tmp_path):
     assert out["1"] == out["3"]
     res = runner.invoke(main, ["count", "--example", "2d", "--workers", "0"])
     assert res.exit_code == 2 and "--workers" in res.output
+
+
+@pytest.mark.parametrize("method", ["auto", "lp"])
+def test_maxout_clips_on_threads_give_the_same_regions(method):
+    """A maxout layer's clip of every region copy runs on the threads: same regions, bit for
+    bit, on 1, 2 and 4 of them, with batches small enough that each clip is shared."""
+    net = make_net(2, [10, 6, 6], ["relu", "maxout:2", "hard_tanh"], seed=3)
+    domain = rk.Box(-1, 1, dim=2)
+    serial = enumerate_with(net, domain, workers=1, batch=3, method=method)
+    assert serial.per_layer[0] >= 6  # the maxout layer is given two batches or more
+    for workers in (2, 4):
+        assert_same(serial, enumerate_with(net, domain, workers=workers, batch=3,
+                                           method=method))

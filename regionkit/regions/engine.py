@@ -109,8 +109,8 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
     workers : int or None
         Threads splitting each layer (the compiled core's, see docs/engine.md): None, every
         core this process may use; 1, the serial split. The result is the same bit for bit
-        whatever their number. Maxout layers, split in Python, and the clipping of a
-        polytope domain run on one thread.
+        whatever their number. Maxout layers' clips run on the threads too (their
+        bookkeeping in Python on one); the clipping of a polytope domain runs on one.
     keep : {"regions", "patterns", "count"}, default "regions"
         What the result holds (bytes per region: docs/engine.md): "regions", everything;
         "patterns", each region's pattern and an interior point (its vertex centroid, or
@@ -403,7 +403,7 @@ class _Run:
                     done, ch, ch_maps, bits, parent, aborted = split_maxout(
                         self.geometry, self.frontier.slice(i, j), self._chunk_maps(i, j), W, b,
                         act.pieces, self.tol, int(self.offsets[li]), cap,
-                        float(self.deadline - now))
+                        float(self.deadline - now), workers=self.threads, batch=BATCH_REGIONS)
                 else:
                     done, ch, ch_maps, bits, parent, aborted = _core.split_frontier(
                         self.geometry, self.frontier.slice(i, j).data, self._chunk_maps(i, j),

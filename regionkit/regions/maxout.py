@@ -33,7 +33,7 @@ _Split = tuple[int, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np
 
 def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: np.ndarray,
                  b: np.ndarray, k: int, tol: Tolerance, label_base: int, max_total: float,
-                 seconds: float) -> _Split:
+                 seconds: float, workers: int = 1, batch: int = 64) -> _Split:
     """Split every region of `frontier` by one maxout layer.
 
     All or nothing: when the split would produce more than max_total regions or a core
@@ -61,6 +61,10 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         The most regions the split may produce.
     seconds : float
         Time limit of each core call.
+    workers : int, default 1
+        Threads of each core call (the output does not depend on them).
+    batch : int, default 64
+        Consecutive regions a thread claims at a time.
 
     Returns
     -------
@@ -109,7 +113,8 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         if len(cut):
             done, children, _, bits, parent, aborted = _core.split_frontier(
                 kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
-                core_table(relu()), tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds)
+                core_table(relu()), tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds,
+                workers=workers, batch=batch)
             if aborted or done < len(copies):
                 return _nothing_done(frontier, U, k)
             keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
