@@ -17,6 +17,9 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
 import fuzz_exactness as F  # noqa: E402
 
+from regionkit.measures.faces import faces  # noqa: E402
+from regionkit.regions import regionset  # noqa: E402
+
 # Fixed cases of every family (seeds 1..5; CI reruns exactly these, so a failure reproduces);
 # benchmarks/fuzz_exactness.py --cases N explores new seeds.
 CI_SEEDS = range(1, 6)
@@ -86,22 +89,31 @@ def test_sliver_faces_in_2d_by_incidence(case):
 
 
 # 3-D and 4-D slivers thinner than the tolerance, whose float vertex form is degenerate (a
-# slab between two planes that never meet in the box clipped to a wedge): face counts whose
-# Euler characteristic is wrong are refused with a SolverError naming the cause, and
-# certify() reports the near-degenerate regions.
-@pytest.mark.parametrize("seed, case", [(31, 1624), (31, 60), (32, 220)])
-def test_unreadable_sliver_faces_are_refused(seed, case):
+# slab between two planes that never meet in the box clipped to a wedge): the float faces
+# fail the Euler relation, so these small nets are redone in exact arithmetic
+# (regionkit.regions.exactfaces); certify() reports the near-degenerate regions.
+@pytest.mark.parametrize("seed, case", [(31, 1624), (31, 60), (32, 220), (31, 1088)])
+def test_sliver_faces_redone_in_exact_arithmetic(seed, case):
     rng = np.random.default_rng([seed, case])
     net, box, what = F.make_case(rng, "parallel")
     rs = F.rk.enumerate_regions(net, box, workers=1)
     cert = rs.certify()
     assert cert.ok and len(cert.near_degenerate) > 0, what
-    try:
-        f = rs.face_counts()
-    except F.rk.SolverError as err:
-        assert "thinner than the tolerance" in str(err)
-    else:  # read right after all (a later fix): then it must be a partition's f-vector
-        assert sum((-1) ** (box.dim - i) * int(c) for i, c in enumerate(f)) == 1, (what, f)
+    with pytest.raises(F.rk.SolverError, match="thinner than the tolerance"):
+        faces(rs)  # the float faces are not a partition
+    f = rs.face_counts()
+    assert int(f[-1]) == rs.n_regions, what
+    assert sum((-1) ** (box.dim - i) * int(c) for i, c in enumerate(f)) == 1, (what, f)
+    assert rs.codim_volumes()[0] == pytest.approx(box.volume, rel=1e-9)
+
+
+def test_sliver_faces_past_the_exact_budget_are_refused(monkeypatch):
+    monkeypatch.setattr(regionset, "EXACT_FACES_MAX_WORK", 0)
+    rng = np.random.default_rng([31, 60])
+    net, box, what = F.make_case(rng, "parallel")
+    rs = F.rk.enumerate_regions(net, box, workers=1)
+    with pytest.raises(F.rk.SolverError, match="exact face listing would take"):
+        rs.face_counts()
 
 
 # A unit constant at its breakpoint on a region (absolute of an identically-zero affine

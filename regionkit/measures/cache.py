@@ -28,12 +28,15 @@ class MeasureCache:
         regionkit.measures.graph.adjacency's result.
     faces : Faces, optional
         regionkit.measures.faces.faces's result.
+    exact_faces : Faces, optional
+        regionkit.regions.exactfaces.exact_faces's result (where the float faces fail).
     """
 
     vertex_form: Any = None
     facet_table: Any = None
     graph: Any = None
     faces: Any = None
+    exact_faces: Any = None
 
     def get(self, slot: str, compute: Callable[[], T]) -> T:
         """The value in a slot, computed and kept on first use.

@@ -13,15 +13,22 @@ from regionkit.atomic import atomic_path
 from regionkit.core.frontier import Frontier, chebyshev_balls
 from regionkit.core.geometry import Geometry, vertex_centroids
 from regionkit.core.patternindex import PatternIndex
-from regionkit.errors import IncompleteError, InteriorPointWarning, NetworkFileError, RegionkitError
+from regionkit.errors import (
+    IncompleteError,
+    InteriorPointWarning,
+    NetworkFileError,
+    RegionkitError,
+    SolverError,
+)
 from regionkit.measures import boundary
 from regionkit.measures.cache import MeasureCache
-from regionkit.measures.faces import faces
+from regionkit.measures.faces import Faces, faces
 from regionkit.measures.facets import facet_table
 from regionkit.measures.graph import Adjacency, adjacency
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 from regionkit.model.tolerance import Tolerance
+from regionkit.regions.exactfaces import EXACT_FACES_MAX_WORK, exact_faces, exact_faces_work
 from regionkit.regions.store import StoredRegionSet
 
 if TYPE_CHECKING:
@@ -762,10 +769,11 @@ class RegionSet:
         ------
         SolverError
             If regions thinner than the tolerance have a vertex form floats cannot read,
-            so the faces found do not form a partition (docs/certify.md).
+            so the faces found do not form a partition, and the net is too large (or has
+            maxout layers) for the exact face listing (docs/certify.md).
         """
         self.require_kept("regions", "face_counts")
-        return faces(self).f_vector(self.dim)
+        return self._faces().f_vector(self.dim)
 
     def codim_volumes(self) -> np.ndarray:
         """Hanin & Rolnick's strata: the volume of the faces of each codimension.
@@ -792,7 +800,25 @@ class RegionSet:
             As face_counts.
         """
         self.require_kept("regions", "codim_volumes")
-        return faces(self).strata(self.dim)
+        return self._faces().strata(self.dim)
+
+    def _faces(self) -> Faces:
+        """The complex's faces in floats (regionkit.measures.faces), or, where those do not
+        form a partition (slivers thinner than the tolerance), in exact arithmetic for small
+        elementwise nets (regionkit.regions.exactfaces)."""
+        try:
+            return faces(self)
+        except SolverError as err:
+            if self.network.has_maxout:
+                why = "a maxout net has no exact face listing"
+            elif (work := exact_faces_work(self)) > EXACT_FACES_MAX_WORK:
+                why = (f"the exact face listing would take {work} solves (at most "
+                       f"EXACT_FACES_MAX_WORK = {EXACT_FACES_MAX_WORK})")
+            else:
+                return self.measure_cache.get("exact_faces", lambda: exact_faces(self))
+            raise SolverError(f"{err}; {why}. rs.certify() reports the near-degenerate "
+                              f"regions; face counts and codimension volumes are refused "
+                              f"rather than given wrong") from None
 
     def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
         """Prove in exact arithmetic that these regions are the partition (docs/certify.md).
