@@ -269,6 +269,7 @@ def main() -> None:
     cases = [args.case] if args.case is not None else range(args.cases)
     failures: dict[str, list[str]] = {c: [] for c in CHECKS}
     tried = {f: 0 for f in families}
+    slowest: list[tuple[float, str]] = []  # (seconds, case): a hang shows here first
     start = time.perf_counter()
 
     def report(done: int) -> None:
@@ -276,18 +277,24 @@ def main() -> None:
         print(f"{'check':<14} {'checked':>8} {'failed':>7}")
         for name in CHECKS:
             print(f"{name:<14} {done:>8} {len(failures[name]):>7}")
-        print(f"{done} cases ({tried}) in {seconds:.1f} s")
+        print(f"{done} cases ({tried}) in {seconds:.1f} s; slowest: "
+              + ", ".join(f"{t:.1f} s ({c})" for t, c in slowest[:3]))
         for name in CHECKS:
             for line in failures[name][:10]:
                 print(f"  {name}: {line}")
         write_results(args.out, cases=done, seed=args.seed, seconds=seconds, families=tried,
                       failed={k: len(v) for k, v in failures.items()},
-                      examples={k: v[:50] for k, v in failures.items()})
+                      examples={k: v[:50] for k, v in failures.items()},
+                      slowest=[{"seconds": t, "case": c} for t, c in slowest])
 
     for done, case in enumerate(cases, 1):
         family = families[case % len(families)]
         tried[family] += 1
+        t = time.perf_counter()
         what, failed = run_case(args.seed, case, family, args.samples, args.exact)
+        slowest = sorted(slowest + [(time.perf_counter() - t,
+                                     f"--seed {args.seed} --family {family} --case {case}")],
+                         reverse=True)[:10]
         for name in failed:
             failures[name].append(f"--seed {args.seed} --family {family} --case {case}: {what}")
         if args.checkpoint and done % args.checkpoint == 0 and done < len(cases):

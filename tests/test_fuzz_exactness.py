@@ -149,3 +149,18 @@ def test_lp_slivers_are_measured(case):
     v = rs.volumes()
     assert len(v) == rs.n_regions and np.all(v >= 0), what
     assert abs(v.sum() / box.volume - 1) < F.VOLUME_RTOL, what
+
+
+# 4-D relu net whose run merged regions thinner than its tolerance (certify: missing, thin):
+# no face listing of the regions listed can be a partition, so face_counts() refuses and
+# says why; the method="exact" run lists them all and its faces (exact listing) are right.
+def test_faces_of_a_run_that_merged_thin_regions():
+    rng = np.random.default_rng([0, 4])
+    net, box, what = F.make_case(rng, "parallel")
+    rs = F.rk.enumerate_regions(net, box, workers=1)
+    with pytest.raises(F.rk.SolverError, match="merged regions thinner than its tolerance"):
+        rs.face_counts()
+    ex = F.rk.enumerate_regions(net, box, method="exact")
+    f = ex.face_counts()
+    assert int(f[-1]) == ex.n_regions > rs.n_regions, what
+    assert sum((-1) ** (box.dim - i) * int(c) for i, c in enumerate(f)) == 1, (what, f)
