@@ -9,10 +9,10 @@ timed best of --repeat runs; the region counts must agree. Nets are initialised 
 nn.Linear does by default (regionkit.constructions.torch_default, seed 0), domain (-1, 1)^d.
 --nets standard: the small set (seconds on 2 cores); --nets issue: the large nets of the
 scaling targets (minutes on 16 cores); --nets wide: wide first layers (10^5 to 10^6 regions,
-seconds each on 2 cores). Other processes loading the machine lower the
-speed-up: the JSON records the load average.
+seconds each on 2 cores); --nets maxout: maxout first layers (make_net). Other processes
+loading the machine lower the speed-up: the JSON records the load average.
 
-    python benchmarks/bench_scaling.py [--nets standard|issue|wide|all] [--repeat 3]
+    python benchmarks/bench_scaling.py [--nets standard|issue|wide|maxout|all] [--repeat 3]
         [--workers 1,2,16] [--out benchmarks/results/scaling.json]
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ import os
 import subprocess
 import sys
 import time
+
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from benchjson import STANDARD_NETS, default_out, write_results  # noqa: E402
@@ -41,9 +43,30 @@ LARGE = [("2-128-128-128-1", [2, 128, 128, 128, 1]), ("2-256-256-256-1", [2, 256
 # Wide first layers, split in two passes (regions/widesplit.py): 10^5 to 10^6 regions.
 WIDE = [("3-128-8-1", [3, 128, 8, 1]), ("4-64-16-1", [4, 64, 16, 1]),
         ("3-256-16-1", [3, 256, 16, 1]), ("2-2048-8-1", [2, 2048, 8, 1])]
-CASES = dict(SMALL + LARGE + WIDE)
+# A maxout first layer (units x pieces, Gaussian weights, seed fixed) then ReLU layers: its
+# clips of every region copy run on the threads.
+MAXOUT = [("2-mx3.128-64-64-1", [2, (128, 3), 64, 64, 1]),
+          ("3-mx3.48-32-1", [3, (48, 3), 32, 1]), ("4-mx2.32-24-1", [4, (32, 2), 24, 1])]
+CASES = dict(SMALL + LARGE + WIDE + MAXOUT)
 SETS = {"standard": [n for n, _ in SMALL], "issue": [n for n, _ in LARGE],
-        "wide": [n for n, _ in WIDE], "all": list(CASES)}
+        "wide": [n for n, _ in WIDE], "maxout": [n for n, _ in MAXOUT], "all": list(CASES)}
+
+
+def make_net(arch: list, seed: int) -> rk.Network:
+    """torch_default for ReLU nets; a (units, pieces) entry is a maxout layer with weights
+    N(0, 1/fan_in) and biases N(0, 0.01), the ReLU layers after it He-normal."""
+    if all(isinstance(w, int) for w in arch):
+        return torch_default(arch, seed=seed)
+    rng = np.random.default_rng(seed)
+    Ws, bs, acts, prev = [], [], [], arch[0]
+    for w in arch[1:]:
+        units, k = w if isinstance(w, tuple) else (w, 1)
+        Ws.append(rng.normal(size=(units * k, prev)) * np.sqrt((1 if k > 1 else 2) / prev))
+        bs.append(0.1 * rng.normal(size=units * k))
+        acts.append(f"maxout:{k}" if k > 1 else "relu")
+        prev = units
+    acts[-1] = "identity"
+    return rk.Network.from_arrays(Ws, bs, acts)
 
 
 def peak_rss_mb() -> float:
@@ -67,7 +90,7 @@ def rss_mb() -> float:
 def child(name: str, workers: int, keep: str, repeat: int, seed: int) -> dict:
     """Best of `repeat` enumerations of net `name` on `workers` threads, in this process."""
     arch = CASES[name]
-    net = torch_default(arch, seed=seed)
+    net = make_net(arch, seed)
     dom = rk.Box(-1, 1, dim=arch[0])
     options = {} if keep == "regions" else {"keep": keep}  # older versions: regions only
     base = rss_mb()
