@@ -192,3 +192,13 @@ def test_faces_of_a_run_that_merged_thin_regions():
     f = ex.face_counts()
     assert int(f[-1]) == ex.n_regions > rs.n_regions, what
     assert sum((-1) ** (box.dim - i) * int(c) for i, c in enumerate(f)) == 1, (what, f)
+
+
+# method="lp" merged a region 1e-10 thin that the vertex form (auto) and method="exact" list;
+# lp's own certificate reports it missing and thin, as docs/certify.md allows: the fuzz
+# counts it under auto_vs_lp_thin, not as a disagreement.
+def test_lp_merging_a_thin_region_is_the_allowed_difference():
+    rng = np.random.default_rng([41, 1284])
+    net, box, what = F.make_case(rng, "parallel")
+    failed = F.check(net, box, rng, samples=500, exact=True)
+    assert "auto_vs_lp_thin" in failed and "auto_vs_lp" not in failed, (what, failed)
