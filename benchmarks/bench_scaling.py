@@ -46,7 +46,8 @@ WIDE = [("3-128-8-1", [3, 128, 8, 1]), ("4-64-16-1", [4, 64, 16, 1]),
 # A maxout first layer (units x pieces, Gaussian weights, seed fixed) then ReLU layers: its
 # clips of every region copy run on the threads.
 MAXOUT = [("2-mx3.128-64-64-1", [2, (128, 3), 64, 64, 1]),
-          ("3-mx3.48-32-1", [3, (48, 3), 32, 1]), ("4-mx2.32-24-1", [4, (32, 2), 24, 1])]
+          ("3-mx3.48-32-1", [3, (48, 3), 32, 1]), ("4-mx2.32-24-1", [4, (32, 2), 24, 1]),
+          ("6-mx2.24-6-1", [6, (24, 2), 6, 1])]
 CASES = dict(SMALL + LARGE + WIDE + MAXOUT)
 SETS = {"standard": [n for n, _ in SMALL], "issue": [n for n, _ in LARGE],
         "wide": [n for n, _ in WIDE], "maxout": [n for n, _ in MAXOUT], "all": list(CASES)}
