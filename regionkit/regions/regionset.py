@@ -756,6 +756,14 @@ class RegionSet:
             Entry k is the number of k-dimensional faces (vertices, edges, ..., the regions
             themselves) that lie inside the open domain.
 
+        Raises
+        ------
+        SolverError
+            If regions thinner than the tolerance have a vertex form floats cannot read,
+            so the faces found do not form a partition, and the exact face listing cannot
+            stand in: the net is too large or has maxout layers, or the run merged thin
+            regions into neighbours (docs/certify.md).
+
         Examples
         --------
         >>> import regionkit as rk
@@ -764,13 +772,6 @@ class RegionSet:
         >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
         >>> rs.face_counts()
         array([3, 9, 7])
-
-        Raises
-        ------
-        SolverError
-            If regions thinner than the tolerance have a vertex form floats cannot read,
-            so the faces found do not form a partition, and the net is too large (or has
-            maxout layers) for the exact face listing (docs/certify.md).
         """
         self.require_kept("regions", "face_counts")
         return self._faces().f_vector(self.dim)
@@ -785,6 +786,11 @@ class RegionSet:
             domain (k = 0: the domain's volume; k = 1: the activation boundary volume;
             k = d: the number of vertices).
 
+        Raises
+        ------
+        SolverError
+            As face_counts.
+
         Examples
         --------
         >>> import regionkit as rk
@@ -793,11 +799,6 @@ class RegionSet:
         >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
         >>> rs.codim_volumes().round(4)
         array([4.    , 6.1213, 3.    ])
-
-        Raises
-        ------
-        SolverError
-            As face_counts.
         """
         self.require_kept("regions", "codim_volumes")
         return self._faces().strata(self.dim)
