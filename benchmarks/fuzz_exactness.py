@@ -190,8 +190,7 @@ def check(net: rk.Network, box: rk.Box, rng: np.random.Generator,
         # Failures the documented convention allows: regions thinner than the tolerance
         # merged into a neighbour (certify says 'missing ... thin' and nothing else).
         cert = runs["auto"].certify()
-        thin = not cert.ok and all(f.kind == "missing" and "thin" in f.detail
-                                   for f in cert.failures)
+        thin = not cert.ok and all(_is_thin_missing(f) for f in cert.failures)
         if not cert.ok:
             failed.append("certify_thin" if thin else "certify")
         if exact and net.n_hyperplanes <= EXACT_MAX_HYPERPLANES:
@@ -241,6 +240,12 @@ def check(net: rk.Network, box: rk.Box, rng: np.random.Generator,
     return failed
 
 
+def _is_thin_missing(failure) -> bool:
+    """A certificate failure that docs/certify.md allows: a region thinner than the tolerance
+    merged into a neighbour."""
+    return failure.kind == "missing" and "thin" in failure.detail
+
+
 def _thin_missing(rs: rk.RegionSet, cert, patterns: set[bytes]) -> bool:
     """Whether rs's certificate (cert, or computed) reports every pattern in `patterns`
     (pattern_bits bytes) as a missing thin region."""
@@ -250,7 +255,7 @@ def _thin_missing(rs: rk.RegionSet, cert, patterns: set[bytes]) -> bool:
         cert = cert or rs.certify()
     except rk.RegionkitError:
         return False
-    thin = {f.pattern for f in cert.failures if f.kind == "missing" and "thin" in f.detail}
+    thin = {f.pattern for f in cert.failures if _is_thin_missing(f)}
     return {np.packbits(np.frombuffer(p, bool), bitorder="little").tobytes().hex()
             for p in patterns} <= thin
 

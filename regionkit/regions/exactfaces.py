@@ -22,7 +22,16 @@ from itertools import combinations
 import numpy as np
 
 from regionkit.measures.faces import Faces
-from regionkit.regions.rational import RationalNet, Row, _dot, _solve, facets, interior_point, q
+from regionkit.regions.rational import (
+    RationalNet,
+    Row,
+    _dot,
+    _rank,
+    _solve,
+    facets,
+    interior_point,
+    q,
+)
 
 __all__ = ["EXACT_FACES_MAX_WORK", "exact_faces", "exact_faces_work"]
 
@@ -94,13 +103,12 @@ def _region_faces(rows: list[Row], inside: list, bits: np.ndarray, n_h: int):
     lies in the open domain."""
     d = len(inside)
     facet_rows = [f.rows[0] for f in facets(rows, inside)]
-    verts: list[tuple] = []
+    found: dict[tuple, None] = {}  # the vertices, each once, in the order found
     for S in combinations(facet_rows, d):
         t = _solve([list(rows[i].a) for i in S], [-rows[i].c for i in S])
         if t is not None and all(_dot(r.a, t) + r.c <= 0 for r in rows):
-            t = tuple(t)
-            if t not in verts:
-                verts.append(t)
+            found[tuple(t)] = None
+    verts = list(found)
     tight = [frozenset(i for i, r in enumerate(rows) if _dot(r.a, t) + r.c == 0)
              for t in verts]
     every = frozenset(range(len(verts)))
@@ -113,7 +121,7 @@ def _region_faces(rows: list[Row], inside: list, bits: np.ndarray, n_h: int):
         for f in frontier:
             if f not in faces:
                 faces.add(f)
-                new.extend(f & g for g in facet_sets if f & g and f & g != f)
+                new.extend(h for h in (f & g for g in facet_sets) if h and h != f)
         frontier = new
     side = np.where(np.asarray(bits[:n_h], bool), 1, -1)
     for F in faces:
@@ -125,24 +133,6 @@ def _region_faces(rows: list[Row], inside: list, bits: np.ndarray, n_h: int):
         pts = [verts[v] for v in sorted(F)]
         yield tuple(sign.tolist()), _rank([[a - b for a, b in zip(p, pts[0])]
                                            for p in pts[1:]]), pts
-
-
-def _rank(vectors: list[list]) -> int:
-    """The exact rank of a list of rational vectors (Gaussian elimination)."""
-    R = [list(v) for v in vectors]
-    rank = 0
-    n = len(R[0]) if R else 0
-    for col in range(n):
-        piv = next((r for r in range(rank, len(R)) if R[r][col]), None)
-        if piv is None:
-            continue
-        R[rank], R[piv] = R[piv], R[rank]
-        for r in range(rank + 1, len(R)):
-            if R[r][col]:
-                f = R[r][col] / R[rank][col]
-                R[r] = [x - f * y for x, y in zip(R[r], R[rank])]
-        rank += 1
-    return rank
 
 
 def _measure(verts: list[tuple], dim: int) -> tuple[float, np.ndarray]:

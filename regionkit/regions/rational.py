@@ -289,6 +289,24 @@ def _solve(B: list[list], rhs: list) -> list | None:
     return [aug[i][n] for i in range(n)]
 
 
+def _rank(vectors: list[list]) -> int:
+    """The exact rank of a list of rational vectors (Gaussian elimination)."""
+    R = [list(v) for v in vectors]
+    rank = 0
+    n = len(R[0]) if R else 0
+    for col in range(n):
+        piv = next((r for r in range(rank, len(R)) if R[r][col]), None)
+        if piv is None:
+            continue
+        R[rank], R[piv] = R[piv], R[rank]
+        for r in range(rank + 1, len(R)):
+            if R[r][col]:
+                f = R[r][col] / R[rank][col]
+                R[r] = [x - f * y for x, y in zip(R[r], R[rank])]
+        rank += 1
+    return rank
+
+
 def _null_vector(rows: list[list], n: int) -> list | None:
     """A nonzero x with r.x = 0 for every row (fewer rows than n, or dependent), else None."""
     R = [list(r) for r in rows]
