@@ -32,3 +32,28 @@ def test_equal_hashes_fall_back_to_exact_lookup(monkeypatch):
 def test_empty_index():
     index = PatternIndex(np.zeros((0, 3), dtype=np.uint8))
     np.testing.assert_array_equal(index.lookup(np.zeros((2, 3), np.uint8)), [-1, -1])
+
+
+def test_patterns_differing_in_high_bits_do_not_collide():
+    """Every subset of the top 8 bits of each of two words (65 536 patterns): a linear hash of
+    the words (sum of word x odd multiplier) collides on these, as it did on real nets'
+    patterns (5 collisions among 2-64-64-64-1's 5 058 regions), sending lookups to the
+    dict."""
+    from regionkit.core.patternindex import hash_columns
+
+    top = np.arange(256, dtype=np.uint64) << np.uint64(56)
+    a, b = np.meshgrid(top, top, indexing="ij")
+    h = hash_columns([a.ravel(), b.ravel()])
+    assert len(np.unique(h)) == 65536
+    pats = np.stack([a.ravel(), b.ravel()], axis=1).view(np.uint8)
+    assert PatternIndex(pats).fallback is None
+
+
+def test_hash_sees_every_column():
+    from regionkit.core.patternindex import hash_columns
+
+    x = np.arange(1000, dtype=np.uint64)
+    z = np.zeros(1000, dtype=np.uint64)
+    assert len(np.unique(hash_columns([x, z, z]))) == 1000
+    assert len(np.unique(hash_columns([z, z, x]))) == 1000
+    assert np.count_nonzero(hash_columns([x, z]) == hash_columns([z, x])) == 1  # only x = 0

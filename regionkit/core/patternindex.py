@@ -7,13 +7,53 @@ patterns' bytes, so no region is ever unreachable.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["PatternIndex"]
+__all__ = ["PatternIndex", "hash_columns"]
 
-# Odd multipliers for the 64-bit words of a pattern (fixed: results never depend on them).
-_MULTIPLIERS = np.random.default_rng(0x9E3779B9).integers(1, 2**63, size=64,
-                                                          dtype=np.uint64) | np.uint64(1)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of 64-bit words whose every output bit depends on
+    every input bit."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def hash_columns(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """A 64-bit hash of rows given as a sequence of uint64 columns (same length each).
+
+    The columns are chained through a bijective mixer, h <- mix((h + golden) ^ column), so two
+    rows that agree up to a column and differ in it never collide at that step, and a
+    difference in any bit of any word reaches every bit of the hash (a linear combination of
+    the words, tried before, collided on patterns differing in high bits only). Collisions
+    stay possible, as in any hash: callers compare the rows.
+
+    Parameters
+    ----------
+    columns : sequence of numpy.ndarray
+        Non-negative integer columns, one value per row each (cast to uint64).
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        One hash per row.
+
+    Examples
+    --------
+    >>> h = hash_columns([np.array([1, 2, 1], np.uint64), np.array([0, 0, 0], np.uint64)])
+    >>> bool(h[0] == h[2]), bool(h[0] == h[1])
+    (True, False)
+    """
+    h = np.zeros(len(columns[0]) if len(columns) else 0, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in columns:
+            h = _mix((h + _GOLDEN) ^ col.astype(np.uint64, copy=False))
+    return h
 
 
 def _words(rows: np.ndarray) -> np.ndarray:
@@ -24,14 +64,7 @@ def _words(rows: np.ndarray) -> np.ndarray:
 
 
 def _hash(words: np.ndarray) -> np.ndarray:
-    k = words.shape[1]
-    mult = np.resize(_MULTIPLIERS, k) + np.arange(k, dtype=np.uint64) * np.uint64(2)
-    with np.errstate(over="ignore"):
-        h = (words * mult).sum(axis=1, dtype=np.uint64)
-        h ^= h >> np.uint64(31)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(29)
-    return h
+    return hash_columns(words.T)
 
 
 class PatternIndex:

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from regionkit.core.patternindex import hash_columns
 from regionkit.errors import TopologyError
 from regionkit.measures.faces import face_listing, unique_rows
 from regionkit.measures.vertexform import vertex_form
@@ -256,11 +257,7 @@ def _popcount(words: np.ndarray) -> np.ndarray:
 def _hash(owner: np.ndarray, dims: np.ndarray, words: np.ndarray) -> np.ndarray:
     """A 64-bit hash of (region, dimension, zero-set words) per face (collisions are
     detected by the caller)."""
-    h = owner.astype(np.uint64)
-    for col in [dims.astype(np.uint64), *words.T]:   # splitmix64-style mixing per word
-        h = (h * np.uint64(0x9E3779B97F4A7C15) ^ col) * np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(31)
-    return h
+    return hash_columns([owner, dims, *words.T])
 
 
 def _cover_pairs(owner: np.ndarray, dims: np.ndarray, zeros: np.ndarray, d: int,
