@@ -209,8 +209,7 @@ def test_row_pass_bounds_hold_exactly():
     top = C + np.maximum(A * lo[:, None, :], A * hi[:, None, :]).sum(axis=2)
     C[:, :3] -= top[:, :3] + 1e-300
     EA, EC = np.zeros((n, m)), np.zeros((n, m))
-    vin, ein, below, margin, azero = _core.certify_row_bounds(A, C, EA, EC, centre, lo, hi,
-                                                              1e-290)
+    vin, ein, below, azero = _core.certify_row_bounds(A, C, EA, EC, centre, lo, hi, 1e-290)
     assert not azero.any() and np.all(ein > 0)
     hits = 0
     for r in range(n):
@@ -279,3 +278,53 @@ def test_interior_points_of_a_stopped_lp_run_are_checked_to_their_depth(cap):
     decided = np.arange(net.n_hyperplanes) < net.layer_hyperplane_offsets()[rs.depth][:, None]
     got = net.pattern(box.to_input(points)).astype(bool)
     np.testing.assert_array_equal(got & decided, rs.pattern_bits() & decided)
+
+
+def _filter_inputs(rs):
+    from regionkit.model.activations import core_table
+    net, dom = rs.network, rs.domain
+    layers = [(W, b, core_table(a)) for W, b, a in zip(net.weights, net.biases, net.activations)]
+    return (layers, dom.input_map(), dom.A, dom.b, dom.lo, dom.hi)
+
+
+def test_compiled_filter_is_independent_of_region_order_and_checks_its_input():
+    """The compiled filter (csrc/certfilter.hpp) groups regions by pattern itself: any order of
+    the ids settles the same regions with the same facets; a region named twice is settled
+    twice; bad ids, bits or offsets are CoreInputErrors."""
+    from regionkit.core import _core
+    from regionkit.errors import CoreInputError
+    rs = small([3, 6, 5, 1], ["relu", "hard_tanh", "identity"], 3, seed=2)
+    head = _filter_inputs(rs)
+    bits = rs.pattern_bits().view(np.uint8)
+    tail = (rs.vertex_offsets, rs.vertices, rs.ineq_offsets, rs.ineq_A, rs.ineq_b,
+            rs.ineq_labels, 1e-9 * 3, 1e-6, 1e-3, 1e-290)
+    n = rs.n_regions
+    ok, rad, fr, fk = _core.certify_float_filter(*head, np.arange(n), bits, *tail)
+    assert ok.all() and np.all(rad > 0) and len(fr) == rs.certify().n_facets
+    perm = np.random.default_rng(0).permutation(n)
+    ok2, rad2, fr2, fk2 = _core.certify_float_filter(*head, perm, bits, *tail)
+    np.testing.assert_array_equal(ok2, ok[perm])
+    np.testing.assert_allclose(rad2, rad[perm], rtol=1e-12)
+    assert sorted(zip(fr2.tolist(), fk2.tolist())) == sorted(zip(fr.tolist(), fk.tolist()))
+    assert fr2.tolist() == sorted(fr2.tolist(), key=lambda r: np.flatnonzero(perm == r)[0])
+    ok3, _, fr3, _ = _core.certify_float_filter(*head, np.array([1, 1]), bits, *tail)
+    assert ok3.tolist() == [True, True] and len(fr3) == 2 * np.count_nonzero(fr == 1)
+    with pytest.raises(CoreInputError, match="ids"):
+        _core.certify_float_filter(*head, np.array([n]), bits, *tail)
+    with pytest.raises(CoreInputError, match="bits"):
+        _core.certify_float_filter(*head, np.arange(n), bits[:, 1:], *tail)
+    with pytest.raises(CoreInputError, match="voff"):
+        _core.certify_float_filter(*head, np.arange(n), bits, rs.vertex_offsets[:-1],
+                                   *tail[1:])
+
+
+def test_compiled_filter_leaves_a_region_with_a_moved_vertex_to_exact_arithmetic():
+    """A stored vertex moved off its rows (the hints no longer name d rows through it): the
+    filter does not settle its region, and certify() still proves the partition in exact
+    arithmetic."""
+    rs = small([2, 6, 5, 1], ["relu", "relu", "identity"], 2, seed=3)
+    V = rs.vertices.copy()
+    V[rs.vertex_offsets[4]] += 1e-3
+    moved = dataclasses.replace(rs, vertices=V, _centres=None, _radii=None, _index=None)
+    cert = moved.certify()
+    assert cert.ok and cert.n_exact == 1

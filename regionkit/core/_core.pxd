@@ -173,8 +173,35 @@ cdef extern from "certfilter.hpp" namespace "rk" nogil:
     void certify_row_pass(int64_t n, int m, int d, const double* A, const double* C,
                           const double* EA, const double* EC, const double* centre,
                           const double* lo, const double* hi, double tiny, double* vin,
-                          double* ein, uint8_t* below, double* margin,
-                          uint8_t* azero) except +
+                          double* ein, uint8_t* below, uint8_t* azero) except +
+    cdef cppclass CertifyDomain:
+        int dim, n_in, n_rows
+        const double* basis
+        const double* origin
+        const double* A
+        const double* b
+        const double* lo
+        const double* hi
+    cdef cppclass CertifyRegions:
+        int64_t n
+        const int64_t* ids
+        int n_hyperplanes
+        const uint8_t* bits
+        const int64_t* voff
+        const double* V
+        const int64_t* ioff
+        const double* ineq_A
+        const double* ineq_b
+        const int64_t* labels
+    cdef cppclass CertifyTuning:
+        double hint_tol, box_slack, box_grow, tiny
+    cdef cppclass CertifyFilterResult:
+        vector[uint8_t] ok
+        vector[double] radius
+        vector[int64_t] facet_region, facet_row
+    void certify_filter(const vector[Layer]& layers, const CertifyDomain& dom,
+                        const CertifyRegions& regions, const CertifyTuning& tune,
+                        CertifyFilterResult& out) except +
 
 cdef extern from "facedist.hpp" namespace "rk" nogil:
     void facet_distances(int d, const int64_t* voff, const double* V, const int64_t* ioff,

@@ -148,8 +148,32 @@ def certify_row_bounds(
     NDArray[np.float64],
     NDArray[np.float64],
     NDArray[np.bool_],
-    NDArray[np.float64],
     NDArray[np.bool_],
+]: ...
+def certify_float_filter(
+    layers: list[tuple[Any, ...]],
+    input_map: dict[str, Any],
+    DA: ArrayLike,
+    Db: ArrayLike,
+    lo: ArrayLike,
+    hi: ArrayLike,
+    ids: ArrayLike,
+    bits: ArrayLike,
+    voff: ArrayLike,
+    V: ArrayLike,
+    ioff: ArrayLike,
+    ineq_A: ArrayLike,
+    ineq_b: ArrayLike,
+    labels: ArrayLike,
+    hint_tol: float,
+    box_slack: float,
+    box_grow: float,
+    tiny: float,
+) -> tuple[
+    NDArray[np.bool_],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
 ]: ...
 def vertex_form_facet_distances(
     voff: ArrayLike,

@@ -1060,9 +1060,9 @@ def signs_in_regions(layers, dict input_map, bits, poff, T, double rtol, double 
 @_translate
 def certify_row_bounds(A, C, EA, EC, centre, lo, hi, double tiny):
     """certify()'s float pass over every row of every region at once (csrc/certfilter.hpp):
-    rows A (n, m, d) . t + C (n, m) exact within EA, EC; returns (vin, ein, below, margin,
+    rows A (n, m, d) . t + C (n, m) exact within EA, EC; returns (vin, ein, below,
     azero), each (n, m): the value and its error bound at the region's centre, whether the
-    row is proven negative on the box [lo, hi], the centre's margin to it, whether A is 0."""
+    row is proven negative on the box [lo, hi], whether A is 0."""
     cdef const double[:, :, ::1] Av = _c(A, np.float64, 3, "A")
     cdef int64_t n = Av.shape[0]
     cdef int m = Av.shape[1], d = Av.shape[2]
@@ -1079,17 +1079,91 @@ def certify_row_bounds(A, C, EA, EC, centre, lo, hi, double tiny):
                                  f"{(arr.shape[0], arr.shape[1])}")
     vin = np.empty((n, m), dtype=np.float64)
     ein = np.empty((n, m), dtype=np.float64)
-    margin = np.empty((n, m), dtype=np.float64)
     below = np.empty((n, m), dtype=np.uint8)
     azero = np.empty((n, m), dtype=np.uint8)
-    cdef double[:, ::1] vv = vin, ev = ein, mv = margin
+    cdef double[:, ::1] vv = vin, ev = ein
     cdef uint8_t[:, ::1] bv = below, zv = azero
     if n > 0 and m > 0 and d > 0:
         with nogil:
             certify_row_pass(n, m, d, &Av[0, 0, 0], &Cv[0, 0], &EAv[0, 0], &ECv[0, 0],
                              &cv[0, 0], &lv[0, 0], &hv[0, 0], tiny, &vv[0, 0], &ev[0, 0],
-                             &bv[0, 0], &mv[0, 0], &zv[0, 0])
-    return vin, ein, below.view(bool), margin, azero.view(bool)
+                             &bv[0, 0], &zv[0, 0])
+    return vin, ein, below.view(bool), azero.view(bool)
+
+
+@_translate
+def certify_float_filter(layers, dict input_map, DA, Db, lo, hi, ids, bits, voff, V, ioff,
+                         ineq_A, ineq_b, labels, double hint_tol, double box_slack,
+                         double box_grow, double tiny):
+    """certify()'s float filter (csrc/certfilter.hpp) for the regions `ids` of a RegionSet.
+
+    layers: list of (W, b, core_table(activation)); input_map: the domain's input map (only
+    "M" and "m" are read); DA, Db: the domain's rows DA t <= Db; lo, hi: its bounding box;
+    bits (n_regions, n_hyperplanes) 0/1; voff, V: the stored vertices (CSR); ioff, ineq_A,
+    ineq_b, labels: the stored rows (CSR). Returns (ok, radius, facet_region, facet_row): per
+    id whether the float bounds settle it and a lower bound of its inradius; the settled
+    regions' facets (RegionSet index, row: hyperplane, or n_hyperplanes + domain row).
+    """
+    cdef _NetView nv = _NetView(layers, input_map, 0.0, 0.0)
+    cdef int d = nv.view.dim
+    cdef const double[:, ::1] Av = _c(DA, np.float64, 2, "DA")
+    cdef const double[::1] bv = _c(Db, np.float64, 1, "Db")
+    cdef const double[::1] lv = _c(lo, np.float64, 1, "lo")
+    cdef const double[::1] hv = _c(hi, np.float64, 1, "hi")
+    cdef const int64_t[::1] idv = _c(ids, np.int64, 1, "ids")
+    cdef const uint8_t[:, ::1] bits_v = _c(bits, np.uint8, 2, "bits")
+    cdef const double[:, ::1] Vv = _points(V, d, "V")
+    cdef const double[:, ::1] IAv = _points(ineq_A, d, "ineq_A")
+    cdef const double[::1] ibv = _c(ineq_b, np.float64, 1, "ineq_b")
+    cdef const int64_t[::1] labv = _c(labels, np.int64, 1, "labels")
+    cdef int64_t n = idv.shape[0], n_regions = bits_v.shape[0]
+    if (Av.shape[1] != d or bv.shape[0] != Av.shape[0] or lv.shape[0] != d
+            or hv.shape[0] != d):
+        raise CoreInputError(f"the domain's rows DA (m, {d}), Db (m,) and box lo, hi ({d},) "
+                             "must fit the input map")
+    if bits_v.shape[1] != nv.n_hyperplanes:
+        raise CoreInputError(f"bits must hold {nv.n_hyperplanes} bits (the layers' "
+                             f"hyperplanes) per region, got {bits_v.shape[1]}")
+    if ibv.shape[0] != IAv.shape[0] or labv.shape[0] != IAv.shape[0]:
+        raise CoreInputError("ineq_A, ineq_b and labels must hold one entry per stored row")
+    if n and (np.min(ids) < 0 or np.max(ids) >= n_regions):
+        raise CoreInputError(f"ids must name regions 0..{n_regions - 1}")
+    voff = _c(voff, np.int64, 1, "voff")
+    ioff = _c(ioff, np.int64, 1, "ioff")
+    _check_offsets(voff, n_regions, Vv.shape[0], "voff")
+    _check_offsets(ioff, n_regions, IAv.shape[0], "ioff")
+    cdef const int64_t[::1] vo = voff, io = ioff
+    cdef CertifyDomain dom
+    dom.dim = d
+    dom.n_in = nv.view.rows
+    dom.basis = nv.view.M
+    dom.origin = nv.view.m
+    dom.n_rows = Av.shape[0]
+    dom.A = &Av[0, 0] if Av.shape[0] else NULL
+    dom.b = &bv[0] if Av.shape[0] else NULL
+    dom.lo = &lv[0]
+    dom.hi = &hv[0]
+    cdef CertifyRegions regs
+    regs.n = n
+    regs.ids = &idv[0] if n else NULL
+    regs.n_hyperplanes = nv.n_hyperplanes
+    regs.bits = &bits_v[0, 0] if n_regions and nv.n_hyperplanes else NULL
+    regs.voff = &vo[0]
+    regs.V = &Vv[0, 0] if Vv.shape[0] else NULL
+    regs.ioff = &io[0]
+    regs.ineq_A = &IAv[0, 0] if IAv.shape[0] else NULL
+    regs.ineq_b = &ibv[0] if IAv.shape[0] else NULL
+    regs.labels = &labv[0] if IAv.shape[0] else NULL
+    cdef CertifyTuning tune
+    tune.hint_tol = hint_tol
+    tune.box_slack = box_slack
+    tune.box_grow = box_grow
+    tune.tiny = tiny
+    cdef CertifyFilterResult res
+    with nogil:
+        certify_filter(nv.layers, dom, regs, tune, res)
+    return (_arr[uint8_t](res.ok).view(bool), _arr(res.radius),
+            _arr[int64_t](res.facet_region), _arr[int64_t](res.facet_row))
 
 
 @_translate
