@@ -14,18 +14,19 @@ Three checks, all exact (docs/certify.md):
    exactly degenerate units (a hyperplane identically at its threshold on a region) are
    reported.
 
-Speed: the regions' rows are first computed in floats with rigorous error bounds (every
-dot product of n terms is off by at most gamma(n) times the sum of its absolute terms,
-Higham's bound, which holds in any summation order), and a float test is used only where
-its bound proves the exact answer: strict margins at the centroid of the stored vertices;
-a box around the stored vertices whose sides are proven by Farkas certificates
-(multipliers y >= 0 on stored rows, valid for any y >= 0), so rows negative on the whole
-box are no facets; for each stored facet, a segment from the centroid across the facet
-whose crossing point is strictly inside every other row (then it is in the facet's
-relative interior); a Farkas certificate for each remaining row. A region any of these
-cannot settle -- degenerate units, coincident hyperplanes, margins below the rounding
-error, LP-form RegionSets without vertices -- is checked in exact rational arithmetic
-instead (exact LPs for its facets). docs/certify.md has the details.
+Speed: the regions' rows are first computed in floats with rigorous error bounds, in the
+compiled core (csrc/certfilter.hpp; maps are composed once per run of regions sharing the
+bits of their first layers; every dot product of n terms is off by at most gamma(n) times
+the sum of its absolute terms, Higham's bound, which holds in any summation order), and a
+float test is used only where its bound proves the exact answer: strict margins at the
+centroid of the stored vertices; a box around the stored vertices whose sides are proven
+by Farkas certificates (multipliers y >= 0 on stored rows, valid for any y >= 0), so rows
+negative on the whole box are no facets; for each stored facet, a segment from the
+centroid across the facet whose crossing point is strictly inside every other row (then
+it is in the facet's relative interior); a Farkas certificate for each remaining row. A
+region any of these cannot settle -- degenerate units, coincident hyperplanes, margins
+below the rounding error, LP-form RegionSets without vertices -- is checked in exact
+rational arithmetic instead (exact LPs for its facets). docs/certify.md has the details.
 """
 from __future__ import annotations
 
