@@ -185,7 +185,7 @@ def face_listing(rs, regions: tuple[int, int] | None = None) -> FaceListing:
         scale = float(np.max(vf.half))
         v0, v1, i0, r0 = vf.voff[lo], vf.voff[hi], vf.ioff[lo], vf.roff[lo]
         owner, dims, vols, pts, verts, n_verts = _core.vertex_form_faces(
-            vf.voff[lo:hi + 1] - v0, (vf.V[v0:v1] - vf.centre) / scale,
+            vf.voff[lo:hi + 1] - v0, vf.centred_vertices()[v0:v1] / scale,
             vf.ioff[lo:hi + 1] - i0, vf.inc[i0:vf.ioff[hi]], vf.roff[lo:hi + 1] - r0)
         vols, pts = _unscale(vols, dims, scale), vf.centre + scale * pts
     # Sign vectors with each owning region's local maps (faces come grouped by region).
@@ -383,7 +383,7 @@ def owned_faces(rs, check_euler: bool = True) -> Faces | None:
     positive = rs.pattern_bits()[region, np.maximum(labels, 0)]
     flag = np.where(labels < 0, 2, np.where(positive, 1, 0)).astype(np.uint8)
     scale = float(np.max(vf.half))
-    got = _core.vertex_form_owned_faces(vf.voff, (vf.V - vf.centre) / scale, vf.ioff, vf.inc,
+    got = _core.vertex_form_owned_faces(vf.voff, vf.centred_vertices() / scale, vf.ioff, vf.inc,
                                         vf.roff, vf.rows(rs.ineq_A), flag)
     if got is None:
         return None

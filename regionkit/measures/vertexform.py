@@ -47,6 +47,12 @@ class VertexForm:
     centre, half : numpy.ndarray, shape (dim,), optional
         The domain's bounding box as centre +- half: the unit-box coordinates
         u = (t - centre) / half in which the measures compute (unit_box).
+    centre_err : numpy.ndarray, shape (dim,), optional
+        The rounding error of centre (the box's midpoint is centre + centre_err exactly):
+        subtracted too, the box's sides map onto u = +-1 to the last bit (unit_box).
+    U : numpy.ndarray, shape (n_vertices, dim), optional
+        The vertices in unit-box coordinates where they were computed there (LP-form runs):
+        mapped to t and back they would move by 1e-16 |centre| / half.
     """
 
     voff: np.ndarray     # vertex offsets (n_regions + 1)
@@ -58,6 +64,36 @@ class VertexForm:
     all_rows: bool = False  # row_map is the identity (2-D and vertex-form runs)
     centre: np.ndarray | None = None  # the domain's box is centre +- half
     half: np.ndarray | None = None
+    centre_err: np.ndarray | float = 0.0
+    U: np.ndarray | None = None
+
+    def centred_vertices(self) -> np.ndarray:
+        """The vertices less the box's midpoint, its rounding error taken out.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_vertices, dim)
+            V - (centre + centre_err): exact for a vertex on the box's side, where V - centre
+            is (Sterbenz's lemma); half * U where the vertices were computed in u.
+        """
+        if self.U is not None:
+            return self.U * self.half
+        return (self.V - self.centre) - self.centre_err
+
+    def centre_values(self, A: np.ndarray) -> np.ndarray:
+        """The rows A at the box's midpoint, its rounding error included.
+
+        Parameters
+        ----------
+        A : numpy.ndarray, shape (n_rows, dim)
+            Rows in domain coordinates.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_rows,)
+            A (centre + centre_err).
+        """
+        return A @ self.centre + A @ np.broadcast_to(self.centre_err, A.shape[1:])
 
     def unit_vertices(self) -> np.ndarray:
         """The vertices in unit-box coordinates u = (t - centre) / half.
@@ -67,7 +103,7 @@ class VertexForm:
         numpy.ndarray, shape (n_vertices, dim)
             Every vertex, the domain's bounding box mapped onto (-1, 1)^dim.
         """
-        return (self.V - self.centre) / self.half
+        return self.U if self.U is not None else self.centred_vertices() / self.half
 
     def unit_rows(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unit-norm rows of the vertex-form regions in unit-box coordinates.
@@ -106,12 +142,15 @@ class VertexForm:
         return values if self.all_rows else values[self.row_map]
 
 
-def unit_box(domain) -> tuple[np.ndarray, np.ndarray]:
+def unit_box(domain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centre and half-widths of a domain's bounding box, without overflow.
 
     Measures compute in u = (t - centre) / half, where the box is (-1, 1)^dim: their
     tolerances and rank tests are relative to the region, whatever the box's scale and
-    aspect ratio (a box 1e-6 thin in one coordinate, or +-1e300).
+    aspect ratio (a box 1e-6 thin in one coordinate, or +-1e300). half is exact where
+    lo and hi are within a factor 2 (Sterbenz's lemma); the midpoint is not always a
+    float, and its rounding, 1e-16 |centre|, is 1e-9 of a box 1e-7 wide at 0.6 (1-D
+    volumes came out 1e-9 short): it is returned too, and subtracted (VertexForm.centred_vertices).
 
     Parameters
     ----------
@@ -121,10 +160,14 @@ def unit_box(domain) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     tuple of numpy.ndarray, shape (dim,)
-        centre and half, with t = centre + half * u.
+        centre, half and centre_err, with t = centre + centre_err + half * u.
     """
-    lo, hi = domain.lo, domain.hi
-    return lo / 2 + hi / 2, hi / 2 - lo / 2
+    lo, hi = domain.lo / 2, domain.hi / 2
+    centre = lo + hi
+    # Knuth's two-sum: lo + hi = centre + err exactly.
+    b = centre - lo
+    err = (lo - (centre - b)) + (hi - b)
+    return centre, hi - lo, np.where(np.isfinite(err), err, 0.0)
 
 
 def vertex_form(rs) -> VertexForm:
@@ -164,16 +207,17 @@ def _vertex_form(rs) -> VertexForm:
     if rs.kind.is_interval:
         raise RegionkitError("1-D regions are intervals: they have no vertex form (the "
                              "measures take closed forms)")
-    centre, half = unit_box(rs.domain)
+    centre, half, err = unit_box(rs.domain)
     if rs.kind.has_incidence:
         return VertexForm(rs.vertex_offsets, rs.vertices, rs.incidence_offsets, rs.incidence,
-                          rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True, centre, half)
+                          rs.ineq_offsets, np.arange(rs.ineq_offsets[-1]), True, centre, half,
+                          err)
     if rs.kind.cyclic_vertices:
-        return _polygons(rs, centre, half)
-    return _clip_lp_form(rs, centre, half)
+        return _polygons(rs, centre, half, err)
+    return _clip_lp_form(rs, centre, half, err)
 
 
-def _polygons(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
+def _polygons(rs, centre: np.ndarray, half: np.ndarray, err: np.ndarray) -> VertexForm:
     """Vertex k of a counter-clockwise polygon lies on its edges k-1 and k."""
     off = rs.vertex_offsets
     counts = np.diff(off)
@@ -187,10 +231,11 @@ def _polygons(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
     for row in (local, prev):
         np.bitwise_or.at(inc, base + row // 64,
                          np.left_shift(np.uint64(1), (row % 64).astype(np.uint64)))
-    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]), True, centre, half)
+    return VertexForm(off, rs.vertices, ioff, inc, off, np.arange(off[-1]), True, centre, half,
+                      err)
 
 
-def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
+def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray, err: np.ndarray) -> VertexForm:
     """Clip in unit-box coordinates, where the vertex split's tolerances are relative to
     the region (in a box 1e-6 thin, clipping in t lost and merged vertices: volumes came
     out thousands of times the box's), then map the vertices back."""
@@ -198,11 +243,18 @@ def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray) -> VertexForm:
     top = float(np.max(half))
     Au = rs.ineq_A * (half / top)
     norm = np.linalg.norm(Au, axis=1)
-    bu = (rs.ineq_b / top - rs.ineq_A @ (centre / top)) / norm
+    with np.errstate(over="ignore", invalid="ignore"):
+        # Subtract, then scale: b / top rounds by 1e-16 |b| / top, 1e-9 of a box 1e-7 wide
+        # at 0.6. Scaled first only where that overflows (a +-1e300 box).
+        bu = (rs.ineq_b - rs.ineq_A @ centre - rs.ineq_A @ err) / top
+        bu = np.where(np.isfinite(bu), bu,
+                      rs.ineq_b / top - rs.ineq_A @ (centre / top) - rs.ineq_A @ (err / top))
+    bu = bu / norm
     one = np.ones(rs.dim)
     F = Frontier.clip_many(Geometry.VERTEX, -one, one, Au / norm[:, None], bu, off,
                            rs.tol.rtol, rs.tol.atol, sliver_rtol=SLIVER_CLIP_RTOL).data
     region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
     # every row comes from the region's own rows
-    return VertexForm(F["voff"], centre + half * F["V"], F["ioff"], F["inc"], F["roff"],
-                      (off[region] + F["lab"]).astype(np.int64), False, centre, half)
+    return VertexForm(F["voff"], (centre + half * F["V"]) + err, F["ioff"], F["inc"],
+                      F["roff"], (off[region] + F["lab"]).astype(np.int64), False, centre, half,
+                      err, F["V"])
