@@ -9,6 +9,7 @@ are solved by scipy's HiGHS, exact ones with fractions.Fraction.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from math import comb
@@ -545,6 +546,35 @@ def exact_area(poly) -> Fraction:
     n = len(poly)
     return sum(poly[i][0] * poly[(i + 1) % n][1] - poly[(i + 1) % n][0] * poly[i][1]
                for i in range(n)) / 2
+
+
+def halfspace_box_volume(a, t, lo, hi) -> Fraction:
+    """Exact volume of {x in the box [lo, hi] : a . x <= t} for floats a (no zero entry).
+
+    The closed form for the unit cube with positive a, vol = sum over corners v of
+    (-1)^|v| (t - a . v)_+^d / (d! prod a), in rationals: x = lo + (hi - lo) y maps the box
+    onto it, and y_i -> 1 - y_i turns a negative a_i positive.
+    """
+    a = [_q(v) for v in a]
+    lo, hi = [_q(v) for v in lo], [_q(v) for v in hi]
+    w = [top - bottom for bottom, top in zip(lo, hi)]
+    c = [ai * wi for ai, wi in zip(a, w)]  # a . x = a . lo + c . y
+    t = _q(t) - sum(ai * li for ai, li in zip(a, lo))
+    for i, ci in enumerate(c):
+        if ci < 0:  # y_i -> 1 - y_i
+            t -= ci
+            c[i] = -ci
+    d = len(c)
+    total = Fraction(0)
+    for corner in itertools.product((0, 1), repeat=d):
+        r = t - sum(ci for ci, k in zip(c, corner) if k)
+        if r > 0:
+            total += (-1) ** sum(corner) * r ** d
+    prod_c, prod_w = Fraction(1), Fraction(1)
+    for ci, wi in zip(c, w):
+        prod_c *= ci
+        prod_w *= wi
+    return total / (math.factorial(d) * prod_c) * prod_w
 
 
 # --- test networks -----------------------------------------------------------------------------

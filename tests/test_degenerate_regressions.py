@@ -345,3 +345,43 @@ def test_vertex_form_invents_no_crossing_of_slivers_5d(workers):
     assert cert.count("not_genuine") == 0 and cert.count("doubled") == 0
     assert all(f.kind == "missing" and "thin" in f.detail for f in cert.failures)
     assert rs.volumes().sum() == pytest.approx(box.volume, rel=1e-9)
+
+
+# Two ReLU units 1e-7 apart in angle in 6-D (the fuzz's seed 45, case 244): the vertex-form
+# run's cuts let vertices within the tolerance of a hyperplane lie on it, every region broke
+# Minkowski's relation and qhull's hull measured them with a sum 2.6e-9 off the box. Each
+# unit's side is a half-space cut from the box, whose volume has a closed form.
+NEAR_PARALLEL_6D = (
+    [[2.0, 1.0, -2.0, 2.0, 1.0, 1.0],
+     [2.000000120670899, 1.000000032956001, -2.0000001183336638, 2.0000000703858634,
+      0.9999998605059348, 1.0000002109222854]],
+    [-1.0, -1.0000000404673157])
+# Volumes against the closed form, relative to the box (the issue's target).
+EXACT_VOLUME_RTOL = 1e-9
+
+
+@pytest.mark.parametrize("method", ["auto", "lp"])
+def test_near_parallel_6d_volumes_match_closed_form(method):
+    W, b = NEAR_PARALLEL_6D
+    box = rk.Box(-1, 1, dim=6)
+    rs = rk.enumerate_regions(_one_layer(W, b), box, method=method)
+    vol = rs.volumes() / box.volume
+    assert rs.n_regions == 4
+    assert vol.sum() == pytest.approx(1.0, abs=EXACT_VOLUME_RTOL)
+    bits = rs.pattern_bits()
+    for unit in range(2):  # unit on: W t + b > 0, the complement of W t <= -b
+        off = O.halfspace_box_volume(W[unit], -b[unit], box.lo, box.hi) / (2 ** 6)
+        assert vol[bits[:, unit]].sum() == pytest.approx(1 - float(off), abs=EXACT_VOLUME_RTOL)
+
+
+def test_thin_offset_box_lp_volume_to_the_last_bits():
+    """A 1-D box 1e-7 wide at 0.6 (the fuzz's seed 45, 'scaled' case 123): LP-form regions
+    were clipped in unit-box coordinates whose centre rounds by 1e-16 |centre|, and the
+    interval came out 1.1e-9 short of the box."""
+    net = _one_layer([[-20.406344578755224], [-63.91837171539879], [77.96196356790391]],
+                     [99.49120027507446, -8.059246711274158, -23.80208378941793],
+                     act="hard_tanh")
+    box = rk.Box([0.5991086570717978], [0.5991087570717978])
+    for method in ("auto", "lp"):
+        rs = rk.enumerate_regions(net, box, method=method)
+        assert rs.volumes().sum() / box.volume == pytest.approx(1.0, abs=1e-14)

@@ -16,12 +16,18 @@ from regionkit.model.tolerance import Tolerance
 __all__ = ["Frontier", "chebyshev_balls"]
 
 
-def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray,
-                    start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray, start: np.ndarray,
+                    box: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Chebyshev centre and radius of each region {A t < b} (CSR rows), never a SolverError.
 
     The core's dense solver runs first; a region it cannot certify (iteration limit at a
-    degenerate vertex, dependent active rows) is solved again by scipy's HiGHS.
+    degenerate vertex, dependent active rows) is solved again by scipy's HiGHS, inside the
+    domain's bounding box where one is given: a region keeps only the rows that hold at
+    least dim of its vertices, and where a sliver's box sides hold fewer the rest can leave
+    it unbounded (a 4-D sliver 1e-9 thin in a box 1e-4 thin: HiGHS said "unbounded"). A
+    region HiGHS finds no ball in either keeps its start point with radius 0: it is thinner
+    than the solvers resolve (rs.certify() reports it).
 
     Parameters
     ----------
@@ -33,6 +39,8 @@ def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray,
         Their offsets.
     start : numpy.ndarray, shape (n, dim)
         A feasible point of each region.
+    box : tuple of numpy.ndarray, optional
+        Corners (lo, hi) of a box that holds every region (the domain's bounding box).
 
     Returns
     -------
@@ -56,6 +64,7 @@ def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray,
 
     n, d = start.shape
     centres, radii = np.array(start, dtype=np.float64, copy=True), np.zeros(n)
+    bounds = [(None, None)] * d if box is None else list(zip(box[0], box[1]))
     for r in range(n):
         rows = slice(off[r], off[r + 1])
         try:
@@ -66,11 +75,10 @@ def chebyshev_balls(off: np.ndarray, A: np.ndarray, b: np.ndarray,
         except SolverError:
             pass
         res = linprog(np.r_[np.zeros(d), -1.0], A_ub=np.hstack([A[rows], np.ones((off[r + 1]
-                      - off[r], 1))]), b_ub=b[rows], bounds=[(None, None)] * d + [(0, None)],
+                      - off[r], 1))]), b_ub=b[rows], bounds=bounds + [(0, None)],
                       method="highs")
-        if res.status != 0:
-            raise SolverError(f"no Chebyshev ball for region {r}: {res.message}")
-        centres[r], radii[r] = res.x[:d], res.x[d]
+        if res.status == 0:
+            centres[r], radii[r] = res.x[:d], res.x[d]
     return centres, radii
 
 

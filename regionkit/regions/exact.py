@@ -133,7 +133,8 @@ def _regionset(net: Network, domain: Domain, tol: Tolerance, found: dict, start:
     ineq_A = np.array(A, np.float64).reshape(-1, d)
     ineq_b = np.array(b, np.float64)
     start_points = np.array(inside, np.float64).reshape(n, d)
-    centres, radii = (chebyshev_balls(ineq_offsets, ineq_A, ineq_b, start_points) if n
+    centres, radii = (chebyshev_balls(ineq_offsets, ineq_A, ineq_b, start_points,
+                                      (domain.lo, domain.hi)) if n
                       else (np.zeros((0, d)), np.zeros(0)))
     offs = net.layer_hyperplane_offsets()
     per_layer = [len({p[:offs[li + 1]].tobytes() for p in pats}) for li in range(net.n_layers)]

@@ -270,7 +270,8 @@ class RegionSet:
         """One small LP per region (the core's solver), started at its vertex centroid."""
         start = vertex_centroids(self.vertex_offsets, self.vertices)
         self._centres, self._radii = chebyshev_balls(self.ineq_offsets, self.ineq_A,
-                                                     self.ineq_b, start)
+                                                     self.ineq_b, start,
+                                                     (self.domain.lo, self.domain.hi))
 
     # --- summary ---------------------------------------------------------------------------
     @property
