@@ -30,6 +30,8 @@ class MeasureCache:
         regionkit.measures.faces.faces's result.
     exact_faces : Faces, optional
         regionkit.regions.exactfaces.exact_faces's result (where the float faces fail).
+    rational_net : RationalNet, optional
+        The network and domain in exact arithmetic (RegionSet.pattern_rows).
     """
 
     vertex_form: Any = None
@@ -37,6 +39,7 @@ class MeasureCache:
     graph: Any = None
     faces: Any = None
     exact_faces: Any = None
+    rational_net: Any = None
 
     def get(self, slot: str, compute: Callable[[], T]) -> T:
         """The value in a slot, computed and kept on first use.

@@ -15,7 +15,7 @@ from regionkit.core import _core
 from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import SolverError
-from regionkit.measures.vertexform import SLIVER_CLIP_RTOL, vertex_form
+from regionkit.measures.vertexform import SLIVER_CLIP_RTOL, unit_box, unit_halfspaces, vertex_form
 
 __all__ = ["DIVERGENCE_ATOL", "HULL_MAX_WORK", "MINKOWSKI_RTOL", "FacetTable", "facet_table",
            "hull_max_vertices"]
@@ -44,6 +44,11 @@ HULL_CHUNK = 1 << 13  # hull simplices measured at a time
 # 1e9 (the basis' condition number at angles of 1e-9) times the extended precision's 1e-19.
 POLISH_RCOND = 1e-14
 POLISH_STEPS = 3
+# A polished vertex further than this from the clipped one (unit box) is not taken: a guard
+# against a basis that names another point of a sliver, inside every row. Rounding moves
+# crossings by 1e-16 / angle (1e-7 at 1e-9; more along chains of crossings: a bound of 1e-6
+# left a fuzz case 2e-8 off); the fuzz's polishes all moved less than this.
+POLISH_MAX_MOVE = 1e-4
 
 
 def hull_max_vertices(d: int) -> int:
@@ -131,8 +136,8 @@ def _facet_table(rs) -> FacetTable:
         Au, log_norm = vf.unit_rows(vf.rows(rs.ineq_A))
         Vu = vf.unit_vertices()
         vol, fvol, fpt = _core.vertex_form_measures(vf.voff, Vu, vf.ioff, vf.inc, vf.roff, Au)
-        _mend_inconsistent(vf, Vu, Au, vf.centre_values(vf.rows(rs.ineq_A)), vf.rows(rs.ineq_b),
-                           log_norm, vol, fvol, fpt)
+        _mend_inconsistent(rs, vf, Vu, Au, vf.centre_values(vf.rows(rs.ineq_A)),
+                           vf.rows(rs.ineq_b), log_norm, vol, fvol, fpt)
         # Through logarithms: a +-1e300 box has facets of finite length but an area that
         # overflows (inf, never nan; RegionSet.volumes refuses it).
         log_scale = float(np.sum(np.log(vf.half)))
@@ -167,7 +172,7 @@ def _inconsistent(voff: np.ndarray, roff: np.ndarray, Vu: np.ndarray, Au: np.nda
     return (np.linalg.norm(moment, axis=1) > MINKOWSKI_RTOL * area) | tilted
 
 
-def _mend_inconsistent(vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndarray,
+def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndarray,
                        b: np.ndarray, log_norm: np.ndarray, vol: np.ndarray,
                        fvol: np.ndarray, fpt: np.ndarray) -> None:
     """Re-measure, in place and in unit-box coordinates, the regions whose facets break
@@ -176,31 +181,56 @@ def _mend_inconsistent(vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndarray,
     Such a region's vertices came from cuts whose tolerance let a vertex within it of a
     hyperplane lie on it, and from chains of edge crossings that rounding moves by
     1e-16 / (angle between nearly parallel units). It is clipped afresh out of the unit box
-    by its own rows with the sliver tolerance, each vertex solved again from its rows
-    (_clip_again), and measured by the recursion if its facets are then consistent, else
-    by qhull's hull of those vertices: each hull facet's area and centroid go to the region
-    row its vertices lie on most closely. On the fuzz's 6-D nets with units 1e-9 apart in
-    angle this took the volume sums from 1e-8 to below 1e-9 of the box.
+    with the sliver tolerance, each vertex solved again from its rows (_clip_again), and
+    measured by the recursion if its facets are then consistent: first by its own rows,
+    then (a complete run) by every row of its pattern, composed exactly and rounded once
+    (the engine keeps only rows that hold dim of its vertices, and a sliver can lose a
+    bounding row that way). Otherwise qhull's hull of the engine's vertices measures it
+    (those of an inconsistent re-clip measured a sliver 40 times too large): each hull
+    facet's area and centroid go to the region row its vertices lie on most closely. On
+    the fuzz's 6-D nets with units 1e-9 apart in angle this took the volume sums from 1e-8
+    to below 1e-9 of the box.
     """
     bu = (b - a_centre) / np.exp(log_norm)  # offsets of the unit-box rows
     bad = np.flatnonzero(_inconsistent(vf.voff, vf.roff, Vu, Au, bu, vol, fvol))
+    if len(bad) == 0:
+        return
     d = Vu.shape[1]
+    labels = vf.rows(rs.ineq_labels)
     for r in bad:
         rows = np.arange(vf.roff[r], vf.roff[r + 1])
         V = Vu[vf.voff[r]:vf.voff[r + 1]]
-        again = _clip_again(Au[rows], bu[rows])
-        if again is not None:
-            F, V = again
+        tries = [(Au[rows], bu[rows], np.arange(len(rows)))]
+        if rs.complete:
+            tries.append(_pattern_rows(rs, r, labels[rows]))
+        for A, bb, slot in tries:
+            again = _clip_again(A, bb)
+            if again is None:
+                continue
+            F, W = again
             lab = F["lab"]
-            v, fv, fc = _core.vertex_form_measures(F["voff"], V, F["ioff"], F["inc"],
-                                                   F["roff"], Au[rows[lab]])
-            if not _inconsistent(F["voff"], F["roff"], V, Au[rows[lab]], bu[rows[lab]], v,
-                                 fv)[0]:
+            v, fv, fc = _core.vertex_form_measures(F["voff"], W, F["ioff"], F["inc"],
+                                                   F["roff"], A[lab])
+            if not _inconsistent(F["voff"], F["roff"], W, A[lab], bb[lab], v, fv)[0]:
                 vol[r] = v[0]
                 fvol[rows], fpt[rows] = 0.0, 0.0
-                fvol[rows[lab]], fpt[rows[lab]] = fv, fc
-                continue
-        _hull_measure(V, Au, bu, rows, r, d, vol, fvol, fpt)
+                mine = slot[lab] >= 0  # facets on rows the region keeps (the others are
+                fvol[rows[slot[lab][mine]]] = fv[mine]  # thinner than the tolerance)
+                fpt[rows[slot[lab][mine]]] = fc[mine]
+                break
+        else:
+            _hull_measure(V, Au, bu, rows, r, d, vol, fvol, fpt)
+
+
+def _pattern_rows(rs, r: int, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row of region r's pattern (RegionSet.pattern_rows) in unit-box coordinates, and
+    for each the index among `kept` (the region's vertex-form row labels) of the row with
+    its label, or -1."""
+    A, b, labels = rs.pattern_rows(r)
+    where = {int(k): i for i, k in enumerate(kept)}
+    slot = np.array([where.get(int(k), -1) for k in labels], dtype=np.int64)
+    Au, bu = unit_halfspaces(A, b, *unit_box(rs.domain))
+    return Au, bu, slot
 
 
 def _clip_again(A: np.ndarray, b: np.ndarray) -> tuple[dict, np.ndarray] | None:
@@ -249,8 +279,10 @@ def _polished(V: np.ndarray, inc: np.ndarray, A: np.ndarray, b: np.ndarray,
         for _ in range(POLISH_STEPS):
             residual = (bl[basis] - Al[basis] @ x).astype(np.float64)
             x = x + np.linalg.solve(A[basis], residual).astype(np.longdouble)
-        if np.max(Al @ x - bl) <= max(float(np.max(Al @ V[i] - bl)), SLIVER_CLIP_RTOL):
-            out[i] = x.astype(np.float64)
+        moved = x.astype(np.float64)
+        if (np.max(np.abs(moved - V[i])) <= POLISH_MAX_MOVE
+                and np.max(Al @ x - bl) <= max(float(np.max(Al @ V[i] - bl)), SLIVER_CLIP_RTOL)):
+            out[i] = moved
     return out
 
 

@@ -14,7 +14,7 @@ from regionkit.core.frontier import Frontier
 from regionkit.core.geometry import Geometry
 from regionkit.errors import RegionkitError
 
-__all__ = ["SLIVER_CLIP_RTOL", "VertexForm", "unit_box", "vertex_form"]
+__all__ = ["SLIVER_CLIP_RTOL", "VertexForm", "unit_box", "unit_halfspaces", "vertex_form"]
 
 # An LP-form run keeps regions its LPs proved genuine however thin; a region thinner than the
 # engine's tolerance vanishes when clipped with it (volumes() used to refuse the whole run),
@@ -170,6 +170,35 @@ def unit_box(domain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return centre, hi - lo, np.where(np.isfinite(err), err, 0.0)
 
 
+def unit_halfspaces(A: np.ndarray, b: np.ndarray, centre: np.ndarray, half: np.ndarray,
+                    err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The half-spaces A t < b in unit-box coordinates, rows of unit norm.
+
+    Parameters
+    ----------
+    A : numpy.ndarray, shape (m, dim)
+        Rows in domain coordinates.
+    b : numpy.ndarray, shape (m,)
+        Their offsets.
+    centre, half, err : numpy.ndarray, shape (dim,)
+        The box, as unit_box gives it.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Au (m, dim) and bu (m,) with A t < b  <=>  Au u < bu.
+    """
+    top = float(np.max(half))
+    Au = A * (half / top)
+    norm = np.linalg.norm(Au, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # Subtract, then scale: b / top rounds by 1e-16 |b| / top, 1e-9 of a box 1e-7 wide
+        # at 0.6. Scaled first only where that overflows (a +-1e300 box).
+        bu = (b - A @ centre - A @ err) / top
+        bu = np.where(np.isfinite(bu), bu, b / top - A @ (centre / top) - A @ (err / top))
+    return Au / norm[:, None], bu / norm
+
+
 def vertex_form(rs) -> VertexForm:
     """The vertex form of a RegionSet, built once and kept in its measure cache.
 
@@ -240,18 +269,9 @@ def _clip_lp_form(rs, centre: np.ndarray, half: np.ndarray, err: np.ndarray) -> 
     the region (in a box 1e-6 thin, clipping in t lost and merged vertices: volumes came
     out thousands of times the box's), then map the vertices back."""
     off = rs.ineq_offsets
-    top = float(np.max(half))
-    Au = rs.ineq_A * (half / top)
-    norm = np.linalg.norm(Au, axis=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        # Subtract, then scale: b / top rounds by 1e-16 |b| / top, 1e-9 of a box 1e-7 wide
-        # at 0.6. Scaled first only where that overflows (a +-1e300 box).
-        bu = (rs.ineq_b - rs.ineq_A @ centre - rs.ineq_A @ err) / top
-        bu = np.where(np.isfinite(bu), bu,
-                      rs.ineq_b / top - rs.ineq_A @ (centre / top) - rs.ineq_A @ (err / top))
-    bu = bu / norm
+    Au, bu = unit_halfspaces(rs.ineq_A, rs.ineq_b, centre, half, err)
     one = np.ones(rs.dim)
-    F = Frontier.clip_many(Geometry.VERTEX, -one, one, Au / norm[:, None], bu, off,
+    F = Frontier.clip_many(Geometry.VERTEX, -one, one, Au, bu, off,
                            rs.tol.rtol, rs.tol.atol, sliver_rtol=SLIVER_CLIP_RTOL).data
     region = np.repeat(np.arange(rs.n_regions), np.diff(F["roff"]))
     # every row comes from the region's own rows

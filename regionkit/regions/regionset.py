@@ -827,6 +827,43 @@ class RegionSet:
                               f"regions; face counts and codimension volumes are refused "
                               f"rather than given wrong") from None
 
+    def pattern_rows(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row of region r's pattern, composed in exact arithmetic and rounded once.
+
+        The engine keeps a region's facet rows only; the measures re-clip a nearly
+        degenerate region from all of them (regionkit.measures.facets).
+
+        Parameters
+        ----------
+        r : int
+            The region (of a complete run).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            A (m, dim), b (m,) and labels (m,): the region is A t < b (closure), rows in
+            the order of the network's hyperplanes, then the domain's (label -1-k).
+
+        Examples
+        --------
+        >>> import regionkit as rk
+        >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+        >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+        >>> A, b, labels = rs.pattern_rows(0)
+        >>> labels.tolist()
+        [0, 1, -1, -2, -3, -4]
+        """
+        self.require_kept("regions", "pattern rows")
+        from regionkit.regions.rational import RationalNet
+
+        ex = self.measure_cache.get("rational_net", lambda: RationalNet(self.network,
+                                                                        self.domain))
+        got = ex.rows(self.pattern_bits()[r])
+        rows = got[0] if got is not None else ex.domain_rows
+        A = np.array([[float(x) for x in row.a] for row in rows]).reshape(-1, self.dim)
+        return (A, np.array([-float(row.c) for row in rows]),
+                np.array([row.label for row in rows], dtype=np.int64))
+
     def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
         """Prove in exact arithmetic that these regions are the partition (docs/certify.md).
 
