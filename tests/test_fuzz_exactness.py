@@ -140,11 +140,25 @@ def test_sheared_8d_regions_measured_by_the_recursion(seed, family, case):
     assert rs.volumes().sum() == pytest.approx(box.volume, rel=1e-12), what
 
 
-def _mend_everything(monkeypatch):
-    """Send every region down the qhull re-measure (as if each broke Minkowski's relation)."""
+def _mend_everything(monkeypatch, exact: bool = False):
+    """Send every region down the re-measure (as if each broke Minkowski's relation): to
+    the exact vertex enumeration, or (exact=False) past it to qhull."""
     from regionkit.measures import facets
     monkeypatch.setattr(facets, "MINKOWSKI_RTOL", -1.0)
+    if not exact:
+        monkeypatch.setattr(facets, "_exact_polytope", lambda rs, r, kept: None)
     return facets
+
+
+def test_exact_remeasure_matches_the_recursion(monkeypatch):
+    net = F.rk.Network.from_arrays([np.random.default_rng(5).normal(size=(6, 3)),
+                                    np.ones((1, 6))], [np.zeros(6) + 0.1, np.zeros(1)])
+    box = F.rk.Box(-1, 1, dim=3)
+    plain = F.rk.enumerate_regions(net, box, workers=1).volumes()
+    _mend_everything(monkeypatch, exact=True)
+    v = F.rk.enumerate_regions(net, box, workers=1).volumes()
+    assert v.sum() == pytest.approx(8.0, rel=1e-12)
+    assert np.allclose(v, plain, rtol=1e-12, atol=1e-14)
 
 
 def test_qhull_remeasure_sums_to_the_box(monkeypatch):
@@ -204,10 +218,11 @@ def test_lp_merging_a_thin_region_is_the_allowed_difference():
     assert "auto_vs_lp_thin" in failed and "auto_vs_lp" not in failed, (what, failed)
 
 
-# 6-D hard-tanh nets with units 1e-9 from parallel: region volumes summed to 1.3e-8 and
-# 1.0e-8 off the box. Their inconsistent regions are now clipped again and their vertices
-# solved again from their rows in extended precision (facets._polished).
-@pytest.mark.parametrize("seed, case", [(45, 104), (46, 396)])
+# 6-D hard-tanh nets with units 1e-9 from parallel: region volumes summed to 1.3e-8, 1.0e-8
+# and 1.8e-9 off the box. Their inconsistent regions are now clipped again and their
+# vertices solved again from their rows in extended precision (facets._polished), or
+# enumerated exactly from every row of their pattern (RegionSet.pattern_polytope: 50, 316).
+@pytest.mark.parametrize("seed, case", [(45, 104), (46, 396), (50, 316)])
 @pytest.mark.parametrize("method", ["auto", "lp"])
 def test_near_parallel_6d_volumes_sum_to_the_box(seed, case, method):
     net, box, what = F.make_case(np.random.default_rng([seed, case]), "parallel")

@@ -31,7 +31,7 @@ class MeasureCache:
     exact_faces : Faces, optional
         regionkit.regions.exactfaces.exact_faces's result (where the float faces fail).
     rational_net : RationalNet, optional
-        The network and domain in exact arithmetic (RegionSet.pattern_rows).
+        The network and domain in exact arithmetic (RegionSet.pattern_polytope).
     """
 
     vertex_form: Any = None

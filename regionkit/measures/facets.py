@@ -49,6 +49,9 @@ POLISH_STEPS = 3
 # crossings by 1e-16 / angle (1e-7 at 1e-9; more along chains of crossings: a bound of 1e-6
 # left a fuzz case 2e-8 off); the fuzz's polishes all moved less than this.
 POLISH_MAX_MOVE = 1e-4
+# Exact vertex enumeration of a region that neither re-clip makes consistent gives up past
+# this many vertices in flight (then qhull measures it).
+EXACT_MAX_VERTICES = 2048
 
 
 def hull_max_vertices(d: int) -> int:
@@ -180,16 +183,14 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
 
     Such a region's vertices came from cuts whose tolerance let a vertex within it of a
     hyperplane lie on it, and from chains of edge crossings that rounding moves by
-    1e-16 / (angle between nearly parallel units). It is clipped afresh out of the unit box
-    with the sliver tolerance, each vertex solved again from its rows (_clip_again), and
-    measured by the recursion if its facets are then consistent: first by its own rows,
-    then (a complete run) by every row of its pattern, composed exactly and rounded once
-    (the engine keeps only rows that hold dim of its vertices, and a sliver can lose a
-    bounding row that way). Otherwise qhull's hull of the engine's vertices measures it
-    (those of an inconsistent re-clip measured a sliver 40 times too large): each hull
-    facet's area and centroid go to the region row its vertices lie on most closely. On
-    the fuzz's 6-D nets with units 1e-9 apart in angle this took the volume sums from 1e-8
-    to below 1e-9 of the box.
+    1e-16 / (angle between nearly parallel units). The recursion measures it again, if its
+    facets are then consistent, (1) from its own rows, clipped afresh out of the unit box
+    with the sliver tolerance and each vertex solved again from its rows (_clip_again),
+    then (2, a complete run) from every row of its pattern with its vertices enumerated in
+    exact arithmetic and rounded once (RegionSet.pattern_polytope; the engine keeps only
+    rows holding dim of its vertices, and a sliver can lose a bounding row that way).
+    Otherwise qhull's hull of the engine's vertices measures it: each hull facet's area and
+    centroid go to the region row its vertices lie on most closely.
     """
     bu = (b - a_centre) / np.exp(log_norm)  # offsets of the unit-box rows
     bad = np.flatnonzero(_inconsistent(vf.voff, vf.roff, Vu, Au, bu, vol, fvol))
@@ -199,19 +200,17 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
     labels = vf.rows(rs.ineq_labels)
     for r in bad:
         rows = np.arange(vf.roff[r], vf.roff[r + 1])
-        V = Vu[vf.voff[r]:vf.voff[r + 1]]
-        tries = [(Au[rows], bu[rows], np.arange(len(rows)))]
-        if rs.complete:
-            tries.append(_pattern_rows(rs, r, labels[rows]))
-        for A, bb, slot in tries:
-            again = _clip_again(A, bb)
-            if again is None:
+        for exact, measure in ((False, lambda: _clip_again(Au[rows], bu[rows])),
+                               (True, lambda: _exact_polytope(rs, r, labels[rows])
+                                if rs.complete else None)):
+            got = measure()
+            if got is None:
                 continue
-            F, W = again
+            F, W, A, bb, slot = got
             lab = F["lab"]
             v, fv, fc = _core.vertex_form_measures(F["voff"], W, F["ioff"], F["inc"],
                                                    F["roff"], A[lab])
-            if not _inconsistent(F["voff"], F["roff"], W, A[lab], bb[lab], v, fv)[0]:
+            if exact or not _inconsistent(F["voff"], F["roff"], W, A[lab], bb[lab], v, fv)[0]:
                 vol[r] = v[0]
                 fvol[rows], fpt[rows] = 0.0, 0.0
                 mine = slot[lab] >= 0  # facets on rows the region keeps (the others are
@@ -219,24 +218,37 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
                 fpt[rows[slot[lab][mine]]] = fc[mine]
                 break
         else:
-            _hull_measure(V, Au, bu, rows, r, d, vol, fvol, fpt)
+            _hull_measure(Vu[vf.voff[r]:vf.voff[r + 1]], Au, bu, rows, r, d, vol, fvol, fpt)
 
 
-def _pattern_rows(rs, r: int, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every row of region r's pattern (RegionSet.pattern_rows) in unit-box coordinates, and
-    for each the index among `kept` (the region's vertex-form row labels) of the row with
-    its label, or -1."""
-    A, b, labels = rs.pattern_rows(r)
+def _exact_polytope(rs, r: int, kept: np.ndarray) -> tuple | None:
+    """Region r from every row of its pattern, vertices exact and rounded once
+    (RegionSet.pattern_polytope), as _clip_again gives a region, rows in unit-box
+    coordinates; slot: for each row, the index among `kept` (the region's vertex-form row
+    labels) of the row with its label, or -1."""
+    got = rs.pattern_polytope(r, EXACT_MAX_VERTICES)
+    if got is None:
+        return None
+    U, on, A, b, labels = got
+    nv, d = U.shape
+    facet = np.flatnonzero(on.sum(axis=0) >= d)  # rows holding fewer are no facets
+    words = max((len(facet) + 63) // 64, 1)
+    inc = np.zeros((nv, 8 * words), dtype=np.uint8)
+    bits = np.packbits(on[:, facet], axis=1, bitorder="little")
+    inc[:, :bits.shape[1]] = bits
+    F = {"voff": np.array([0, nv]), "ioff": np.array([0, nv * words]),
+         "inc": inc.view(np.uint64).reshape(-1), "roff": np.array([0, len(facet)]),
+         "lab": np.arange(len(facet))}
+    Au, bu = unit_halfspaces(A[facet], b[facet], *unit_box(rs.domain))
     where = {int(k): i for i, k in enumerate(kept)}
-    slot = np.array([where.get(int(k), -1) for k in labels], dtype=np.int64)
-    Au, bu = unit_halfspaces(A, b, *unit_box(rs.domain))
-    return Au, bu, slot
+    slot = np.array([where.get(int(k), -1) for k in labels[facet]], dtype=np.int64)
+    return F, U, Au, bu, slot
 
 
-def _clip_again(A: np.ndarray, b: np.ndarray) -> tuple[dict, np.ndarray] | None:
+def _clip_again(A: np.ndarray, b: np.ndarray) -> tuple | None:
     """The polytope {A u < b} clipped out of the unit box with the sliver tolerance, and
-    its vertices solved again from their rows (_polished); None where that clip is empty
-    or its rows do not bound it."""
+    its vertices solved again from their rows (_polished), with its rows (each its own
+    slot); None where that clip is empty or its rows do not bound it."""
     one = np.ones(A.shape[1])
     try:
         F = Frontier.clip_many(Geometry.VERTEX, -one, one, A, b, np.array([0, len(b)]),
@@ -245,7 +257,7 @@ def _clip_again(A: np.ndarray, b: np.ndarray) -> tuple[dict, np.ndarray] | None:
         return None
     if np.any(F["lab"] < 0):  # a side of the padded box
         return None
-    return F, _polished(F["V"], F["inc"], A, b, F["lab"])
+    return F, _polished(F["V"], F["inc"], A, b, F["lab"]), A, b, np.arange(len(b))
 
 
 def _polished(V: np.ndarray, inc: np.ndarray, A: np.ndarray, b: np.ndarray,

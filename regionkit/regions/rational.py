@@ -18,6 +18,7 @@ cycle).
 from __future__ import annotations
 
 import importlib
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
@@ -29,7 +30,8 @@ from regionkit.model.activations import Maxout
 from regionkit.model.domains import Domain
 from regionkit.model.network import Network
 
-__all__ = ["BACKEND", "Facet", "RationalNet", "Row", "facets", "interior_point", "lp_max", "q"]
+__all__ = ["BACKEND", "Facet", "RationalNet", "Row", "facets", "interior_point", "lp_max", "q",
+           "vertex_enumeration"]
 
 
 def _flint() -> Any:
@@ -626,3 +628,87 @@ def _implied(rows: Sequence[Row], k: int, proven: dict[int, list], guess, col, d
     if y is None or any(yi < 0 for yi in y):
         return False
     return rk.c - sum((yi * rows[j].c for yi, j in zip(y, basis)), _ZERO) < 0
+
+
+# --- exact vertex enumeration --------------------------------------------------------------
+
+def vertex_enumeration(rows: Sequence[Row], lo: Sequence[float], hi: Sequence[float],
+                       max_vertices: int = 2048) -> tuple[list[tuple], np.ndarray] | None:
+    """The vertices of the closed polytope {t : a.t + c <= 0 for every row}, exactly.
+
+    Double description: a box 1 % larger than (lo, hi) (which the rows must bound) is cut
+    by one row at a time; a cut keeps the vertices on its side and adds one on each edge
+    it crosses, an edge being a pair of vertices on either side that share at least dim - 1
+    constraints which no third vertex shares too (the combinatorial test, exact here
+    because every sign is).
+
+    Parameters
+    ----------
+    rows : sequence of Row
+        The polytope's rows.
+    lo, hi : sequence of float
+        A box that holds the polytope.
+    max_vertices : int, default 2048
+        Give up (None) when the vertices in flight exceed this.
+
+    Returns
+    -------
+    tuple or None
+        The vertices (tuples of rationals) and, per vertex, a bool array of the rows it
+        lies on; None when the polytope is empty or flat, or past max_vertices.
+
+    Examples
+    --------
+    >>> rows = [Row((q(1), q(1)), q(-1), 0, True),   # x + y <= 1, x >= 0, y >= 0
+    ...         Row((q(-1), q(0)), q(0), -1, True), Row((q(0), q(-1)), q(0), -2, True)]
+    >>> V, on = vertex_enumeration(rows, [0.0, 0.0], [1.0, 1.0])
+    >>> sorted(tuple(float(x) for x in v) for v in V)
+    [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0)]
+    >>> on.sum(axis=1).tolist()
+    [2, 2, 2]
+    """
+    d, m = len(lo), len(rows)
+    lo_q, hi_q = [q(x) for x in lo], [q(x) for x in hi]
+    pad = [(h - b) / 100 for b, h in zip(lo_q, hi_q)]
+    box = [(b - p, h + p) for b, h, p in zip(lo_q, hi_q, pad)]
+    words = (m + 2 * d + 63) // 64
+
+    def bit(k: int) -> np.ndarray:
+        z = np.zeros(words, dtype=np.uint64)
+        z[k // 64] = np.uint64(1) << np.uint64(k % 64)
+        return z
+
+    V = [tuple(box[i][c] for i, c in enumerate(corner))
+         for corner in itertools.product((0, 1), repeat=d)]
+    Z = np.array([np.bitwise_or.reduce([bit(m + 2 * i + c) for i, c in enumerate(corner)])
+                  for corner in itertools.product((0, 1), repeat=d)], dtype=np.uint64)
+    for k, row in enumerate(rows):
+        vals = [_dot(row.a, v) + row.c for v in V]
+        sign = np.array([(x > 0) - (x < 0) for x in vals])
+        if not np.any(sign > 0):
+            Z[sign == 0] |= bit(k)
+            continue
+        if not np.any(sign < 0):
+            return None
+        pos, neg = np.flatnonzero(sign > 0), np.flatnonzero(sign < 0)
+        common = Z[pos][:, None, :] & Z[neg][None, :, :]
+        new_V, new_Z = [], []
+        for pi, ni in np.argwhere(np.bitwise_count(common).sum(axis=2) >= d - 1):
+            c = common[pi, ni]
+            i, j = pos[pi], neg[ni]
+            holders = np.flatnonzero(np.all((Z & c) == c, axis=1))
+            if len(holders) > 2:  # a third vertex on all of them: not an edge
+                continue
+            t = vals[i] / (vals[i] - vals[j])
+            new_V.append(tuple(x + t * (y - x) for x, y in zip(V[i], V[j])))
+            new_Z.append(c | bit(k))
+        keep = np.flatnonzero(sign <= 0)
+        Z[sign == 0] |= bit(k)
+        V = [V[i] for i in keep] + new_V
+        Z = np.concatenate([Z[keep], np.array(new_Z, dtype=np.uint64).reshape(-1, words)])
+        if len(V) > max_vertices:
+            return None
+    if len(V) <= d:
+        return None
+    on = np.unpackbits(Z.view(np.uint8).reshape(len(V), -1), axis=1, bitorder="little")
+    return V, on[:, :m].astype(bool)

@@ -827,41 +827,58 @@ class RegionSet:
                               f"regions; face counts and codimension volumes are refused "
                               f"rather than given wrong") from None
 
-    def pattern_rows(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every row of region r's pattern, composed in exact arithmetic and rounded once.
+    def pattern_polytope(self, r: int, max_vertices: int = 2048
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray] | None:
+        """Region r's closure from every row of its pattern, vertices found exactly.
 
-        The engine keeps a region's facet rows only; the measures re-clip a nearly
-        degenerate region from all of them (regionkit.measures.facets).
+        The rows are composed in exact arithmetic and the vertices enumerated in it
+        (rational.vertex_enumeration), then rounded once: what the measures fall back on
+        for a region whose float vertices contradict each other (regionkit.measures.facets).
 
         Parameters
         ----------
         r : int
             The region (of a complete run).
+        max_vertices : int, default 2048
+            Give up (None) past this many vertices in flight.
 
         Returns
         -------
-        tuple of numpy.ndarray
-            A (m, dim), b (m,) and labels (m,): the region is A t < b (closure), rows in
-            the order of the network's hyperplanes, then the domain's (label -1-k).
+        tuple of numpy.ndarray or None
+            U (n_vertices, dim): the vertices in the coordinates u = (t - (lo + hi) / 2) /
+            ((hi - lo) / 2) of the domain's bounding box (lo, hi), rounded from the exact
+            ones; on (n_vertices, m): the rows each lies on; A (m, dim), b (m,) and labels
+            (m,): the rows, the region being A t <= b, in the order of the network's
+            hyperplanes, then the domain's (label -1-k). None where the region is flat or
+            past max_vertices.
 
         Examples
         --------
         >>> import regionkit as rk
         >>> net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
         >>> rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
-        >>> A, b, labels = rs.pattern_rows(0)
-        >>> labels.tolist()
-        [0, 1, -1, -2, -3, -4]
+        >>> U, on, A, b, labels = rs.pattern_polytope(0)
+        >>> sorted(map(tuple, U.tolist())), labels.tolist()
+        ([(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)], [0, 1, -1, -2, -3, -4])
         """
-        self.require_kept("regions", "pattern rows")
-        from regionkit.regions.rational import RationalNet
+        self.require_kept("regions", "pattern polytopes")
+        from regionkit.regions.rational import RationalNet, q, vertex_enumeration
 
         ex = self.measure_cache.get("rational_net", lambda: RationalNet(self.network,
                                                                         self.domain))
         got = ex.rows(self.pattern_bits()[r])
         rows = got[0] if got is not None else ex.domain_rows
+        lo, hi = self.domain.lo, self.domain.hi
+        found = vertex_enumeration(rows, lo, hi, max_vertices)
+        if found is None:
+            return None
+        V, on = found
+        centre = [(q(a) + q(c)) / 2 for a, c in zip(lo, hi)]
+        half = [(q(c) - q(a)) / 2 for a, c in zip(lo, hi)]
+        U = np.array([[float((x - m) / h) for x, m, h in zip(v, centre, half)] for v in V])
         A = np.array([[float(x) for x in row.a] for row in rows]).reshape(-1, self.dim)
-        return (A, np.array([-float(row.c) for row in rows]),
+        return (U, on, A, np.array([-float(row.c) for row in rows]),
                 np.array([row.label for row in rows], dtype=np.int64))
 
     def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
