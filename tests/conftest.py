@@ -13,6 +13,10 @@ from regionkit.regions import engine
 
 settings.register_profile("regionkit", deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
+# The large fuzz (tests/test_fuzz_exactness.py::test_fuzz_property): pytest
+# --hypothesis-profile regionkit-fuzz; fresh examples on every run.
+settings.register_profile("regionkit-fuzz", parent=settings.get_profile("regionkit"),
+                          max_examples=2000, derandomize=False)
 settings.load_profile("regionkit")
 
 

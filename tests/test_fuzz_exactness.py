@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
 import fuzz_exactness as F  # noqa: E402
@@ -23,6 +25,22 @@ from regionkit.regions import regionset  # noqa: E402
 # Fixed cases of every family (seeds 1..5; CI reruns exactly these, so a failure reproduces);
 # benchmarks/fuzz_exactness.py --cases N explores new seeds.
 CI_SEEDS = range(1, 6)
+
+
+# CI's profile runs 20 examples (about 10 s); the large one all of its own.
+FUZZ_EXAMPLES = settings.default.max_examples if settings.default.max_examples >= 1000 else 20
+
+
+@settings(max_examples=FUZZ_EXAMPLES)
+@given(seed=st.integers(0, 2 ** 32 - 1), family=st.sampled_from(F.FAMILIES))
+def test_fuzz_property(seed, family):
+    """The fuzz as a hypothesis property: CI runs the small derandomised profile
+    ("regionkit", tests/conftest.py), `--hypothesis-profile regionkit-fuzz` the large one
+    (2 000 fresh examples; a failure prints the seed and family: make_case(
+    np.random.default_rng(seed), family) rebuilds the case)."""
+    rng = np.random.default_rng(seed)
+    net, box, what = F.make_case(rng, family)
+    assert [f for f in F.check(net, box, rng, samples=500) if not f.endswith("_thin")] == [], what
 
 
 @pytest.mark.parametrize("seed", CI_SEEDS)
