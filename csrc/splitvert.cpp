@@ -1,5 +1,6 @@
 // General-dimension splitting in vertex form (see VPolytopes in split.hpp).
 #include <cmath>
+#include <string>
 
 #include "split.hpp"
 
@@ -173,6 +174,30 @@ void cut(const Piece& p, int d, const double* a, double c, int64_t label,
   }
 }
 
+// McMullen's upper bound theorem: the most vertices a d-polytope with n facets has, in
+// double (it only has to be compared).
+double max_vertices(int n, int d) {
+  auto binomial = [](double top, int k) {
+    double c = 1.0;
+    for (int i = 1; i <= k; ++i) c *= (top - k + i) / i;
+    return top < k ? 0.0 : c;
+  };
+  const int h = d / 2;
+  return binomial(n - (d + 1) / 2, h) + binomial(n - h - 1, (d + 1) / 2 - 1);
+}
+
+// A cut's piece with more vertices than any polytope with its rows has holds float copies of
+// vertices (hyperplanes nearly parallel, crossing within the tolerance), and later cuts
+// multiply them: a 4-D net with units 1e-9 from parallel took 24 GB in one split. The split
+// stops there; the engine runs the LP form instead.
+void check_vertex_count(const Piece& q, int d) {
+  if (q.nv > max_vertices(q.nf, d))
+    throw SolverError("vertex split: a piece with " + std::to_string(q.nv) + " vertices, more "
+                      "than any " + std::to_string(d) + "-polytope with " +
+                      std::to_string(q.nf) + " facets has: hyperplanes too nearly parallel "
+                      "for the vertex form");
+}
+
 // Whether the vertex centroid of p (summed and divided as dfs.hpp's interior_point does) is
 // strictly inside every row of p. Where nearly parallel hyperplanes cross, rounding moves
 // their crossings by up to u M / theta, and a piece made of such vertices may be a sliver
@@ -234,6 +259,8 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
         continue;
       }
       cut(s.pieces[i], d, a, c, label_base + j, s, s.tmp_pos, s.tmp_neg);
+      check_vertex_count(s.tmp_pos, d);
+      check_vertex_count(s.tmp_neg, d);
       s.tmp_pos.bits = s.pieces[i].bits;
       s.tmp_pos.bits[j] = 1;
       s.tmp_neg.bits = s.pieces[i].bits;

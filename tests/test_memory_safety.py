@@ -158,3 +158,42 @@ def test_sizes():
             parse_size(bad)
     with pytest.raises(rk.RegionkitError):
         rk.enumerate_regions(torch_default([2, 4, 1]), rk.Box(-1, 1, dim=2), max_memory="x")
+
+
+_NEAR_PARALLEL_SCRIPT = """
+import numpy as np
+import regionkit as rk
+rng = np.random.default_rng(3)
+W1 = rng.normal(size=(12, 4))
+W1[1::2] = W1[0::2] + 1e-9 * rng.normal(size=(6, 4))
+b1 = rng.normal(size=12) * 0.3
+b1[1::2] = b1[0::2] + 1e-9 * rng.normal(size=6)
+net = rk.Network.from_arrays([W1, rng.normal(size=(12, 12)), rng.normal(size=(1, 12))],
+                             [b1, rng.normal(size=12) * 0.3, [0.0]])
+box = rk.Box(-1, 1, dim=4)
+auto = rk.enumerate_regions(net, box, workers=1)
+lp = rk.enumerate_regions(net, box, method="lp", workers=1)
+same = bool(np.array_equal(np.sort(auto.patterns, axis=0), np.sort(lp.patterns, axis=0)))
+try:
+    rk.enumerate_regions(net, box, method="vertex", workers=1)
+    vertex = "ran"
+except rk.SolverError as exc:
+    vertex = "SolverError" if "too nearly parallel" in str(exc) else str(exc)
+print(auto.n_regions, lp.n_regions, same, vertex)
+"""
+
+
+def test_near_parallel_units_do_not_exhaust_memory_in_the_vertex_form():
+    """Six pairs of units 1e-9 from parallel, then a 12-unit layer, in 4-D: the vertex
+    form's cuts multiplied float copies of crossings (24 GB, then the kernel's OOM kill).
+    A piece with more vertices than McMullen's bound for its rows now stops the vertex split
+    (SolverError) and method="auto" runs the LP form: the same regions, in 2 GB."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    out = _python(_NEAR_PARALLEL_SCRIPT, preexec=limit)
+    assert out.returncode == 0, out.stderr
+    n_auto, n_lp, same, vertex = out.stdout.split()
+    assert n_auto == n_lp and same == "True" and vertex == "SolverError"

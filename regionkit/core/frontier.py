@@ -1,7 +1,6 @@
 """Columnar frontiers: regions of one geometry as the dict of arrays the core splits."""
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -277,9 +276,9 @@ class Frontier:
                 out.geometry, out.data, maps, np.ones((1, 1)), np.zeros(1), core_table(relu()),
                 rtol, atol, j, 1 << 62, np.inf)
             inside = np.flatnonzero(bits[:, 0] == 1)
+            # (a piece with more vertices than its rows allow, float copies that the next
+            # passes would multiply, stops the core's vertex split: SolverError)
             out, owner = cls(geometry, children).take(inside), owner[parent[inside]]
-            if "voff" in out.data:
-                _check_vertex_counts(np.diff(out.data["voff"]), len(lo), int(counts.max()))
         return out, owner
 
     def take(self, idx: np.ndarray) -> "Frontier":
@@ -396,19 +395,3 @@ class Frontier:
             The same regions with the new labels.
         """
         return self.relabel_rows(lambda lab, region: fn(lab))
-
-
-def _check_vertex_counts(nv: np.ndarray, d: int, rows: int) -> None:
-    """Refuse pieces with more vertices than a polytope with these rows can have.
-
-    McMullen's upper bound theorem bounds the vertices of a d-polytope with n facets; a
-    clip whose pieces exceed it has split float duplicates of vertices, and the next passes
-    would multiply them (a hang, not an answer).
-    """
-    n = rows + 2 * d  # its rows and the box's
-    h = d // 2
-    bound = math.comb(n - (d + 1) // 2, h) + math.comb(n - h - 1, (d + 1) // 2 - 1)
-    if len(nv) and int(nv.max()) > bound:
-        raise SolverError(f"clipping made a polytope with {int(nv.max())} vertices, more than "
-                          f"any {d}-polytope with {n} facets has ({bound}): the rows are too "
-                          "nearly degenerate for the float clip")

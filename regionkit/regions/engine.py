@@ -170,7 +170,9 @@ def enumerate_regions(net: Network, domain: Domain, tol: Tolerance | float | Non
         If the domain does not live in the network's input space.
     SolverError
         If the core's LP solver could not certify an answer and the vertex form, which the
-        LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions).
+        LP form falls back to, cannot hold the domain (over BOX_VERTEX_MAX_DIM dimensions),
+        or (method="vertex") hyperplanes are too nearly parallel for the vertex form, which
+        method="auto" then leaves for the LP form.
     MemoryBudgetError
         If the run is estimated to need more than max_memory (the message says what to do).
     CoreMemoryError
@@ -254,13 +256,17 @@ def _enumerate(net: Network, domain: Domain, tol: Tolerance | float | None,
             try:
                 result = _Run(net, domain, tol, geometry, threads, keep, max_regions,
                               time_limit, guard, run_store, client).execute(bar, interrupted)
-            except SolverError:  # the LP form's solver gave up: the vertex form needs no LP
-                if geometry is not Geometry.LP or domain.dim > BOX_VERTEX_MAX_DIM:
+            except SolverError:
+                # The LP form's solver gave up: the vertex form needs no LP. The vertex form
+                # met hyperplanes too nearly parallel for it (a piece with more vertices than
+                # its rows allow): the LP form decides each side by a solve.
+                other = _fallback(geometry, method, domain.dim)
+                if other is None:
                     raise
                 if run_store is not None:
-                    run_store.restart(Geometry.VERTEX)
+                    run_store.restart(other)
                 left = None if time_limit is None else time_limit - (time.perf_counter() - began)
-                result = _Run(net, domain, tol, Geometry.VERTEX, threads, keep, max_regions,
+                result = _Run(net, domain, tol, other, threads, keep, max_regions,
                               left, guard, run_store, client).execute(bar, interrupted)
         except MemoryError as exc:  # out of memory putting a partial result together
             if isinstance(exc, RegionkitError):
@@ -726,6 +732,15 @@ def _deferred_interrupt() -> Iterator[threading.Event]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _fallback(geometry: Geometry, method: str, dim: int) -> Geometry | None:
+    """The geometry a run goes on in when its own raised SolverError, or None."""
+    if geometry is Geometry.LP and dim <= BOX_VERTEX_MAX_DIM:
+        return Geometry.VERTEX
+    if geometry is Geometry.VERTEX and method == "auto":
+        return Geometry.LP
+    return None
 
 
 def _progress_bar(progress: bool | None):
