@@ -40,6 +40,7 @@ struct Simple {
   std::vector<double> Q;                        // orthonormal normals of the current flag
   std::vector<double> c;                        // the region's centroid
   std::vector<double> fv, fc;                   // its facets' volumes and centroids
+  double conditioning = 1.0;  // least |n|^2 / |a|^2 of a projected normal (sin^2 of angles)
 
   int dim() const { return D > 0 ? D : dyn; }
   const double* v(int i) const { return V + static_cast<size_t>(i) * dim(); }
@@ -184,6 +185,8 @@ struct Simple {
       double nn = project_off(n, q);
       if (nn < 0.25 * aa) nn = project_off(n, q);  // cancellation: once more is enough
       if (nn == 0.0) continue;  // cannot happen in a simple polytope; guards the division
+      // A height through a normal projected off nearly parallel rows loses 1e-16 / angle.
+      conditioning = std::min(conditioning, nn / aa);
       const double inv = 1.0 / std::sqrt(nn);
       if (k > 3)  // polygons and edges below need no normal
         for (int t = 0; t < d; ++t) n[t] *= inv;
@@ -226,6 +229,7 @@ Simple<D>& setup(int d, int nv, const double* V, int nf, const uint64_t* inc, co
   s.A = A;
   s.on.assign(nf, 0);
   s.memo.clear();
+  s.conditioning = 1.0;
   s.Q.resize(static_cast<size_t>(d) * d);
   s.c.resize(d);
   const int words = nf > 0 ? (nf + 63) / 64 : 1;
@@ -246,11 +250,14 @@ inline Mask all_vertices(int nv) {
 
 template <int D>
 double measure_simple(int d, int nv, const double* V, int nf, const uint64_t* inc,
-                      const double* A, double* facet_volume, double* facet_centroid) {
+                      const double* A, double* facet_volume, double* facet_centroid,
+                      double* conditioning) {
   Simple<D>& s = setup<D>(d, nv, V, nf, inc, A);
   std::fill(facet_volume, facet_volume + nf, 0.0);
   std::fill(facet_centroid, facet_centroid + static_cast<size_t>(nf) * d, 0.0);
-  return s.volume(all_vertices(nv), d, s.c.data(), facet_volume, facet_centroid);
+  const double vol = s.volume(all_vertices(nv), d, s.c.data(), facet_volume, facet_centroid);
+  if (conditioning) *conditioning = s.conditioning;
+  return vol;
 }
 
 // Depth-first over increasing sets R of OWNED rows: every nonempty intersection of them is a
@@ -341,10 +348,11 @@ auto by_dimension(int d, Fn&& fn) {
 }  // namespace
 
 double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
-                              const double* A, double* facet_volume,
-                              double* facet_centroid) {
+                              const double* A, double* facet_volume, double* facet_centroid,
+                              double* conditioning) {
   return by_dimension(d, [&](auto D) {
-    return measure_simple<D.value>(d, nv, V, nf, inc, A, facet_volume, facet_centroid);
+    return measure_simple<D.value>(d, nv, V, nf, inc, A, facet_volume, facet_centroid,
+                                   conditioning);
   });
 }
 

@@ -151,7 +151,7 @@ cdef extern from "simplevolume.hpp" namespace "rk" nogil:
     bint is_simple(int d, int nv, int nf, const uint64_t* inc)
     double simple_region_measures(int d, int nv, const double* V, int nf, const uint64_t* inc,
                                   const double* A, double* facet_volume,
-                                  double* facet_centroid) except +
+                                  double* facet_centroid, double* conditioning) except +
     cdef cppclass FaceOutput:
         vector[int] dims
         vector[double] vols

@@ -105,6 +105,7 @@ def vertex_form_measures(
     inc: ArrayLike,
     roff: ArrayLike,
     A: ArrayLike | None = ...,
+    conditioning: NDArray[np.float64] | None = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
 def vertex_form_owned_faces(
     voff: ArrayLike,

@@ -844,13 +844,15 @@ cdef class _VertexForm:
 
 
 @_translate
-def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
+def vertex_form_measures(voff, V, ioff, inc, roff, A=None, conditioning=None):
     """Exact volume of each vertex-form region, and per row its facet volume and centroid.
 
     A holds the rows' normals, aligned with roff: given it, simple regions take the
     normal-based recursion (simplevolume.hpp); without it, and for the other regions, the
     general one (measure.hpp). A row that is not a facet (or repeats an earlier row's facet)
-    gets volume 0.
+    gets volume 0. conditioning, a float64 array of one entry per region, receives for the
+    regions the normal-based recursion measured the least squared sine it divided by (1
+    for the others).
     """
     cdef _VertexForm f = _VertexForm(voff, V, ioff, inc, roff)
     cdef const int64_t[::1] vo = f.vo, io = f.io, ro = f.ro
@@ -869,6 +871,11 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
     cdef double[::1] vol = volumes
     cdef double[::1] fv = facet_volume
     cdef double[:, ::1] fc = facet_centroid
+    cdef double[::1] cond = (conditioning if conditioning is not None
+                             else np.ones(n, dtype=np.float64))
+    if cond.shape[0] != n:
+        raise CoreInputError("conditioning must hold one entry per region")
+    cond[:] = 1.0
     with nogil:
         for r in range(n):
             if ro[r + 1] == ro[r]:
@@ -877,7 +884,8 @@ def vertex_form_measures(voff, V, ioff, inc, roff, A=None):
             nf = <int>(ro[r + 1] - ro[r])
             if normals and is_simple(d, nv, nf, &iv[io[r]]):
                 vol[r] = simple_region_measures(d, nv, &Vv[vo[r], 0], nf, &iv[io[r]],
-                                                &Av[ro[r], 0], &fv[ro[r]], &fc[ro[r], 0])
+                                                &Av[ro[r], 0], &fv[ro[r]], &fc[ro[r], 0],
+                                                &cond[r])
             else:
                 vol[r] = region_measures(d, nv, &Vv[vo[r], 0], nf, &iv[io[r]], &fv[ro[r]],
                                          &fc[ro[r], 0])

@@ -52,12 +52,15 @@ POLISH_MAX_MOVE = 1e-4
 # Exact vertex enumeration of a region that neither re-clip makes consistent gives up past
 # this many vertices in flight (then qhull measures it).
 EXACT_MAX_VERTICES = 2048
-# _two_of_three: two measures of an exact region's volume agree within this fraction of the
-# larger, or this fraction of the unit box (on the fuzz's regions the confirmed pairs agreed
-# to 1e-8 on slivers and 1e-12 on the rest; the failures were off by factors of 2 to 4, or
-# by 5e-9 relative on 8).
-AGREE_RTOL = 1e-6
-AGREE_ATOL = 1e-14
+# Two measures of a region's volume agree within this fraction of the unit box's volume
+# (_two_of_three, _ill_conditioned): on the fuzz's regions confirmed pairs agreed to 1e-18
+# of it on slivers and 1e-13 on the rest; the failures were off by factors of 2 to 4 on
+# slivers (1e-10 of the box) and by 2e-9 to 4e-8 of the box on the rest.
+AGREE_ATOL = 1e-11
+# _ill_conditioned: a region whose normal-based recursion divided by the sine of an angle
+# under this (its heights then lose over 1e-16 / 1e-5 of themselves) has its volume checked
+# by the general recursion.
+NEAR_PARALLEL = 1e-5
 
 
 def hull_max_vertices(d: int) -> int:
@@ -144,9 +147,11 @@ def _facet_table(rs) -> FacetTable:
         vf = vertex_form(rs)
         Au, log_norm = vf.unit_rows(vf.rows(rs.ineq_A))
         Vu = vf.unit_vertices()
-        vol, fvol, fpt = _core.vertex_form_measures(vf.voff, Vu, vf.ioff, vf.inc, vf.roff, Au)
+        cond = np.ones(rs.n_regions)
+        vol, fvol, fpt = _core.vertex_form_measures(vf.voff, Vu, vf.ioff, vf.inc, vf.roff, Au,
+                                                    cond)
         _mend_inconsistent(rs, vf, Vu, Au, vf.centre_values(vf.rows(rs.ineq_A)),
-                           vf.rows(rs.ineq_b), log_norm, vol, fvol, fpt)
+                           vf.rows(rs.ineq_b), log_norm, vol, fvol, fpt, cond)
         # Through logarithms: a +-1e300 box has facets of finite length but an area that
         # overflows (inf, never nan; RegionSet.volumes refuses it).
         log_scale = float(np.sum(np.log(vf.half)))
@@ -183,7 +188,7 @@ def _inconsistent(voff: np.ndarray, roff: np.ndarray, Vu: np.ndarray, Au: np.nda
 
 def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndarray,
                        b: np.ndarray, log_norm: np.ndarray, vol: np.ndarray,
-                       fvol: np.ndarray, fpt: np.ndarray) -> None:
+                       fvol: np.ndarray, fpt: np.ndarray, cond: np.ndarray) -> None:
     """Re-measure, in place and in unit-box coordinates, the regions whose facets break
     Minkowski's relation or the divergence theorem.
 
@@ -199,14 +204,18 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
     centroid go to the region row its vertices lie on most closely.
     """
     bu = (b - a_centre) / np.exp(log_norm)  # offsets of the unit-box rows
-    bad = np.flatnonzero(_inconsistent(vf.voff, vf.roff, Vu, Au, bu, vol, fvol))
+    inconsistent = _inconsistent(vf.voff, vf.roff, Vu, Au, bu, vol, fvol)
+    ill = _ill_conditioned(vf.voff, vf.ioff, vf.inc, vf.roff, Vu, vol, cond) & ~inconsistent
+    bad = np.flatnonzero(inconsistent | ill)
     if len(bad) == 0:
         return
     d = Vu.shape[1]
     labels = vf.rows(rs.ineq_labels)
     for r in bad:
         rows = np.arange(vf.roff[r], vf.roff[r + 1])
-        for exact, measure in ((False, lambda: _clip_again(Au[rows], bu[rows])),
+        # An ill-conditioned region's re-clip would meet the same recursion: exact at once.
+        for exact, measure in ((False, lambda: None if ill[r] else
+                                _clip_again(Au[rows], bu[rows])),
                                (True, lambda: _exact_polytope(rs, r, labels[rows])
                                 if rs.complete else None)):
             got = measure()
@@ -214,11 +223,14 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
                 continue
             F, W, A, bb, slot = got
             lab = F["lab"]
+            c = np.ones(1)
             v, fv, fc = _core.vertex_form_measures(F["voff"], W, F["ioff"], F["inc"],
-                                                   F["roff"], A[lab])
+                                                   F["roff"], A[lab], c)
             if exact:
                 v, fv, fc = _two_of_three(F, W, (v, fv, fc))
-            if exact or not _inconsistent(F["voff"], F["roff"], W, A[lab], bb[lab], v, fv)[0]:
+            if exact or not (
+                    _inconsistent(F["voff"], F["roff"], W, A[lab], bb[lab], v, fv)[0]
+                    or _ill_conditioned(F["voff"], F["ioff"], F["inc"], F["roff"], W, v, c)[0]):
                 vol[r] = v[0]
                 fvol[rows], fpt[rows] = 0.0, 0.0
                 mine = slot[lab] >= 0  # facets on rows the region keeps (the others are
@@ -229,6 +241,41 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
             _hull_measure(Vu[vf.voff[r]:vf.voff[r + 1]], Au, bu, rows, r, d, vol, fvol, fpt)
 
 
+def _ill_conditioned(voff: np.ndarray, ioff: np.ndarray, inc: np.ndarray, roff: np.ndarray,
+                     Vu: np.ndarray, vol: np.ndarray, cond: np.ndarray) -> np.ndarray:
+    """Regions the normal-based recursion measured dividing by the sine of an angle under
+    NEAR_PARALLEL (cond: vertex_form_measures' conditioning) whose volume the general
+    recursion contradicts.
+
+    The normal-based recursion (which simple regions take) reads a face's height through
+    a row's normal projected off the face's rows: for nearly parallel facets that
+    projection loses 1e-16 / angle of its direction, and a 5-D region 3/8 of the box came
+    out 5e-8 small while its facets stayed consistent with each other. The general
+    recursion, 4 to 10 times slower, checks only those regions.
+    """
+    out = cond < NEAR_PARALLEL ** 2
+    suspect = np.flatnonzero(out)
+    if len(suspect):
+        general = _core.vertex_form_measures(*_subset(voff, ioff, inc, roff, Vu, suspect))[0]
+        agree = np.abs(general - vol[suspect]) <= AGREE_ATOL * 2.0 ** Vu.shape[1]
+        out[suspect[agree]] = False
+    return out
+
+
+def _subset(voff: np.ndarray, ioff: np.ndarray, inc: np.ndarray, roff: np.ndarray,
+            Vu: np.ndarray, regions: np.ndarray) -> tuple:
+    """voff, V, ioff, inc, roff of the given regions alone (vertex_form_measures' input)."""
+    def ranges(off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        counts = off[regions + 1] - off[regions]
+        idx = np.concatenate([np.arange(off[r], off[r + 1]) for r in regions])
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), idx
+
+    new_voff, vi = ranges(voff)
+    new_ioff, ii = ranges(ioff)
+    new_roff, _ = ranges(roff)
+    return new_voff, Vu[vi], new_ioff, inc[ii], new_roff
+
+
 def _two_of_three(F: dict, U: np.ndarray, by_normals: tuple) -> tuple:
     """The measures of one region whose vertices and incidences are exact, by the recursion
     whose volume another method confirms.
@@ -237,7 +284,7 @@ def _two_of_three(F: dict, U: np.ndarray, by_normals: tuple) -> tuple:
     only) each fail somewhere even on exact vertices: the first where nearly parallel
     facets meet (a 4-D half box 4e-8 short), the second on slivers thinner than its rank
     tests (volumes 2 to 4 times too small); qhull's hull of the vertices merges slivers'
-    facets. Two agreeing (AGREE_RTOL) decide: the general recursion's measures if qhull or
+    facets. Two agreeing (AGREE_ATOL) decide: the general recursion's measures if qhull or
     the normal-based one confirms its volume, else the normal-based one's; where no two
     agree, the normal-based one's with the median volume.
     """
@@ -251,7 +298,7 @@ def _two_of_three(F: dict, U: np.ndarray, by_normals: tuple) -> tuple:
     scale = 2.0 ** U.shape[1]
 
     def agree(a: float, b: float) -> bool:
-        return abs(a - b) <= AGREE_RTOL * max(abs(a), abs(b)) + AGREE_ATOL * scale
+        return abs(a - b) <= AGREE_ATOL * scale
 
     g, n = float(general[0][0]), float(by_normals[0][0])
     if agree(g, n) or agree(g, hull):
