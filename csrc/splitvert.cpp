@@ -186,16 +186,18 @@ double max_vertices(int n, int d) {
   return binomial(n - (d + 1) / 2, h) + binomial(n - h - 1, (d + 1) / 2 - 1);
 }
 
-// A cut's piece with more vertices than any polytope with its rows has holds float copies of
-// vertices (hyperplanes nearly parallel, crossing within the tolerance), and later cuts
-// multiply them: a 4-D net with units 1e-9 from parallel took 24 GB in one split. The split
-// stops there; the engine runs the LP form instead.
+// A cut's piece with more vertices than any polytope with its rows (and the 2d sides of a
+// box, a margin: pruned rows may return as float copies) has holds float copies of vertices
+// (hyperplanes nearly parallel, crossing within the tolerance), and later cuts multiply
+// them: a 4-D net with units 1e-9 from parallel took 24 GB in one split. The split stops
+// there; the engine runs the LP form instead. (Without the margin, a few LP-form regions
+// the fuzz measured right, copies and all, were refused.)
 void check_vertex_count(const Piece& q, int d) {
-  if (q.nv > max_vertices(q.nf, d))
+  const int n = q.nf + 2 * d;
+  if (q.nv > max_vertices(n, d))
     throw SolverError("vertex split: a piece with " + std::to_string(q.nv) + " vertices, more "
-                      "than any " + std::to_string(d) + "-polytope with " +
-                      std::to_string(q.nf) + " facets has: hyperplanes too nearly parallel "
-                      "for the vertex form");
+                      "than any " + std::to_string(d) + "-polytope with " + std::to_string(n) +
+                      " facets has: hyperplanes too nearly parallel for the vertex form");
 }
 
 // Whether the vertex centroid of p (summed and divided as dfs.hpp's interior_point does) is
