@@ -211,14 +211,16 @@ def _mend_inconsistent(rs, vf, Vu: np.ndarray, Au: np.ndarray, a_centre: np.ndar
         return
     d = Vu.shape[1]
     labels = vf.rows(rs.ineq_labels)
+    def attempts(r: int, rows: np.ndarray):
+        """(exact, region) to measure, in order, each computed only when reached."""
+        if not ill[r]:  # an ill-conditioned region's re-clip meets the same recursion
+            yield False, _clip_again(Au[rows], bu[rows])
+        if rs.complete:
+            yield True, _exact_polytope(rs, r, labels[rows])
+
     for r in bad:
         rows = np.arange(vf.roff[r], vf.roff[r + 1])
-        # An ill-conditioned region's re-clip would meet the same recursion: exact at once.
-        for exact, measure in ((False, lambda: None if ill[r] else
-                                _clip_again(Au[rows], bu[rows])),
-                               (True, lambda: _exact_polytope(rs, r, labels[rows])
-                                if rs.complete else None)):
-            got = measure()
+        for exact, got in attempts(r, rows):
             if got is None:
                 continue
             F, W, A, bb, slot = got
@@ -256,24 +258,15 @@ def _ill_conditioned(voff: np.ndarray, ioff: np.ndarray, inc: np.ndarray, roff: 
     out = cond < NEAR_PARALLEL ** 2
     suspect = np.flatnonzero(out)
     if len(suspect):
-        general = _core.vertex_form_measures(*_subset(voff, ioff, inc, roff, Vu, suspect))[0]
+        rows = np.zeros(roff[-1])
+        sub = Frontier(Geometry.VERTEX, {"voff": voff, "V": Vu, "ioff": ioff, "inc": inc,
+                                         "roff": roff, "A": rows[:, None], "b": rows,
+                                         "lab": rows}).take(suspect).data
+        general = _core.vertex_form_measures(sub["voff"], sub["V"], sub["ioff"], sub["inc"],
+                                             sub["roff"])[0]
         agree = np.abs(general - vol[suspect]) <= AGREE_ATOL * 2.0 ** Vu.shape[1]
         out[suspect[agree]] = False
     return out
-
-
-def _subset(voff: np.ndarray, ioff: np.ndarray, inc: np.ndarray, roff: np.ndarray,
-            Vu: np.ndarray, regions: np.ndarray) -> tuple:
-    """voff, V, ioff, inc, roff of the given regions alone (vertex_form_measures' input)."""
-    def ranges(off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        counts = off[regions + 1] - off[regions]
-        idx = np.concatenate([np.arange(off[r], off[r + 1]) for r in regions])
-        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), idx
-
-    new_voff, vi = ranges(voff)
-    new_ioff, ii = ranges(ioff)
-    new_roff, _ = ranges(roff)
-    return new_voff, Vu[vi], new_ioff, inc[ii], new_roff
 
 
 def _two_of_three(F: dict, U: np.ndarray, by_normals: tuple) -> tuple:
@@ -291,17 +284,19 @@ def _two_of_three(F: dict, U: np.ndarray, by_normals: tuple) -> tuple:
     from scipy.spatial import ConvexHull, QhullError
 
     general = _core.vertex_form_measures(F["voff"], U, F["ioff"], F["inc"], F["roff"])
-    try:
-        hull = ConvexHull(np.array(U)).volume
-    except QhullError:
-        hull = np.nan
     scale = 2.0 ** U.shape[1]
 
     def agree(a: float, b: float) -> bool:
         return abs(a - b) <= AGREE_ATOL * scale
 
     g, n = float(general[0][0]), float(by_normals[0][0])
-    if agree(g, n) or agree(g, hull):
+    if agree(g, n):
+        return general
+    try:  # the third opinion, only where the two recursions differ
+        hull = ConvexHull(np.array(U)).volume
+    except QhullError:
+        hull = np.nan
+    if agree(g, hull):
         return general
     if agree(n, hull):
         return by_normals

@@ -121,9 +121,7 @@ class VertexForm:
             log |half * a|: a facet on row a with (d-1)-volume F in u has volume
             F * prod(half) / |half * a| in t (a logarithm: the norm may overflow).
         """
-        top = float(np.max(self.half))
-        Au = A * (self.half / top)
-        norm = np.linalg.norm(Au, axis=1)
+        Au, norm, top = _scaled_rows(A, self.half)
         return Au / norm[:, None], np.log(norm) + np.log(top)
 
     def rows(self, values: np.ndarray) -> np.ndarray:
@@ -150,7 +148,8 @@ def unit_box(domain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     aspect ratio (a box 1e-6 thin in one coordinate, or +-1e300). half is exact where
     lo and hi are within a factor 2 (Sterbenz's lemma); the midpoint is not always a
     float, and its rounding, 1e-16 |centre|, is 1e-9 of a box 1e-7 wide at 0.6 (1-D
-    volumes came out 1e-9 short): it is returned too, and subtracted (VertexForm.centred_vertices).
+    volumes came out 1e-9 short): it is returned too, and subtracted
+    (VertexForm.centred_vertices).
 
     Parameters
     ----------
@@ -188,15 +187,21 @@ def unit_halfspaces(A: np.ndarray, b: np.ndarray, centre: np.ndarray, half: np.n
     tuple of numpy.ndarray
         Au (m, dim) and bu (m,) with A t < b  <=>  Au u < bu.
     """
-    top = float(np.max(half))
-    Au = A * (half / top)
-    norm = np.linalg.norm(Au, axis=1)
+    Au, norm, top = _scaled_rows(A, half)
     with np.errstate(over="ignore", invalid="ignore"):
         # Subtract, then scale: b / top rounds by 1e-16 |b| / top, 1e-9 of a box 1e-7 wide
         # at 0.6. Scaled first only where that overflows (a +-1e300 box).
         bu = (b - A @ centre - A @ err) / top
         bu = np.where(np.isfinite(bu), bu, b / top - A @ (centre / top) - A @ (err / top))
     return Au / norm[:, None], bu / norm
+
+
+def _scaled_rows(A: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Rows A in u = (t - centre) / half, scaled by 1 / max(half) so that they cannot
+    overflow, their norms, and max(half)."""
+    top = float(np.max(half))
+    Au = A * (half / top)
+    return Au, np.linalg.norm(Au, axis=1), top
 
 
 def vertex_form(rs) -> VertexForm:

@@ -867,7 +867,9 @@ class RegionSet:
 
         ex = self.measure_cache.get("rational_net", lambda: RationalNet(self.network,
                                                                         self.domain))
-        got = ex.rows(self.pattern_bits()[r])
+        bits = np.unpackbits(self.patterns[r], count=self.network.n_hyperplanes,
+                             bitorder="little").astype(bool)  # region r's only
+        got = ex.rows(bits)
         rows = got[0] if got is not None else ex.domain_rows
         lo, hi = self.domain.lo, self.domain.hi
         found = vertex_enumeration(rows, lo, hi, max_vertices)
