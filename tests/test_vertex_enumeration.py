@@ -94,3 +94,18 @@ def test_empty_polytope_and_vertex_budget():
     assert vertex_enumeration(disc, [-2.0, -2.0], [2.0, 2.0], max_vertices=10) is None
     V, _ = vertex_enumeration(disc, [-2.0, -2.0], [2.0, 2.0])
     assert len(V) == 40
+
+
+def test_pattern_polytope_of_a_known_region_and_a_missing_one():
+    """Region {x > 0, y > 0} of two ReLUs on (-1, 1)^2 is the unit square's corner
+    quadrant: vertices (0,0), (1,0), (0,1), (1,1) in t, which are u = t in this box."""
+    import regionkit as rk
+
+    net = rk.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    rs = rk.enumerate_regions(net, rk.Box(-1, 1, dim=2))
+    r = int(rs.locate([[0.5, 0.5]])[0])
+    U, on, A, b, labels = rs.pattern_polytope(r)
+    assert sorted(map(tuple, U.tolist())) == [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+    assert on.sum(axis=1).tolist() == [2, 2, 2, 2]
+    with pytest.raises(rk.RegionkitError, match="region 7 does not exist"):
+        rs.pattern_polytope(7)

@@ -853,6 +853,11 @@ class RegionSet:
             hyperplanes, then the domain's (label -1-k). None where the region is flat or
             past max_vertices.
 
+        Raises
+        ------
+        RegionkitError
+            If region r does not exist, or the run kept no regions.
+
         Examples
         --------
         >>> import regionkit as rk
@@ -863,6 +868,9 @@ class RegionSet:
         ([(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)], [0, 1, -1, -2, -3, -4])
         """
         self.require_kept("regions", "pattern polytopes")
+        if not 0 <= r < self.n_regions:
+            raise RegionkitError(f"pattern_polytope: region {r} does not exist (this "
+                                 f"RegionSet has regions 0 to {self.n_regions - 1})")
         from regionkit.regions.rational import RationalNet, q, vertex_enumeration
 
         ex = self.measure_cache.get("rational_net", lambda: RationalNet(self.network,
