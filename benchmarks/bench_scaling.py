@@ -9,10 +9,12 @@ timed best of --repeat runs; the region counts must agree. Nets are initialised 
 nn.Linear does by default (regionkit.constructions.torch_default, seed 0), domain (-1, 1)^d.
 --nets standard: the small set (seconds on 2 cores); --nets issue: the large nets of the
 scaling targets (minutes on 16 cores); --nets wide: wide first layers (10^5 to 10^6 regions,
-seconds each on 2 cores); --nets maxout: maxout first layers (make_net). Other processes
+seconds each on 2 cores); --nets maxout: maxout first layers (make_net); --nets width: 2-D
+nets of width 64, 128 and 256, with each one's cost per region against width 64's (run it
+with --workers 1 for the one-thread width target). Other processes
 loading the machine lower the speed-up: the JSON records the load average.
 
-    python benchmarks/bench_scaling.py [--nets standard|issue|wide|maxout|all] [--repeat 3]
+    python benchmarks/bench_scaling.py [--nets standard|issue|wide|maxout|width|all] [--repeat 3]
         [--workers 1,2,16] [--out benchmarks/results/scaling.json]
 """
 from __future__ import annotations
@@ -48,9 +50,13 @@ WIDE = [("3-128-8-1", [3, 128, 8, 1]), ("4-64-16-1", [4, 64, 16, 1]),
 MAXOUT = [("2-mx3.128-64-64-1", [2, (128, 3), 64, 64, 1]),
           ("3-mx3.48-32-1", [3, (48, 3), 32, 1]), ("4-mx2.32-24-1", [4, (32, 2), 24, 1]),
           ("6-mx2.24-6-1", [6, (24, 2), 6, 1])]
-CASES = dict(SMALL + LARGE + WIDE + MAXOUT)
+# 2-D nets of growing width: the cost per region against width 64's (the width target).
+WIDTH = [("2-64-64-64-1", [2, 64, 64, 64, 1]), ("2-128-128-128-1", [2, 128, 128, 128, 1]),
+         ("2-256-256-256-1", [2, 256, 256, 256, 1])]
+CASES = dict(SMALL + LARGE + WIDE + MAXOUT + WIDTH)
 SETS = {"standard": [n for n, _ in SMALL], "issue": [n for n, _ in LARGE],
-        "wide": [n for n, _ in WIDE], "maxout": [n for n, _ in MAXOUT], "all": list(CASES)}
+        "wide": [n for n, _ in WIDE], "maxout": [n for n, _ in MAXOUT],
+        "width": [n for n, _ in WIDTH], "all": list(CASES)}
 
 
 def make_net(arch: list, seed: int) -> rk.Network:
@@ -117,6 +123,19 @@ def run_child(name: str, workers: int, keep: str, repeat: int, seed: int) -> dic
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def print_width_costs(rows: list[dict]) -> None:
+    """Microseconds per region of each net, and their ratio to the first net's, per keep and
+    number of workers (recorded in the rows as cost_ratio)."""
+    first: dict[tuple, float] = {}
+    print(f"\n{'net':16s} {'keep':>8s} {'workers':>7s} {'us/region':>9s} {'x first':>7s}")
+    for row in rows:
+        cost = row["seconds"] / row["regions"]
+        key = (row["keep"], row["workers"])
+        row["cost_ratio"] = cost / first.setdefault(key, cost)
+        print(f"{row['net']:16s} {row['keep']:>8s} {row['workers']:7d} {cost * 1e6:9.2f}"
+              f" {row['cost_ratio']:7.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -161,6 +180,8 @@ def main() -> None:
                   f" {row['efficiency']:6.2f} {row['peak_rss_mb']:8.1f}"
                   f" {row['bytes_per_region']:8.0f} {load:5.2f}"
                   + ("" if row["agree"] else "  DIFFERENT COUNT"), flush=True)
+    if args.nets == "width":
+        print_width_costs(rows)
     write_results(args.out, seed=args.seed, repeat=args.repeat, cores=cores, nets=args.nets,
                   rows=rows)
     if not all(r["agree"] for r in rows):

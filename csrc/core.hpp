@@ -142,11 +142,18 @@ void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Toler
 // Pre-activations of layer L into H from its inputs' affine maps, given as rows: input
 // active[a] (a < na) is h = M x + m with |h| <= S, coef[a (d + 2) ..] = m, S, M_0 .. M_{d-1}.
 // The sums start from L's bias, or (base != nullptr) from base: partial sums over other inputs.
+// scales = false: H.s is not summed (its values are left unspecified); above 8-D it always is.
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
-                    const PreActivations* base, PreActivations& H);
+                    const PreActivations* base, PreActivations& H, bool scales = true);
 
-// Fill H's hyperplanes (a, c, eps) from its pre-activations (Pt, q, s) of layer L in dimension d.
-void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H);
+// The same sums for units[0 .. nu) of L only (the others of H untouched), from base's.
+void compose_inputs_of(const Layer& L, int d, const int* active, const double* coef, int na,
+                       const int* units, int nu, const PreActivations& base, PreActivations& H);
+
+// Fill H's hyperplanes (a, c, eps) from its pre-activations (Pt, q, s) of layer L in dimension
+// d: of every unit (nu < 0), or of units[0 .. nu) only, in that order.
+void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H,
+                        const int* units = nullptr, int nu = -1);
 
 // The post-activation map of an elementwise unit on `piece`, from its pre-activation
 // z = P x + q (P's d coefficients at P[0], P[stride], ...): h = M x + m with |h| <= S over

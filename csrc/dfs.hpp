@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <type_traits>
@@ -32,6 +34,7 @@ struct DfsLayers {
   std::vector<LayerStorage> storage;
   std::vector<int64_t> label_base;  // global index of each layer's first hyperplane
   std::vector<int> nh;              // hyperplanes per layer
+  std::vector<std::vector<double>> row_l1;  // per layer, the 1-norm of each row of W
   std::vector<int> bit_off;         // first bit of each layer in the full pattern
   int prefix_bits = 0;              // bits of the layers before the roots (given per root)
   int total_bits = 0;
@@ -53,6 +56,19 @@ struct DfsLayers {
   // holds, does not grow with the threads or the time limit.
   size_t call_leaves = static_cast<size_t>(-1);
   size_t prefix_stride() const { return static_cast<size_t>(prefix_bits + fixed); }
+  // The layers up to the last one with hyperplanes (at least one).
+  int splitting_depth() const {
+    int k = depth();
+    while (k > 1 && nh[k - 1] == 0) --k;
+    return k;
+  }
+  // Whether the last of those may be screened (screen_units): elementwise layers of at most
+  // 31 breakpoints (pieces are tracked in a 32-bit set).
+  bool screenable() const {
+    for (const Layer& layer : L)
+      if (layer.kind != ACT_ELEMENTWISE || layer.n_breaks > 31) return false;
+    return true;
+  }
   int depth() const { return static_cast<int>(L.size()); }
   size_t pattern_bytes() const { return (static_cast<size_t>(total_bits) + 7) / 8; }
   // Fill the tables; L, label_base and prefix_bits set by the caller.
@@ -61,8 +77,13 @@ struct DfsLayers {
     nh.clear();
     bit_off.clear();
     int off = prefix_bits;
+    row_l1.resize(L.size());
     for (size_t d = 0; d < L.size(); ++d) {
       prepare_layer(L[d], storage[d]);
+      row_l1[d].assign(L[d].n_out, 0.0);
+      for (int j = 0; j < L[d].n_out; ++j)
+        for (int k = 0; k < L[d].n_in; ++k)
+          row_l1[d][j] += std::fabs(L[d].W[static_cast<size_t>(j) * L[d].n_in + k]);
       nh.push_back(hyperplanes_per_unit(L[d]) * L[d].n_out);
       bit_off.push_back(off);
       off += nh.back();
@@ -77,6 +98,20 @@ Span<T> span_of(const std::vector<T>& v) {
   s.p = v.data();
   s.n = v.size();
   return s;
+}
+
+// Pack n bytes of 0 or 1 into bits, bit h of byte h / 8 from byte h (numpy's little bit
+// order); out is zeroed. Eight bytes at a time: the product moves byte k's low bit to bit
+// 56 + k, and the bits never meet, so nothing carries.
+inline void pack_bits(const uint8_t* in, size_t n, uint8_t* out) {
+  size_t h = 0;
+  for (; h + 8 <= n; h += 8) {
+    uint64_t x;
+    std::memcpy(&x, in + h, 8);
+    out[h >> 3] = static_cast<uint8_t>(((x & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56);
+  }
+  for (; h < n; ++h)
+    if (in[h]) out[h >> 3] |= static_cast<uint8_t>(1u << (h & 7));
 }
 
 // A geometry's own vectors as the view a split reads.
@@ -145,6 +180,32 @@ inline void interior_point(const HPolytopes& g, size_t k, std::vector<double>& o
   out.insert(out.end(), g.center.begin() + k * g.dim, g.center.begin() + (k + 1) * g.dim);
 }
 
+// The bounding box of region k (lo then hi, d values each), from its vertices; false in the
+// LP form, whose regions keep none.
+inline bool region_box(const Intervals::View& g, size_t k, int, double* box) {
+  box[0] = g.lo[k];
+  box[1] = g.hi[k];
+  return true;
+}
+inline void vertex_box(const double* V, int64_t a, int64_t b, int d, double* box) {
+  std::copy(V + a * d, V + (a + 1) * d, box);
+  std::copy(V + a * d, V + (a + 1) * d, box + d);
+  for (int64_t v = a + 1; v < b; ++v)
+    for (int t = 0; t < d; ++t) {
+      box[t] = std::min(box[t], V[v * d + t]);
+      box[d + t] = std::max(box[d + t], V[v * d + t]);
+    }
+}
+inline bool region_box(const Polygons::View& g, size_t k, int, double* box) {
+  vertex_box(g.xy.p, g.off[k], g.off[k + 1], 2, box);
+  return true;
+}
+inline bool region_box(const VPolytopes::View& g, size_t k, int d, double* box) {
+  vertex_box(g.V.p, g.voff[k], g.voff[k + 1], d, box);
+  return true;
+}
+inline bool region_box(const HPolytopes::View&, size_t, int, double*) { return false; }
+
 template <class Geo>
 void clear_geo(Geo& g) {
   g.zip(g, [](auto& v, const auto&, auto kind) {
@@ -177,16 +238,44 @@ struct Level {
   std::vector<int> cut, kept;  // the units the split cut, and the others
   bool based = false;
   size_t next = 0;  // the next child to expand
+  // Regions whose z comes from the same source (>= 0: the first level of roots from one wide
+  // split's parent) have the same rows for the same pieces: their shared sums are taken up
+  // from each other's (prefix_compose).
+  int64_t source = -1;
+  // Screening of the last layer (keep != regions, vertex geometries): the region's bounding
+  // box (boxed), the units of the next layer whose hyperplanes may cut one of the children
+  // (may_cut), and the bit every other hyperplane has in all of them (decided).
+  bool boxed = false, screened = false;
+  std::vector<double> box;
+  std::vector<int> may_cut;
+  std::vector<uint8_t> decided;
+};
+
+// Sums of a layer over its inputs, kept after each chunk of inputs, to be taken up by the next
+// sums over inputs from the same source (same rows for the same key). See prefix_compose.
+struct PrefixSums {
+  int64_t source = -1;
+  std::vector<uint8_t> keys;
+  std::vector<PreActivations> sums;  // over the inputs of chunks 0 .. c, for each c
+  size_t chunk = 0;
+};
+
+// A thread's scratch for the levels' shared sums and screens.
+struct DfsScratch {
+  std::vector<uint8_t> is_cut, keys;
+  std::vector<double> cut_range, vmin, vmax, s, mag;
+  PrefixSums root_prefix, base_prefix;  // the roots' sums, the first level's shared sums
 };
 
 // The post-activation rows (m, S, M) of units `units` of layer A on the pieces `bits` gives
 // them, into H.active and H.coef, leaving out units that are zero on the domain (S == 0), as
-// layer_hyperplanes does.
+// layer_hyperplanes does, and those with skip[j] set.
 // P and q: the layer's pre-activations, unit j's coefficient t at P[j unit_step + t stride].
 template <class Units>
 void post_activation_rows(const Layer& A, const double* P, size_t unit_step, size_t stride,
                           const double* q, int d, const double* R, const uint8_t* bits,
-                          const Units& units, size_t count, Hyperplanes& H) {
+                          const Units& units, size_t count, Hyperplanes& H,
+                          const uint8_t* skip = nullptr) {
   const int nb = A.n_breaks;
   const size_t width = 2 + static_cast<size_t>(d);
   H.active.resize(count);
@@ -194,6 +283,7 @@ void post_activation_rows(const Layer& A, const double* P, size_t unit_step, siz
   size_t na = 0;
   for (size_t u = 0; u < count; ++u) {
     const int j = units(u);
+    if (skip != nullptr && skip[j]) continue;
     double* row = H.coef.data() + na * width;
     post_activation_row(A, P + j * unit_step, stride, q[j], d,
                         table_piece(bits + static_cast<size_t>(j) * nb, nb), R, row, row + 1,
@@ -204,10 +294,46 @@ void post_activation_rows(const Layer& A, const double* P, size_t unit_step, siz
   H.coef.resize(na * width);
 }
 
-// Level lv's cut units and the next layer B's sums over the others (lv holds layer A's split).
+// B's pre-activations into `out` from `units` inputs whose rows come from `source` (-1: a
+// source no other sums share), input j's row fixed by keys[j] (its piece; cut units: none):
+// rows(u0, u1) puts the rows of inputs u0 .. u1 - 1 in H.active and H.coef. The sums run over
+// the inputs in order, chunk by chunk (at most 32 chunks of at least 16 inputs), and those of
+// the chunks before the first input whose key differs from the previous call's, from the same
+// source, are taken from it: the same sums, bit for bit. Consecutive regions in canonical
+// order share their first units' pieces (2-D, width 256: about 60% of the inputs).
+template <class Rows>
+void prefix_compose(const Layer& B, int d, int64_t source, const uint8_t* keys, size_t units,
+                    Rows&& rows, PrefixSums& ps, Hyperplanes& H, PreActivations& out) {
+  const size_t chunk = std::max<size_t>(16, (units + 31) / 32);
+  const size_t chunks = std::max<size_t>(1, (units + chunk - 1) / chunk);
+  size_t valid = 0;
+  if (source >= 0 && ps.source == source && ps.chunk == chunk && ps.keys.size() == units) {
+    const size_t same =
+        static_cast<size_t>(std::mismatch(keys, keys + units, ps.keys.begin()).first - keys);
+    valid = std::min(chunks, same / chunk);
+  }
+  ps.sums.resize(chunks);
+  for (size_t c = valid; c < chunks; ++c) {
+    const size_t u0 = std::min(units, c * chunk), u1 = std::min(units, u0 + chunk);
+    rows(u0, u1);
+    compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                   c == 0 ? nullptr : &ps.sums[c - 1], ps.sums[c]);
+  }
+  ps.source = source;
+  ps.chunk = chunk;
+  ps.keys.assign(keys, keys + units);
+  const PreActivations& all = ps.sums.back();
+  out.Pt.assign(all.Pt.begin(), all.Pt.end());
+  out.q.assign(all.q.begin(), all.q.end());
+  out.s.assign(all.s.begin(), all.s.end());
+}
+
+// Level lv's cut units and the next layer B's sums over the others (lv holds layer A's split);
+// without their scales s if not `scales` and lv.source < 0 (H then holds the kept units' rows).
 template <class Geo>
 void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo>& lv,
-               std::vector<uint8_t>& is_cut, Hyperplanes& H) {
+               DfsScratch& ws, Hyperplanes& H, bool scales = true) {
+  std::vector<uint8_t>& is_cut = ws.is_cut;
   const int nb = A.n_breaks, nh = A.n_out * nb;
   const uint8_t* first = lv.bits.data();
   is_cut.assign(A.n_out, 0);
@@ -219,21 +345,177 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
   lv.cut.clear();
   lv.kept.clear();
   for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
-  post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, first,
-                       [&](size_t u) { return lv.kept[u]; }, lv.kept.size(), H);
-  compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()), nullptr,
-                 lv.base);
+  if (lv.source < 0) {
+    post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, first,
+                         [&](size_t u) { return lv.kept[u]; }, lv.kept.size(), H);
+    compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                   nullptr, lv.base, scales);
+  } else {  // rows shared with other regions' (see Level::source): sums taken up where equal
+    std::vector<uint8_t>& keys = ws.keys;
+    keys.resize(A.n_out);
+    for (int j = 0; j < A.n_out; ++j)
+      keys[j] = is_cut[j] ? 255 : static_cast<uint8_t>(table_piece(first + j * nb, nb));
+    prefix_compose(B, d, lv.source, keys.data(), static_cast<size_t>(A.n_out),
+                   [&](size_t u0, size_t u1) {
+                     post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R,
+                                          first, [&](size_t u) { return static_cast<int>(u0 + u); },
+                                          u1 - u0, H, is_cut.data());
+                   },
+                   ws.base_prefix, H, lv.base);
+  }
   lv.based = true;
 }
 
-// H = layer B's hyperplanes on child c of level lv (which holds layer A's split).
+// Rounding errors (units of the magnitude of the terms involved) a screened hyperplane must
+// clear its tolerance by, besides 4 per cut unit and dimension: those of the child's sums over
+// the cut units, of its values at the vertices, of vertices a few ulps outside the box, and of
+// the screen's own interval sums, with room to spare.
+constexpr double SCREEN_ROUNDOFFS = 64.0;
+constexpr double kUnitRoundoff = 1.1102230246251565e-16;
+
+// Level lv's screen of the next layer B, the last (after make_base): the range of each unit's
+// pre-activation over lv.box, for any child, is its shared sums' range there plus, for each cut
+// unit, its weight times the range of that unit's output under the pieces the children give
+// it; a hyperplane whose range clears its largest tolerance over the children (and the
+// rounding of the child's own sums and values) is on one side in every child, where the
+// child's split would find it, and gets that bit without being built. Units with any other
+// hyperplane may cut and are built, child by child.
 template <class Geo>
-void child_hyperplanes(const Layer& A, const Layer& B, int d, const double* R, const Tolerance& tol,
-                       Level<Geo>& lv, size_t c, std::vector<uint8_t>& is_cut, Hyperplanes& H) {
-  if (!lv.based) make_base(A, B, d, R, lv, is_cut, H);
+void screen_units(const Layer& A, const Layer& B, int d, const double* R, const Tolerance& tol,
+                  Level<Geo>& lv, DfsScratch& scratch, const Hyperplanes& kept_rows,
+                  const double* B_l1) {
+  std::vector<double>& cut_range = scratch.cut_range;
+  const int nA = A.n_out, nbA = A.n_breaks, nB = B.n_out, per = B.n_breaks;
+  const double* lo = lv.box.data();
+  const double* hi = lo + d;
+  const size_t ncut = lv.cut.size();
+  // Per cut unit: the range of its output (hmin, hmax), the largest S a child gives it, and a
+  // bound on the magnitude of its output's terms.
+  cut_range.assign(4 * ncut, 0.0);
+  const size_t nh = static_cast<size_t>(nA) * nbA, children = lv.geo.count();
+  for (size_t u = 0; u < ncut; ++u) {
+    const int k = lv.cut[u];
+    double zc = lv.z.q[k], zr = 0.0, size = 0.0, zmag = std::fabs(lv.z.q[k]);
+    for (int t = 0; t < d; ++t) {
+      const double p = lv.z.Pt[static_cast<size_t>(t) * nA + k];
+      const double cx = 0.5 * (lo[t] + hi[t]), hw = 0.5 * (hi[t] - lo[t]);
+      zc += p * cx;
+      zr += std::fabs(p) * hw;
+      size += std::fabs(p) * R[t];
+      zmag += std::fabs(p) * (std::fabs(cx) + hw);
+    }
+    double hmin = INFINITY, hmax = -INFINITY, smax = 0.0, hmag = 0.0;
+    uint32_t seen = 0;  // pieces met (a unit has at most 32: tables are small)
+    for (size_t c = 0; c < children; ++c) {
+      const int p = table_piece(lv.bits.data() + c * nh + static_cast<size_t>(k) * nbA, nbA);
+      if (seen >> p & 1u) continue;
+      seen |= 1u << p;
+      const double slope = A.slopes[p], offset = A.offsets[p];
+      const double v0 = slope * (zc - zr) + offset, v1 = slope * (zc + zr) + offset;
+      hmin = std::min(hmin, std::min(v0, v1));
+      hmax = std::max(hmax, std::max(v0, v1));
+      smax = std::max(smax, std::fabs(slope) * (size + std::fabs(lv.z.q[k])) + std::fabs(offset));
+      hmag = std::max(hmag, std::fabs(slope) * zmag + std::fabs(offset));
+    }
+    double* cr = cut_range.data() + 4 * u;
+    cr[0] = hmin;
+    cr[1] = hmax;
+    cr[2] = smax;
+    cr[3] = hmag;
+  }
+  const double roundoff =
+      (SCREEN_ROUNDOFFS + 4.0 * (static_cast<double>(ncut) + d)) * kUnitRoundoff;
+  // Each unit's range [vmin, vmax], largest s and magnitude: its shared sums' over the box,
+  // then each cut unit's term (a row of W^T, read front to back).
+  std::vector<double>& vmin = scratch.vmin;
+  std::vector<double>& vmax = scratch.vmax;
+  std::vector<double>& s = scratch.s;
+  std::vector<double>& mag = scratch.mag;
+  vmin.assign(lv.base.q.begin(), lv.base.q.begin() + nB);
+  vmax = vmin;
+  if (B_l1 == nullptr) {
+    s.assign(lv.base.s.begin(), lv.base.s.begin() + nB);
+  } else {  // base.s not summed: bound it by |b_j| + |W_j|_1 max_k S_k over the kept rows
+    double smax = 0.0;
+    const size_t width = 2 + static_cast<size_t>(d);
+    for (size_t a = 0; a < kept_rows.active.size(); ++a)
+      smax = std::max(smax, kept_rows.coef[a * width + 1]);
+    s.resize(nB);
+    for (int j = 0; j < nB; ++j) s[j] = std::fabs(B.b[j]) + B_l1[j] * smax;
+  }
+  mag.resize(nB);
+  for (int j = 0; j < nB; ++j) mag[j] = std::fabs(vmin[j]);
+  for (int t = 0; t < d; ++t) {
+    const double* P = lv.base.Pt.data() + static_cast<size_t>(t) * nB;
+    const double cx = 0.5 * (lo[t] + hi[t]), hw = 0.5 * (hi[t] - lo[t]), far = std::fabs(cx) + hw;
+    for (int j = 0; j < nB; ++j) {
+      vmin[j] += P[j] * cx - std::fabs(P[j]) * hw;
+      vmax[j] += P[j] * cx + std::fabs(P[j]) * hw;
+      mag[j] += std::fabs(P[j]) * far;
+    }
+  }
+  for (size_t u = 0; u < ncut; ++u) {
+    const double* w = B.Wt + static_cast<size_t>(lv.cut[u]) * nB;
+    const double* cr = cut_range.data() + 4 * u;
+    for (int j = 0; j < nB; ++j) {
+      const double lo_term = w[j] * cr[0], hi_term = w[j] * cr[1];
+      vmin[j] += std::min(lo_term, hi_term);
+      vmax[j] += std::max(lo_term, hi_term);
+      s[j] += std::fabs(w[j]) * cr[2];
+      mag[j] += std::fabs(w[j]) * cr[3];
+    }
+  }
+  lv.may_cut.clear();
+  lv.decided.assign(static_cast<size_t>(nB) * per, 0);
+  for (int j = 0; j < nB; ++j) {
+    bool open = false;
+    for (int h = 0; h < per && !open; ++h) {
+      const double shift = B.breaks[h];
+      const double clear = tol.atol + tol.rtol * (s[j] + std::fabs(shift)) +
+                           roundoff * (mag[j] + s[j] + std::fabs(shift));
+      if (vmin[j] - shift > clear) lv.decided[static_cast<size_t>(j) * per + h] = 1;
+      else open = !(vmax[j] - shift < -clear);
+    }
+    if (open) lv.may_cut.push_back(j);
+  }
+  if (B_l1 != nullptr) {  // the scales of the units built, as compose_inputs sums them
+    const size_t width = 2 + static_cast<size_t>(d);
+    for (const int j : lv.may_cut) {
+      double sj = std::fabs(B.b[j]);
+      for (size_t a = 0; a < kept_rows.active.size(); ++a)
+        sj += std::fabs(B.Wt[static_cast<size_t>(kept_rows.active[a]) * nB + j]) *
+              kept_rows.coef[a * width + 1];
+      lv.base.s[j] = sj;
+    }
+  }
+  lv.screened = true;
+}
+
+// H = layer B's hyperplanes on child c of level lv (which holds layer A's split); with
+// `screen` (B is the last layer, and only the leaves' bits are kept) and a box, only those of
+// lv.may_cut, in that order (lv.decided gives the others' bits). B_l1: the 1-norms of B's rows.
+template <class Geo>
+void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, int d, const double* R,
+                       const Tolerance& tol, Level<Geo>& lv, size_t c, bool screen,
+                       DfsScratch& ws, Hyperplanes& H) {
+  if (!lv.based) {
+    // A screened level's shared sums leave out their scales, summed for the units kept only.
+    const bool screened = screen && lv.boxed;
+    const bool scales = !screened || lv.source >= 0;
+    make_base(A, B, d, R, lv, ws, H, scales);
+    lv.screened = false;
+    if (screened) screen_units(A, B, d, R, tol, lv, ws, H, scales ? nullptr : B_l1);
+  }
   const uint8_t* bits = lv.bits.data() + c * static_cast<size_t>(A.n_out) * A.n_breaks;
   post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, bits,
                        [&](size_t u) { return lv.cut[u]; }, lv.cut.size(), H);
+  if (lv.screened) {
+    const int nu = static_cast<int>(lv.may_cut.size());
+    compose_inputs_of(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                      lv.may_cut.data(), nu, lv.base, H);
+    finish_hyperplanes(B, d, tol, H, lv.may_cut.data(), nu);
+    return;
+  }
   compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
                  &lv.base, H);
   finish_hyperplanes(B, d, tol, H);
@@ -280,7 +562,8 @@ struct DfsThread {
   std::vector<Level<Geo>> level;
   Level<Geo> leaf;  // KEEP_PATTERNS, KEEP_COUNT: the last split's children, read, dropped
   Hyperplanes H;
-  std::vector<uint8_t> is_cut;
+  DfsScratch ds;
+  std::vector<uint8_t> full_bits;  // a screened split's bits, every hyperplane's
   typename Geo::Scratch scratch;
   std::vector<uint8_t> path;       // the unpacked pattern of the path being expanded
   std::vector<size_t> sizes;       // the batch's vector sizes before a root, to roll back
@@ -297,13 +580,16 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
                  const Tolerance& tol, const uint8_t* prefix, int keep, size_t r,
                  DfsBatch<Geo>& out, DfsThread<Geo>& w, Budget& split_budget,
                  Budget& leaf_budget) {
-  const int D = layers.depth();
+  // Layers after the last one with hyperplanes (a linear output layer) split nothing; where
+  // the leaves keep no maps they are not run, and their counts are the leaves'.
+  const int depth = layers.depth();
+  const int D = keep == KEEP_REGIONS ? depth : layers.splitting_depth();
   const int dim = maps_in.dim;
   const double* R = maps_in.R;
   w.level.resize(D > 1 ? D - 1 : 0);
   w.path.assign(layers.total_bits, 0);
   std::copy(prefix, prefix + layers.prefix_bits, w.path.begin());
-  w.made.assign(D, 0);
+  w.made.assign(depth, 0);
   w.sizes.clear();
   zip_batches(out, out, [&](auto& v, const auto&, auto) { w.sizes.push_back(v.size()); });
   const size_t leaves_before = out.leaves;
@@ -314,8 +600,9 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     out.leaves = leaves_before;
     return false;
   };
-  // Split region `idx` of `view` by the last layer (its hyperplanes in w.H) into the leaves.
-  auto split_last = [&](const auto& view, size_t idx) {
+  // Split region `idx` of `view` by the last layer (its hyperplanes in w.H, those of
+  // screen->may_cut only if `screen` is given) into the leaves.
+  auto split_last = [&](const auto& view, size_t idx, const Level<Geo>* screen) {
     const int d = D - 1;
     Level<Geo>& lf = w.leaf;
     Geo& g = keep == KEEP_REGIONS ? out.geo : lf.geo;
@@ -328,30 +615,51 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     leaves += n_new;
     w.made[d] += static_cast<int64_t>(n_new);
     if (!leaf_budget.fits(leaves)) return false;
+    if (keep == KEEP_COUNT) return true;
     const int nh = layers.nh[d];
     const size_t bytes = layers.pattern_bytes();
+    const uint8_t* leaf_bits = lf.bits.data();
+    if (screen != nullptr) {  // every hyperplane's bits: the decided ones, then the split's
+      const int per = layers.L[d].n_breaks;
+      w.full_bits.resize(n_new * nh);
+      for (size_t k = 0; k < n_new; ++k) {
+        uint8_t* full = w.full_bits.data() + k * nh;
+        std::copy(screen->decided.begin(), screen->decided.end(), full);
+        const uint8_t* part = leaf_bits + k * static_cast<size_t>(w.H.count);
+        for (size_t u = 0; u < screen->may_cut.size(); ++u)
+          std::copy(part + u * per, part + (u + 1) * per,
+                    full + static_cast<size_t>(screen->may_cut[u]) * per);
+      }
+      leaf_bits = w.full_bits.data();
+    }
     for (size_t k = 0; k < n_new; ++k) {
-      const uint8_t* bits = lf.bits.data() + k * nh;
+      const uint8_t* bits = leaf_bits + k * nh;
       if (keep == KEEP_REGIONS) append_post_activation(layers.L[d], w.H, bits, R, out.maps);
       std::copy(bits, bits + nh, w.path.begin() + layers.bit_off[d]);
       if (keep != KEEP_COUNT) {
         const size_t at = out.packed.size();
         out.packed.resize(at + bytes, 0);
-        for (int h = 0; h < layers.total_bits; ++h)
-          if (w.path[h]) out.packed[at + (h >> 3)] |= static_cast<uint8_t>(1u << (h & 7));
+        pack_bits(w.path.data(), static_cast<size_t>(layers.total_bits), out.packed.data() + at);
       }
       if (keep == KEEP_PATTERNS) interior_point(g, before + k, out.points);
     }
     return true;
   };
-  if (layers.from_parents) {  // the root's maps, as append_child_maps would make them
+  if (layers.from_parents) {
     const Layer& A = layers.from;
     const size_t units = static_cast<size_t>(A.n_out), p = static_cast<size_t>(layers.parent[r]);
-    post_activation_rows(A, maps_in.M + p * units * dim, dim, 1, maps_in.m + p * units, dim, R,
-                         layers.from_bits + r * units * A.n_breaks,
-                         [](size_t u) { return static_cast<int>(u); }, units, w.H);
-    compose_inputs(layers.L[0], dim, w.H.active.data(), w.H.coef.data(),
-                   static_cast<int>(w.H.active.size()), nullptr, w.H);
+    const uint8_t* bits = layers.from_bits + r * units * A.n_breaks;
+    w.ds.keys.resize(units);
+    for (size_t j = 0; j < units; ++j)
+      w.ds.keys[j] = static_cast<uint8_t>(table_piece(bits + j * A.n_breaks, A.n_breaks));
+    prefix_compose(layers.L[0], dim, static_cast<int64_t>(p), w.ds.keys.data(), units,
+                   [&](size_t u0, size_t u1) {
+                     post_activation_rows(A, maps_in.M + p * units * dim, dim, 1,
+                                          maps_in.m + p * units, dim, R, bits,
+                                          [&](size_t u) { return static_cast<int>(u0 + u); },
+                                          u1 - u0, w.H);
+                   },
+                   w.ds.root_prefix, w.H, w.H);
     finish_hyperplanes(layers.L[0], dim, tol, w.H);
   } else {
     layer_hyperplanes(layers.L[0], maps_in, layers.map_of ? layers.map_of[r] : r, tol, w.H);
@@ -363,8 +671,15 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       w.H.eps[h] = 0.0;
     }
   }
+  // The last layer is screened (screen_units) where only the leaves' bits are kept, the
+  // regions have vertices, and the layers are elementwise with few pieces.
+  const bool screen = keep != KEEP_REGIONS && D >= 2 && layers.screenable();
+  auto box_level = [&](Level<Geo>& lv, const auto& view, size_t idx) {
+    lv.box.resize(2 * static_cast<size_t>(dim));
+    lv.boxed = screen && region_box(view, idx, dim, lv.box.data());
+  };
   if (D == 1) {
-    if (!split_last(in, r)) return rollback();
+    if (!split_last(in, r, nullptr)) return rollback();
   } else {
     Level<Geo>& top = w.level[0];
     clear_geo(top.geo);
@@ -373,6 +688,8 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
                     split_budget))
       return rollback();
     keep_parent(top, w.H);
+    top.source = layers.map_of != nullptr ? layers.map_of[r] : -1;
+    if (D == 2) box_level(top, in, r);
     w.made[0] += static_cast<int64_t>(top.geo.count());
     int d = 0;  // the depth of the level whose children are being expanded
     for (;;) {
@@ -386,10 +703,11 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       const int nh = layers.nh[d];
       std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
                 w.path.begin() + layers.bit_off[d]);
-      child_hyperplanes(layers.L[d], layers.L[d + 1], dim, R, tol, lv, c, w.is_cut, w.H);
+      child_hyperplanes(layers.L[d], layers.L[d + 1], layers.row_l1[d + 1].data(), dim, R, tol,
+                        lv, c, screen && d + 2 == D, w.ds, w.H);
       const auto view = view_of(lv.geo);
       if (d + 2 == D) {
-        if (!split_last(view, c)) return rollback();
+        if (!split_last(view, c, lv.screened ? &lv : nullptr)) return rollback();
         continue;
       }
       Level<Geo>& nx = w.level[d + 1];
@@ -399,13 +717,15 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
                       split_budget))
         return rollback();
       keep_parent(nx, w.H);
+      if (d + 3 == D) box_level(nx, view, c);
       w.made[d + 1] += static_cast<int64_t>(nx.geo.count());
       ++d;
     }
   }
   out.leaves = leaves_before + leaves;
-  if (out.made.size() < static_cast<size_t>(D)) out.made.resize(D, 0);
-  for (int d = 0; d < D; ++d) out.made[d] += w.made[d];
+  for (int d = D; d < depth; ++d) w.made[d] = static_cast<int64_t>(leaves);
+  if (out.made.size() < static_cast<size_t>(depth)) out.made.resize(depth, 0);
+  for (int d = 0; d < depth; ++d) out.made[d] += w.made[d];
   return true;
 }
 

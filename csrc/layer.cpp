@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core.hpp"
 
@@ -80,8 +81,9 @@ RK_INLINE v4d abs4(v4d v) {
 // (the accumulators of 4 NV units stay in registers while the inputs stream past), summing in
 // the order of the inputs as the plain loop does, each term a product then a sum, so the
 // values are the same bit for bit. coef holds, per active input a, m_k, S_k and M_k (D values).
-// The sums start from the layer's bias (base == nullptr) or from base's partial sums.
-template <int D, int NV>
+// The sums start from the layer's bias (base == nullptr) or from base's partial sums. S: the
+// scales s too (else H.s is left as it is).
+template <int D, int NV, bool S>
 RK_INLINE void compose_units(const Layer& L, const int* active, const double* coef, int na, int j0,
                              const PreActivations* base, PreActivations& H) {
   const int n_out = L.n_out;
@@ -93,7 +95,7 @@ RK_INLINE void compose_units(const Layer& L, const int* active, const double* co
       for (int t = 0; t < D; ++t) P[t][v] = v4d{};
     } else {
       q[v] = load4(base->q.data() + j0 + 4 * v);
-      s[v] = load4(base->s.data() + j0 + 4 * v);
+      if constexpr (S) s[v] = load4(base->s.data() + j0 + 4 * v);
       for (int t = 0; t < D; ++t)
         P[t][v] = load4(base->Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v);
     }
@@ -105,30 +107,30 @@ RK_INLINE void compose_units(const Layer& L, const int* active, const double* co
     for (int v = 0; v < NV; ++v) {
       const v4d wv = load4(w + 4 * v);
       q[v] += wv * mk;
-      s[v] += abs4(wv) * Sk;
+      if constexpr (S) s[v] += abs4(wv) * Sk;
       for (int t = 0; t < D; ++t) P[t][v] += wv * splat4(c[2 + t]);
     }
   }
   for (int v = 0; v < NV; ++v) {
     store4(H.q.data() + j0 + 4 * v, q[v]);
-    store4(H.s.data() + j0 + 4 * v, s[v]);
+    if constexpr (S) store4(H.s.data() + j0 + 4 * v, s[v]);
     for (int t = 0; t < D; ++t)
       store4(H.Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v, P[t][v]);
   }
 }
 
 // The same sums for one unit j (the units left over by the blocks), any dimension d.
-template <int D>
+template <int D, bool S = true>
 RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const double* coef, int na,
                             int j, const PreActivations* base, PreActivations& H) {
   const int n_out = L.n_out, dd = D > 0 ? D : d;
-  double q, s, P[D > 0 ? D : 1];
+  double q, s = 0.0, P[D > 0 ? D : 1];
   if (base == nullptr) {
     q = L.b[j];
     s = std::fabs(L.b[j]);
   } else {
     q = base->q[j];
-    s = base->s[j];
+    if constexpr (S) s = base->s[j];
   }
   for (int t = 0; t < dd; ++t) {
     double p = base == nullptr ? 0.0 : base->Pt[static_cast<size_t>(t) * n_out + j];
@@ -141,22 +143,22 @@ RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const doub
     const double w = L.Wt[static_cast<size_t>(active[a]) * n_out + j];
     const double* c = coef + static_cast<size_t>(a) * (dd + 2);
     q += w * c[0];
-    s += std::fabs(w) * c[1];
+    if constexpr (S) s += std::fabs(w) * c[1];
   }
   H.q[j] = q;
-  H.s[j] = s;
+  if constexpr (S) H.s[j] = s;
   if constexpr (D > 0)
     for (int t = 0; t < D; ++t) H.Pt[static_cast<size_t>(t) * n_out + j] = P[t];
 }
 
-template <int D>
+template <int D, bool S>
 RK_VECTOR_CLONES void compose_layer(const Layer& L, const int* active, const double* coef,
                                     int na, const PreActivations* base, PreActivations& H) {
   constexpr int NV = D <= 3 ? 2 : 1;  // (D + 2) NV accumulators fit the 16 vector registers
   int j0 = 0;
   for (; j0 + 4 * NV <= L.n_out; j0 += 4 * NV)
-    compose_units<D, NV>(L, active, coef, na, j0, base, H);
-  for (; j0 < L.n_out; ++j0) compose_unit<D>(L, D, active, coef, na, j0, base, H);
+    compose_units<D, NV, S>(L, active, coef, na, j0, base, H);
+  for (; j0 < L.n_out; ++j0) compose_unit<D, S>(L, D, active, coef, na, j0, base, H);
 }
 
 // Any dimension: one unit at a time.
@@ -169,20 +171,43 @@ RK_VECTOR_CLONES void compose_layer_any(const Layer& L, int d, const int* active
 }  // namespace
 
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
-                    const PreActivations* base, PreActivations& H) {
+                    const PreActivations* base, PreActivations& H, bool scales) {
   H.Pt.resize(static_cast<size_t>(d) * L.n_out);
   H.q.resize(L.n_out);
   H.s.resize(L.n_out);
+  auto run = [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    if (scales) compose_layer<D, true>(L, active, coef, na, base, H);
+    else compose_layer<D, false>(L, active, coef, na, base, H);
+  };
   switch (d) {
-    case 1: compose_layer<1>(L, active, coef, na, base, H); break;
-    case 2: compose_layer<2>(L, active, coef, na, base, H); break;
-    case 3: compose_layer<3>(L, active, coef, na, base, H); break;
-    case 4: compose_layer<4>(L, active, coef, na, base, H); break;
-    case 5: compose_layer<5>(L, active, coef, na, base, H); break;
-    case 6: compose_layer<6>(L, active, coef, na, base, H); break;
-    case 7: compose_layer<7>(L, active, coef, na, base, H); break;
-    case 8: compose_layer<8>(L, active, coef, na, base, H); break;
+    case 1: run(std::integral_constant<int, 1>{}); break;
+    case 2: run(std::integral_constant<int, 2>{}); break;
+    case 3: run(std::integral_constant<int, 3>{}); break;
+    case 4: run(std::integral_constant<int, 4>{}); break;
+    case 5: run(std::integral_constant<int, 5>{}); break;
+    case 6: run(std::integral_constant<int, 6>{}); break;
+    case 7: run(std::integral_constant<int, 7>{}); break;
+    case 8: run(std::integral_constant<int, 8>{}); break;
     default: compose_layer_any(L, d, active, coef, na, base, H); break;
+  }
+}
+
+void compose_inputs_of(const Layer& L, int d, const int* active, const double* coef, int na,
+                       const int* units, int nu, const PreActivations& base, PreActivations& H) {
+  H.Pt.resize(static_cast<size_t>(d) * L.n_out);
+  H.q.resize(L.n_out);
+  H.s.resize(L.n_out);
+  auto each = [&](auto dim) {
+    for (int u = 0; u < nu; ++u)
+      compose_unit<decltype(dim)::value>(L, d, active, coef, na, units[u], &base, H);
+  };
+  switch (d) {
+    case 1: each(std::integral_constant<int, 1>{}); break;
+    case 2: each(std::integral_constant<int, 2>{}); break;
+    case 3: each(std::integral_constant<int, 3>{}); break;
+    case 4: each(std::integral_constant<int, 4>{}); break;
+    default: each(std::integral_constant<int, 0>{}); break;
   }
 }
 
@@ -208,18 +233,22 @@ void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Toler
   finish_hyperplanes(L, d, tol, H);
 }
 
-void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H) {
+void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes& H,
+                        const int* units, int nu) {
   const int n_out = L.n_out;
   const int per = hyperplanes_per_unit(L);
-  H.count = per * n_out;
+  const bool all = nu < 0;
+  if (all) nu = n_out;
+  H.count = per * nu;
   H.dim = d;
   H.partial = L.partial;
   H.a.resize(static_cast<size_t>(H.count) * d);
   H.c.resize(H.count);
   H.eps.resize(H.count);
-  for (int j = 0; j < n_out; ++j) {
+  for (int u = 0; u < nu; ++u) {
+    const int j = all ? u : units[u];
     for (int h = 0; h < per; ++h) {
-      const int idx = j * per + h;
+      const int idx = u * per + h;
       for (int t = 0; t < d; ++t)
         H.a[static_cast<size_t>(idx) * d + t] = H.Pt[static_cast<size_t>(t) * n_out + j];
       // Hyperplane h of an elementwise unit is z - breaks[h] = 0 (its bit: z > breaks[h]);
