@@ -206,6 +206,27 @@ inline bool region_box(const VPolytopes::View& g, size_t k, int d, double* box) 
 }
 inline bool region_box(const HPolytopes::View&, size_t, int, double*) { return false; }
 
+// The labels of the pieces of g from piece `first` on, each passed to f (a split's labels).
+template <class F>
+void each_label(Intervals& g, size_t first, F&& f) {
+  for (size_t k = first; k < g.lo.size(); ++k) {
+    f(g.lab_lo[k]);
+    f(g.lab_hi[k]);
+  }
+}
+template <class F>
+void each_label(Polygons& g, size_t first, F&& f) {
+  for (size_t k = static_cast<size_t>(g.off[first]); k < g.lab.size(); ++k) f(g.lab[k]);
+}
+template <class F>
+void each_label(VPolytopes& g, size_t first, F&& f) {
+  for (size_t k = static_cast<size_t>(g.roff[first]); k < g.lab.size(); ++k) f(g.lab[k]);
+}
+template <class F>
+void each_label(HPolytopes& g, size_t first, F&& f) {
+  for (size_t k = static_cast<size_t>(g.off[first]); k < g.lab.size(); ++k) f(g.lab[k]);
+}
+
 template <class Geo>
 void clear_geo(Geo& g) {
   g.zip(g, [](auto& v, const auto&, auto kind) {
@@ -491,17 +512,45 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
   lv.screened = true;
 }
 
+// After a split of a screened level's child by layer B (only the hyperplanes of units
+// lv.may_cut, `per` each): the pieces' bits made whole in `full` (the decided bits, then the
+// split's; nh per piece) and, with `labels`, the labels the split gave those hyperplanes
+// (label_base + their place among the built ones) renamed to theirs, pieces [first, ...) of g.
+template <class Geo>
+void unscreen(const Level<Geo>& lv, int per, int nh, int64_t label_base,
+              const std::vector<uint8_t>& compact, std::vector<uint8_t>& full, Geo& g,
+              size_t first, bool labels) {
+  const size_t n = g.count() - first, built = lv.may_cut.size() * per;
+  full.resize(n * nh);
+  for (size_t k = 0; k < n; ++k) {
+    uint8_t* whole = full.data() + k * nh;
+    std::copy(lv.decided.begin(), lv.decided.end(), whole);
+    const uint8_t* part = compact.data() + k * built;
+    for (size_t u = 0; u < lv.may_cut.size(); ++u)
+      std::copy(part + u * per, part + (u + 1) * per,
+                whole + static_cast<size_t>(lv.may_cut[u]) * per);
+  }
+  if (!labels) return;
+  each_label(g, first, [&](int64_t& lab) {
+    const int64_t h = lab - label_base;
+    if (h >= 0 && static_cast<size_t>(h) < built)
+      lab = label_base + static_cast<int64_t>(lv.may_cut[h / per]) * per + h % per;
+  });
+}
+
 // H = layer B's hyperplanes on child c of level lv (which holds layer A's split); with
 // `screen` (B is the last layer, and only the leaves' bits are kept) and a box, only those of
-// lv.may_cut, in that order (lv.decided gives the others' bits). B_l1: the 1-norms of B's rows.
+// lv.may_cut, in that order (lv.decided gives the others' bits), and, with all_sums, every
+// unit's pre-activations (the maps the next layer needs). B_l1: the 1-norms of B's rows.
 template <class Geo>
 void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, int d, const double* R,
                        const Tolerance& tol, Level<Geo>& lv, size_t c, bool screen,
-                       DfsScratch& ws, Hyperplanes& H) {
+                       bool all_sums, DfsScratch& ws, Hyperplanes& H) {
   if (!lv.based) {
-    // A screened level's shared sums leave out their scales, summed for the units kept only.
+    // A screened level's shared sums leave out their scales, summed for the units kept only
+    // (unless every unit's sums are wanted: all_sums).
     const bool screened = screen && lv.boxed;
-    const bool scales = !screened || lv.source >= 0;
+    const bool scales = !screened || lv.source >= 0 || all_sums;
     make_base(A, B, d, R, lv, ws, H, scales);
     lv.screened = false;
     if (screened) screen_units(A, B, d, R, tol, lv, ws, H, scales ? nullptr : B_l1);
@@ -511,8 +560,12 @@ void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, int d
                        [&](size_t u) { return lv.cut[u]; }, lv.cut.size(), H);
   if (lv.screened) {
     const int nu = static_cast<int>(lv.may_cut.size());
-    compose_inputs_of(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
-                      lv.may_cut.data(), nu, lv.base, H);
+    if (all_sums)
+      compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                     &lv.base, H);
+    else
+      compose_inputs_of(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
+                        lv.may_cut.data(), nu, lv.base, H);
     finish_hyperplanes(B, d, tol, H, lv.may_cut.data(), nu);
     return;
   }
@@ -619,17 +672,9 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
     const int nh = layers.nh[d];
     const size_t bytes = layers.pattern_bytes();
     const uint8_t* leaf_bits = lf.bits.data();
-    if (screen != nullptr) {  // every hyperplane's bits: the decided ones, then the split's
-      const int per = layers.L[d].n_breaks;
-      w.full_bits.resize(n_new * nh);
-      for (size_t k = 0; k < n_new; ++k) {
-        uint8_t* full = w.full_bits.data() + k * nh;
-        std::copy(screen->decided.begin(), screen->decided.end(), full);
-        const uint8_t* part = leaf_bits + k * static_cast<size_t>(w.H.count);
-        for (size_t u = 0; u < screen->may_cut.size(); ++u)
-          std::copy(part + u * per, part + (u + 1) * per,
-                    full + static_cast<size_t>(screen->may_cut[u]) * per);
-      }
+    if (screen != nullptr) {
+      unscreen(*screen, layers.L[d].n_breaks, nh, layers.label_base[d], lf.bits, w.full_bits, g,
+               before, keep == KEEP_REGIONS);
       leaf_bits = w.full_bits.data();
     }
     for (size_t k = 0; k < n_new; ++k) {
@@ -671,9 +716,11 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       w.H.eps[h] = 0.0;
     }
   }
-  // The last layer is screened (screen_units) where only the leaves' bits are kept, the
-  // regions have vertices, and the layers are elementwise with few pieces.
-  const bool screen = keep != KEEP_REGIONS && D >= 2 && layers.screenable();
+  // The last layer with hyperplanes, L[S - 1], is screened (screen_units) where the regions
+  // have vertices and the layers are elementwise with few pieces; where maps are kept, every
+  // unit's pre-activations are still made, the hyperplanes and their tests only for some.
+  const int S = layers.splitting_depth();
+  const bool screen = S >= 2 && layers.screenable();
   auto box_level = [&](Level<Geo>& lv, const auto& view, size_t idx) {
     lv.box.resize(2 * static_cast<size_t>(dim));
     lv.boxed = screen && region_box(view, idx, dim, lv.box.data());
@@ -689,7 +736,7 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       return rollback();
     keep_parent(top, w.H);
     top.source = layers.map_of != nullptr ? layers.map_of[r] : -1;
-    if (D == 2) box_level(top, in, r);
+    if (S == 2) box_level(top, in, r);
     w.made[0] += static_cast<int64_t>(top.geo.count());
     int d = 0;  // the depth of the level whose children are being expanded
     for (;;) {
@@ -704,10 +751,11 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
                 w.path.begin() + layers.bit_off[d]);
       child_hyperplanes(layers.L[d], layers.L[d + 1], layers.row_l1[d + 1].data(), dim, R, tol,
-                        lv, c, screen && d + 2 == D, w.ds, w.H);
+                        lv, c, screen && d + 2 == S, keep == KEEP_REGIONS, w.ds, w.H);
       const auto view = view_of(lv.geo);
+      const Level<Geo>* screened = d + 2 == S && lv.screened ? &lv : nullptr;
       if (d + 2 == D) {
-        if (!split_last(view, c, lv.screened ? &lv : nullptr)) return rollback();
+        if (!split_last(view, c, screened)) return rollback();
         continue;
       }
       Level<Geo>& nx = w.level[d + 1];
@@ -716,8 +764,13 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       if (!Geo::split(view, c, w.H, layers.label_base[d + 1], nx.geo, nx.bits, w.scratch,
                       split_budget))
         return rollback();
+      if (screened != nullptr) {
+        unscreen(*screened, layers.L[d + 1].n_breaks, layers.nh[d + 1], layers.label_base[d + 1],
+                 nx.bits, w.full_bits, nx.geo, 0, true);
+        nx.bits.swap(w.full_bits);
+      }
       keep_parent(nx, w.H);
-      if (d + 3 == D) box_level(nx, view, c);
+      if (d + 3 == S) box_level(nx, view, c);
       w.made[d + 1] += static_cast<int64_t>(nx.geo.count());
       ++d;
     }
