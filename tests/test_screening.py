@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_workers import ACTIVATIONS, CUSTOM, assert_same, make_net
+from test_workers import ACTIVATIONS, CUSTOM, assert_equivalent, assert_same, make_net
 
 import regionkit as rk
 from regionkit.regions import engine, widesplit
@@ -164,3 +164,22 @@ def test_units_within_the_tolerance_keep_the_split_s_bit():
     full = assert_kept_agree(net, rk.Box(-1, 1, dim=2), tol=tol)
     last = full.pattern_bits()[:, -4:]
     np.testing.assert_array_equal(last, np.tile([False, False, True, False], (len(last), 1)))
+
+
+@pytest.mark.parametrize("n_in,widths,method", CASES)
+def test_screened_last_layer_keeping_its_maps(n_in, widths, method):
+    """A net ending in a layer with hyperplanes (no linear output): the screened split is the
+    leaves' own and keep="regions" keeps its maps and labels, as layer by layer does."""
+    rng = np.random.default_rng(n_in)
+    Ws, bs, prev = [], [], n_in
+    for w in widths:
+        Ws.append(rng.normal(size=(w, prev)) / np.sqrt(prev))
+        bs.append(0.5 * rng.normal(size=w))
+        prev = w
+    net = rk.Network.from_arrays(Ws, bs, ["relu", "hard_tanh", "leaky_relu:0.2"])
+    domain = rk.Box(-1, 1, dim=n_in)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "DFS_MIN_ROOTS", 1 << 62)
+        mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
+        layered = rk.enumerate_regions(net, domain, method=method, workers=1)
+    assert_equivalent(layered, assert_kept_agree(net, domain, method=method, workers=2))
