@@ -34,16 +34,24 @@ TOLERANCES = [None, rk.Tolerance(rtol=0.0, atol=0.0), rk.Tolerance(rtol=1e-4),
 
 
 def run(net, domain, *, roots=8, workers=1, batch=1, **kwargs):
-    """enumerate_regions going depth first once the frontier holds `roots` regions."""
+    """enumerate_regions going depth first once the frontier holds `roots` regions (1 << 62:
+    never, nor in two passes: layer by layer)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "DFS_MIN_ROOTS", roots)
+        if roots == 1 << 62:
+            mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
         mp.setattr(engine, "DFS_BATCH_ROOTS", batch)
         return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
 
 
 def assert_kept_agree(net, domain, **kwargs) -> rk.RegionSet:
-    """keep="count" and keep="patterns" against keep="regions"."""
+    """keep="regions", "count" and "patterns", all screened, against the layer-by-layer
+    split, which builds and tests every hyperplane (no depth-first phase, no screen)."""
+    layered = run(net, domain, roots=1 << 62, **{k: v for k, v in kwargs.items()
+                                                 if k not in ("roots", "workers", "batch")})
     full = run(net, domain, **kwargs)
+    assert (full.n_regions, full.per_layer) == (layered.n_regions, layered.per_layer)
+    np.testing.assert_array_equal(full.patterns, layered.patterns)
     counted = run(net, domain, keep="count", **kwargs)
     kept = run(net, domain, keep="patterns", **kwargs)
     assert (counted.n_regions, counted.per_layer) == (full.n_regions, full.per_layer)
@@ -178,8 +186,5 @@ def test_screened_last_layer_keeping_its_maps(n_in, widths, method):
         prev = w
     net = rk.Network.from_arrays(Ws, bs, ["relu", "hard_tanh", "leaky_relu:0.2"])
     domain = rk.Box(-1, 1, dim=n_in)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "DFS_MIN_ROOTS", 1 << 62)
-        mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
-        layered = rk.enumerate_regions(net, domain, method=method, workers=1)
+    layered = run(net, domain, roots=1 << 62, method=method)
     assert_equivalent(layered, assert_kept_agree(net, domain, method=method, workers=2))
