@@ -11,13 +11,12 @@
 namespace rk {
 namespace {
 
-constexpr double kU = 1.1102230246251565e-16;  // 2^-53, the unit roundoff
 constexpr double kSafety = 2.0;
 
 // gamma(n) for n terms plus a constant and one rounding of the sum (as _gamma in certify.py).
 inline double gamma_terms(int n) {
   const double k = static_cast<double>(n) + 2.0;
-  return k * kU / (1.0 - k * kU);
+  return k * kUnitRoundoff / (1.0 - k * kUnitRoundoff);
 }
 
 }  // namespace
@@ -296,7 +295,7 @@ class Filter {
         st.M[static_cast<size_t>(q) * no + u] = v;
         mx = std::max(mx, std::fabs(v));
       }
-      st.EM[u] = std::fabs(s) * P.EZ[u] + kU * mx;
+      st.EM[u] = std::fabs(s) * P.EZ[u] + kUnitRoundoff * mx;
       st.m[u] = s * P.z0[u] + o;
       st.Em[u] = std::fabs(s) * P.Ez[u] + g2 * (std::fabs(s * P.z0[u]) + std::fabs(o));
     }
@@ -333,7 +332,8 @@ class Filter {
             mx = std::max(mx, std::fabs(row[q]));
           }
           const double c = P.z0[h] - P.z0[a];
-          finish_row(j, c, P.EZ[h] + P.EZ[a] + kU * mx, P.Ez[h] + P.Ez[a] + kU * std::fabs(c),
+          finish_row(j, c, P.EZ[h] + P.EZ[a] + kUnitRoundoff * mx,
+                     P.Ez[h] + P.Ez[a] + kUnitRoundoff * std::fabs(c),
                      h != a, h % k < a % k);
         }
         continue;
@@ -347,7 +347,7 @@ class Filter {
           double* row = A_.data() + static_cast<size_t>(j) * d_;
           for (int q = 0; q < d_; ++q) row[q] = sg * P.Z[static_cast<size_t>(q) * no + u];
           const double G = P.z0[u] - L.breaks[t];
-          finish_row(j, sg * G, P.EZ[u], P.Ez[u] + kU * std::fabs(G), true, set);
+          finish_row(j, sg * G, P.EZ[u], P.Ez[u] + kUnitRoundoff * std::fabs(G), true, set);
         }
     }
     for (int i = 0; i < dom_.n_rows; ++i) {

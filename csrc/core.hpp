@@ -13,6 +13,9 @@
 
 namespace rk {
 
+// The unit roundoff of doubles, 2^-53: rounding errors are counted in units of it.
+constexpr double kUnitRoundoff = 1.1102230246251565e-16;
+
 // Raised when the dense LP solver cannot certify an answer (iteration limit, unbounded).
 class SolverError : public std::runtime_error {
  public:

@@ -267,7 +267,7 @@ struct Level {
   // box (boxed), the units of the next layer whose hyperplanes may cut one of the children
   // (may_cut), and the bit every other hyperplane has in all of them (decided).
   bool boxed = false, screened = false;
-  std::vector<double> box;
+  std::vector<double> box;  // centre (dim values), then half-widths
   std::vector<int> may_cut;
   std::vector<uint8_t> decided;
 };
@@ -392,7 +392,6 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
 // the cut units, of its values at the vertices, of vertices a few ulps outside the box, and of
 // the screen's own interval sums, with room to spare.
 constexpr double SCREEN_ROUNDOFFS = 64.0;
-constexpr double kUnitRoundoff = 1.1102230246251565e-16;
 
 // Level lv's screen of the next layer B, the last (after make_base): the range of each unit's
 // pre-activation over lv.box, for any child, is its shared sums' range there plus, for each cut
@@ -407,8 +406,8 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
                   const double* B_l1) {
   std::vector<double>& cut_range = scratch.cut_range;
   const int nA = A.n_out, nbA = A.n_breaks, nB = B.n_out, per = B.n_breaks;
-  const double* lo = lv.box.data();
-  const double* hi = lo + d;
+  const double* cx = lv.box.data();
+  const double* hw = cx + d;
   const size_t ncut = lv.cut.size();
   // Per cut unit: the range of its output (hmin, hmax), the largest S a child gives it, and a
   // bound on the magnitude of its output's terms.
@@ -419,11 +418,10 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
     double zc = lv.z.q[k], zr = 0.0, size = 0.0, zmag = std::fabs(lv.z.q[k]);
     for (int t = 0; t < d; ++t) {
       const double p = lv.z.Pt[static_cast<size_t>(t) * nA + k];
-      const double cx = 0.5 * (lo[t] + hi[t]), hw = 0.5 * (hi[t] - lo[t]);
-      zc += p * cx;
-      zr += std::fabs(p) * hw;
+      zc += p * cx[t];
+      zr += std::fabs(p) * hw[t];
       size += std::fabs(p) * R[t];
-      zmag += std::fabs(p) * (std::fabs(cx) + hw);
+      zmag += std::fabs(p) * (std::fabs(cx[t]) + hw[t]);
     }
     double hmin = INFINITY, hmax = -INFINITY, smax = 0.0, hmag = 0.0;
     uint32_t seen = 0;  // pieces met (a unit has at most 32: tables are small)
@@ -468,10 +466,10 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
   for (int j = 0; j < nB; ++j) mag[j] = std::fabs(vmin[j]);
   for (int t = 0; t < d; ++t) {
     const double* P = lv.base.Pt.data() + static_cast<size_t>(t) * nB;
-    const double cx = 0.5 * (lo[t] + hi[t]), hw = 0.5 * (hi[t] - lo[t]), far = std::fabs(cx) + hw;
+    const double c = cx[t], h = hw[t], far = std::fabs(c) + h;
     for (int j = 0; j < nB; ++j) {
-      vmin[j] += P[j] * cx - std::fabs(P[j]) * hw;
-      vmax[j] += P[j] * cx + std::fabs(P[j]) * hw;
+      vmin[j] += P[j] * c - std::fabs(P[j]) * h;
+      vmax[j] += P[j] * c + std::fabs(P[j]) * h;
       mag[j] += std::fabs(P[j]) * far;
     }
   }
@@ -724,6 +722,11 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
   auto box_level = [&](Level<Geo>& lv, const auto& view, size_t idx) {
     lv.box.resize(2 * static_cast<size_t>(dim));
     lv.boxed = screen && region_box(view, idx, dim, lv.box.data());
+    for (int t = 0; lv.boxed && t < dim; ++t) {  // lo, hi -> centre, half-width
+      const double lo = lv.box[t], hi = lv.box[dim + t];
+      lv.box[t] = 0.5 * (lo + hi);
+      lv.box[dim + t] = 0.5 * (hi - lo);
+    }
   };
   if (D == 1) {
     if (!split_last(in, r, nullptr)) return rollback();

@@ -7,9 +7,8 @@
 namespace rk {
 namespace {
 
-// Unit roundoff, and the rounding errors of a piece's coordinates below which a side left by
-// a cut is a sliver that may not exist (see Polygons::split).
-constexpr double kRoundoff = 1.1102230246251565e-16;
+// The rounding errors of a piece's coordinates below which a side left by a cut is a sliver
+// that may not exist (see Polygons::split).
 constexpr double kSliverRoundoffs = 1024.0;
 
 // Side of a hyperplane over a vertex list: bit 1 = some value > eps, bit 2 = some < -eps.
@@ -168,7 +167,7 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       // tolerance (rtol = 1e-10 by default), where regions may be merged (docs/certify.md).
       double M = 0.0;
       for (const double x : s.pieces[i].xy) M = std::fmax(M, std::fabs(x));
-      const double sliver = kSliverRoundoffs * kRoundoff * M;
+      const double sliver = kSliverRoundoffs * kUnitRoundoff * M;
       const bool thin_pos = thickness(s.tmp_pos.xy) <= sliver;
       const bool thin_neg = thickness(s.tmp_neg.xy) <= sliver;
       if (thin_pos != thin_neg) {
