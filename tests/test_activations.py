@@ -11,7 +11,7 @@ import pytest
 
 import regionkit as rk
 from regionkit.core import _core
-from regionkit.errors import NetworkError, NetworkFileError
+from regionkit.errors import CoreInputError, NetworkError, NetworkFileError
 from regionkit.model import activations as A
 
 # A table no module defines: three breakpoints, slopes of both signs, a flat last piece;
@@ -229,6 +229,63 @@ def test_maxout_pair_scales_are_the_documented_formula():
         + np.abs(b[:, None] - b[None, :])
     np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
     np.testing.assert_array_equal(got, got.transpose(0, 2, 1))
+
+
+def _sure_winners_by_numpy(off, X, ZM, Zm, src, first, k, eps):
+    """The reference: every piece's value at every vertex, each candidate checked in full."""
+    out = np.full(len(src), -1)
+    for i, s in enumerate(src):
+        V = X[off[i]:off[i + 1]]
+        if len(V) == 0:
+            continue
+        vals = V @ ZM[s, first:first + k].T + Zm[s, first:first + k]      # (vertices, k)
+        for a in range(k):
+            D = vals[:, [a]] - vals                                        # P_a - P_j
+            lower = np.arange(k) < a
+            ok = np.where(lower, D > eps[i, a], D >= -eps[i, a])
+            ok[:, a] = True
+            if ok.all():
+                out[i] = a
+                break
+    return out
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_maxout_sure_winners_match_vertex_values(k):
+    rng = np.random.default_rng(k)
+    n, d, rows, n_src = 40, 3, 4 * k, 3
+    counts = rng.integers(0, 6, size=n)
+    off = np.concatenate([[0], np.cumsum(counts)])
+    X = rng.uniform(-1, 1, size=(off[-1], d)) * 0.2
+    ZM, Zm = rng.normal(size=(n_src, rows, d)), rng.normal(size=(n_src, rows))
+    Zm[1, k:2 * k] = Zm[1, k]                                # tied pieces: the lowest wins
+    ZM[1, k:2 * k] = ZM[1, k]
+    src = rng.integers(0, n_src, size=n)
+    eps = rng.uniform(0, 0.05, size=(n, k, k))
+    for first in (0, k):
+        got = _core.maxout_sure_winners(off, X, ZM, Zm, src, first, k, eps)
+        want = _sure_winners_by_numpy(off, X, ZM, Zm, src, first, k, eps)
+        np.testing.assert_array_equal(got, want)
+        assert (got >= 0).any() and (got < 0).any()
+    # At the tolerance exactly (one vertex, symmetric tolerances as the scales are):
+    # P_0 - P_1 = -eps lets piece 0 win (j > a: not below -eps); P_1 - P_0 = eps does not
+    # make piece 1 win (j < a: strictly above eps).
+    def winner(vals, pairs):
+        at = np.zeros((1, k, k))
+        for (a, j), e in pairs.items():
+            at[0, a, j] = at[0, j, a] = e
+        Zm1 = np.full((1, k), -1.0)
+        Zm1[0, :len(vals)] = vals
+        return _core.maxout_sure_winners(np.array([0, 1]), np.zeros((1, d)),
+                                         np.zeros((1, k, d)), Zm1, np.zeros(1, np.int64), 0,
+                                         k, at)[0]
+    assert winner([0.0, 0.5], {(0, 1): 0.5}) == 0
+    if k > 2:
+        assert winner([0.0, 0.5, 0.25], {(0, 1): 0.5}) == -1
+    with pytest.raises(CoreInputError, match="do not match"):
+        _core.maxout_sure_winners(off, X, ZM, Zm, src, 3 * k + 1, k, eps)
+    with pytest.raises(CoreInputError, match="bad source"):
+        _core.maxout_sure_winners(off, X, ZM, Zm, src + n_src, 0, k, eps)
 
 
 # --- exact counts of networks with new tables --------------------------------------------------

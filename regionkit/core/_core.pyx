@@ -283,6 +283,66 @@ def maxout_pair_scales(W, b, S):
     return out
 
 
+@_translate
+def maxout_sure_winners(off, X, ZM, Zm, src, int first, int k, eps):
+    """Per region i (vertices X[off[i]:off[i+1]]), the piece a of the maxout unit whose rows
+    are first .. first + k - 1 that wins at every vertex by its tolerance: P_a - P_j >
+    eps[i, a, j] for j < a and P_a - P_j >= -eps[i, a, j] for j > a (then the clips keep the
+    whole region for a and drop it for every other piece), the lowest such a; -1 where none
+    does (the clips decide) or the region has no vertex. ZM (n_src, rows, d) and Zm (n_src,
+    rows): every piece's map on each source region; region i's is src[i]'s."""
+    cdef const int64_t[::1] ov = np.ascontiguousarray(off, dtype=np.int64)
+    cdef const double[:, ::1] Xv = np.ascontiguousarray(X, dtype=np.float64)
+    cdef const double[:, :, ::1] Mv = np.ascontiguousarray(ZM, dtype=np.float64)
+    cdef const double[:, ::1] mv = np.ascontiguousarray(Zm, dtype=np.float64)
+    cdef const int64_t[::1] sv = np.ascontiguousarray(src, dtype=np.int64)
+    cdef const double[:, :, ::1] ev = np.ascontiguousarray(eps, dtype=np.float64)
+    cdef Py_ssize_t n = sv.shape[0], i, v
+    cdef int d = Xv.shape[1], a, j, t
+    cdef int64_t s
+    cdef double val, diff
+    if (ov.shape[0] != n + 1 or Mv.shape[0] != mv.shape[0] or Mv.shape[1] != mv.shape[1]
+            or Mv.shape[2] != d or ev.shape[0] != n or ev.shape[1] != k or ev.shape[2] != k
+            or k < 1 or first < 0 or first + k > Mv.shape[1]):
+        raise ValueError("maxout_sure_winners: off (n + 1), X (V, d), ZM (n_src, rows, d), "
+                         "Zm (n_src, rows), src (n) and eps (n, k, k) do not match")
+    for i in range(n):
+        if not (0 <= sv[i] < Mv.shape[0]) or ov[i] > ov[i + 1] or ov[i] < 0:
+            raise ValueError(f"maxout_sure_winners: region {i} has a bad source or offsets")
+    if ov[n] > Xv.shape[0]:
+        raise ValueError("maxout_sure_winners: the offsets run past the vertices")
+    out = np.full(n, -1, dtype=np.int64)
+    cdef int64_t[::1] wv = out
+    cdef vector[double] vals = vector[double](k)
+    cdef vector[uint8_t] ok = vector[uint8_t](k)
+    with nogil:
+        for i in range(n):
+            if ov[i] == ov[i + 1]:
+                continue
+            s = sv[i]
+            for a in range(k):
+                ok[a] = 1
+            for v in range(ov[i], ov[i + 1]):
+                for a in range(k):
+                    val = 0.0
+                    for t in range(d):
+                        val += Mv[s, first + a, t] * Xv[v, t]
+                    vals[a] = val + mv[s, first + a]
+                for a in range(k):
+                    if not ok[a]:
+                        continue
+                    for j in range(k):
+                        diff = vals[a] - vals[j]
+                        if (j < a and not diff > ev[i, a, j]) or (j > a and not diff >= -ev[i, a, j]):
+                            ok[a] = 0
+                            break
+            for a in range(k):
+                if ok[a]:
+                    wv[i] = a
+                    break
+    return out
+
+
 cdef extern from *:
     """
     // A geometry's input view and its output side by side: one split_layer call serves all.

@@ -79,7 +79,9 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     ZM = np.matmul(W, maps["M"])                          # pieces' gradients per region
     Zm = maps["m"] @ W.T + b                              # and offsets
     src = np.arange(n)                                    # chunk region of each current cell
-    win = np.zeros((n, U), dtype=np.int64)                # winners chosen so far
+    # Per unit taken: each cell's cell before it (an index into the previous cells) and the
+    # piece that won there; the winners are traced back once, at the end.
+    steps: list[tuple[np.ndarray, np.ndarray]] = []
     current = frontier
     # others[a]: the pieces a competes with; want[a]: the clip signs where a wins.
     others = np.array([[j for j in range(k) if j != a] for a in range(k)],
@@ -93,7 +95,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         # Scale of each hyperplane P_a - P_j, per region and ordered pair (a, j), flattened
         # to a * k + j; its zero tolerance is atol + rtol scale.
         scale = _core.maxout_pair_scales(W[rows], b[rows], maps["S"][src]).reshape(-1, k * k)
-        sure = _sure_winners(current, ZM[src[:, None], rows], Zm[src[:, None], rows],
+        sure = _sure_winners(current, ZM, Zm, src, u * k, k,
                              (tol.atol + tol.rtol * scale).reshape(-1, k, k))
         whole = np.flatnonzero(sure >= 0)
         cut = np.flatnonzero(sure < 0)
@@ -108,8 +110,7 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
         clip_S = scale[copies[:, None], piece[:, None] * k + (rest - u * k)]
         clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": maps["R"]}
-        parts, srcs, wins = [current.take(whole)], [src[whole]], [win[whole]]
-        wins[0][:, u] = sure[whole]
+        parts, came, won = [current.take(whole)], [whole], [sure[whole]]
         if len(cut):
             done, children, _, bits, parent, aborted = _core.split_frontier(
                 kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
@@ -121,44 +122,49 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
             a = piece[parent[keep]]
             parts.append(_relabel_new_rows(Frontier(kind, children).take(keep), others, a,
                                            label_base + u * k))
-            srcs.append(src[copies[parent[keep]]])
-            wins.append(win[copies[parent[keep]]])
-            wins[-1][:, u] = a
+            came.append(copies[parent[keep]])
+            won.append(a)
+        index = np.int32 if len(current) < 2**31 else np.int64  # the step's own cells
         current = Frontier.concat(kind, parts)
-        src, win = np.concatenate(srcs), np.concatenate(wins)
+        steps.append((np.concatenate(came).astype(index), np.concatenate(won).astype(np.int16)))
+        src = src[steps[-1][0]]
         if len(current) > max_total:
             return _nothing_done(frontier, U, k)
-    # Each unit's output map is its winning piece's.
+    # Each unit's output map is its winning piece's (units not taken: piece 0, k == 1).
+    win = np.zeros((len(src), U), dtype=np.int64)
+    cell = np.arange(len(src))
+    for u in range(len(steps) - 1, -1, -1):
+        win[:, u] = steps[u][1][cell]
+        cell = steps[u][0][cell]
     sel = np.arange(U) * k + win
-    out_M = ZM[src[:, None], sel]
-    out_m = Zm[src[:, None], sel]
+    flat = src[:, None] * ZM.shape[1] + sel               # (cell, unit) -> row of ZM, Zm
+    out_M = ZM.reshape(-1, ZM.shape[2])[flat]
+    out_m = Zm.reshape(-1)[flat]
     bits = np.zeros((len(src), U * k), dtype=np.uint8)
     np.put_along_axis(bits, sel, 1, axis=1)
-    child_maps = {"M": out_M, "m": out_m, "S": np.abs(out_M) @ maps["R"] + np.abs(out_m)}
+    S = np.abs(out_m)                                     # |m| + sum_t |M_t| R_t, as the core
+    for t in range(out_M.shape[2]):
+        S += np.abs(out_M[..., t]) * maps["R"][t]
+    child_maps = {"M": out_M, "m": out_m, "S": S}
     return n, current.data, child_maps, bits, src, False
 
 
-def _sure_winners(fr: Frontier, P: np.ndarray, p: np.ndarray, eps: np.ndarray) -> np.ndarray:
+def _sure_winners(fr: Frontier, ZM: np.ndarray, Zm: np.ndarray, src: np.ndarray, first: int,
+                  k: int, eps: np.ndarray) -> np.ndarray:
     """The piece that wins on the whole of each region, or -1 where the clip must decide.
 
     The core decides a hyperplane's side from its values at a region's vertices (1-D, 2-D
     and vertex form), so piece a wins the whole region when at every vertex
     P_a - P_j > eps for j < a and P_a - P_j >= -eps for j > a: then every clip of a keeps
     the region whole on its side and every other piece's clip drops it. LP-form regions
-    have no vertices and are always clipped.
+    have no vertices and are always clipped. ZM, Zm: every piece's map on each source region
+    (region i's is src[i]'s); the unit's pieces are rows first .. first + k - 1.
     """
-    n, k = p.shape
+    n = len(src)
     if not fr.geometry.has_vertices or n == 0:
         return np.full(n, -1, dtype=np.int64)
     off, X = fr.geometry.vertices(fr.data)
-    reg = np.repeat(np.arange(n), np.diff(off))
-    vals = np.einsum("vkd,vd->vk", P[reg], X) + p[reg]         # (vertices, k)
-    D = vals[:, :, None] - vals[:, None, :]                     # D[v, a, j] = P_a - P_j
-    lower = np.tril(np.ones((k, k), dtype=bool), -1)            # j < a
-    e = eps[reg]
-    ok = np.where(lower, D > e, D >= -e) | np.eye(k, dtype=bool)
-    ok = np.logical_and.reduceat(ok.all(axis=2), off[:-1], axis=0)  # (n, k)
-    return np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    return _core.maxout_sure_winners(off, X, ZM, Zm, src, first, k, eps)
 
 
 def _nothing_done(frontier: Frontier, U: int, k: int) -> _Split:
