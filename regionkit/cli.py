@@ -413,7 +413,7 @@ class _Meter:
 @_net_and_domain
 @_budgets
 @click.option("--rtol", type=_Number(0.0), default=None,
-              help="Relative zero tolerance (default 1e-10).")
+              help="Relative zero tolerance (default 1e-10, at least 1e-13).")
 @click.option("--method", type=click.Choice(["auto", "lp", "vertex", "exact"]), default="auto",
               show_default=True, help="Splitting geometry (see README); exact: rational "
                                       "arithmetic, for small nets.")

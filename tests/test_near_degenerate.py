@@ -3,10 +3,14 @@
 Counts come from closed forms (Zaslavsky's formula in general position inside the box:
 1 + #lines meeting the box + #intersection points inside it).
 """
+import json
+
 import numpy as np
 import pytest
 
 import regionkit as rk
+from regionkit.errors import RegionkitError
+from regionkit.model.tolerance import MIN_RTOL
 
 METHODS_2D = ["auto", "lp"]
 
@@ -86,3 +90,48 @@ def test_deep_hard_tanh_thin_piece_survives_the_engine_tolerance():
     assert rs.n_regions == n_breaks + 1
     widths = np.diff(rs.vertices[:, 0].reshape(-1, 2), axis=1)
     assert widths.min() < 2e-6
+
+
+# --- the smallest tolerance --------------------------------------------------------------------
+
+def integer_net(seed: int) -> rk.Network:
+    """3-7-7-1 ReLU, weights and biases in {-1, 0, 1}: hyperplanes through vertices, along
+    facets and through each other's crossings."""
+    rng = np.random.default_rng(seed)
+    sizes = [3, 7, 7, 1]
+    Ws = [rng.integers(-1, 2, size=(sizes[i + 1], sizes[i])).astype(float) for i in range(3)]
+    bs = [rng.integers(-1, 2, size=sizes[i + 1]).astype(float) for i in range(3)]
+    return rk.Network.from_arrays(Ws, bs, ["relu", "relu", "identity"])
+
+
+@pytest.mark.parametrize("rtol", [0.0, 1e-16, MIN_RTOL / 2])
+def test_a_tolerance_below_the_rounding_is_refused(rtol):
+    with pytest.raises(RegionkitError, match="below MIN_RTOL.*method='exact'"):
+        rk.Tolerance(rtol=rtol)
+    with pytest.raises(RegionkitError, match="below MIN_RTOL"):
+        rk.enumerate_regions(integer_net(1), rk.Box(-1, 1, dim=3), tol=rtol)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 12, 15, 28])
+@pytest.mark.parametrize("method", ["lp", "auto"])
+def test_the_smallest_tolerance_counts_integer_nets_exactly(seed, method):
+    # At rtol = 0 these gave 145, 73, 82, 61 (LP form) and 148 (vertex form) regions for the
+    # 109, 49, 59, 42 and 147 of exact arithmetic.
+    net, box = integer_net(seed), rk.Box(-1, 1, dim=3)
+    exact = rk.enumerate_regions(net, box, method="exact").n_regions
+    got = rk.enumerate_regions(net, box, method=method, tol=rk.Tolerance(rtol=MIN_RTOL))
+    assert got.n_regions == exact
+
+
+def test_a_result_saved_below_the_smallest_tolerance_loads_with_it(tmp_path):
+    rs = rk.enumerate_regions(integer_net(1), rk.Box(-1, 1, dim=3))
+    path = tmp_path / "old.npz"
+    rs.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    meta = json.loads(str(data["meta"]))
+    meta["rtol"] = 0.0  # as a version that took any rtol >= 0 wrote it
+    data["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **data)
+    back = rk.RegionSet.load(path)
+    assert back.tol == rk.Tolerance(rtol=MIN_RTOL) and back.n_regions == rs.n_regions

@@ -7,7 +7,7 @@ without a test; trailing layers without hyperplanes (a linear output) are not ru
 keep="count" and keep="patterns" must agree with keep="regions" exactly (counts, per-layer
 counts, patterns, depths) on every activation and vertex geometry, and where the margins are
 thin: integer weights (hyperplanes through vertices, ties everywhere), nearly parallel units,
-no tolerance at all, a large one, an absolute one.
+the smallest tolerance (MIN_RTOL), a large one, an absolute one.
 The sums of consecutive roots that share their first units' pieces are taken from each other
 (bit for bit): runs whose threads see the roots in other orders must give the same arrays.
 """
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from test_workers import ACTIVATIONS, CUSTOM, assert_equivalent, assert_same, make_net
 
 import regionkit as rk
+from regionkit.model.tolerance import MIN_RTOL
 from regionkit.regions import engine, widesplit
 
 ELEMENTWISE = ACTIVATIONS[:4]  # screening is for elementwise layers (maxout goes to Python)
@@ -29,7 +30,7 @@ ELEMENTWISE = ACTIVATIONS[:4]  # screening is for elementwise layers (maxout goe
 CASES = [(1, [16, 16, 48], "auto"), (2, [10, 10, 40], "auto"), (3, [7, 7, 24], "auto"),
          (4, [6, 5, 16], "auto"), (3, [7, 7, 24], "lp")]
 
-TOLERANCES = [None, rk.Tolerance(rtol=0.0, atol=0.0), rk.Tolerance(rtol=1e-4),
+TOLERANCES = [None, rk.Tolerance(rtol=MIN_RTOL, atol=0.0), rk.Tolerance(rtol=1e-4),
               rk.Tolerance(rtol=1e-10, atol=1e-6)]
 
 

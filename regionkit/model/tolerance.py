@@ -11,6 +11,14 @@ layers would grow like the product of |W| over the depth and merge genuine thin 
 deep nets, so each layer restarts from the actual size of its input.) A hyperplane whose
 values on a region are all within the tolerance does not split it (it touches or is
 identically zero there).
+
+The tolerance cannot be smaller than the rounding itself: with ``rtol`` below ``MIN_RTOL`` the
+rounding errors, not the network, decide the sign of a hyperplane that passes exactly through
+a vertex or along a facet (common with integer or symmetric weights), and a float count may
+include regions that do not exist (a 3-7-7-1 net with weights in {-1, 0, 1}: 145 regions in LP
+form at rtol = 0 for the 109 of exact arithmetic; every such net we tried was right from
+rtol = 1e-15 on). ``method="exact"`` counts every full-dimensional region, however thin,
+with no tolerance at all.
 """
 from __future__ import annotations
 
@@ -19,10 +27,13 @@ from dataclasses import dataclass
 
 from regionkit.errors import RegionkitError
 
-__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Tolerance"]
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "MIN_RTOL", "Tolerance"]
 
 DEFAULT_RTOL = 1e-10
 DEFAULT_ATOL = 0.0
+# The smallest rtol accepted: about 450 unit roundoffs (a layer of a few hundred inputs sums
+# that many rounded terms); see the module notes.
+MIN_RTOL = 1e-13
 
 
 @dataclass(frozen=True)
@@ -34,14 +45,15 @@ class Tolerance:
     Parameters
     ----------
     rtol : float, default DEFAULT_RTOL
-        Relative tolerance, >= 0 and below 1e-2.
+        Relative tolerance, at least MIN_RTOL (1e-13) and below 1e-2.
     atol : float, default DEFAULT_ATOL
         Absolute tolerance, >= 0.
 
     Raises
     ------
     RegionkitError
-        If a tolerance is negative, not finite, or rtol is too coarse to count regions.
+        If a tolerance is negative, not finite, rtol is below the rounding errors of double
+        arithmetic (MIN_RTOL) or too coarse to count regions.
 
     Examples
     --------
@@ -62,8 +74,30 @@ class Tolerance:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise RegionkitError(f"Tolerance.{name} must be a finite number >= 0, got {v!r}")
+        if self.rtol < MIN_RTOL:
+            raise RegionkitError(
+                f"Tolerance.rtol={self.rtol} is below MIN_RTOL={MIN_RTOL}: rounding errors of "
+                "double arithmetic would decide the signs of hyperplanes through vertices and "
+                "the count could include regions that do not exist; use method='exact' to "
+                "count every region, however thin, in exact arithmetic")
         if self.rtol >= 1e-2:
             raise RegionkitError(f"Tolerance.rtol={self.rtol} is too coarse to count regions")
+
+    @classmethod
+    def saved(cls, rtol: float, atol: float) -> "Tolerance":
+        """The Tolerance of a result saved by a version that took any rtol >= 0: raised to
+        MIN_RTOL where it was below (the measures computed from now on use that).
+
+        Parameters
+        ----------
+        rtol, atol : float
+            As saved.
+
+        Returns
+        -------
+        Tolerance
+        """
+        return cls(max(float(rtol), MIN_RTOL), float(atol))
 
     @classmethod
     def coerce(cls, tol: "Tolerance | float | None") -> "Tolerance":

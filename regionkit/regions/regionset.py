@@ -1034,7 +1034,7 @@ class RegionSet:
         net = Network.from_npz_dict({k[4:]: v for k, v in data.items() if k.startswith("net_")},
                                     source=p)
         dom = Domain.from_dict({k[4:]: v for k, v in data.items() if k.startswith("dom_")})
-        return cls(network=net, domain=dom, tol=Tolerance(meta["rtol"], meta["atol"]),
+        return cls(network=net, domain=dom, tol=Tolerance.saved(meta["rtol"], meta["atol"]),
                    kind=meta["kind"], patterns=data.get("patterns"),
                    ineq_offsets=data.get("ineq_offsets"), ineq_A=data.get("ineq_A"),
                    ineq_b=data.get("ineq_b"), ineq_labels=data.get("ineq_labels"),

@@ -701,7 +701,7 @@ class StoredRegionSet:
             {k[4:]: v for k, v in data.items() if k.startswith("net_")}, source=net_file)
         self.domain = Domain.from_dict(
             {k[4:]: v for k, v in data.items() if k.startswith("dom_")})
-        self.tol = Tolerance(float(data["rtol"]), float(data["atol"]))
+        self.tol = Tolerance.saved(data["rtol"], data["atol"])
         self.kind = Geometry(m["geometry"])
         self.keep = m["keep"]
         self.per_layer = list(m["per_layer"])
