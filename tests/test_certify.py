@@ -146,6 +146,32 @@ def test_bad_near():
         rs.certify(near=2.0)
 
 
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "1", True])
+def test_bad_time_limit(bad):
+    rs = small([2, 3, 1], ["relu", "identity"], 2)
+    with pytest.raises(rk.RegionkitError, match="time_limit"):
+        rs.certify(time_limit=bad)
+
+
+def test_time_limit_leaves_the_regions_it_did_not_reach_unchecked(monkeypatch):
+    rs = small([2, 6, 5, 1], ["relu", "relu", "identity"], 2, seed=3)
+    full = rs.certify(exact=True)
+    assert full.ok and full.n_exact == rs.n_regions and not full.unchecked
+    assert rs.certify(exact=True, time_limit=600).to_dict() | {"seconds": 0} == \
+        full.to_dict() | {"seconds": 0}
+    # A clock that ticks one second per reading: the check stops after a few regions.
+    import regionkit.regions.certify as cmod
+    ticks = iter(range(10 ** 6))
+    monkeypatch.setattr(cmod.time, "perf_counter", lambda: float(next(ticks)))
+    cert = rs.certify(exact=True, time_limit=4.5)
+    assert not cert.ok and not cert.failures
+    assert 0 < cert.n_exact < rs.n_regions
+    assert cert.unchecked == list(range(cert.n_exact, rs.n_regions))  # the rest, in order
+    assert "time_limit" in cert.advice and "unchecked" in cert.summary()
+    assert cert.to_dict()["unchecked"] == cert.unchecked
+    assert set(cert.near_degenerate) <= set(range(cert.n_exact))
+
+
 def test_cli_count_certify():
     import json
 

@@ -85,8 +85,10 @@ class Tolerance:
 
     @classmethod
     def saved(cls, rtol: float, atol: float) -> "Tolerance":
-        """The Tolerance of a result saved by a version that took any rtol >= 0: raised to
-        MIN_RTOL where it was below (the measures computed from now on use that).
+        """The Tolerance of a saved result, rtol raised to MIN_RTOL where it was below.
+
+        Versions before MIN_RTOL took any rtol >= 0; the measures computed from now on use
+        the raised one.
 
         Parameters
         ----------

@@ -30,6 +30,7 @@ rational arithmetic instead (exact LPs for its facets). docs/certify.md has the 
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,9 @@ class Certificate:
         Wall time of the check.
     complete_run : bool
         Whether the enumeration certified ran to its end.
+    unchecked : list of int
+        Regions left unchecked when the check ran out of its time_limit (then ok is
+        False: nothing is proven about them or their neighbours across their facets).
     """
 
     ok: bool
@@ -131,6 +135,7 @@ class Certificate:
     backend: str = BACKEND
     seconds: float = 0.0
     complete_run: bool = True
+    unchecked: list[int] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         """Number of failures of one kind.
@@ -152,6 +157,9 @@ class Certificate:
         """What to run when the certificate fails ('' when it holds)."""
         if self.ok:
             return ""
+        if self.unchecked and not self.failures:
+            return (f"the check ran out of its time_limit with {len(self.unchecked)} regions "
+                    "unchecked; rerun certify() with more time (time_limit=None: no limit)")
         if not self.complete_run:
             return ("the enumeration stopped early; rerun it without a budget, or count "
                     "exactly with enumerate_regions(net, domain, method='exact')")
@@ -173,6 +181,8 @@ class Certificate:
                  f"missing {self.count('missing')}, doubled {self.count('doubled')}, "
                  f"not genuine {self.count('not_genuine')}; near-degenerate regions "
                  f"{len(self.near_degenerate)}, degenerate units {len(self.degenerate_units)}"]
+        if self.unchecked:
+            lines.append(f"time_limit reached: {len(self.unchecked)} regions unchecked")
         for f in self.failures[:10]:
             lines.append(f"  {f.kind}: region {f.region}: {f.detail}")
         if len(self.failures) > 10:
@@ -196,7 +206,7 @@ class Certificate:
                 "near_degenerate": list(self.near_degenerate),
                 "degenerate_units": list(self.degenerate_units), "backend": self.backend,
                 "seconds": self.seconds, "complete_run": self.complete_run,
-                "advice": self.advice}
+                "unchecked": list(self.unchecked), "advice": self.advice}
 
 
 def _hex(bits: np.ndarray) -> str:
@@ -232,7 +242,8 @@ def _flips(net, patterns: np.ndarray, region: np.ndarray, k: np.ndarray) -> np.n
     return out
 
 
-def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> Certificate:
+def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False,
+            time_limit: float | None = None) -> Certificate:
     """Prove in exact arithmetic that `rs` is the activation partition of its domain.
 
     Parameters
@@ -245,6 +256,10 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     exact : bool, default False
         Check every region in exact rational arithmetic, without the float filter (slower;
         the answer is the same).
+    time_limit : float, optional
+        Seconds the check may run (checked between regions of the exact path, which can
+        take long on nearly degenerate nets); the regions left are listed in
+        Certificate.unchecked and the certificate does not hold. None: no limit.
 
     Returns
     -------
@@ -255,8 +270,9 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     Raises
     ------
     RegionkitError
-        If near is not a number in [0, 1), or the run kept counts only (keep='count'; with
-        keep='patterns' every region is checked in exact arithmetic).
+        If near is not a number in [0, 1), time_limit is not a positive number, or the run
+        kept counts only (keep='count'; with keep='patterns' every region is checked in
+        exact arithmetic).
 
     Examples
     --------
@@ -269,8 +285,14 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
     """
     if not isinstance(near, (int, float)) or not 0 <= near < 1:
         raise RegionkitError(f"near must be a number in [0, 1), got {near!r}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float))
+                                       and not isinstance(time_limit, bool)
+                                       and time_limit > 0 and not math.isnan(time_limit)):
+        raise RegionkitError(f"time_limit must be a positive number of seconds or None, "
+                             f"got {time_limit!r}")
     rs.require_kept("patterns", "certify")
     start = time.perf_counter()
+    deadline = math.inf if time_limit is None else start + float(time_limit)
     net, domain = rs.network, rs.domain
     n = rs.n_regions
     H = net.n_hyperplanes
@@ -318,7 +340,11 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
         return cache[0]
 
     centres = None
-    for r in slow:
+    unchecked: list[int] = []
+    for i, r in enumerate(slow):
+        if time.perf_counter() > deadline:
+            unchecked = slow[i:]
+            break
         out = exact_net().rows(bits[r])
         if out is None:
             failures.append(Failure("not_genuine", r, rs.patterns[r].tobytes().hex(), (),
@@ -366,16 +392,19 @@ def certify(rs, *, near: float = NEAR_DEGENERATE_RTOL, exact: bool = False) -> C
             failures.append(_missing(exact_net(), int(owners[j]), nb, points[j], size, near))
     # The certified margin at the interior point bounds the inradius from below; regions
     # it does not clear are judged by their Chebyshev radius.
-    near_list = todo[radius[todo] < near * size].tolist()
+    left = set(unchecked)
+    near_list = [r for r in todo[radius[todo] < near * size].tolist() if r not in left]
     if near_list and rs.keep == "regions":
         cheb = rs.chebyshev_radii
         near_list = [r for r in near_list if cheb[r] < near * size]
     elif near_list:  # no stored geometry: the exact LP's margin, a lower bound of the radius
         near_list = [r for r in near_list if _lp_margin(exact_net(), bits[r]) < near * size]
-    return Certificate(ok=not failures, n_regions=n, n_facets=n_facets, n_exact=len(slow),
-                       failures=failures, near_degenerate=near_list,
+    return Certificate(ok=not failures and not unchecked, n_regions=n, n_facets=n_facets,
+                       n_exact=len(slow) - len(unchecked), failures=failures,
+                       near_degenerate=near_list,
                        degenerate_units=sorted(int(h) for h in degenerate if 0 <= h < H),
-                       seconds=time.perf_counter() - start, complete_run=rs.complete)
+                       seconds=time.perf_counter() - start, complete_run=rs.complete,
+                       unchecked=unchecked)
 
 
 def _lp_margin(ex: RationalNet, bits: np.ndarray) -> float:

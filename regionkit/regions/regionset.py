@@ -891,7 +891,8 @@ class RegionSet:
         return (U, on, A, np.array([-float(row.c) for row in rows]),
                 np.array([row.label for row in rows], dtype=np.int64))
 
-    def certify(self, *, near: float = 1e-6, exact: bool = False) -> Certificate:
+    def certify(self, *, near: float = 1e-6, exact: bool = False,
+                time_limit: float | None = None) -> Certificate:
         """Prove in exact arithmetic that these regions are the partition (docs/certify.md).
 
         Parameters
@@ -901,6 +902,9 @@ class RegionSet:
             as near-degenerate.
         exact : bool, default False
             Check every region in rational arithmetic, without the float filter.
+        time_limit : float, optional
+            Seconds the check may run; the regions it leaves are listed in
+            Certificate.unchecked and the certificate does not hold. None: no limit.
 
         Returns
         -------
@@ -918,7 +922,7 @@ class RegionSet:
         """
         from regionkit.regions.certify import certify
 
-        return certify(self, near=near, exact=exact)
+        return certify(self, near=near, exact=exact, time_limit=time_limit)
 
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
