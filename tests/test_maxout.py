@@ -10,6 +10,7 @@ from test_engine_bruteforce import assert_matches_brute_force
 import regionkit as rk
 from regionkit.errors import NetworkError
 from regionkit.measures.graph import adjacency
+from regionkit.regions import maxout
 
 
 def maxout_net(n_in: int, units: int, k: int, tail: list[int], seed: int,
@@ -81,6 +82,43 @@ def test_two_piece_maxout_is_the_arrangement_of_piece_differences(d):
     assert a.boundary_volume() == pytest.approx(r.boundary_volume(), rel=1e-12)
     np.testing.assert_array_equal(a.face_counts(), r.face_counts())
     np.testing.assert_allclose(a.codim_volumes(), r.codim_volumes(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_units_past_one_block_are_the_arrangement_of_piece_differences(d):
+    """21 maxout:2 units take three blocks of MAXOUT_BLOCK_UNITS (8): the cells one piece
+    wins whole for a block skip its clips, the others take its units one at a time."""
+    assert maxout.MAXOUT_BLOCK_UNITS == 8
+    rng = np.random.default_rng(10 + d)
+    W, b = rng.normal(size=(42, d)), rng.normal(size=42) * 0.5
+    mx = rk.Network.from_arrays([W, np.ones((1, 21))], [b, [0.0]], ["maxout:2", "identity"])
+    relu = rk.Network.from_arrays([W[1::2] - W[0::2], np.ones((1, 21))],
+                                  [b[1::2] - b[0::2], [0.0]])
+    box = rk.Box(-1, 1, dim=d)
+    a, r = rk.enumerate_regions(mx, box), rk.enumerate_regions(relu, box)
+    got = np.unpackbits(a.patterns, axis=1, count=42, bitorder="little")[:, 1::2]
+    want = np.unpackbits(r.patterns, axis=1, count=21, bitorder="little")
+    assert a.n_regions == r.n_regions > 50
+    assert {tuple(p) for p in got.tolist()} == {tuple(p) for p in want.tolist()}
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_the_partition_does_not_depend_on_the_block_of_units(monkeypatch, block):
+    net, box = maxout_net(2, 20, 3, [4], seed=5), rk.Box(-1, 1, dim=2)
+    ref = rk.enumerate_regions(net, box)
+    monkeypatch.setattr(maxout, "MAXOUT_BLOCK_UNITS", block)
+    rs = rk.enumerate_regions(net, box)
+    assert rs.n_regions == ref.n_regions and rs.per_layer == ref.per_layer
+    order, ref_order = np.lexsort(rs.patterns.T), np.lexsort(ref.patterns.T)
+    np.testing.assert_array_equal(rs.patterns[order], ref.patterns[ref_order])
+    np.testing.assert_allclose(rs.output_M[order], ref.output_M[ref_order], rtol=0,
+                               atol=1e-12)
+    np.testing.assert_allclose(rs.volumes()[order], ref.volumes()[ref_order], rtol=1e-9)
+    X = np.random.default_rng(0).uniform(-1, 1, size=(2000, 2))
+    assert (rs.locate(X) >= 0).all()
+    np.testing.assert_array_equal(rs.patterns[rs.locate(X)],
+                                  np.packbits(O.forward_pattern(net, X)[0], axis=1,
+                                              bitorder="little"))
 
 
 def test_identical_pieces_tie_to_the_lowest_index():

@@ -26,6 +26,9 @@ __all__ = ["split_maxout"]
 
 # Labels the core gives the new rows of a clip call: _NEW + q for the q-th clipping row.
 _NEW = 1 << 40
+# Units taken together: the cells one piece wins whole for each of them are copied once per
+# block, not once per unit.
+MAXOUT_BLOCK_UNITS = 8
 
 # What _core.split_frontier returns: (n_done, children, child_maps, bits, parent, aborted).
 _Split = tuple[int, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, bool]
@@ -78,64 +81,46 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
     U = W.shape[0] // k
     ZM = np.matmul(W, maps["M"])                          # pieces' gradients per region
     Zm = maps["m"] @ W.T + b                              # and offsets
+    pieces = _Pieces(ZM, Zm, W, b, maps, k, tol)
     src = np.arange(n)                                    # chunk region of each current cell
-    # Per unit taken: each cell's cell before it (an index into the previous cells) and the
-    # piece that won there; the winners are traced back once, at the end.
+    # Per block of units: each cell's cell before the block (an index into the cells then)
+    # and the pieces that won there, one column per unit; traced back once, at the end.
     steps: list[tuple[np.ndarray, np.ndarray]] = []
     current = frontier
-    # others[a]: the pieces a competes with; want[a]: the clip signs where a wins.
-    others = np.array([[j for j in range(k) if j != a] for a in range(k)],
-                      dtype=np.int64).reshape(k, k - 1)
-    want = (others < np.arange(k)[:, None]).astype(np.uint8)
-    eye = np.eye(k - 1)
-    for u in range(U):
-        if k == 1 or len(current) == 0:  # one piece wins alone / nothing left to split
+    for u0 in range(0, U if k > 1 else 0, MAXOUT_BLOCK_UNITS):  # k == 1: one piece wins
+        if len(current) == 0:
             break
-        rows = u * k + np.arange(k)
-        # Scale of each hyperplane P_a - P_j, per region and ordered pair (a, j), flattened
-        # to a * k + j; its zero tolerance is atol + rtol scale.
-        scale = _core.maxout_pair_scales(W[rows], b[rows], maps["S"][src]).reshape(-1, k * k)
-        sure = _sure_winners(current, ZM, Zm, src, u * k, k,
-                             (tol.atol + tol.rtol * scale).reshape(-1, k, k))
-        whole = np.flatnonzero(sure >= 0)
-        cut = np.flatnonzero(sure < 0)
-        copies = np.repeat(cut, k)
-        piece = np.tile(np.arange(k), len(cut))
-        r = src[copies]
-        top = rows[piece][:, None]                        # (c, 1) the copy's own piece
-        rest = rows[others[piece]]                        # (c, k-1) its competitors
-        # P_a - P_j > 0 for j < a; for j > a, P_a >= P_j is "P_j - P_a > 0" failing.
-        sign = np.where(rest < top, 1.0, -1.0)
-        clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
-        clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
-        clip_S = scale[copies[:, None], piece[:, None] * k + (rest - u * k)]
-        clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": maps["R"]}
-        parts, came, won = [current.take(whole)], [whole], [sure[whole]]
-        if len(cut):
-            done, children, _, bits, parent, aborted = _core.split_frontier(
-                kind, current.take(copies).data, clip_maps, eye, np.zeros(k - 1),
-                core_table(relu()), tol.rtol, tol.atol, _NEW, 1 << 62, seconds, seconds,
-                workers=workers, batch=batch)
-            if aborted or done < len(copies):
+        units = range(u0, min(U, u0 + MAXOUT_BLOCK_UNITS))
+        # Cells that one piece wins whole for every unit of the block go through it as they
+        # are; the others are taken one unit at a time.
+        sure = np.stack([pieces.sure_winners(current, src, u) for u in units], axis=1)
+        settled = np.flatnonzero((sure >= 0).all(axis=1))
+        active = np.flatnonzero((sure < 0).any(axis=1))
+        sub, sub_src, sub_steps = current.take(active), src[active], []
+        for u in units:
+            out = _split_unit(kind, sub, sub_src, u, pieces, label_base, seconds, workers,
+                              batch)
+            if out is None or len(settled) + len(out[0]) > max_total:
                 return _nothing_done(frontier, U, k)
-            keep = np.flatnonzero(np.all(bits == want[piece[parent]], axis=1))
-            a = piece[parent[keep]]
-            parts.append(_relabel_new_rows(Frontier(kind, children).take(keep), others, a,
-                                           label_base + u * k))
-            came.append(copies[parent[keep]])
-            won.append(a)
-        index = np.int32 if len(current) < 2**31 else np.int64  # the step's own cells
-        current = Frontier.concat(kind, parts)
-        steps.append((np.concatenate(came).astype(index), np.concatenate(won).astype(np.int16)))
-        src = src[steps[-1][0]]
-        if len(current) > max_total:
-            return _nothing_done(frontier, U, k)
-    # Each unit's output map is its winning piece's (units not taken: piece 0, k == 1).
+            sub, came = out[0], out[1]
+            sub_src = sub_src[came]
+            sub_steps.append((came, out[2]))
+        cell, won_sub = np.arange(len(sub)), np.zeros((len(sub), len(units)), np.int16)
+        for t in range(len(units) - 1, -1, -1):
+            won_sub[:, t] = sub_steps[t][1][cell]
+            cell = sub_steps[t][0][cell]
+        came = np.concatenate([settled, active[cell]])
+        steps.append((came, np.concatenate([sure[settled].astype(np.int16), won_sub])))
+        current = Frontier.concat(kind, [current.take(settled), sub])
+        src = src[came]
+    # Each unit's output map is its winning piece's (k == 1: piece 0).
     win = np.zeros((len(src), U), dtype=np.int64)
     cell = np.arange(len(src))
-    for u in range(len(steps) - 1, -1, -1):
-        win[:, u] = steps[u][1][cell]
-        cell = steps[u][0][cell]
+    for blk in range(len(steps) - 1, -1, -1):
+        came, won = steps[blk]
+        u0 = blk * MAXOUT_BLOCK_UNITS
+        win[:, u0:u0 + won.shape[1]] = won[cell]
+        cell = came[cell]
     sel = np.arange(U) * k + win
     flat = src[:, None] * ZM.shape[1] + sel               # (cell, unit) -> row of ZM, Zm
     out_M = ZM.reshape(-1, ZM.shape[2])[flat]
@@ -147,6 +132,73 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
         S += np.abs(out_M[..., t]) * maps["R"][t]
     child_maps = {"M": out_M, "m": out_m, "S": S}
     return n, current.data, child_maps, bits, src, False
+
+
+class _Pieces:
+    """One maxout layer's pieces on the chunk's regions, and what the clips need of them."""
+
+    def __init__(self, ZM: np.ndarray, Zm: np.ndarray, W: np.ndarray, b: np.ndarray,
+                 maps: dict[str, np.ndarray], k: int, tol: Tolerance) -> None:
+        self.ZM, self.Zm, self.W, self.b, self.maps, self.k, self.tol = ZM, Zm, W, b, maps, k, tol
+        # others[a]: the pieces a competes with; want[a]: the clip signs where a wins.
+        self.others = np.array([[j for j in range(k) if j != a] for a in range(k)],
+                               dtype=np.int64).reshape(k, k - 1)
+        self.want = (self.others < np.arange(k)[:, None]).astype(np.uint8)
+        # The clip: an identity layer of k - 1 ReLU hyperplanes on each copy's own maps.
+        self.clip_layer = (np.eye(k - 1), np.zeros(k - 1), core_table(relu()))
+
+    def scales(self, src: np.ndarray, u: int) -> np.ndarray:
+        """Scale of each hyperplane P_a - P_j of unit u on the cells of chunk regions src,
+        per ordered pair (a, j) flattened to a * k + j; its zero tolerance is atol + rtol
+        scale."""
+        rows = slice(u * self.k, (u + 1) * self.k)
+        return _core.maxout_pair_scales(self.W[rows], self.b[rows],
+                                        self.maps["S"][src]).reshape(-1, self.k * self.k)
+
+    def sure_winners(self, fr: Frontier, src: np.ndarray, u: int,
+                     scale: np.ndarray | None = None) -> np.ndarray:
+        """_sure_winners of unit u on the cells of fr (from chunk regions src)."""
+        if scale is None:
+            scale = self.scales(src, u)
+        eps = (self.tol.atol + self.tol.rtol * scale).reshape(-1, self.k, self.k)
+        return _sure_winners(fr, self.ZM, self.Zm, src, u * self.k, self.k, eps)
+
+
+def _split_unit(kind: str, current: Frontier, src: np.ndarray, u: int, pieces: _Pieces,
+                label_base: int, seconds: float, workers: int,
+                batch: int) -> tuple[Frontier, np.ndarray, np.ndarray] | None:
+    """Cells `current` (from chunk regions src) split by unit u: the new cells, the cell
+    each comes from and the piece that wins it; None if a core call stopped."""
+    k, tol, ZM, Zm, others = pieces.k, pieces.tol, pieces.ZM, pieces.Zm, pieces.others
+    rows = u * k + np.arange(k)
+    scale = pieces.scales(src, u)
+    sure = pieces.sure_winners(current, src, u, scale)
+    whole = np.flatnonzero(sure >= 0)
+    cut = np.flatnonzero(sure < 0)
+    if len(cut) == 0:
+        return current, whole, sure
+    copies = np.repeat(cut, k)
+    piece = np.tile(np.arange(k), len(cut))
+    r = src[copies]
+    top = rows[piece][:, None]                            # (c, 1) the copy's own piece
+    rest = rows[others[piece]]                            # (c, k-1) its competitors
+    # P_a - P_j > 0 for j < a; for j > a, P_a >= P_j is "P_j - P_a > 0" failing.
+    sign = np.where(rest < top, 1.0, -1.0)
+    clip_M = sign[:, :, None] * (ZM[r[:, None], top] - ZM[r[:, None], rest])
+    clip_m = sign * (Zm[r[:, None], top] - Zm[r[:, None], rest])
+    clip_S = scale[copies[:, None], piece[:, None] * k + (rest - u * k)]
+    clip_maps = {"M": clip_M, "m": clip_m, "S": clip_S, "R": pieces.maps["R"]}
+    done, children, _, bits, parent, aborted = _core.split_frontier(
+        kind, current.take(copies).data, clip_maps, *pieces.clip_layer, tol.rtol, tol.atol,
+        _NEW, 1 << 62, seconds, seconds,
+        workers=workers, batch=batch)
+    if aborted or done < len(copies):
+        return None
+    keep = np.flatnonzero(np.all(bits == pieces.want[piece[parent]], axis=1))
+    a = piece[parent[keep]]
+    won = _relabel_new_rows(Frontier(kind, children).take(keep), others, a, label_base + u * k)
+    return (Frontier.concat(kind, [current.take(whole), won]),
+            np.concatenate([whole, copies[parent[keep]]]), np.concatenate([sure[whole], a]))
 
 
 def _sure_winners(fr: Frontier, ZM: np.ndarray, Zm: np.ndarray, src: np.ndarray, first: int,
