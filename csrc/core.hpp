@@ -149,9 +149,28 @@ void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Toler
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
                     const PreActivations* base, PreActivations& H, bool scales = true);
 
-// The same sums for units[0 .. nu) of L only (the others of H untouched), from base's.
+// Whether x is 0 or of a magnitude in [2^-100, 2^100]: a float holds it to a relative 2^-24,
+// and products of two such floats are either exact to that or overflow (not finite) or
+// underflow by less than 2^-149 (the bounds of screen_sums_f32).
+inline bool in_float_range(double x) {
+  const double a = std::fabs(x);
+  return a == 0.0 || (a >= 0x1p-100 && a <= 0x1p100);
+}
+
+// Approximate sums of L's pre-activations (q and Pt of `out`; its s left unspecified) over
+// the same inputs as compose_inputs, from the bias, in single precision (Wt32: W^T as floats),
+// for a screen only: at any x with |x_t| <= R_t, q + Pt.x is within
+// error[0] sum_k |W_jk| S_k + error[1] of the exact value; an overflow leaves a value that is
+// not finite. False (nothing done) unless 1 <= d <= 8 and every row value is in_float_range
+// (the caller checks W). scratch: the caller's.
+bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active,
+                     const double* coef, int na, std::vector<float>& scratch, PreActivations& out,
+                     double* error);
+
+// The same sums for units[0 .. nu) of L only (the others of H untouched), from base's (or,
+// base == nullptr, from the bias): the values compose_inputs gives them, bit for bit.
 void compose_inputs_of(const Layer& L, int d, const int* active, const double* coef, int na,
-                       const int* units, int nu, const PreActivations& base, PreActivations& H);
+                       const int* units, int nu, const PreActivations* base, PreActivations& H);
 
 // Fill H's hyperplanes (a, c, eps) from its pre-activations (Pt, q, s) of layer L in dimension
 // d: of every unit (nu < 0), or of units[0 .. nu) only, in that order.

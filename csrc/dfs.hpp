@@ -35,6 +35,8 @@ struct DfsLayers {
   std::vector<int64_t> label_base;  // global index of each layer's first hyperplane
   std::vector<int> nh;              // hyperplanes per layer
   std::vector<std::vector<double>> row_l1;  // per layer, the 1-norm of each row of W
+  // W^T as floats, of the last splitting layer where it is screened (screen_sums_f32).
+  std::vector<float> screen_wt32;
   std::vector<int> bit_off;         // first bit of each layer in the full pattern
   int prefix_bits = 0;              // bits of the layers before the roots (given per root)
   int total_bits = 0;
@@ -89,6 +91,13 @@ struct DfsLayers {
       off += nh.back();
     }
     total_bits = off;
+    const int S = splitting_depth();
+    screen_wt32.clear();
+    if (S >= 2 && screenable()) {
+      const std::vector<double>& Wt = storage[S - 1].Wt;
+      if (std::all_of(Wt.begin(), Wt.end(), in_float_range))
+        screen_wt32.assign(Wt.begin(), Wt.end());
+    }
   }
 };
 
@@ -267,6 +276,10 @@ struct Level {
   // box (boxed), the units of the next layer whose hyperplanes may cut one of the children
   // (may_cut), and the bit every other hyperplane has in all of them (decided).
   bool boxed = false, screened = false;
+  // base holds single-precision sums (screen_sums_f32), within approx[0] s_j + approx[1] of
+  // the exact ones, until the screen makes those of the units it leaves open exact.
+  bool approx = false;
+  double approx_error[2] = {0.0, 0.0};
   std::vector<double> box;  // centre (dim values), then half-widths
   std::vector<int> may_cut;
   std::vector<uint8_t> decided;
@@ -285,6 +298,7 @@ struct PrefixSums {
 struct DfsScratch {
   std::vector<uint8_t> is_cut, keys;
   std::vector<double> cut_range, vmin, vmax, s, mag;
+  std::vector<float> f32;  // screen_sums_f32's
   PrefixSums root_prefix, base_prefix;  // the roots' sums, the first level's shared sums
 };
 
@@ -350,27 +364,40 @@ void prefix_compose(const Layer& B, int d, int64_t source, const uint8_t* keys, 
 }
 
 // Level lv's cut units and the next layer B's sums over the others (lv holds layer A's split);
-// without their scales s if not `scales` and lv.source < 0 (H then holds the kept units' rows).
+// without their scales s if not `scales` and lv.source < 0 (H then holds the kept units' rows),
+// and then, given B's W^T as floats (Wt32), in single precision (lv.approx: screen_units makes
+// the sums it needs exact).
 template <class Geo>
 void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo>& lv,
-               DfsScratch& ws, Hyperplanes& H, bool scales = true) {
+               DfsScratch& ws, Hyperplanes& H, bool scales = true,
+               const float* Wt32 = nullptr) {
   std::vector<uint8_t>& is_cut = ws.is_cut;
   const int nb = A.n_breaks, nh = A.n_out * nb;
   const uint8_t* first = lv.bits.data();
   is_cut.assign(A.n_out, 0);
   for (size_t c = 1; c < lv.geo.count(); ++c) {
     const uint8_t* bc = first + c * nh;
-    for (int h = 0; h < nh; ++h)
-      if (bc[h] != first[h]) is_cut[h / nb] = 1;
+    if (nb == 1) {  // one bit per unit: a loop the compiler vectorizes
+      uint8_t* cut = is_cut.data();
+      for (int h = 0; h < nh; ++h) cut[h] |= static_cast<uint8_t>(bc[h] ^ first[h]);
+    } else {
+      for (int h = 0; h < nh; ++h)
+        if (bc[h] != first[h]) is_cut[h / nb] = 1;
+    }
   }
   lv.cut.clear();
   lv.kept.clear();
   for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
+  lv.approx = false;
   if (lv.source < 0) {
     post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, first,
                          [&](size_t u) { return lv.kept[u]; }, lv.kept.size(), H);
-    compose_inputs(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
-                   nullptr, lv.base, scales);
+    const int na = static_cast<int>(H.active.size());
+    lv.approx = !scales && Wt32 != nullptr &&
+                screen_sums_f32(B, Wt32, d, H.active.data(), H.coef.data(), na, ws.f32, lv.base,
+                                lv.approx_error);
+    if (!lv.approx)
+      compose_inputs(B, d, H.active.data(), H.coef.data(), na, nullptr, lv.base, scales);
   } else {  // rows shared with other regions' (see Level::source): sums taken up where equal
     std::vector<uint8_t>& keys = ws.keys;
     keys.resize(A.n_out);
@@ -484,10 +511,18 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
       mag[j] += std::fabs(w[j]) * cr[3];
     }
   }
+  if (lv.approx) {  // single-precision shared sums: widened by their error bound
+    for (int j = 0; j < nB; ++j) {
+      const double err = lv.approx_error[0] * s[j] + lv.approx_error[1];
+      vmin[j] -= err;
+      vmax[j] += err;
+      mag[j] += err;
+    }
+  }
   lv.may_cut.clear();
   lv.decided.assign(static_cast<size_t>(nB) * per, 0);
   for (int j = 0; j < nB; ++j) {
-    bool open = false;
+    bool open = !std::isfinite(vmin[j]) || !std::isfinite(vmax[j]);  // an overflow: build it
     for (int h = 0; h < per && !open; ++h) {
       const double shift = B.breaks[h];
       const double clear = tol.atol + tol.rtol * (s[j] + std::fabs(shift)) +
@@ -497,16 +532,13 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
     }
     if (open) lv.may_cut.push_back(j);
   }
-  if (B_l1 != nullptr) {  // the scales of the units built, as compose_inputs sums them
-    const size_t width = 2 + static_cast<size_t>(d);
-    for (const int j : lv.may_cut) {
-      double sj = std::fabs(B.b[j]);
-      for (size_t a = 0; a < kept_rows.active.size(); ++a)
-        sj += std::fabs(B.Wt[static_cast<size_t>(kept_rows.active[a]) * nB + j]) *
-              kept_rows.coef[a * width + 1];
-      lv.base.s[j] = sj;
-    }
-  }
+  // The units built get their shared sums exact, scales included (base.s was not summed;
+  // base.q and base.Pt may be single-precision sums), as compose_inputs gives them.
+  if (B_l1 != nullptr)
+    compose_inputs_of(B, d, kept_rows.active.data(), kept_rows.coef.data(),
+                      static_cast<int>(kept_rows.active.size()), lv.may_cut.data(),
+                      static_cast<int>(lv.may_cut.size()), nullptr, lv.base);
+  lv.approx = false;
   lv.screened = true;
 }
 
@@ -539,17 +571,18 @@ void unscreen(const Level<Geo>& lv, int per, int nh, int64_t label_base,
 // H = layer B's hyperplanes on child c of level lv (which holds layer A's split); with
 // `screen` (B is the last layer, and only the leaves' bits are kept) and a box, only those of
 // lv.may_cut, in that order (lv.decided gives the others' bits), and, with all_sums, every
-// unit's pre-activations (the maps the next layer needs). B_l1: the 1-norms of B's rows.
+// unit's pre-activations (the maps the next layer needs). B_l1: the 1-norms of B's rows;
+// B_wt32: B's W^T as floats, for the screen's shared sums (nullptr: in double).
 template <class Geo>
-void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, int d, const double* R,
-                       const Tolerance& tol, Level<Geo>& lv, size_t c, bool screen,
-                       bool all_sums, DfsScratch& ws, Hyperplanes& H) {
+void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, const float* B_wt32,
+                       int d, const double* R, const Tolerance& tol, Level<Geo>& lv, size_t c,
+                       bool screen, bool all_sums, DfsScratch& ws, Hyperplanes& H) {
   if (!lv.based) {
     // A screened level's shared sums leave out their scales, summed for the units kept only
     // (unless every unit's sums are wanted: all_sums).
     const bool screened = screen && lv.boxed;
     const bool scales = !screened || lv.source >= 0 || all_sums;
-    make_base(A, B, d, R, lv, ws, H, scales);
+    make_base(A, B, d, R, lv, ws, H, scales, screened ? B_wt32 : nullptr);
     lv.screened = false;
     if (screened) screen_units(A, B, d, R, tol, lv, ws, H, scales ? nullptr : B_l1);
   }
@@ -563,7 +596,7 @@ void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, int d
                      &lv.base, H);
     else
       compose_inputs_of(B, d, H.active.data(), H.coef.data(), static_cast<int>(H.active.size()),
-                        lv.may_cut.data(), nu, lv.base, H);
+                        lv.may_cut.data(), nu, &lv.base, H);
     finish_hyperplanes(B, d, tol, H, lv.may_cut.data(), nu);
     return;
   }
@@ -753,8 +786,9 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       const int nh = layers.nh[d];
       std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
                 w.path.begin() + layers.bit_off[d]);
-      child_hyperplanes(layers.L[d], layers.L[d + 1], layers.row_l1[d + 1].data(), dim, R, tol,
-                        lv, c, screen && d + 2 == S, keep == KEEP_REGIONS, w.ds, w.H);
+      child_hyperplanes(layers.L[d], layers.L[d + 1], layers.row_l1[d + 1].data(),
+                        layers.screen_wt32.empty() ? nullptr : layers.screen_wt32.data(), dim,
+                        R, tol, lv, c, screen && d + 2 == S, keep == KEEP_REGIONS, w.ds, w.H);
       const auto view = view_of(lv.geo);
       const Level<Geo>* screened = d + 2 == S && lv.screened ? &lv : nullptr;
       if (d + 2 == D) {

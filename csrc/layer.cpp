@@ -168,6 +168,61 @@ RK_VECTOR_CLONES void compose_layer_any(const Layer& L, int d, const int* active
   for (int j = 0; j < L.n_out; ++j) compose_unit<0>(L, d, active, coef, na, j, base, H);
 }
 
+// Eight floats: the single-precision sums of a screen (screen_sums_f32).
+typedef float v8f __attribute__((vector_size(32)));
+
+RK_INLINE v8f load8f(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+RK_INLINE void store8f(float* p, v8f v) { std::memcpy(p, &v, sizeof v); }
+
+// Units [j0, j0 + 8 NV) of screen_sums_f32, accumulators in registers (as compose_units).
+template <int D, int NV>
+RK_INLINE void screen_units_f32(const float* Wt, int n_out, const int* active, const float* c,
+                                int na, int j0, float* q, float* P) {
+  v8f qa[NV], Pa[D][NV];
+  for (int v = 0; v < NV; ++v) {
+    qa[v] = v8f{};
+    for (int t = 0; t < D; ++t) Pa[t][v] = v8f{};
+  }
+  for (int a = 0; a < na; ++a) {
+    const float* w = Wt + static_cast<size_t>(active[a]) * n_out + j0;
+    const float* ca = c + static_cast<size_t>(a) * (D + 1);
+    const v8f m = v8f{} + ca[0];
+    for (int v = 0; v < NV; ++v) {
+      const v8f wv = load8f(w + 8 * v);
+      qa[v] += wv * m;
+      for (int t = 0; t < D; ++t) Pa[t][v] += wv * (v8f{} + ca[1 + t]);
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    store8f(q + j0 + 8 * v, qa[v]);
+    for (int t = 0; t < D; ++t) store8f(P + static_cast<size_t>(t) * n_out + j0 + 8 * v, Pa[t][v]);
+  }
+}
+
+template <int D>
+RK_VECTOR_CLONES void screen_layer_f32(const float* Wt, int n_out, const int* active,
+                                       const float* c, int na, float* q, float* P) {
+  constexpr int NV = D <= 3 ? 2 : 1;  // (D + 1) NV accumulators fit the vector registers
+  int j0 = 0;
+  for (; j0 + 8 * NV <= n_out; j0 += 8 * NV)
+    screen_units_f32<D, NV>(Wt, n_out, active, c, na, j0, q, P);
+  for (; j0 < n_out; ++j0) {
+    float qj = 0.0f, Pj[D] = {};
+    for (int a = 0; a < na; ++a) {
+      const float w = Wt[static_cast<size_t>(active[a]) * n_out + j0];
+      const float* ca = c + static_cast<size_t>(a) * (D + 1);
+      qj += w * ca[0];
+      for (int t = 0; t < D; ++t) Pj[t] += w * ca[1 + t];
+    }
+    q[j0] = qj;
+    for (int t = 0; t < D; ++t) P[static_cast<size_t>(t) * n_out + j0] = Pj[t];
+  }
+}
+
 }  // namespace
 
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
@@ -193,14 +248,57 @@ void compose_inputs(const Layer& L, int d, const int* active, const double* coef
   }
 }
 
+bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active,
+                     const double* coef, int na, std::vector<float>& scratch, PreActivations& out,
+                     double* error) {
+  if (d < 1 || d > 8) return false;
+  const int n_out = L.n_out;
+  // The rows as floats (m, M_0 .. M_{d-1}), then the sums' q (n_out) and P (d x n_out).
+  const size_t width = static_cast<size_t>(d) + 1, rows = static_cast<size_t>(na) * width;
+  scratch.resize(rows + static_cast<size_t>(n_out) * width);
+  float* c = scratch.data();
+  for (int a = 0; a < na; ++a) {
+    const double* row = coef + static_cast<size_t>(a) * (d + 2);
+    if (!in_float_range(row[0])) return false;
+    c[a * width] = static_cast<float>(row[0]);
+    for (int t = 0; t < d; ++t) {
+      if (!in_float_range(row[2 + t])) return false;
+      c[a * width + 1 + t] = static_cast<float>(row[2 + t]);
+    }
+  }
+  float* q = c + rows;
+  float* P = q + n_out;
+  switch (d) {
+    case 1: screen_layer_f32<1>(Wt32, n_out, active, c, na, q, P); break;
+    case 2: screen_layer_f32<2>(Wt32, n_out, active, c, na, q, P); break;
+    case 3: screen_layer_f32<3>(Wt32, n_out, active, c, na, q, P); break;
+    case 4: screen_layer_f32<4>(Wt32, n_out, active, c, na, q, P); break;
+    case 5: screen_layer_f32<5>(Wt32, n_out, active, c, na, q, P); break;
+    case 6: screen_layer_f32<6>(Wt32, n_out, active, c, na, q, P); break;
+    case 7: screen_layer_f32<7>(Wt32, n_out, active, c, na, q, P); break;
+    default: screen_layer_f32<8>(Wt32, n_out, active, c, na, q, P); break;
+  }
+  out.Pt.resize(static_cast<size_t>(d) * n_out);
+  out.q.resize(n_out);
+  out.s.resize(n_out);
+  for (int j = 0; j < n_out; ++j) out.q[j] = L.b[j] + static_cast<double>(q[j]);
+  for (size_t i = 0; i < static_cast<size_t>(d) * n_out; ++i) out.Pt[i] = P[i];
+  // Each term is rounded three times (W, the row, the product) and each sum na times, in
+  // units of 2^-24, then the bias added in double: 2^-23 per step leaves room for the
+  // second-order terms. Underflow costs at most 2^-149 per operation.
+  error[0] = (na + 4.0) * 0x1p-23;
+  error[1] = (na + 4.0) * (d + 1.0) * 0x1p-126;
+  return true;
+}
+
 void compose_inputs_of(const Layer& L, int d, const int* active, const double* coef, int na,
-                       const int* units, int nu, const PreActivations& base, PreActivations& H) {
+                       const int* units, int nu, const PreActivations* base, PreActivations& H) {
   H.Pt.resize(static_cast<size_t>(d) * L.n_out);
   H.q.resize(L.n_out);
   H.s.resize(L.n_out);
   auto each = [&](auto dim) {
     for (int u = 0; u < nu; ++u)
-      compose_unit<decltype(dim)::value>(L, d, active, coef, na, units[u], &base, H);
+      compose_unit<decltype(dim)::value>(L, d, active, coef, na, units[u], base, H);
   };
   switch (d) {
     case 1: each(std::integral_constant<int, 1>{}); break;

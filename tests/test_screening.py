@@ -104,12 +104,31 @@ def test_screened_leaves_equal_the_full_split(n_in, widths, method, act):
 def test_screening_at_the_edges_of_the_tolerance(n_in, widths, method, tol):
     domain = rk.Box(-1, 1, dim=n_in)
     for acts in (["relu"] * 3, ["hard_tanh", "relu", CUSTOM]):
-        if tol is None or tol.rtol + tol.atol > 0:  # zero tolerance: SolverError in 3-D
-            assert_kept_agree(integer_net(n_in, widths, acts, seed=7), domain, tol=tol,
-                              method=method)
+        assert_kept_agree(integer_net(n_in, widths, acts, seed=7), domain, tol=tol,
+                          method=method)
         for angle in (1e-6, 1e-11):
             net = nearly_parallel_net(n_in, widths, acts, seed=5, angle=angle)
             assert_kept_agree(net, domain, tol=tol, method=method)
+
+
+@pytest.mark.parametrize("scales", [(1e-30,) * 4, (1e-14,) * 4, (1e14,) * 4, (1e30,) * 4,
+                                    (1e-23, 1e-23, 1e30, 1.0)], ids=str)
+@pytest.mark.parametrize("n_in,widths,method", CASES[:4])
+def test_single_precision_screen_at_any_scale(n_in, widths, method, scales):
+    """The screen's shared sums are single precision (screen_sums_f32): at 1e14 a layer their
+    products pass the float range (3.4e38) and the units must be built, not decided; at 1e-14
+    they underflow; at 1e+-30, or with rows of 1e-46 and weights of 1e30 (a float holds
+    no such row), the inputs are outside [2^-100, 2^100] and the sums are made in double.
+    A ReLU net whose layer l has its weights scaled by c_l and its biases by c_0 .. c_l has
+    the same partition (positive homogeneity)."""
+    net = make_net(n_in, widths, ["relu"] * 3, seed=3)
+    cum = np.cumprod(scales)
+    scaled = rk.Network.from_arrays([W * c for W, c in zip(net.weights, scales)],
+                                    [b * c for b, c in zip(net.biases, cum)], net.activations)
+    domain = rk.Box(-1, 1, dim=n_in)
+    ref = run(net, domain, keep="count", method=method)
+    full = assert_kept_agree(scaled, domain, method=method)
+    assert (full.n_regions, full.per_layer) == (ref.n_regions, ref.per_layer)
 
 
 @settings(max_examples=30, deadline=None)
