@@ -119,11 +119,13 @@ RK_INLINE void compose_units(const Layer& L, const int* active, const double* co
   }
 }
 
-// The same sums for one unit j (the units left over by the blocks), any dimension d.
+// The same sums for one unit j (the units left over by the blocks), any dimension d; its
+// weights read from W's row j (contiguous) rather than W^T's column (a stride of n_out).
 template <int D, bool S = true>
 RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const double* coef, int na,
                             int j, const PreActivations* base, PreActivations& H) {
   const int n_out = L.n_out, dd = D > 0 ? D : d;
+  const double* wj = L.W + static_cast<size_t>(j) * L.n_in;
   double q, s = 0.0, P[D > 0 ? D : 1];
   if (base == nullptr) {
     q = L.b[j];
@@ -135,12 +137,12 @@ RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const doub
   for (int t = 0; t < dd; ++t) {
     double p = base == nullptr ? 0.0 : base->Pt[static_cast<size_t>(t) * n_out + j];
     for (int a = 0; a < na; ++a)
-      p += L.Wt[static_cast<size_t>(active[a]) * n_out + j] * coef[static_cast<size_t>(a) * (dd + 2) + 2 + t];
+      p += wj[active[a]] * coef[static_cast<size_t>(a) * (dd + 2) + 2 + t];
     if constexpr (D > 0) P[t] = p;
     else H.Pt[static_cast<size_t>(t) * n_out + j] = p;
   }
   for (int a = 0; a < na; ++a) {
-    const double w = L.Wt[static_cast<size_t>(active[a]) * n_out + j];
+    const double w = wj[active[a]];
     const double* c = coef + static_cast<size_t>(a) * (dd + 2);
     q += w * c[0];
     if constexpr (S) s += std::fabs(w) * c[1];

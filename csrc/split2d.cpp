@@ -81,6 +81,25 @@ inline double thickness(const std::vector<double>& xy) {
   return perimeter > 0.0 ? std::fabs(area2) / perimeter : 0.0;
 }
 
+// Whether thickness(xy) <= sliver, with hypot only where a cheaper bound cannot tell: the L1
+// perimeter is at least the Euclidean one, so twice the area over it is at most the
+// thickness; a polygon that clears the sliver by that bound (with room for the rounding of
+// either perimeter) is not thin, the others are measured as thickness() measures them.
+inline bool is_thin(const std::vector<double>& xy, double sliver) {
+  const size_t n = xy.size() / 2;
+  if (n < 3) return true;
+  double area2 = 0.0, perimeter1 = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = (i + 1) % n;
+    const double xi = xy[2 * i] - xy[0], yi = xy[2 * i + 1] - xy[1];
+    const double xk = xy[2 * k] - xy[0], yk = xy[2 * k + 1] - xy[1];
+    area2 += xi * yk - xk * yi;
+    perimeter1 += std::fabs(xk - xi) + std::fabs(yk - yi);
+  }
+  if (std::fabs(area2) > sliver * perimeter1 * (1.0 + 1e-9)) return false;
+  return thickness(xy) <= sliver;
+}
+
 // Keep the part of `p` where sign * (a.x + c) >= 0; the cut edge gets `cut_row`, `cut_lab`.
 void clip(const Polygons::Piece& p, const std::vector<double>& val, double eps, int sign,
           const double* cut_row, int64_t cut_lab, Polygons::Piece& q) {
@@ -168,8 +187,8 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
       double M = 0.0;
       for (const double x : s.pieces[i].xy) M = std::fmax(M, std::fabs(x));
       const double sliver = kSliverRoundoffs * kUnitRoundoff * M;
-      const bool thin_pos = thickness(s.tmp_pos.xy) <= sliver;
-      const bool thin_neg = thickness(s.tmp_neg.xy) <= sliver;
+      const bool thin_pos = is_thin(s.tmp_pos.xy, sliver);
+      const bool thin_neg = is_thin(s.tmp_neg.xy, sliver);
       if (thin_pos != thin_neg) {
         s.pieces[i].bits[j] = thin_neg;
         continue;
