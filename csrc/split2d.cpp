@@ -62,42 +62,38 @@ struct BoxBound {
 
 inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
 
-// Thickness of a convex polygon: twice its area over its perimeter, which lies between its
-// inradius and its width (each edge's triangle to the incentre has area >= r * edge / 2; the
-// polygon fits in a strip of its width and twice its diameter is at most its perimeter).
-// Coordinates are taken relative to the first vertex, so a needle far from the origin keeps
-// its area's digits.
-inline double thickness(const std::vector<double>& xy) {
-  const size_t n = xy.size() / 2;
-  if (n < 3) return 0.0;
-  double area2 = 0.0, perimeter = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t k = (i + 1) % n;
-    const double xi = xy[2 * i] - xy[0], yi = xy[2 * i + 1] - xy[1];
-    const double xk = xy[2 * k] - xy[0], yk = xy[2 * k + 1] - xy[1];
-    area2 += xi * yk - xk * yi;
-    perimeter += std::hypot(xk - xi, yk - yi);
-  }
-  return perimeter > 0.0 ? std::fabs(area2) / perimeter : 0.0;
-}
-
-// Whether thickness(xy) <= sliver, with hypot only where a cheaper bound cannot tell: the L1
-// perimeter is at least the Euclidean one, so twice the area over it is at most the
-// thickness; a polygon that clears the sliver by that bound (with room for the rounding of
-// either perimeter) is not thin, the others are measured as thickness() measures them.
+// Whether a convex polygon is at most `sliver` thick, its thickness being twice its area over
+// its perimeter, which lies between its inradius and its width (each edge's triangle to the
+// incentre has area >= r * edge / 2; the polygon fits in a strip of its width and twice its
+// diameter is at most its perimeter). Coordinates are taken relative to the first vertex, so
+// a needle far from the origin keeps its area's digits. The L1 perimeter is at least the
+// Euclidean one, so a polygon that clears the sliver by it (with room for the rounding of
+// either sum) is not thin, and the edges' lengths (hypot) are measured only for the others.
 inline bool is_thin(const std::vector<double>& xy, double sliver) {
   const size_t n = xy.size() / 2;
   if (n < 3) return true;
-  double area2 = 0.0, perimeter1 = 0.0;
-  for (size_t i = 0; i < n; ++i) {
+  auto edge = [&](size_t i, double& dx, double& dy, double& cross) {
     const size_t k = (i + 1) % n;
     const double xi = xy[2 * i] - xy[0], yi = xy[2 * i + 1] - xy[1];
     const double xk = xy[2 * k] - xy[0], yk = xy[2 * k + 1] - xy[1];
-    area2 += xi * yk - xk * yi;
-    perimeter1 += std::fabs(xk - xi) + std::fabs(yk - yi);
+    dx = xk - xi;
+    dy = yk - yi;
+    cross = xi * yk - xk * yi;
+  };
+  double area2 = 0.0, perimeter1 = 0.0, dx, dy, cross;
+  for (size_t i = 0; i < n; ++i) {
+    edge(i, dx, dy, cross);
+    area2 += cross;
+    perimeter1 += std::fabs(dx) + std::fabs(dy);
   }
-  if (std::fabs(area2) > sliver * perimeter1 * (1.0 + 1e-9)) return false;
-  return thickness(xy) <= sliver;
+  area2 = std::fabs(area2);
+  if (area2 > sliver * perimeter1 * (1.0 + 1e-9)) return false;
+  double perimeter = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    edge(i, dx, dy, cross);
+    perimeter += std::hypot(dx, dy);
+  }
+  return !(perimeter > 0.0) || area2 / perimeter <= sliver;
 }
 
 // Keep the part of `p` where sign * (a.x + c) >= 0; the cut edge gets `cut_row`, `cut_lab`.
