@@ -160,8 +160,8 @@ inline bool in_float_range(double x) {
 // Approximate sums of L's pre-activations (q and Pt of `out`; its s left unspecified) over
 // the same inputs as compose_inputs, from the bias, in single precision (Wt32: W^T as floats),
 // for a screen only: at any x with |x_t| <= R_t, q + Pt.x is within
-// error[0] sum_k |W_jk| S_k + error[1] of the exact value; an overflow leaves a value that is
-// not finite. False (nothing done) unless 1 <= d <= 8 and every row value is in_float_range
+// error[0] sum_k |W_jk| S_k + error[1] (1 + sum_t |x_t|) of the exact value; an overflow
+// leaves a value that is not finite. False (nothing done) unless 1 <= d <= 8 and every row value is in_float_range
 // (the caller checks W). scratch: the caller's.
 bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active,
                      const double* coef, int na, std::vector<float>& scratch, PreActivations& out,

@@ -276,8 +276,9 @@ struct Level {
   // box (boxed), the units of the next layer whose hyperplanes may cut one of the children
   // (may_cut), and the bit every other hyperplane has in all of them (decided).
   bool boxed = false, screened = false;
-  // base holds single-precision sums (screen_sums_f32), within approx[0] s_j + approx[1] of
-  // the exact ones, until the screen makes those of the units it leaves open exact.
+  // base holds single-precision sums (screen_sums_f32), within approx[0] s_j + approx[1]
+  // (1 + sum_t |x_t|) of the exact ones, until the screen makes those of the units it leaves
+  // open exact.
   bool approx = false;
   double approx_error[2] = {0.0, 0.0};
   std::vector<double> box;  // centre (dim values), then half-widths
@@ -512,8 +513,10 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
     }
   }
   if (lv.approx) {  // single-precision shared sums: widened by their error bound
+    double reach = 1.0;  // 1 + sum_t |x_t| over the box
+    for (int t = 0; t < d; ++t) reach += std::fabs(cx[t]) + hw[t];
     for (int j = 0; j < nB; ++j) {
-      const double err = lv.approx_error[0] * s[j] + lv.approx_error[1];
+      const double err = lv.approx_error[0] * s[j] + lv.approx_error[1] * reach;
       vmin[j] -= err;
       vmax[j] += err;
       mag[j] += err;

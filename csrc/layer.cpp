@@ -287,9 +287,10 @@ bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active
   for (size_t i = 0; i < static_cast<size_t>(d) * n_out; ++i) out.Pt[i] = P[i];
   // Each term is rounded three times (W, the row, the product) and each sum na times, in
   // units of 2^-24, then the bias added in double: 2^-23 per step leaves room for the
-  // second-order terms. Underflow costs at most 2^-149 per operation.
+  // second-order terms. A product that underflows is off by at most 2^-150 (sums whose
+  // result is subnormal are exact), in q and in each P_t (times |x_t|).
   error[0] = (na + 4.0) * 0x1p-23;
-  error[1] = (na + 4.0) * (d + 1.0) * 0x1p-126;
+  error[1] = (na + 4.0) * 0x1p-149;
   return true;
 }
 

@@ -111,14 +111,16 @@ def test_screening_at_the_edges_of_the_tolerance(n_in, widths, method, tol):
             assert_kept_agree(net, domain, tol=tol, method=method)
 
 
-@pytest.mark.parametrize("scales", [(1e-30,) * 4, (1e-14,) * 4, (1e14,) * 4, (1e30,) * 4,
-                                    (1e-23, 1e-23, 1e30, 1.0)], ids=str)
+@pytest.mark.parametrize("scales", [(1e-30,) * 4, (1e-14, 1e-14, 1e-16, 1.0), (1e14,) * 4,
+                                    (1e30,) * 4, (1e-23, 1e-23, 1e30, 1.0)], ids=str)
 @pytest.mark.parametrize("n_in,widths,method", CASES[:4])
 def test_single_precision_screen_at_any_scale(n_in, widths, method, scales):
     """The screen's shared sums are single precision (screen_sums_f32): at 1e14 a layer their
-    products pass the float range (3.4e38) and the units must be built, not decided; at 1e-14
-    they underflow; at 1e+-30, or with rows of 1e-46 and weights of 1e30 (a float holds
-    no such row), the inputs are outside [2^-100, 2^100] and the sums are made in double.
+    products pass the float range (3.4e38) and the units must be built, not decided; with
+    rows of 1e-28 and weights of 1e-17 the products are subnormal (a bound without its
+    underflow term fails here); at 1e+-30, or with rows of 1e-46 and weights of 1e30 (a
+    float holds no such row), the inputs are outside [2^-100, 2^100] and the sums are made
+    in double.
     A ReLU net whose layer l has its weights scaled by c_l and its biases by c_0 .. c_l has
     the same partition (positive homogeneity)."""
     net = make_net(n_in, widths, ["relu"] * 3, seed=3)
