@@ -133,6 +133,20 @@ def test_single_precision_screen_at_any_scale(n_in, widths, method, scales):
     assert (full.n_regions, full.per_layer) == (ref.n_regions, ref.per_layer)
 
 
+@pytest.mark.parametrize("n_in,widths", [(5, [6, 5, 14]), (6, [5, 4, 12]), (7, [5, 4, 12]),
+                                         (8, [5, 4, 12])])
+@pytest.mark.parametrize("scale", [1.0, 1e14])
+def test_screen_in_five_to_eight_dimensions(n_in, widths, scale):
+    """The vertex form's screen (single-precision sums of 5 to 8 gradient terms a unit)
+    against the layer-by-layer split; at 1e14 a layer the sums overflow."""
+    net = make_net(n_in, widths, ["relu", "leaky_relu:0.1", "relu"], seed=n_in)
+    cum = np.cumprod([scale] * 4)
+    scaled = rk.Network.from_arrays([W * scale for W in net.weights],
+                                    [b * c for b, c in zip(net.biases, cum)], net.activations)
+    full = assert_kept_agree(scaled, rk.Box(-1, 1, dim=n_in), method="vertex")
+    assert full.n_regions > full.per_layer[1]
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(CASES), st.sampled_from(ELEMENTWISE), st.sampled_from(TOLERANCES),
        st.integers(0, 10_000), st.sampled_from([1, 8, 64]))
