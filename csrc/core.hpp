@@ -161,8 +161,8 @@ inline bool in_float_range(double x) {
 // the same inputs as compose_inputs, from the bias, in single precision (Wt32: W^T as floats),
 // for a screen only: at any x with |x_t| <= R_t, q + Pt.x is within
 // error[0] sum_k |W_jk| S_k + error[1] (1 + sum_t |x_t|) of the exact value; an overflow
-// leaves a value that is not finite. False (nothing done) unless 1 <= d <= 8 and every row value is in_float_range
-// (the caller checks W). scratch: the caller's.
+// leaves a value that is not finite. False (nothing done) unless 1 <= d <= 8 and every row
+// value is in_float_range (the caller checks W). scratch: the caller's.
 bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active,
                      const double* coef, int na, std::vector<float>& scratch, PreActivations& out,
                      double* error);

@@ -34,8 +34,9 @@ struct DfsLayers {
   std::vector<LayerStorage> storage;
   std::vector<int64_t> label_base;  // global index of each layer's first hyperplane
   std::vector<int> nh;              // hyperplanes per layer
-  std::vector<std::vector<double>> row_l1;  // per layer, the 1-norm of each row of W
-  // W^T as floats, of the last splitting layer where it is screened (screen_sums_f32).
+  // Of the last splitting layer, where it is screened (screen_units): the 1-norm of each row
+  // of W, and W^T as floats (screen_sums_f32; empty where a weight is out of float range).
+  std::vector<double> screen_l1;
   std::vector<float> screen_wt32;
   std::vector<int> bit_off;         // first bit of each layer in the full pattern
   int prefix_bits = 0;              // bits of the layers before the roots (given per root)
@@ -79,21 +80,22 @@ struct DfsLayers {
     nh.clear();
     bit_off.clear();
     int off = prefix_bits;
-    row_l1.resize(L.size());
     for (size_t d = 0; d < L.size(); ++d) {
       prepare_layer(L[d], storage[d]);
-      row_l1[d].assign(L[d].n_out, 0.0);
-      for (int j = 0; j < L[d].n_out; ++j)
-        for (int k = 0; k < L[d].n_in; ++k)
-          row_l1[d][j] += std::fabs(L[d].W[static_cast<size_t>(j) * L[d].n_in + k]);
       nh.push_back(hyperplanes_per_unit(L[d]) * L[d].n_out);
       bit_off.push_back(off);
       off += nh.back();
     }
     total_bits = off;
     const int S = splitting_depth();
+    screen_l1.clear();
     screen_wt32.clear();
     if (S >= 2 && screenable()) {
+      const Layer& B = L[S - 1];
+      screen_l1.assign(B.n_out, 0.0);
+      for (int j = 0; j < B.n_out; ++j)
+        for (int k = 0; k < B.n_in; ++k)
+          screen_l1[j] += std::fabs(B.W[static_cast<size_t>(j) * B.n_in + k]);
       const std::vector<double>& Wt = storage[S - 1].Wt;
       if (std::all_of(Wt.begin(), Wt.end(), in_float_range))
         screen_wt32.assign(Wt.begin(), Wt.end());
@@ -375,17 +377,20 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
   std::vector<uint8_t>& is_cut = ws.is_cut;
   const int nb = A.n_breaks, nh = A.n_out * nb;
   const uint8_t* first = lv.bits.data();
-  is_cut.assign(A.n_out, 0);
+  // The hyperplanes whose bit differs among the children (a loop the compiler vectorizes),
+  // then folded in place into their units (unit j reads bytes j nb .. and writes byte j).
+  is_cut.assign(nh, 0);
+  uint8_t* cut = is_cut.data();
   for (size_t c = 1; c < lv.geo.count(); ++c) {
     const uint8_t* bc = first + c * nh;
-    if (nb == 1) {  // one bit per unit: a loop the compiler vectorizes
-      uint8_t* cut = is_cut.data();
-      for (int h = 0; h < nh; ++h) cut[h] |= static_cast<uint8_t>(bc[h] ^ first[h]);
-    } else {
-      for (int h = 0; h < nh; ++h)
-        if (bc[h] != first[h]) is_cut[h / nb] = 1;
-    }
+    for (int h = 0; h < nh; ++h) cut[h] |= static_cast<uint8_t>(bc[h] ^ first[h]);
   }
+  for (int j = 0; j < A.n_out; ++j) {
+    uint8_t any = 0;
+    for (int h = 0; h < nb; ++h) any |= cut[j * nb + h];
+    cut[j] = any;
+  }
+  is_cut.resize(A.n_out);
   lv.cut.clear();
   lv.kept.clear();
   for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
@@ -574,8 +579,8 @@ void unscreen(const Level<Geo>& lv, int per, int nh, int64_t label_base,
 // H = layer B's hyperplanes on child c of level lv (which holds layer A's split); with
 // `screen` (B is the last layer, and only the leaves' bits are kept) and a box, only those of
 // lv.may_cut, in that order (lv.decided gives the others' bits), and, with all_sums, every
-// unit's pre-activations (the maps the next layer needs). B_l1: the 1-norms of B's rows;
-// B_wt32: B's W^T as floats, for the screen's shared sums (nullptr: in double).
+// unit's pre-activations (the maps the next layer needs). B_l1: the 1-norms of B's rows and
+// B_wt32: B's W^T as floats (nullptr: in double), both read only where B is screened.
 template <class Geo>
 void child_hyperplanes(const Layer& A, const Layer& B, const double* B_l1, const float* B_wt32,
                        int d, const double* R, const Tolerance& tol, Level<Geo>& lv, size_t c,
@@ -789,7 +794,7 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
       const int nh = layers.nh[d];
       std::copy(lv.bits.begin() + c * nh, lv.bits.begin() + (c + 1) * nh,
                 w.path.begin() + layers.bit_off[d]);
-      child_hyperplanes(layers.L[d], layers.L[d + 1], layers.row_l1[d + 1].data(),
+      child_hyperplanes(layers.L[d], layers.L[d + 1], layers.screen_l1.data(),
                         layers.screen_wt32.empty() ? nullptr : layers.screen_wt32.data(), dim,
                         R, tol, lv, c, screen && d + 2 == S, keep == KEEP_REGIONS, w.ds, w.H);
       const auto view = view_of(lv.geo);

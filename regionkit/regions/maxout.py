@@ -104,24 +104,15 @@ def split_maxout(kind: str, frontier: Frontier, maps: dict[str, np.ndarray], W: 
                 return _nothing_done(frontier, U, k)
             sub, came = out[0], out[1]
             sub_src = sub_src[came]
-            sub_steps.append((came, out[2]))
-        cell, won_sub = np.arange(len(sub)), np.zeros((len(sub), len(units)), np.int16)
-        for t in range(len(units) - 1, -1, -1):
-            won_sub[:, t] = sub_steps[t][1][cell]
-            cell = sub_steps[t][0][cell]
+            sub_steps.append((came, out[2][:, None]))
+        won_sub, cell = _trace_back(sub_steps, len(sub))
         came = np.concatenate([settled, active[cell]])
         steps.append((came, np.concatenate([sure[settled].astype(np.int16), won_sub])))
         current = Frontier.concat(kind, [current.take(settled), sub])
         src = src[came]
-    # Each unit's output map is its winning piece's (k == 1: piece 0).
-    win = np.zeros((len(src), U), dtype=np.int64)
-    cell = np.arange(len(src))
-    for blk in range(len(steps) - 1, -1, -1):
-        came, won = steps[blk]
-        u0 = blk * MAXOUT_BLOCK_UNITS
-        win[:, u0:u0 + won.shape[1]] = won[cell]
-        cell = came[cell]
-    sel = np.arange(U) * k + win
+    # Each unit's output map is its winning piece's (k == 1, or no cell left: piece 0).
+    win = _trace_back(steps, len(src))[0] if steps and len(src) else np.zeros((len(src), U))
+    sel = np.arange(U) * k + win.astype(np.int64)
     flat = src[:, None] * ZM.shape[1] + sel               # (cell, unit) -> row of ZM, Zm
     out_M = ZM.reshape(-1, ZM.shape[2])[flat]
     out_m = Zm.reshape(-1)[flat]
@@ -199,6 +190,18 @@ def _split_unit(kind: str, current: Frontier, src: np.ndarray, u: int, pieces: _
     won = _relabel_new_rows(Frontier(kind, children).take(keep), others, a, label_base + u * k)
     return (Frontier.concat(kind, [current.take(whole), won]),
             np.concatenate([whole, copies[parent[keep]]]), np.concatenate([sure[whole], a]))
+
+
+def _trace_back(steps: list[tuple[np.ndarray, np.ndarray]],
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The winners of n cells after the last step, one column per unit of every step, and the
+    cell each came from before the first; a step is (the cell each cell came from, the
+    winners there, one column per unit it took)."""
+    cell, cols = np.arange(n), []
+    for came, won in reversed(steps):
+        cols.append(won[cell])
+        cell = came[cell]
+    return np.concatenate(cols[::-1], axis=1), cell
 
 
 def _sure_winners(fr: Frontier, ZM: np.ndarray, Zm: np.ndarray, src: np.ndarray, first: int,
