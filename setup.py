@@ -35,7 +35,7 @@ extensions = [
         depends=sorted(glob.glob("csrc/*.hpp")),  # a changed header rebuilds the core
         include_dirs=["csrc", numpy.get_include()],
         language="c++",
-        extra_compile_args=["-std=c++17", "-O3", "-pthread"] + SANITIZE_FLAGS,
+        extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-pthread"] + SANITIZE_FLAGS,
         extra_link_args=["-pthread"] + SANITIZE_FLAGS[:1],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )

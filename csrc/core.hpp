@@ -149,6 +149,11 @@ void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Toler
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
                     const PreActivations* base, PreActivations& H, bool scales = true);
 
+// The vector kernels compose_inputs and screen_sums_f32 run on this CPU: "avx512", "avx2" or
+// "baseline". Each gives the same sums bit for bit (no fused multiply-adds); environment
+// variable REGIONKIT_NO_AVX512=1 keeps the AVX-512 ones off.
+const char* vector_kernels();
+
 // Whether x is 0 or of a magnitude in [2^-100, 2^100]: a float holds it to a relative 2^-24,
 // and products of two such floats are either exact to that or overflow (not finite) or
 // underflow by less than 2^-149 (the bounds of screen_sums_f32).

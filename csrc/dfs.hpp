@@ -366,6 +366,13 @@ void prefix_compose(const Layer& B, int d, int64_t source, const uint8_t* keys, 
   out.s.assign(all.s.begin(), all.s.end());
 }
 
+// out[h] |= a[h] != b[h] for h < n (the arrays apart: a loop the compiler vectorizes).
+inline void or_differences(const uint8_t* __restrict a, const uint8_t* __restrict b, int n,
+                           uint8_t* __restrict out) {
+  for (size_t h = 0; h < static_cast<size_t>(n); ++h)
+    out[h] |= static_cast<uint8_t>(a[h] ^ b[h]);
+}
+
 // Level lv's cut units and the next layer B's sums over the others (lv holds layer A's split);
 // without their scales s if not `scales` and lv.source < 0 (H then holds the kept units' rows),
 // and then, given B's W^T as floats (Wt32), in single precision (lv.approx: screen_units makes
@@ -377,23 +384,27 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
   std::vector<uint8_t>& is_cut = ws.is_cut;
   const int nb = A.n_breaks, nh = A.n_out * nb;
   const uint8_t* first = lv.bits.data();
-  // The hyperplanes whose bit differs among the children (a loop the compiler vectorizes),
-  // then folded in place into their units (unit j reads bytes j nb .. and writes byte j).
+  // The hyperplanes whose bit differs among the children, then folded in place into their
+  // units (unit j reads bytes j nb .. and writes byte j).
   is_cut.assign(nh, 0);
   uint8_t* cut = is_cut.data();
-  for (size_t c = 1; c < lv.geo.count(); ++c) {
-    const uint8_t* bc = first + c * nh;
-    for (int h = 0; h < nh; ++h) cut[h] |= static_cast<uint8_t>(bc[h] ^ first[h]);
-  }
-  for (int j = 0; j < A.n_out; ++j) {
-    uint8_t any = 0;
-    for (int h = 0; h < nb; ++h) any |= cut[j * nb + h];
-    cut[j] = any;
-  }
+  for (size_t c = 1; c < lv.geo.count(); ++c) or_differences(first, first + c * nh, nh, cut);
+  if (nb > 1)
+    for (int j = 0; j < A.n_out; ++j) {
+      uint8_t any = 0;
+      for (int h = 0; h < nb; ++h) any |= cut[j * nb + h];
+      cut[j] = any;
+    }
   is_cut.resize(A.n_out);
-  lv.cut.clear();
-  lv.kept.clear();
-  for (int j = 0; j < A.n_out; ++j) (is_cut[j] ? lv.cut : lv.kept).push_back(j);
+  lv.cut.resize(A.n_out);
+  lv.kept.resize(A.n_out);
+  size_t ncut = 0, nkept = 0;
+  for (int j = 0; j < A.n_out; ++j) {
+    if (is_cut[j]) lv.cut[ncut++] = j;
+    else lv.kept[nkept++] = j;
+  }
+  lv.cut.resize(ncut);
+  lv.kept.resize(nkept);
   lv.approx = false;
   if (lv.source < 0) {
     post_activation_rows(A, lv.z.Pt.data(), 1, A.n_out, lv.z.q.data(), d, R, first,

@@ -1,17 +1,26 @@
 // Per-region layer algebra: pre-activations, hyperplanes and post-activation maps.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
 #include "core.hpp"
 
 // The layer algebra is the hot loop in 1-D and 2-D; on x86-64 with GCC, build an AVX2 clone
-// next to the baseline one and pick at load time (portable binaries, full speed where able).
+// next to the baseline one and pick at load time (portable binaries, full speed where able),
+// and an AVX-512 copy of the blocked kernels (16 vector registers of 8 doubles), taken where
+// the CPU and the OS support it. Every copy makes the same sums bit for bit: each lane is
+// one unit's sum in input order, and products are never fused into the sums (setup.py builds
+// with -ffp-contract=off, which AVX-512's FMA would otherwise allow).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define RK_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#define RK_AVX512 __attribute__((target("avx512f")))
+#define RK_HAS_AVX512 1
 #else
 #define RK_VECTOR_CLONES
+#define RK_AVX512
+#define RK_HAS_AVX512 0
 #endif
 
 namespace rk {
@@ -57,65 +66,77 @@ void prepare_layer(Layer& L, LayerStorage& st) {
 
 namespace {
 
-// Four doubles, for the blocked kernel below (GCC/Clang vector extension: AVX registers in
-// the AVX2 clone, pairs of SSE registers in the baseline one).
-// Inlined into the AVX2 clone only, so the AVX argument-passing ABI never applies.
+// Vectors of doubles and floats for the blocked kernels below (GCC/Clang vector extension:
+// 32 bytes are AVX registers in the AVX2 clone, pairs of SSE registers in the baseline one;
+// 64 bytes are AVX-512 registers). Inlined into their callers only, so the vector
+// argument-passing ABI never applies.
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double v4d __attribute__((vector_size(32)));
-typedef int64_t v4i __attribute__((vector_size(32)));
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v16f __attribute__((vector_size(64)));
 
 #define RK_INLINE inline __attribute__((always_inline))
 
-RK_INLINE v4d load4(const double* p) {
-  v4d v;
+template <class V>
+constexpr int lanes = sizeof(V) / sizeof(V{}[0]);
+
+template <class V, class T>
+RK_INLINE V loadv(const T* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-RK_INLINE void store4(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
-RK_INLINE v4d splat4(double x) { return v4d{x, x, x, x}; }
-RK_INLINE v4d abs4(v4d v) {
-  return reinterpret_cast<v4d>(reinterpret_cast<v4i>(v) & (v4i{} + INT64_MAX));
+template <class V, class T>
+RK_INLINE void storev(T* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class V>
+RK_INLINE V absv(V v) {
+  typedef int64_t VI __attribute__((vector_size(sizeof(V))));
+  return reinterpret_cast<V>(reinterpret_cast<VI>(v) & (VI{} + INT64_MAX));
 }
 
-// Pre-activations of units [j0, j0 + 4 NV) from the active inputs: a register-blocked kernel
-// (the accumulators of 4 NV units stay in registers while the inputs stream past), summing in
-// the order of the inputs as the plain loop does, each term a product then a sum, so the
-// values are the same bit for bit. coef holds, per active input a, m_k, S_k and M_k (D values).
-// The sums start from the layer's bias (base == nullptr) or from base's partial sums. S: the
-// scales s too (else H.s is left as it is).
-template <int D, int NV, bool S>
+// Pre-activations of units [j0, j0 + NV lanes) from the active inputs: a register-blocked
+// kernel (the accumulators of those units stay in registers while the inputs stream past),
+// summing in the order of the inputs as the plain loop does, each term a product then a sum,
+// so the values are the same bit for bit. coef holds, per active input a, m_k, S_k and M_k (D
+// values). The sums start from the layer's bias (base == nullptr) or from base's partial
+// sums. S: the scales s too (else H.s is left as it is).
+template <class V, int D, int NV, bool S>
 RK_INLINE void compose_units(const Layer& L, const int* active, const double* coef, int na, int j0,
                              const PreActivations* base, PreActivations& H) {
+  constexpr int W = lanes<V>;
   const int n_out = L.n_out;
-  v4d q[NV], s[NV], P[D][NV];
+  V q[NV], s[NV], P[D][NV];
   for (int v = 0; v < NV; ++v) {
     if (base == nullptr) {
-      q[v] = load4(L.b + j0 + 4 * v);
-      s[v] = abs4(q[v]);
-      for (int t = 0; t < D; ++t) P[t][v] = v4d{};
+      q[v] = loadv<V>(L.b + j0 + W * v);
+      s[v] = absv(q[v]);
+      for (int t = 0; t < D; ++t) P[t][v] = V{};
     } else {
-      q[v] = load4(base->q.data() + j0 + 4 * v);
-      if constexpr (S) s[v] = load4(base->s.data() + j0 + 4 * v);
+      q[v] = loadv<V>(base->q.data() + j0 + W * v);
+      if constexpr (S) s[v] = loadv<V>(base->s.data() + j0 + W * v);
       for (int t = 0; t < D; ++t)
-        P[t][v] = load4(base->Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v);
+        P[t][v] = loadv<V>(base->Pt.data() + static_cast<size_t>(t) * n_out + j0 + W * v);
     }
   }
   for (int a = 0; a < na; ++a) {
     const double* w = L.Wt + static_cast<size_t>(active[a]) * n_out + j0;
     const double* c = coef + static_cast<size_t>(a) * (D + 2);
-    const v4d mk = splat4(c[0]), Sk = splat4(c[1]);
+    const V mk = V{} + c[0], Sk = V{} + c[1];
     for (int v = 0; v < NV; ++v) {
-      const v4d wv = load4(w + 4 * v);
+      const V wv = loadv<V>(w + W * v);
       q[v] += wv * mk;
-      if constexpr (S) s[v] += abs4(wv) * Sk;
-      for (int t = 0; t < D; ++t) P[t][v] += wv * splat4(c[2 + t]);
+      if constexpr (S) s[v] += absv(wv) * Sk;
+      for (int t = 0; t < D; ++t) P[t][v] += wv * (V{} + c[2 + t]);
     }
   }
   for (int v = 0; v < NV; ++v) {
-    store4(H.q.data() + j0 + 4 * v, q[v]);
-    if constexpr (S) store4(H.s.data() + j0 + 4 * v, s[v]);
+    storev(H.q.data() + j0 + W * v, q[v]);
+    if constexpr (S) storev(H.s.data() + j0 + W * v, s[v]);
     for (int t = 0; t < D; ++t)
-      store4(H.Pt.data() + static_cast<size_t>(t) * n_out + j0 + 4 * v, P[t][v]);
+      storev(H.Pt.data() + static_cast<size_t>(t) * n_out + j0 + W * v, P[t][v]);
   }
 }
 
@@ -153,14 +174,27 @@ RK_INLINE void compose_unit(const Layer& L, int d, const int* active, const doub
     for (int t = 0; t < D; ++t) H.Pt[static_cast<size_t>(t) * n_out + j] = P[t];
 }
 
+// Units in blocks of NV vectors of V, the rest one by one.
+template <class V, int D, int NV, bool S>
+RK_INLINE void compose_blocks(const Layer& L, const int* active, const double* coef, int na,
+                              const PreActivations* base, PreActivations& H) {
+  constexpr int block = NV * lanes<V>;
+  int j0 = 0;
+  for (; j0 + block <= L.n_out; j0 += block)
+    compose_units<V, D, NV, S>(L, active, coef, na, j0, base, H);
+  for (; j0 < L.n_out; ++j0) compose_unit<D, S>(L, D, active, coef, na, j0, base, H);
+}
+
+// (D + 2) NV accumulators fit the 16 vector registers (AVX2) or half the 32 (AVX-512).
 template <int D, bool S>
 RK_VECTOR_CLONES void compose_layer(const Layer& L, const int* active, const double* coef,
                                     int na, const PreActivations* base, PreActivations& H) {
-  constexpr int NV = D <= 3 ? 2 : 1;  // (D + 2) NV accumulators fit the 16 vector registers
-  int j0 = 0;
-  for (; j0 + 4 * NV <= L.n_out; j0 += 4 * NV)
-    compose_units<D, NV, S>(L, active, coef, na, j0, base, H);
-  for (; j0 < L.n_out; ++j0) compose_unit<D, S>(L, D, active, coef, na, j0, base, H);
+  compose_blocks<v4d, D, (D <= 3 ? 2 : 1), S>(L, active, coef, na, base, H);
+}
+template <int D, bool S>
+RK_AVX512 void compose_layer_avx512(const Layer& L, const int* active, const double* coef,
+                                    int na, const PreActivations* base, PreActivations& H) {
+  compose_blocks<v8d, D, (D <= 3 ? 2 : 1), S>(L, active, coef, na, base, H);
 }
 
 // Any dimension: one unit at a time.
@@ -170,48 +204,66 @@ RK_VECTOR_CLONES void compose_layer_any(const Layer& L, int d, const int* active
   for (int j = 0; j < L.n_out; ++j) compose_unit<0>(L, d, active, coef, na, j, base, H);
 }
 
-// Eight floats: the single-precision sums of a screen (screen_sums_f32).
-typedef float v8f __attribute__((vector_size(32)));
-
-RK_INLINE v8f load8f(const float* p) {
-  v8f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// Whether the AVX-512 copies may run: the CPU has AVX-512F, the OS saves its registers, and
+// REGIONKIT_NO_AVX512 is unset, empty or "0" (read once, at the first layer).
+bool use_avx512() {
+#if RK_HAS_AVX512
+  static const bool able = [] {
+    const char* off = std::getenv("REGIONKIT_NO_AVX512");
+    const bool refused = off != nullptr && off[0] != '\0' && std::strcmp(off, "0") != 0;
+    return !refused && __builtin_cpu_supports("avx512f");
+  }();
+  return able;
+#else
+  return false;
+#endif
 }
-RK_INLINE void store8f(float* p, v8f v) { std::memcpy(p, &v, sizeof v); }
 
-// Units [j0, j0 + 8 NV) of screen_sums_f32, accumulators in registers (as compose_units).
-template <int D, int NV>
+}  // namespace
+
+const char* vector_kernels() {
+  if (use_avx512()) return "avx512";
+#if RK_HAS_AVX512
+  if (__builtin_cpu_supports("avx2")) return "avx2";
+#endif
+  return "baseline";
+}
+
+namespace {
+
+// Units [j0, j0 + NV lanes) of screen_sums_f32, accumulators in registers (as compose_units).
+template <class V, int D, int NV>
 RK_INLINE void screen_units_f32(const float* Wt, int n_out, const int* active, const float* c,
                                 int na, int j0, float* q, float* P) {
-  v8f qa[NV], Pa[D][NV];
+  constexpr int W = lanes<V>;
+  V qa[NV], Pa[D][NV];
   for (int v = 0; v < NV; ++v) {
-    qa[v] = v8f{};
-    for (int t = 0; t < D; ++t) Pa[t][v] = v8f{};
+    qa[v] = V{};
+    for (int t = 0; t < D; ++t) Pa[t][v] = V{};
   }
   for (int a = 0; a < na; ++a) {
     const float* w = Wt + static_cast<size_t>(active[a]) * n_out + j0;
     const float* ca = c + static_cast<size_t>(a) * (D + 1);
-    const v8f m = v8f{} + ca[0];
+    const V m = V{} + ca[0];
     for (int v = 0; v < NV; ++v) {
-      const v8f wv = load8f(w + 8 * v);
+      const V wv = loadv<V>(w + W * v);
       qa[v] += wv * m;
-      for (int t = 0; t < D; ++t) Pa[t][v] += wv * (v8f{} + ca[1 + t]);
+      for (int t = 0; t < D; ++t) Pa[t][v] += wv * (V{} + ca[1 + t]);
     }
   }
   for (int v = 0; v < NV; ++v) {
-    store8f(q + j0 + 8 * v, qa[v]);
-    for (int t = 0; t < D; ++t) store8f(P + static_cast<size_t>(t) * n_out + j0 + 8 * v, Pa[t][v]);
+    storev(q + j0 + W * v, qa[v]);
+    for (int t = 0; t < D; ++t) storev(P + static_cast<size_t>(t) * n_out + j0 + W * v, Pa[t][v]);
   }
 }
 
-template <int D>
-RK_VECTOR_CLONES void screen_layer_f32(const float* Wt, int n_out, const int* active,
-                                       const float* c, int na, float* q, float* P) {
-  constexpr int NV = D <= 3 ? 2 : 1;  // (D + 1) NV accumulators fit the vector registers
+template <class V, int D, int NV>
+RK_INLINE void screen_blocks_f32(const float* Wt, int n_out, const int* active, const float* c,
+                                 int na, float* q, float* P) {
+  constexpr int block = NV * lanes<V>;
   int j0 = 0;
-  for (; j0 + 8 * NV <= n_out; j0 += 8 * NV)
-    screen_units_f32<D, NV>(Wt, n_out, active, c, na, j0, q, P);
+  for (; j0 + block <= n_out; j0 += block)
+    screen_units_f32<V, D, NV>(Wt, n_out, active, c, na, j0, q, P);
   for (; j0 < n_out; ++j0) {
     float qj = 0.0f, Pj[D] = {};
     for (int a = 0; a < na; ++a) {
@@ -225,6 +277,18 @@ RK_VECTOR_CLONES void screen_layer_f32(const float* Wt, int n_out, const int* ac
   }
 }
 
+// (D + 1) NV accumulators fit the vector registers.
+template <int D>
+RK_VECTOR_CLONES void screen_layer_f32(const float* Wt, int n_out, const int* active,
+                                       const float* c, int na, float* q, float* P) {
+  screen_blocks_f32<v8f, D, (D <= 3 ? 2 : 1)>(Wt, n_out, active, c, na, q, P);
+}
+template <int D>
+RK_AVX512 void screen_layer_f32_avx512(const float* Wt, int n_out, const int* active,
+                                       const float* c, int na, float* q, float* P) {
+  screen_blocks_f32<v16f, D, (D <= 3 ? 2 : 1)>(Wt, n_out, active, c, na, q, P);
+}
+
 }  // namespace
 
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
@@ -234,8 +298,13 @@ void compose_inputs(const Layer& L, int d, const int* active, const double* coef
   H.s.resize(L.n_out);
   auto run = [&](auto dim) {
     constexpr int D = decltype(dim)::value;
-    if (scales) compose_layer<D, true>(L, active, coef, na, base, H);
-    else compose_layer<D, false>(L, active, coef, na, base, H);
+    if (use_avx512()) {
+      if (scales) compose_layer_avx512<D, true>(L, active, coef, na, base, H);
+      else compose_layer_avx512<D, false>(L, active, coef, na, base, H);
+    } else {
+      if (scales) compose_layer<D, true>(L, active, coef, na, base, H);
+      else compose_layer<D, false>(L, active, coef, na, base, H);
+    }
   };
   switch (d) {
     case 1: run(std::integral_constant<int, 1>{}); break;
@@ -270,15 +339,20 @@ bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active
   }
   float* q = c + rows;
   float* P = q + n_out;
+  auto run = [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    if (use_avx512()) screen_layer_f32_avx512<D>(Wt32, n_out, active, c, na, q, P);
+    else screen_layer_f32<D>(Wt32, n_out, active, c, na, q, P);
+  };
   switch (d) {
-    case 1: screen_layer_f32<1>(Wt32, n_out, active, c, na, q, P); break;
-    case 2: screen_layer_f32<2>(Wt32, n_out, active, c, na, q, P); break;
-    case 3: screen_layer_f32<3>(Wt32, n_out, active, c, na, q, P); break;
-    case 4: screen_layer_f32<4>(Wt32, n_out, active, c, na, q, P); break;
-    case 5: screen_layer_f32<5>(Wt32, n_out, active, c, na, q, P); break;
-    case 6: screen_layer_f32<6>(Wt32, n_out, active, c, na, q, P); break;
-    case 7: screen_layer_f32<7>(Wt32, n_out, active, c, na, q, P); break;
-    default: screen_layer_f32<8>(Wt32, n_out, active, c, na, q, P); break;
+    case 1: run(std::integral_constant<int, 1>{}); break;
+    case 2: run(std::integral_constant<int, 2>{}); break;
+    case 3: run(std::integral_constant<int, 3>{}); break;
+    case 4: run(std::integral_constant<int, 4>{}); break;
+    case 5: run(std::integral_constant<int, 5>{}); break;
+    case 6: run(std::integral_constant<int, 6>{}); break;
+    case 7: run(std::integral_constant<int, 7>{}); break;
+    default: run(std::integral_constant<int, 8>{}); break;
   }
   out.Pt.resize(static_cast<size_t>(d) * n_out);
   out.q.resize(n_out);
@@ -346,17 +420,25 @@ void finish_hyperplanes(const Layer& L, int d, const Tolerance& tol, Hyperplanes
   H.a.resize(static_cast<size_t>(H.count) * d);
   H.c.resize(H.count);
   H.eps.resize(H.count);
-  for (int u = 0; u < nu; ++u) {
-    const int j = all ? u : units[u];
-    for (int h = 0; h < per; ++h) {
-      const int idx = u * per + h;
-      for (int t = 0; t < d; ++t)
-        H.a[static_cast<size_t>(idx) * d + t] = H.Pt[static_cast<size_t>(t) * n_out + j];
-      // Hyperplane h of an elementwise unit is z - breaks[h] = 0 (its bit: z > breaks[h]);
-      // a maxout piece's slot is z itself.
-      const double shift = L.kind == ACT_ELEMENTWISE ? L.breaks[h] : 0.0;
-      H.c[idx] = H.q[j] - shift;
-      H.eps[idx] = tol.atol + tol.rtol * (H.s[j] + std::fabs(shift));
+  // Raw pointers: the stores may not alias the loads, so the loops need not reload them.
+  double* __restrict a = H.a.data();
+  double* __restrict c = H.c.data();
+  double* __restrict eps = H.eps.data();
+  const double* Pt = H.Pt.data();
+  const double* q = H.q.data();
+  const double* s = H.s.data();
+  const size_t stride = static_cast<size_t>(n_out);
+  for (int h = 0; h < per; ++h) {
+    // Hyperplane h of an elementwise unit is z - breaks[h] = 0 (its bit: z > breaks[h]);
+    // a maxout piece's slot is z itself.
+    const double shift = L.kind == ACT_ELEMENTWISE ? L.breaks[h] : 0.0;
+    const double spread = std::fabs(shift);
+    for (size_t u = 0; u < static_cast<size_t>(nu); ++u) {
+      const size_t j = all ? u : static_cast<size_t>(units[u]);
+      const size_t idx = u * per + h;
+      for (int t = 0; t < d; ++t) a[idx * d + t] = Pt[t * stride + j];
+      c[idx] = q[j] - shift;
+      eps[idx] = tol.atol + tol.rtol * (s[j] + spread);
     }
   }
 }

@@ -178,6 +178,7 @@ struct Polygons {
     std::vector<Piece> pieces;
     PieceOrder order;  // the emission order of the pieces
     std::vector<double> val;
+    std::vector<uint8_t> side;  // each hyperplane's side of the parent (classify's flags)
     Piece tmp_pos, tmp_neg;
   };
   struct View {

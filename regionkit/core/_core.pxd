@@ -40,6 +40,7 @@ cdef extern from "core.hpp" namespace "rk" nogil:
         ACT_ELEMENTWISE
         ACT_MAXOUT
     int hyperplanes_per_unit(const Layer& L) except +
+    const char* vector_kernels_cpp "rk::vector_kernels"()
     void append_child_maps(const Layer& A, const MapsView& parents, const int64_t* parent,
                            const uint8_t* bits, size_t n, Maps& out) except +
     cdef cppclass MaxoutPairScales:

@@ -248,6 +248,13 @@ def activation_kinds():
 
 
 @_translate
+def vector_kernels():
+    """The vector kernels the layer sums run on here: 'avx512', 'avx2' or 'baseline' (each
+    gives the same sums bit for bit; REGIONKIT_NO_AVX512=1 turns the AVX-512 ones off)."""
+    return vector_kernels_cpp().decode()
+
+
+@_translate
 def hyperplane_count(table):
     """Hyperplanes (pattern bits) per row of W of a layer with this activation table."""
     cdef _Table t = _Table(table)
