@@ -13,6 +13,7 @@ CORE_SOURCES = [
     "regionkit/core/_core.pyx",
     "csrc/lp.cpp",
     "csrc/layer.cpp",
+    "csrc/screen.cpp",
     "csrc/split1d.cpp",
     "csrc/split2d.cpp",
     "csrc/splitnd.cpp",

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "parallel.hpp"
+#include "screen.hpp"
 #include "split.hpp"
 
 namespace rk {
@@ -299,7 +300,7 @@ struct PrefixSums {
 
 // A thread's scratch for the levels' shared sums and screens.
 struct DfsScratch {
-  std::vector<uint8_t> is_cut, keys;
+  std::vector<uint8_t> is_cut, keys, open;
   std::vector<double> cut_range, vmin, vmax, s, mag;
   std::vector<float> f32;  // screen_sums_f32's
   PrefixSums root_prefix, base_prefix;  // the roots' sums, the first level's shared sums
@@ -399,9 +400,12 @@ void make_base(const Layer& A, const Layer& B, int d, const double* R, Level<Geo
   lv.cut.resize(A.n_out);
   lv.kept.resize(A.n_out);
   size_t ncut = 0, nkept = 0;
-  for (int j = 0; j < A.n_out; ++j) {
-    if (is_cut[j]) lv.cut[ncut++] = j;
-    else lv.kept[nkept++] = j;
+  for (int j = 0; j < A.n_out; ++j) {  // without branches: which list is a coin toss
+    const size_t c = is_cut[j] != 0;
+    lv.cut[ncut] = j;
+    lv.kept[nkept] = j;
+    ncut += c;
+    nkept += 1 - c;
   }
   lv.cut.resize(ncut);
   lv.kept.resize(nkept);
@@ -494,8 +498,9 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
   std::vector<double>& vmax = scratch.vmax;
   std::vector<double>& s = scratch.s;
   std::vector<double>& mag = scratch.mag;
-  vmin.assign(lv.base.q.begin(), lv.base.q.begin() + nB);
-  vmax = vmin;
+  vmin.resize(nB);
+  vmax.resize(nB);
+  mag.resize(nB);
   if (B_l1 == nullptr) {
     s.assign(lv.base.s.begin(), lv.base.s.begin() + nB);
   } else {  // base.s not summed: bound it by |b_j| + |W_j|_1 max_k S_k over the kept rows
@@ -506,51 +511,29 @@ void screen_units(const Layer& A, const Layer& B, int d, const double* R, const 
     s.resize(nB);
     for (int j = 0; j < nB; ++j) s[j] = std::fabs(B.b[j]) + B_l1[j] * smax;
   }
-  mag.resize(nB);
-  for (int j = 0; j < nB; ++j) mag[j] = std::fabs(vmin[j]);
-  for (int t = 0; t < d; ++t) {
-    const double* P = lv.base.Pt.data() + static_cast<size_t>(t) * nB;
-    const double c = cx[t], h = hw[t], far = std::fabs(c) + h;
-    for (int j = 0; j < nB; ++j) {
-      vmin[j] += P[j] * c - std::fabs(P[j]) * h;
-      vmax[j] += P[j] * c + std::fabs(P[j]) * h;
-      mag[j] += std::fabs(P[j]) * far;
-    }
-  }
-  for (size_t u = 0; u < ncut; ++u) {
-    const double* w = B.Wt + static_cast<size_t>(lv.cut[u]) * nB;
-    const double* cr = cut_range.data() + 4 * u;
-    for (int j = 0; j < nB; ++j) {
-      const double lo_term = w[j] * cr[0], hi_term = w[j] * cr[1];
-      vmin[j] += std::min(lo_term, hi_term);
-      vmax[j] += std::max(lo_term, hi_term);
-      s[j] += std::fabs(w[j]) * cr[2];
-      mag[j] += std::fabs(w[j]) * cr[3];
-    }
-  }
+  box_ranges(nB, d, lv.base.q.data(), lv.base.Pt.data(), cx, hw, vmin.data(), vmax.data(),
+             mag.data());
+  for (size_t u = 0; u < ncut; ++u)
+    add_interval_term(nB, B.Wt + static_cast<size_t>(lv.cut[u]) * nB, cut_range.data() + 4 * u,
+                      vmin.data(), vmax.data(), s.data(), mag.data());
   if (lv.approx) {  // single-precision shared sums: widened by their error bound
     double reach = 1.0;  // 1 + sum_t |x_t| over the box
     for (int t = 0; t < d; ++t) reach += std::fabs(cx[t]) + hw[t];
-    for (int j = 0; j < nB; ++j) {
-      const double err = lv.approx_error[0] * s[j] + lv.approx_error[1] * reach;
-      vmin[j] -= err;
-      vmax[j] += err;
-      mag[j] += err;
-    }
+    widen_ranges(nB, lv.approx_error[0], lv.approx_error[1] * reach, s.data(), vmin.data(),
+                 vmax.data(), mag.data());
   }
-  lv.may_cut.clear();
-  lv.decided.assign(static_cast<size_t>(nB) * per, 0);
+  lv.decided.resize(static_cast<size_t>(nB) * per);
+  std::vector<uint8_t>& open = scratch.open;
+  open.resize(nB);
+  decide_units(nB, per, B.breaks, tol.atol, tol.rtol, roundoff, vmin.data(), vmax.data(),
+               s.data(), mag.data(), lv.decided.data(), open.data());
+  lv.may_cut.resize(nB);
+  size_t nopen = 0;
   for (int j = 0; j < nB; ++j) {
-    bool open = !std::isfinite(vmin[j]) || !std::isfinite(vmax[j]);  // an overflow: build it
-    for (int h = 0; h < per && !open; ++h) {
-      const double shift = B.breaks[h];
-      const double clear = tol.atol + tol.rtol * (s[j] + std::fabs(shift)) +
-                           roundoff * (mag[j] + s[j] + std::fabs(shift));
-      if (vmin[j] - shift > clear) lv.decided[static_cast<size_t>(j) * per + h] = 1;
-      else open = !(vmax[j] - shift < -clear);
-    }
-    if (open) lv.may_cut.push_back(j);
+    lv.may_cut[nopen] = j;
+    nopen += open[j];
   }
+  lv.may_cut.resize(nopen);
   // The units built get their shared sums exact, scales included (base.s was not summed;
   // base.q and base.Pt may be single-precision sums), as compose_inputs gives them.
   if (B_l1 != nullptr)

@@ -7,18 +7,16 @@
 
 #include "core.hpp"
 
-// The layer algebra is the hot loop in 1-D and 2-D; on x86-64 with GCC, build an AVX2 clone
-// next to the baseline one and pick at load time (portable binaries, full speed where able),
-// and an AVX-512 copy of the blocked kernels (16 vector registers of 8 doubles), taken where
-// the CPU and the OS support it. Every copy makes the same sums bit for bit: each lane is
-// one unit's sum in input order, and products are never fused into the sums (setup.py builds
-// with -ffp-contract=off, which AVX-512's FMA would otherwise allow).
+// The layer algebra is the hot loop in 1-D and 2-D: RK_VECTOR_CLONES (core.hpp) builds AVX2
+// and baseline copies of it, and on x86-64 with GCC the blocked kernels also get an AVX-512
+// copy (16 vector registers of 8 doubles), taken where the CPU and the OS support it. Every
+// copy makes the same sums bit for bit: each lane is one unit's sum in input order, and
+// products are never fused into the sums (setup.py builds with -ffp-contract=off, which
+// AVX-512's FMA would otherwise allow).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define RK_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #define RK_AVX512 __attribute__((target("avx512f")))
 #define RK_HAS_AVX512 1
 #else
-#define RK_VECTOR_CLONES
 #define RK_AVX512
 #define RK_HAS_AVX512 0
 #endif

@@ -4,14 +4,6 @@
 
 #include "split.hpp"
 
-// The box test over every hyperplane is vectorized; on x86-64 with GCC, an AVX2 clone is built
-// next to the baseline one (the same values: no fused multiply-adds, see csrc/layer.cpp).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define RK_SPLIT2D_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RK_SPLIT2D_CLONES
-#endif
-
 namespace rk {
 namespace {
 
@@ -68,8 +60,8 @@ struct BoxBound {
 };
 
 // side() of hyperplanes 0 .. n - 1 (rows a, offsets c, tolerances eps) into `sides`: a loop
-// without branches or aliasing, which the compiler vectorizes.
-RK_SPLIT2D_CLONES void box_sides(const BoxBound& box, const double* __restrict a,
+// without branches or aliasing, which the compiler vectorizes (RK_VECTOR_CLONES: core.hpp).
+RK_VECTOR_CLONES void box_sides(const BoxBound& box, const double* __restrict a,
                                  const double* __restrict c, const double* __restrict eps, int n,
                                  uint8_t* __restrict sides) {
   const BoxBound b = box;

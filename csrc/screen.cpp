@@ -1,0 +1,74 @@
+// The depth-first screen's interval loops (see screen.hpp): RK_VECTOR_CLONES (core.hpp).
+#include "screen.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rk {
+
+RK_VECTOR_CLONES void box_ranges(int n, int d, const double* __restrict q,
+                                 const double* __restrict Pt, const double* cx, const double* hw,
+                                 double* __restrict vmin, double* __restrict vmax,
+                                 double* __restrict mag) {
+  const size_t units = static_cast<size_t>(n);
+  for (size_t j = 0; j < units; ++j) {
+    vmin[j] = q[j];
+    vmax[j] = q[j];
+    mag[j] = std::fabs(q[j]);
+  }
+  for (int t = 0; t < d; ++t) {
+    const double* __restrict P = Pt + static_cast<size_t>(t) * units;
+    const double c = cx[t], h = hw[t], far = std::fabs(c) + h;
+    for (size_t j = 0; j < units; ++j) {
+      vmin[j] += P[j] * c - std::fabs(P[j]) * h;
+      vmax[j] += P[j] * c + std::fabs(P[j]) * h;
+      mag[j] += std::fabs(P[j]) * far;
+    }
+  }
+}
+
+RK_VECTOR_CLONES void add_interval_term(int n, const double* __restrict w, const double* range,
+                                        double* __restrict vmin, double* __restrict vmax,
+                                        double* __restrict s, double* __restrict mag) {
+  const double lo = range[0], hi = range[1], size = range[2], reach = range[3];
+  for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
+    const double lo_term = w[j] * lo, hi_term = w[j] * hi;
+    vmin[j] += std::min(lo_term, hi_term);
+    vmax[j] += std::max(lo_term, hi_term);
+    s[j] += std::fabs(w[j]) * size;
+    mag[j] += std::fabs(w[j]) * reach;
+  }
+}
+
+RK_VECTOR_CLONES void widen_ranges(int n, double e0, double e1, const double* __restrict s,
+                                   double* __restrict vmin, double* __restrict vmax,
+                                   double* __restrict mag) {
+  for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
+    const double err = e0 * s[j] + e1;
+    vmin[j] -= err;
+    vmax[j] += err;
+    mag[j] += err;
+  }
+}
+
+RK_VECTOR_CLONES void decide_units(int n, int per, const double* breaks, double atol,
+                                   double rtol, double roundoff, const double* __restrict vmin,
+                                   const double* __restrict vmax, const double* __restrict s,
+                                   const double* __restrict mag, uint8_t* __restrict decided,
+                                   uint8_t* __restrict open) {
+  const size_t units = static_cast<size_t>(n), stride = static_cast<size_t>(per);
+  for (size_t j = 0; j < units; ++j)  // not finite (infinite or NaN): open
+    open[j] = static_cast<uint8_t>(!(std::fabs(vmin[j]) < HUGE_VAL) ||
+                                   !(std::fabs(vmax[j]) < HUGE_VAL));
+  for (int h = 0; h < per; ++h) {
+    const double shift = breaks[h], spread = std::fabs(shift);
+    for (size_t j = 0; j < units; ++j) {
+      const double clear = atol + rtol * (s[j] + spread) + roundoff * (mag[j] + s[j] + spread);
+      const bool up = vmin[j] - shift > clear, down = vmax[j] - shift < -clear;
+      decided[j * stride + h] = static_cast<uint8_t>(up);
+      open[j] |= static_cast<uint8_t>(!(up || down));
+    }
+  }
+}
+
+}  // namespace rk
