@@ -43,7 +43,7 @@ def run(net, domain, *, roots=4, workers=1, batch=1, **kwargs):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "DFS_MIN_ROOTS", 1 << 62 if roots is None else roots)
         if roots is None:
-            mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
+            mp.setattr(widesplit, "SPLIT_MIN_PIECES", 1 << 62)
         mp.setattr(engine, "DFS_BATCH_ROOTS", batch)
         return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
 

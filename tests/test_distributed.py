@@ -135,6 +135,7 @@ def test_pieces_of_a_two_pass_split(client, monkeypatch):
     """A wide layer's first pass runs on the client and its pieces go to the workers, each
     with its parent's maps and its first units decided: the result is the local one."""
     monkeypatch.setattr(distributed, "TASK_REGIONS", 50)
+    monkeypatch.setattr(widesplit, "SPLIT_MIN_PIECES", 64)
     monkeypatch.setattr(widesplit, "SPLIT_MAX_PIECES", 64)
     net = make_net(3, [24, 8], ["relu", "hard_tanh"], 3)
     box = rk.Box(-1, 1, dim=3)
@@ -145,7 +146,7 @@ def test_pieces_of_a_two_pass_split(client, monkeypatch):
                         lambda run, *args: shipped.append(args[-1]) or real(run, *args))
     assert_same(local, rk.enumerate_regions(net, box, client=client))
     assert len(shipped) == 1 and shipped[0].fixed >= 1
-    monkeypatch.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
+    monkeypatch.setattr(widesplit, "SPLIT_MIN_PIECES", 1 << 62)
     assert_equivalent(local, rk.enumerate_regions(net, box))  # one pass, to rounding
 
 

@@ -40,7 +40,7 @@ def run(net, domain, *, roots=8, workers=1, batch=1, **kwargs):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "DFS_MIN_ROOTS", roots)
         if roots == 1 << 62:
-            mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62)
+            mp.setattr(widesplit, "SPLIT_MIN_PIECES", 1 << 62)
         mp.setattr(engine, "DFS_BATCH_ROOTS", batch)
         return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
 
@@ -166,6 +166,7 @@ def test_shared_sums_do_not_depend_on_which_roots_a_thread_ran(keep):
     for wide in (False, True):
         with pytest.MonkeyPatch.context() as mp:
             if wide:  # 40 lines in 2-D: up to 821 regions, over the bound: two passes
+                mp.setattr(widesplit, "SPLIT_MIN_PIECES", 200)
                 mp.setattr(widesplit, "SPLIT_MAX_PIECES", 200)
             serial = run(net, domain, roots=16, keep=keep)
             for workers, batch in ((4, 1), (2, 3)):

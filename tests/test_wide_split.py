@@ -1,7 +1,7 @@
 """Two-pass splits of wide layers (regions.widesplit) and the canonical region order.
 
 A frontier too small to go depth first, split by a layer whose general-position bound
-exceeds SPLIT_MAX_PIECES, is split by the layer's first units only and the pieces go depth
+exceeds SPLIT_MIN_PIECES, is split by the layer's first units only and the pieces go depth
 first through the rest: the result must be the one-pass result (same regions in the same
 order, same patterns, per-layer counts, rows and labels; floats to rounding, as depth first
 sums the next layer's maps in another order), on any number of threads and for every `keep`;
@@ -37,6 +37,8 @@ CASES = [(2, [40, 12], "auto"), (3, [16, 8], "auto"), (4, [10, 6], "auto"),
 def run(net, domain, *, max_pieces, workers=1, **kwargs):
     """enumerate_regions with two-pass splits from `max_pieces` (None: one pass only)."""
     with pytest.MonkeyPatch.context() as mp:
+        # A first pass of at most max_pieces (both bounds), or none at all.
+        mp.setattr(widesplit, "SPLIT_MIN_PIECES", 1 << 62 if max_pieces is None else max_pieces)
         mp.setattr(widesplit, "SPLIT_MAX_PIECES", 1 << 62 if max_pieces is None else max_pieces)
         return rk.enumerate_regions(net, domain, workers=workers, **kwargs)
 
@@ -79,6 +81,7 @@ def test_the_first_pass_is_taken_and_bounded(monkeypatch):
         return real(geometry, frontier, maps, layers, prefix, *args, **kwargs)
 
     monkeypatch.setattr(_core, "expand_roots", spy)
+    monkeypatch.setattr(widesplit, "SPLIT_MIN_PIECES", 500)
     monkeypatch.setattr(widesplit, "SPLIT_MAX_PIECES", 500)
     net = make_net(3, [30, 6], ["relu", "relu"], seed=1)
     rk.enumerate_regions(net, rk.Box(-1, 1, dim=3))
@@ -93,9 +96,34 @@ def test_arrangement_bound_is_zaslavskys_general_position_count():
     assert [widesplit.arrangement_bound(n, 2) for n in range(5)] == [1, 2, 4, 7, 11]
     assert widesplit.arrangement_bound(4, 3) == 15 and widesplit.arrangement_bound(3, 8) == 8
     assert widesplit.first_units(1, 10, 1, 2) is None
+
+
+def test_the_first_pass_size():
+    """At least SPLIT_MIN_PIECES pieces; more only while the rest of the layer would cut each
+    into over ROOT_MAX_PIECES; at most SPLIT_MAX_PIECES (general-position bounds)."""
+    def pieces(regions, k, per, dim):
+        return regions * widesplit.arrangement_bound(k * per, dim)
+
+    lo, hi, share = (widesplit.SPLIT_MIN_PIECES, widesplit.SPLIT_MAX_PIECES,
+                     widesplit.ROOT_MAX_PIECES)
+    # A whole layer within the lower bound: one pass.
+    assert pieces(1, 64, 1, 2) <= lo and widesplit.first_units(1, 64, 1, 2) is None
+    # 256 lines in 2-D: the most units within the lower bound leave 8 pieces a root.
+    k = widesplit.first_units(1, 256, 1, 2)
+    assert pieces(1, k, 1, 2) <= lo < pieces(1, k + 1, 1, 2)
+    assert pieces(1, 256, 1, 2) <= share * pieces(1, k, 1, 2)
+    # 256 planes in 3-D: each root would take hundreds, so up to the upper bound.
+    k = widesplit.first_units(1, 256, 1, 3)
+    assert pieces(1, 256, 1, 3) > share * pieces(1, k, 1, 3)
+    assert pieces(1, k, 1, 3) <= hi < pieces(1, k + 1, 1, 3)
+    # In between: the first units whose pieces leave at most ROOT_MAX_PIECES a root.
+    k = widesplit.first_units(1, 64, 1, 4)
+    assert lo < pieces(1, k, 1, 4) <= hi
+    assert pieces(1, 64, 1, 4) <= share * pieces(1, k, 1, 4)
+    assert pieces(1, 64, 1, 4) > share * pieces(1, k - 1, 1, 4)
+    # Several regions and breakpoints count as such.
     k = widesplit.first_units(3, 1000, 2, 3)
-    assert 3 * widesplit.arrangement_bound(2 * k, 3) <= widesplit.SPLIT_MAX_PIECES \
-        < 3 * widesplit.arrangement_bound(2 * (k + 1), 3)
+    assert pieces(3, k, 2, 3) <= hi < pieces(3, k + 1, 2, 3)
 
 
 @pytest.mark.parametrize("n_in", [2, 3, 4])

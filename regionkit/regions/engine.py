@@ -564,7 +564,13 @@ class _Run:
             return None
         depth = np.full(n_leaves, net.n_layers, np.int64)
         keep_geometry = self.keep == "regions"
-        frontier = Frontier.concat(g, leaves or [roots.slice(0, 0)]) if keep_geometry else None
+        # A stopped run's roots not done follow its leaves, whole: one join copies both.
+        unreached = roots.slice(i, n)
+        if keep_geometry:
+            frontier = Frontier.concat(g, leaves + [unreached] if stop_reason else
+                                       leaves or [roots.slice(0, 0)])
+        else:
+            frontier = None
         patterns = (np.concatenate(pattern_parts) if pattern_parts
                     else np.zeros((0, (net.n_hyperplanes + 7) // 8), np.uint8))
         points = np.concatenate(point_parts) if point_parts else np.zeros((0, self.domain.dim))
@@ -572,10 +578,7 @@ class _Run:
             if keep_geometry:
                 self.maps = {k: np.concatenate([mp[k] for mp in maps_parts]) for k in ("M", "m")}
             return self._finish(frontier, patterns, points, depth, count=n_leaves)
-        # Stopped: the leaves of the roots done, then the roots not done, whole.
-        unreached = roots.slice(i, n)
-        if keep_geometry:
-            frontier = Frontier.concat(g, [frontier, unreached])
+        # Stopped: the leaves of the roots done, then the roots not done, whole (above).
         # A wide split's roots not done keep their bits of layer li's first units, which
         # tell siblings apart (their depth is li: layer li did not finish them).
         patterns = np.concatenate([patterns, _packed(bits[i:n])])
