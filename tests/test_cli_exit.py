@@ -19,6 +19,7 @@ from subprocesses import NEUTRAL_CWD, child_env
 import regionkit as rk
 from regionkit.cli import EXIT_BUDGET, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
 from regionkit.examples import example_network
+from regionkit.regions import widesplit
 from regionkit.regions.regionset import RegionSet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,10 @@ def test_regionkit_errors_exit_2_with_the_message(tmp_path):
     assert res.exit_code == EXIT_USAGE and "empty box" in res.output
 
 
-def test_budget_stop_marks_the_incomplete_layer():
+def test_budget_stop_marks_the_incomplete_layer(monkeypatch):
+    # Layer by layer (no wide first pass, so no depth-first phase: 161 regions after layer
+    # 1); tests/test_depth_first.py marks a stop in the depth-first phase.
+    monkeypatch.setattr(widesplit, "SPLIT_MIN_PIECES", 1 << 62)
     res = run("count", "--example", "2d", "--max-regions", "300")
     assert res.exit_code == EXIT_BUDGET
     line = next(t for t in res.output.splitlines() if t.startswith("per layer:"))
