@@ -821,35 +821,18 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
   return true;
 }
 
-// Append batches [1, count) to batch 0, in order (one copy of each vector, grown once).
+// Append batches [1, count) to batch 0, in order (join_batches: up to `workers` threads).
 template <class Geo>
-void join_dfs_batches(std::vector<std::unique_ptr<DfsBatch<Geo>>>& batches, size_t count) {
-  if (count < 2) return;
+void join_dfs_batches(std::vector<std::unique_ptr<DfsBatch<Geo>>>& batches, size_t count,
+                      int workers) {
   DfsBatch<Geo>& out = *batches[0];
-  std::vector<size_t> extra;
   for (size_t k = 1; k < count; ++k) {
-    size_t i = 0;
-    zip_batches(out, *batches[k], [&](const auto&, const auto& theirs, auto kind) {
-      if (extra.size() <= i) extra.push_back(0);
-      extra[i++] += theirs.size() - std::is_same_v<decltype(kind), OffsetsColumn>;
-    });
-  }
-  size_t i = 0;
-  zip_batches(out, out,
-              [&](auto& mine, const auto&, auto) { mine.reserve(mine.size() + extra[i++]); });
-  for (size_t k = 1; k < count; ++k) {
-    DfsBatch<Geo>& b = *batches[k];
-    zip_batches(out, b, [&](auto& mine, const auto& theirs, auto kind) {
-      if constexpr (std::is_same_v<decltype(kind), OffsetsColumn>)
-        append_offsets(mine, theirs);
-      else
-        append_values(mine, theirs);
-    });
+    const DfsBatch<Geo>& b = *batches[k];
     out.leaves += b.leaves;
     if (out.made.size() < b.made.size()) out.made.resize(b.made.size(), 0);
     for (size_t d = 0; d < b.made.size(); ++d) out.made[d] += b.made[d];
-    batches[k].reset();
   }
+  join_batches(batches, count, workers);
 }
 
 // Run roots of `in`, in order, through every layer of `layers` on `workers` threads
@@ -940,7 +923,7 @@ size_t expand_roots(const View& in, const MapsView& maps_in, DfsLayers& layers,
   int stop = BATCH_RAN;
   const size_t done = done_prefix(batches, errors, count, stop, bound);
   if (count == 0) return 0;
-  join_dfs_batches(batches, count);
+  join_dfs_batches(batches, count, workers);
   result = std::move(*batches[0]);
   batches[0].reset();
   if (done == n) return done;

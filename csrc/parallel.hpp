@@ -138,15 +138,15 @@ inline void append_offsets(std::vector<int64_t>& dst, const std::vector<int64_t>
 // more than the copy).
 constexpr size_t kParallelJoinBytes = size_t(1) << 20;
 
-// Append the children of batches [1, count) to batch 0's, in order. Each vector is grown
-// once to its total size (growing it batch by batch would copy it, and fault its fresh
-// pages in, several times over), then filled by one thread, batch after batch; up to
-// `workers` threads fill different vectors, the largest first.
-template <class Geo>
-void join_batches(std::vector<std::unique_ptr<Batch<Geo>>>& batches, size_t count,
-                  int workers) {
+// Append the outputs of batches [1, count) to batch 0's, in order (Batch, or DfsBatch in
+// csrc/dfs.hpp: zip_batches lists their vectors). Each vector is grown once to its total size
+// (growing it batch by batch would copy it, and fault its fresh pages in, several times
+// over), then filled by one thread, batch after batch; up to `workers` threads fill
+// different vectors, the largest first.
+template <class B>
+void join_batches(std::vector<std::unique_ptr<B>>& batches, size_t count, int workers) {
   if (count < 2) return;
-  Batch<Geo>& out = *batches[0];
+  B& out = *batches[0];
   std::vector<size_t> extra, bytes;  // per vector, the entries and bytes the others add
   for (size_t k = 1; k < count; ++k) {
     size_t i = 0;
