@@ -192,28 +192,20 @@ inline void interior_point(const HPolytopes& g, size_t k, std::vector<double>& o
   out.insert(out.end(), g.center.begin() + k * g.dim, g.center.begin() + (k + 1) * g.dim);
 }
 
-// The bounding box of region k (lo then hi, d values each), from its vertices; false in the
-// LP form, whose regions keep none.
+// The bounding box of region k (centre then half-widths, d values each), from its vertices;
+// false in the LP form, whose regions keep none.
 inline bool region_box(const Intervals::View& g, size_t k, int, double* box) {
-  box[0] = g.lo[k];
-  box[1] = g.hi[k];
+  const double ends[2] = {g.lo[k], g.hi[k]};
+  vertex_bounds(1, ends, 2, box);
   return true;
 }
-inline void vertex_box(const double* V, int64_t a, int64_t b, int d, double* box) {
-  std::copy(V + a * d, V + (a + 1) * d, box);
-  std::copy(V + a * d, V + (a + 1) * d, box + d);
-  for (int64_t v = a + 1; v < b; ++v)
-    for (int t = 0; t < d; ++t) {
-      box[t] = std::min(box[t], V[v * d + t]);
-      box[d + t] = std::max(box[d + t], V[v * d + t]);
-    }
-}
 inline bool region_box(const Polygons::View& g, size_t k, int, double* box) {
-  vertex_box(g.xy.p, g.off[k], g.off[k + 1], 2, box);
+  vertex_bounds(2, g.xy.p + 2 * g.off[k], static_cast<size_t>(g.off[k + 1] - g.off[k]), box);
   return true;
 }
 inline bool region_box(const VPolytopes::View& g, size_t k, int d, double* box) {
-  vertex_box(g.V.p, g.voff[k], g.voff[k + 1], d, box);
+  vertex_bounds(d, g.V.p + static_cast<size_t>(g.voff[k]) * d,
+                static_cast<size_t>(g.voff[k + 1] - g.voff[k]), box);
   return true;
 }
 inline bool region_box(const HPolytopes::View&, size_t, int, double*) { return false; }
@@ -757,11 +749,6 @@ bool expand_root(const View& in, const MapsView& maps_in, const DfsLayers& layer
   auto box_level = [&](Level<Geo>& lv, const auto& view, size_t idx) {
     lv.box.resize(2 * static_cast<size_t>(dim));
     lv.boxed = screen && region_box(view, idx, dim, lv.box.data());
-    for (int t = 0; lv.boxed && t < dim; ++t) {  // lo, hi -> centre, half-width
-      const double lo = lv.box[t], hi = lv.box[dim + t];
-      lv.box[t] = 0.5 * (lo + hi);
-      lv.box[dim + t] = 0.5 * (hi - lo);
-    }
   };
   if (D == 1) {
     if (!split_last(in, r, nullptr)) return rollback();

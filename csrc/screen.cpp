@@ -71,4 +71,42 @@ RK_VECTOR_CLONES void decide_units(int n, int per, const double* breaks, double 
   }
 }
 
+namespace {
+
+template <int D>
+inline void box_sides_fixed(int dim, const double* __restrict centre,
+                            const double* __restrict half, const double* __restrict a,
+                            const double* __restrict c, const double* __restrict eps, int n,
+                            uint8_t* __restrict sides) {
+  const size_t d = D > 0 ? D : static_cast<size_t>(dim);
+  const double slack = (8.0 + 4.0 * static_cast<double>(d)) * 2.220446049250313e-16;
+  for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
+    const double* aj = a + j * d;
+    double v = c[j], reach = 0.0, mag = std::fabs(c[j]);
+    for (size_t t = 0; t < d; ++t) {
+      const double at = std::fabs(aj[t]);
+      v += aj[t] * centre[t];
+      reach += at * half[t];
+      mag += at * (std::fabs(centre[t]) + half[t]);
+    }
+    const double room = reach + slack * mag;
+    // eps >= 0, so at most one holds.
+    sides[j] = static_cast<uint8_t>(static_cast<int>(v - room > eps[j]) |
+                                    static_cast<int>(v + room < -eps[j]) << 1);
+  }
+}
+
+}  // namespace
+
+RK_VECTOR_CLONES void box_sides(int d, const double* centre, const double* half,
+                                const double* a, const double* c, const double* eps, int n,
+                                uint8_t* sides) {
+  switch (d) {
+    case 2: box_sides_fixed<2>(d, centre, half, a, c, eps, n, sides); break;
+    case 3: box_sides_fixed<3>(d, centre, half, a, c, eps, n, sides); break;
+    case 4: box_sides_fixed<4>(d, centre, half, a, c, eps, n, sides); break;
+    default: box_sides_fixed<0>(d, centre, half, a, c, eps, n, sides); break;
+  }
+}
+
 }  // namespace rk

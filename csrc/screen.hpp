@@ -30,4 +30,13 @@ void decide_units(int n, int per, const double* breaks, double atol, double rtol
                   double roundoff, const double* vmin, const double* vmax, const double* s,
                   const double* mag, uint8_t* decided, uint8_t* open);
 
+// A split's cheap test before its exact one: the bounding box of a region's vertices (centre
+// and half-widths, d values each) bounds a hyperplane's values a.x + c over them. sides[j] =
+// 1 where the whole box is above eps_j, 2 where it is below -eps_j, each with room for the
+// rounding of both evaluations ((8 + 4 d) machine epsilons of the terms' magnitude), so
+// that the exact test at the vertices would say so too; 0 where the box does not decide.
+// Rows a are d values each.
+void box_sides(int d, const double* centre, const double* half, const double* a,
+               const double* c, const double* eps, int n, uint8_t* sides);
+
 }  // namespace rk

@@ -271,7 +271,8 @@ struct VPolytopes {
   struct Scratch {
     std::vector<Piece> pieces;
     PieceOrder order;  // the emission order of the pieces
-    std::vector<double> val, parent_V, x;
+    std::vector<double> val, box, x;
+    std::vector<uint8_t> side;  // each hyperplane's side of the parent (classify's flags)
     std::vector<int> sign;
     Piece tmp_pos, tmp_neg;
     std::vector<uint64_t> z;
@@ -320,6 +321,20 @@ bool split_region(const View& in, const MapsView& maps_in, const Layer& L, const
     parent_out.push_back(static_cast<int64_t>(r));
   }
   return true;
+}
+
+// The bounding box of nv vertices (d coordinates each, V row-major): its centre, then its
+// half-widths, d values each (what box_sides and the depth-first screen read).
+inline void vertex_bounds(int d, const double* V, size_t nv, double* box) {
+  for (int t = 0; t < d; ++t) {
+    double lo = V[t], hi = V[t];
+    for (size_t v = 1; v < nv; ++v) {
+      lo = std::min(lo, V[v * d + t]);
+      hi = std::max(hi, V[v * d + t]);
+    }
+    box[t] = 0.5 * (lo + hi);
+    box[d + t] = 0.5 * (hi - lo);
+  }
 }
 
 inline std::chrono::steady_clock::time_point deadline_after(

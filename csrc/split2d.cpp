@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "screen.hpp"
 #include "split.hpp"
 
 namespace rk {
@@ -24,49 +25,6 @@ inline int classify(const std::vector<double>& xy, const double* a, double c, do
     else if (v < -eps) flags |= 2;
   }
   return flags;
-}
-
-// A cheap test before the exact one: the parent's bounding box (centre cx, cy, half-widths
-// hx, hy) bounds a hyperplane's values over the parent's vertices; when the whole box is on
-// one side beyond eps (with a margin for the rounding of both evaluations, BOX_SLACK units of
-// the terms' magnitude), the exact test would say so too. Returns 1 or 2 (as classify), or 0
-// when the box does not decide. Most of a layer's hyperplanes miss a small region.
-constexpr double BOX_SLACK = 16 * 2.220446049250313e-16;
-
-struct BoxBound {
-  double cx, cy, hx, hy;
-  BoxBound(const double* xy, const double* end) {
-    double x0 = xy[0], x1 = xy[0], y0 = xy[1], y1 = xy[1];
-    for (size_t i = 2; xy + i < end; i += 2) {
-      x0 = std::min(x0, xy[i]);
-      x1 = std::max(x1, xy[i]);
-      y0 = std::min(y0, xy[i + 1]);
-      y1 = std::max(y1, xy[i + 1]);
-    }
-    cx = 0.5 * (x0 + x1);
-    cy = 0.5 * (y0 + y1);
-    hx = 0.5 * (x1 - x0);
-    hy = 0.5 * (y1 - y0);
-  }
-  int side(const double* a, double c, double eps) const {
-    const double v = a[0] * cx + a[1] * cy + c;
-    const double ax = std::fabs(a[0]), ay = std::fabs(a[1]);
-    const double reach = ax * hx + ay * hy;
-    const double slack = BOX_SLACK * (ax * (std::fabs(cx) + hx) + ay * (std::fabs(cy) + hy) +
-                                      std::fabs(c));
-    // eps >= 0, so at most one holds.
-    return static_cast<int>(v - reach - slack > eps) | static_cast<int>(v + reach + slack < -eps) << 1;
-  }
-};
-
-// side() of hyperplanes 0 .. n - 1 (rows a, offsets c, tolerances eps) into `sides`: a loop
-// without branches or aliasing, which the compiler vectorizes (RK_VECTOR_CLONES: core.hpp).
-RK_VECTOR_CLONES void box_sides(const BoxBound& box, const double* __restrict a,
-                                 const double* __restrict c, const double* __restrict eps, int n,
-                                 uint8_t* __restrict sides) {
-  const BoxBound b = box;
-  for (size_t j = 0; j < static_cast<size_t>(n); ++j)
-    sides[j] = static_cast<uint8_t>(b.side(a + 2 * j, c[j], eps[j]));
 }
 
 inline int sgn(double v, double eps) { return v > eps ? 1 : (v < -eps ? -1 : 0); }
@@ -147,7 +105,6 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
   s.order.start();
   Piece& root = s.pieces[0];
   const size_t b0 = in.off[r], b1 = in.off[r + 1];
-  const BoxBound box(in.xy.p + 2 * b0, in.xy.p + 2 * b1);
   root.xy.assign(in.xy.begin() + 2 * b0, in.xy.begin() + 2 * b1);
   root.row.assign(in.row.begin() + 3 * b0, in.row.begin() + 3 * b1);
   root.lab.assign(in.lab.begin() + b0, in.lab.begin() + b1);
@@ -156,7 +113,9 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
   // their bits from the root. Only the others are cut below, in order.
   std::vector<uint8_t>& side = s.side;
   side.resize(nh);
-  box_sides(box, H.a.data(), H.c.data(), H.eps.data(), nh, side.data());
+  double box[4];  // centre, half-widths
+  vertex_bounds(2, in.xy.p + 2 * b0, b1 - b0, box);
+  box_sides(2, box, box + 2, H.a.data(), H.c.data(), H.eps.data(), nh, side.data());
   root.bits.resize(nh);
   for (int j = 0; j < nh; ++j) {
     if (side[j] == 0) side[j] = static_cast<uint8_t>(classify(root.xy, &H.a[2 * j], H.c[j],
