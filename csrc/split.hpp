@@ -278,6 +278,7 @@ struct VPolytopes {
     std::vector<uint64_t> z;
     std::vector<int> count, remap;
     std::vector<int> rows_on, negative, edges;  // the edge search of a cut
+    std::vector<uint64_t> negative_inc;         // the negative vertices' rows (one word)
   };
   struct View {
     int dim = 0;

@@ -99,6 +99,43 @@ RK_POPCNT_CLONES void find_edges(const Piece& p, int d, VPolytopes::Scratch& s) 
     if (s.sign[i] < 0) s.negative.push_back(i);
   }
   s.edges.clear();
+  // Whether positive i and negative j, on `common` rows in common (at least d - 1), make an
+  // edge: yes if that is d - 1 and one of them is simple, else if no third vertex lies on
+  // all of those rows.
+  auto adjacent = [&](int i, int j, int common) {
+    if (common == d - 1 && (s.rows_on[i] == d || s.rows_on[j] == d)) return true;
+    const uint64_t* ii = &p.inc[static_cast<size_t>(i) * W];
+    const uint64_t* jj = &p.inc[static_cast<size_t>(j) * W];
+    for (int k = 0; k < p.nv; ++k) {
+      if (k == i || k == j) continue;
+      const uint64_t* kk = &p.inc[static_cast<size_t>(k) * W];
+      bool contains = true;
+      for (int w = 0; w < W; ++w)
+        if (ii[w] & jj[w] & ~kk[w]) {
+          contains = false;
+          break;
+        }
+      if (contains) return false;
+    }
+    return true;
+  };
+  if (W == 1) {  // at most 64 rows (the common case): the negative vertices' words in a row
+    s.negative_inc.resize(s.negative.size());
+    for (size_t k = 0; k < s.negative.size(); ++k) s.negative_inc[k] = p.inc[s.negative[k]];
+    const uint64_t* nw = s.negative_inc.data();
+    const size_t nn = s.negative.size();
+    for (int i = 0; i < p.nv; ++i) {
+      if (s.sign[i] <= 0) continue;
+      const uint64_t wi = p.inc[i];
+      for (size_t k = 0; k < nn; ++k) {
+        const int common = __builtin_popcountll(wi & nw[k]);
+        if (common < d - 1 || !adjacent(i, s.negative[k], common)) continue;
+        s.edges.push_back(i);
+        s.edges.push_back(s.negative[k]);
+      }
+    }
+    return;
+  }
   for (int i = 0; i < p.nv; ++i) {
     if (s.sign[i] <= 0) continue;
     const uint64_t* ii = &p.inc[static_cast<size_t>(i) * W];
@@ -106,22 +143,7 @@ RK_POPCNT_CLONES void find_edges(const Piece& p, int d, VPolytopes::Scratch& s) 
       const uint64_t* jj = &p.inc[static_cast<size_t>(j) * W];
       int common = 0;
       for (int w = 0; w < W; ++w) common += __builtin_popcountll(ii[w] & jj[w]);
-      if (common < d - 1) continue;
-      bool adjacent = true;
-      if (common > d - 1 || (s.rows_on[i] != d && s.rows_on[j] != d)) {
-        for (int k = 0; k < p.nv && adjacent; ++k) {
-          if (k == i || k == j) continue;
-          const uint64_t* kk = &p.inc[static_cast<size_t>(k) * W];
-          bool contains = true;
-          for (int w = 0; w < W; ++w)
-            if (ii[w] & jj[w] & ~kk[w]) {
-              contains = false;
-              break;
-            }
-          if (contains) adjacent = false;
-        }
-      }
-      if (!adjacent) continue;
+      if (common < d - 1 || !adjacent(i, j, common)) continue;
       s.edges.push_back(i);
       s.edges.push_back(j);
     }
