@@ -115,13 +115,13 @@ def test_streamed_measures_and_lazy_counts(tmp_path, small_shards, monkeypatch):
 
 def test_resume_after_time_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "CALL_SECONDS", 0.01)
-    net = make_net(2, [128] * 4, ["relu"] * 4, 7)  # about 0.5 s on one thread
+    net = make_net(2, [128] * 4, ["relu"] * 4, 7)  # about 0.3 s on one thread
     dom = rk.Box(-6, 6, dim=2)
     ref = rk.enumerate_regions(net, dom, keep="patterns")
     path = tmp_path / "s"
     stops = 0
     while True:
-        stored = rk.enumerate_regions(net, dom, keep="patterns", store=path, time_limit=0.1,
+        stored = rk.enumerate_regions(net, dom, keep="patterns", store=path, time_limit=0.04,
                                       workers=1)
         if stored.complete:
             break
