@@ -287,6 +287,23 @@ RK_AVX512 void screen_layer_f32_avx512(const float* Wt, int n_out, const int* ac
   screen_blocks_f32<v16f, D, (D <= 3 ? 2 : 1)>(Wt, n_out, active, c, na, q, P);
 }
 
+// f(std::integral_constant<int, d>{}) for 1 <= d <= 8 (kernels with the dimension fixed at
+// compile time); false, nothing called, for any other d.
+template <class F>
+bool with_dim(int d, F&& f) {
+  switch (d) {
+    case 1: f(std::integral_constant<int, 1>{}); return true;
+    case 2: f(std::integral_constant<int, 2>{}); return true;
+    case 3: f(std::integral_constant<int, 3>{}); return true;
+    case 4: f(std::integral_constant<int, 4>{}); return true;
+    case 5: f(std::integral_constant<int, 5>{}); return true;
+    case 6: f(std::integral_constant<int, 6>{}); return true;
+    case 7: f(std::integral_constant<int, 7>{}); return true;
+    case 8: f(std::integral_constant<int, 8>{}); return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void compose_inputs(const Layer& L, int d, const int* active, const double* coef, int na,
@@ -304,17 +321,7 @@ void compose_inputs(const Layer& L, int d, const int* active, const double* coef
       else compose_layer<D, false>(L, active, coef, na, base, H);
     }
   };
-  switch (d) {
-    case 1: run(std::integral_constant<int, 1>{}); break;
-    case 2: run(std::integral_constant<int, 2>{}); break;
-    case 3: run(std::integral_constant<int, 3>{}); break;
-    case 4: run(std::integral_constant<int, 4>{}); break;
-    case 5: run(std::integral_constant<int, 5>{}); break;
-    case 6: run(std::integral_constant<int, 6>{}); break;
-    case 7: run(std::integral_constant<int, 7>{}); break;
-    case 8: run(std::integral_constant<int, 8>{}); break;
-    default: compose_layer_any(L, d, active, coef, na, base, H); break;
-  }
+  if (!with_dim(d, run)) compose_layer_any(L, d, active, coef, na, base, H);
 }
 
 bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active,
@@ -342,16 +349,7 @@ bool screen_sums_f32(const Layer& L, const float* Wt32, int d, const int* active
     if (use_avx512()) screen_layer_f32_avx512<D>(Wt32, n_out, active, c, na, q, P);
     else screen_layer_f32<D>(Wt32, n_out, active, c, na, q, P);
   };
-  switch (d) {
-    case 1: run(std::integral_constant<int, 1>{}); break;
-    case 2: run(std::integral_constant<int, 2>{}); break;
-    case 3: run(std::integral_constant<int, 3>{}); break;
-    case 4: run(std::integral_constant<int, 4>{}); break;
-    case 5: run(std::integral_constant<int, 5>{}); break;
-    case 6: run(std::integral_constant<int, 6>{}); break;
-    case 7: run(std::integral_constant<int, 7>{}); break;
-    default: run(std::integral_constant<int, 8>{}); break;
-  }
+  with_dim(d, run);  // 1 <= d <= 8 (above)
   out.Pt.resize(static_cast<size_t>(d) * n_out);
   out.q.resize(n_out);
   out.s.resize(n_out);
@@ -375,13 +373,7 @@ void compose_inputs_of(const Layer& L, int d, const int* active, const double* c
     for (int u = 0; u < nu; ++u)
       compose_unit<decltype(dim)::value>(L, d, active, coef, na, units[u], base, H);
   };
-  switch (d) {
-    case 1: each(std::integral_constant<int, 1>{}); break;
-    case 2: each(std::integral_constant<int, 2>{}); break;
-    case 3: each(std::integral_constant<int, 3>{}); break;
-    case 4: each(std::integral_constant<int, 4>{}); break;
-    default: each(std::integral_constant<int, 0>{}); break;
-  }
+  if (!with_dim(d, each)) each(std::integral_constant<int, 0>{});
 }
 
 void layer_hyperplanes(const Layer& L, const MapsView& in, size_t r, const Tolerance& tol,
