@@ -8,6 +8,7 @@
 
 #include "core.hpp"
 #include "lp.hpp"
+#include "screen.hpp"
 
 namespace rk {
 
@@ -177,7 +178,7 @@ struct Polygons {
   struct Scratch {
     std::vector<Piece> pieces;
     PieceOrder order;  // the emission order of the pieces
-    std::vector<double> val;
+    std::vector<double> val, box;
     std::vector<uint8_t> side;  // each hyperplane's side of the parent (classify's flags)
     Piece tmp_pos, tmp_neg;
   };
@@ -335,6 +336,27 @@ inline void vertex_bounds(int d, const double* V, size_t nv, double* box) {
     }
     box[t] = 0.5 * (lo + hi);
     box[d + t] = 0.5 * (hi - lo);
+  }
+}
+
+// Each hyperplane of H against a region (nv vertices V, d coordinates each) about to be split:
+// side[j] = the flags of exact(j) (bit 1: some vertex above eps, bit 2: some below -eps),
+// the box test (box_sides) deciding first where it can, and bits[j] = 1 where the region is
+// above. Most hyperplanes miss a region: its pieces take those bits from it, and only the
+// hyperplanes with side 3 are cut by.
+template <class Exact>
+void sides_of_region(int d, const double* V, size_t nv, const Hyperplanes& H,
+                     std::vector<double>& box, std::vector<uint8_t>& side,
+                     std::vector<uint8_t>& bits, Exact&& exact) {
+  box.resize(2 * static_cast<size_t>(d));
+  vertex_bounds(d, V, nv, box.data());
+  side.resize(H.count);
+  box_sides(d, box.data(), box.data() + d, H.a.data(), H.c.data(), H.eps.data(), H.count,
+            side.data());
+  bits.resize(H.count);
+  for (int j = 0; j < H.count; ++j) {
+    if (side[j] == 0) side[j] = static_cast<uint8_t>(exact(j));
+    bits[j] = side[j] == 1;
   }
 }
 

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "screen.hpp"
 #include "split.hpp"
 
 namespace rk {
@@ -108,20 +107,11 @@ bool Polygons::split(const View& in, size_t r, const Hyperplanes& H, int64_t lab
   root.xy.assign(in.xy.begin() + 2 * b0, in.xy.begin() + 2 * b1);
   root.row.assign(in.row.begin() + 3 * b0, in.row.begin() + 3 * b1);
   root.lab.assign(in.lab.begin() + b0, in.lab.begin() + b1);
-  // Each hyperplane's side of the parent first (the box's cheap test, then the exact range
-  // over its vertices): most hyperplanes miss the region entirely, and every piece takes
-  // their bits from the root. Only the others are cut below, in order.
-  std::vector<uint8_t>& side = s.side;
-  side.resize(nh);
-  double box[4];  // centre, half-widths
-  vertex_bounds(2, in.xy.p + 2 * b0, b1 - b0, box);
-  box_sides(2, box, box + 2, H.a.data(), H.c.data(), H.eps.data(), nh, side.data());
-  root.bits.resize(nh);
-  for (int j = 0; j < nh; ++j) {
-    if (side[j] == 0) side[j] = static_cast<uint8_t>(classify(root.xy, &H.a[2 * j], H.c[j],
-                                                              H.eps[j], s.val));
-    root.bits[j] = side[j] == 1;
-  }
+  // Every hyperplane against the region first; only those that cut it, in order, below.
+  const std::vector<uint8_t>& side = s.side;
+  sides_of_region(2, root.xy.data(), b1 - b0, H, s.box, s.side, root.bits, [&](int j) {
+    return classify(root.xy, &H.a[2 * j], H.c[j], H.eps[j], s.val);
+  });
   for (int j = 0; j < nh; ++j) {
     if (side[j] != 3) continue;
     if (budget.exceeded(npieces)) return false;

@@ -2,7 +2,6 @@
 #include <cmath>
 #include <string>
 
-#include "screen.hpp"
 #include "split.hpp"
 
 namespace rk {
@@ -262,23 +261,13 @@ bool VPolytopes::split(const View& in, size_t r, const Hyperplanes& H, int64_t l
   root.A.assign(in.A.begin() + in.roff[r] * d, in.A.begin() + in.roff[r + 1] * d);
   root.b.assign(in.b.begin() + in.roff[r], in.b.begin() + in.roff[r + 1]);
   root.lab.assign(in.lab.begin() + in.roff[r], in.lab.begin() + in.roff[r + 1]);
-  // Each hyperplane's side of the parent first (its bounding box's cheap test, then the
-  // exact range over its vertices): most hyperplanes miss the region entirely, and every
-  // piece takes their bits from the root. Only the others are cut below, in order.
-  s.box.resize(2 * static_cast<size_t>(d));
-  vertex_bounds(d, root.V.data(), static_cast<size_t>(root.nv), s.box.data());
-  std::vector<uint8_t>& side = s.side;
-  side.resize(nh);
-  box_sides(d, s.box.data(), s.box.data() + d, H.a.data(), H.c.data(), H.eps.data(), nh,
-            side.data());
-  root.bits.resize(nh);
-  for (int j = 0; j < nh; ++j) {
-    if (side[j] == 0)
-      side[j] = static_cast<uint8_t>(classify(d, root.nv, root.V.data(),
-                                              &H.a[static_cast<size_t>(j) * d], H.c[j],
-                                              H.eps[j], s.val, s.sign));
-    root.bits[j] = side[j] == 1;
-  }
+  // Every hyperplane against the region first; only those that cut it, in order, below.
+  const std::vector<uint8_t>& side = s.side;
+  sides_of_region(d, root.V.data(), static_cast<size_t>(root.nv), H, s.box, s.side, root.bits,
+                  [&](int j) {
+                    return classify(d, root.nv, root.V.data(), &H.a[static_cast<size_t>(j) * d],
+                                    H.c[j], H.eps[j], s.val, s.sign);
+                  });
   for (int j = 0; j < nh; ++j) {
     if (side[j] != 3) continue;
     if (budget.exceeded(npieces)) return false;
