@@ -5,11 +5,12 @@
 #include <cmath>
 
 namespace rk {
+namespace {
 
-RK_VECTOR_CLONES void box_ranges(int n, int d, const double* __restrict q,
-                                 const double* __restrict Pt, const double* cx, const double* hw,
-                                 double* __restrict vmin, double* __restrict vmax,
-                                 double* __restrict mag) {
+RK_VECTOR_CLONES void box_ranges_clones(int n, int d, const double* __restrict q,
+                                        const double* __restrict Pt, const double* cx,
+                                        const double* hw, double* __restrict vmin,
+                                        double* __restrict vmax, double* __restrict mag) {
   const size_t units = static_cast<size_t>(n);
   for (size_t j = 0; j < units; ++j) {
     vmin[j] = q[j];
@@ -27,9 +28,10 @@ RK_VECTOR_CLONES void box_ranges(int n, int d, const double* __restrict q,
   }
 }
 
-RK_VECTOR_CLONES void add_interval_term(int n, const double* __restrict w, const double* range,
-                                        double* __restrict vmin, double* __restrict vmax,
-                                        double* __restrict s, double* __restrict mag) {
+RK_VECTOR_CLONES void add_interval_term_clones(int n, const double* __restrict w,
+                                               const double* range, double* __restrict vmin,
+                                               double* __restrict vmax, double* __restrict s,
+                                               double* __restrict mag) {
   const double lo = range[0], hi = range[1], size = range[2], reach = range[3];
   for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
     const double lo_term = w[j] * lo, hi_term = w[j] * hi;
@@ -40,9 +42,9 @@ RK_VECTOR_CLONES void add_interval_term(int n, const double* __restrict w, const
   }
 }
 
-RK_VECTOR_CLONES void widen_ranges(int n, double e0, double e1, const double* __restrict s,
-                                   double* __restrict vmin, double* __restrict vmax,
-                                   double* __restrict mag) {
+RK_VECTOR_CLONES void widen_ranges_clones(int n, double e0, double e1,
+                                          const double* __restrict s, double* __restrict vmin,
+                                          double* __restrict vmax, double* __restrict mag) {
   for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
     const double err = e0 * s[j] + e1;
     vmin[j] -= err;
@@ -51,11 +53,13 @@ RK_VECTOR_CLONES void widen_ranges(int n, double e0, double e1, const double* __
   }
 }
 
-RK_VECTOR_CLONES void decide_units(int n, int per, const double* breaks, double atol,
-                                   double rtol, double roundoff, const double* __restrict vmin,
-                                   const double* __restrict vmax, const double* __restrict s,
-                                   const double* __restrict mag, uint8_t* __restrict decided,
-                                   uint8_t* __restrict open) {
+RK_VECTOR_CLONES void decide_units_clones(int n, int per, const double* breaks, double atol,
+                                          double rtol, double roundoff,
+                                          const double* __restrict vmin,
+                                          const double* __restrict vmax,
+                                          const double* __restrict s,
+                                          const double* __restrict mag,
+                                          uint8_t* __restrict decided, uint8_t* __restrict open) {
   const size_t units = static_cast<size_t>(n), stride = static_cast<size_t>(per);
   for (size_t j = 0; j < units; ++j)  // not finite (infinite or NaN): open
     open[j] = static_cast<uint8_t>(!(std::fabs(vmin[j]) < HUGE_VAL) ||
@@ -70,8 +74,6 @@ RK_VECTOR_CLONES void decide_units(int n, int per, const double* breaks, double 
     }
   }
 }
-
-namespace {
 
 template <int D>
 inline void box_sides_fixed(int dim, const double* __restrict centre,
@@ -96,17 +98,47 @@ inline void box_sides_fixed(int dim, const double* __restrict centre,
   }
 }
 
-}  // namespace
-
-RK_VECTOR_CLONES void box_sides(int d, const double* centre, const double* half,
-                                const double* a, const double* c, const double* eps, int n,
-                                uint8_t* sides) {
+RK_VECTOR_CLONES void box_sides_clones(int d, const double* centre, const double* half,
+                                       const double* a, const double* c, const double* eps,
+                                       int n, uint8_t* sides) {
   switch (d) {
     case 2: box_sides_fixed<2>(d, centre, half, a, c, eps, n, sides); break;
     case 3: box_sides_fixed<3>(d, centre, half, a, c, eps, n, sides); break;
     case 4: box_sides_fixed<4>(d, centre, half, a, c, eps, n, sides); break;
     default: box_sides_fixed<0>(d, centre, half, a, c, eps, n, sides); break;
   }
+}
+
+}  // namespace
+
+// The clones above have internal linkage: an exported function with clones is an IFUNC symbol
+// that the dynamic loader resolves among the module's ordinary relocations, before the ones
+// its resolver may call through (ThreadSanitizer's instrumented resolvers crashed there);
+// internal ones are resolved last. So the module exports plain calls to them.
+void box_ranges(int n, int d, const double* q, const double* Pt, const double* cx,
+                const double* hw, double* vmin, double* vmax, double* mag) {
+  box_ranges_clones(n, d, q, Pt, cx, hw, vmin, vmax, mag);
+}
+
+void add_interval_term(int n, const double* w, const double* range, double* vmin, double* vmax,
+                       double* s, double* mag) {
+  add_interval_term_clones(n, w, range, vmin, vmax, s, mag);
+}
+
+void widen_ranges(int n, double e0, double e1, const double* s, double* vmin, double* vmax,
+                  double* mag) {
+  widen_ranges_clones(n, e0, e1, s, vmin, vmax, mag);
+}
+
+void decide_units(int n, int per, const double* breaks, double atol, double rtol,
+                  double roundoff, const double* vmin, const double* vmax, const double* s,
+                  const double* mag, uint8_t* decided, uint8_t* open) {
+  decide_units_clones(n, per, breaks, atol, rtol, roundoff, vmin, vmax, s, mag, decided, open);
+}
+
+void box_sides(int d, const double* centre, const double* half, const double* a,
+               const double* c, const double* eps, int n, uint8_t* sides) {
+  box_sides_clones(d, centre, half, a, c, eps, n, sides);
 }
 
 }  // namespace rk
