@@ -81,7 +81,7 @@ inline void box_sides_fixed(int dim, const double* __restrict centre,
                             const double* __restrict c, const double* __restrict eps, int n,
                             uint8_t* __restrict sides) {
   const size_t d = D > 0 ? D : static_cast<size_t>(dim);
-  const double slack = (8.0 + 4.0 * static_cast<double>(d)) * 2.220446049250313e-16;
+  const double slack = (8.0 + 4.0 * static_cast<double>(d)) * 2.0 * kUnitRoundoff;
   for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
     const double* aj = a + j * d;
     double v = c[j], reach = 0.0, mag = std::fabs(c[j]);

@@ -566,11 +566,8 @@ class _Run:
         keep_geometry = self.keep == "regions"
         # A stopped run's roots not done follow its leaves, whole: one join copies both.
         unreached = roots.slice(i, n)
-        if keep_geometry:
-            frontier = Frontier.concat(g, leaves + [unreached] if stop_reason else
-                                       leaves or [roots.slice(0, 0)])
-        else:
-            frontier = None
+        parts = leaves + [unreached] if stop_reason else leaves
+        frontier = Frontier.concat(g, parts or [unreached]) if keep_geometry else None
         patterns = (np.concatenate(pattern_parts) if pattern_parts
                     else np.zeros((0, (net.n_hyperplanes + 7) // 8), np.uint8))
         points = np.concatenate(point_parts) if point_parts else np.zeros((0, self.domain.dim))
