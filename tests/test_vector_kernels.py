@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from oracles import gaussian_net
 from subprocesses import NEUTRAL_CWD, child_env
+from test_workers import COMPOSITION_RTOL
 
 import regionkit as rk
 from regionkit.core import _core
@@ -63,6 +64,20 @@ def save(path: str) -> None:
 
 def test_kernel_names():
     assert _core.vector_kernels() in ("avx512", "avx2", "baseline")
+
+
+def test_the_kernels_maps_are_the_networks():
+    """Whatever copy runs here: each region's output map at its interior point is the
+    network's forward pass there (numpy, an independent evaluation), to COMPOSITION_RTOL of
+    the outputs' magnitude (sums in another order)."""
+    for d, widths, act, seed in CASES:
+        net = gaussian_net([d, *widths, 1], [act] * len(widths) + ["identity"], seed=seed)
+        rs = rk.enumerate_regions(net, rk.Box(-np.ones(d), np.ones(d)), workers=1)
+        X = rs.interior_points
+        mapped = np.einsum("rod,rd->ro", rs.output_M, X) + rs.output_m
+        forward = net.forward(X)
+        tol = COMPOSITION_RTOL * max(1.0, float(np.abs(forward).max()))
+        np.testing.assert_allclose(mapped, forward, rtol=0, atol=tol)
 
 
 @pytest.mark.skipif(_core.vector_kernels() != "avx512",
